@@ -1,0 +1,335 @@
+"""`crm-lab`: the command line for instructors and administrators.
+
+    crm-lab demo workspace/demo.duckdb           # the demo company
+    crm-lab info workspace/demo.duckdb
+    crm-lab import workspace/demo.duckdb customers list.csv --as li.ming --map 公司名称=name
+    crm-lab export workspace/demo.duckdb customers mine.xlsx --as li.ming
+    crm-lab backup workspace/demo.duckdb monday.duckdb
+    crm-lab restore workspace/demo.duckdb monday.duckdb
+    crm-lab theory-site build/theory-site
+    crm-lab scenario list
+    crm-lab scenario create fmcg_wholesaler workspaces/s001.duckdb --student s001
+    crm-lab scenario class vocational_school class.csv workspaces/
+    crm-lab scenario advance workspaces/s001.duckdb 7
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+import click
+
+from . import CRM, CRMError
+
+
+def friendly(command):
+    """Show a CRMError as one clear line instead of a traceback."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CRMError as error:
+            raise click.ClickException(str(error)) from None
+    return run
+
+
+@click.group()
+@click.version_option(package_name="crm-lab")
+def main():
+    """CRM Lab: a CRM engine and courseware for teaching customer relationship management."""
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default="en", show_default=True)
+@click.option("--customers", default=400, show_default=True, help="How many customers to generate.")
+@click.option("--orders", default=8000, show_default=True, help="About how many orders of history.")
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--if-missing", is_flag=True, help="Do nothing when the workspace already exists.")
+@friendly
+def demo(path, language, customers, orders, seed, if_missing):
+    """Create the demo workspace: a computer distributor with a sales org and three years of orders."""
+    from .scenario import demo as demo_company
+
+    if if_missing and os.path.exists(path):
+        click.echo(f"Demo workspace already exists: {path}")
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with demo_company.create(path, language=language, customers=customers, orders=orders, seed=seed) as crm:
+        click.echo(f"Created {path}: {crm.customers.count()} customers, {len(crm.orders.list())} orders, "
+                   f"today is {crm.today()}.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@friendly
+def info(path):
+    """Summarise a workspace (read-only)."""
+    with CRM.open(path, read_only=True) as crm:
+        settings = crm.admin.settings()
+        click.echo(f"{settings['company']} — scenario date {crm.today()}, language {settings['language']}")
+        users = crm.admin.users()
+        click.echo(f"{len(users)} users; {crm.customers.count()} customers; {len(crm.orders.list())} orders")
+        for role, count in users["role"].value_counts().sort_index().items():
+            click.echo(f"  {crm.t('role.' + role)}: {count}")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("kind", type=click.Choice(["customers", "contacts", "products", "orders"]))
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "user", default="admin", show_default=True, help="Import as this user.")
+@click.option("--map", "mapping", multiple=True, help="COLUMN=FIELD, e.g. 公司名称=name (repeatable).")
+@click.option("--encoding", default=None, help="Force a CSV encoding (default: UTF-8, else GBK).")
+@click.option("--rejected", type=click.Path(dir_okay=False), help="Write rejected rows with reasons to this CSV.")
+@friendly
+def import_(path, kind, source, user, mapping, encoding, rejected):
+    """Import customers, contacts, products or orders from CSV / Excel."""
+    columns = dict(item.split("=", 1) for item in mapping)
+    with CRM.open(path, user=user) as crm, click.progressbar(length=1, label=f"Importing {kind}") as bar:
+        def progress(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+        report = getattr(crm.imports, kind)(source, mapping=columns, encoding=encoding, progress=progress)
+    click.echo(str(report))
+    if len(report.rejected):
+        click.echo(report.rejected[["line", "reason"]].head(20).to_string(index=False))
+        if rejected:
+            report.rejected.to_csv(rejected, index=False, encoding="utf-8-sig")
+            click.echo(f"All rejected rows: {rejected}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("kind")
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.option("--as", "user", default="admin", show_default=True, help="Export what this user may see.")
+@friendly
+def export(path, kind, target, user):
+    """Export a list (customers, orders, …) to .csv or .xlsx — only what the user may see."""
+    with CRM.open(path, user=user) as crm:
+        rows = crm.exports.write(kind, target)
+    click.echo(f"Wrote {rows} rows to {target}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("target", type=click.Path(dir_okay=False))
+@friendly
+def backup(path, target):
+    """Write a consistent snapshot of the workspace to a new file."""
+    with CRM.open(path) as crm:
+        click.echo(f"Backup written to {crm.admin.backup(target)}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.confirmation_option(prompt="Replace the workspace's data with the backup's?")
+@friendly
+def restore(path, source):
+    """Replace the workspace's data with a backup's (one transaction)."""
+    with CRM.open(path) as crm:
+        crm.admin.restore(source)
+    click.echo(f"Restored {path} from {source}")
+
+
+@main.command("theory-site")
+@click.argument("target", type=click.Path(file_okay=False), default="build/theory-site")
+def theory_site(target):
+    """Build the offline HTML site of the CRM theory (English and 中文) into TARGET."""
+    from . import theory
+
+    try:
+        index = theory.build_site(target)
+    except (theory.TheoryNotFound, theory.SiteBuildError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Theory site written: {index}")
+
+
+# -- teaching scenarios (crm_engine/scenario) ------------------------------------------------------
+@main.group()
+def scenario():
+    """Teaching scenarios: list the built-ins, make a student's workspace or a whole class's, move the clock."""
+
+
+def _scenario(name_or_file: str, language: str | None, customers: int | None):
+    """A built-in scenario by name, or a scenario TOML file; optionally resized."""
+    from .scenario import Scenario, builtin
+
+    found = Scenario.from_toml(name_or_file) if name_or_file.endswith(".toml") else builtin(name_or_file)
+    if language:
+        found = found.replace(language=language)
+    return found.scaled(customers) if customers else found
+
+
+def _bar(label: str):
+    """A click progress bar and the `progress(done, total)` callback that drives it."""
+    bar = click.progressbar(length=1, label=label, show_pos=True)
+
+    def progress(done, total):
+        bar.length = total
+        bar.update(done - bar.pos)
+    return bar, progress
+
+
+@scenario.command("list")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default="en", show_default=True)
+@friendly
+def scenario_list(language):
+    """The built-in scenarios."""
+    from .scenario import catalogue
+
+    for row in catalogue(language).itertuples():
+        click.echo(f"{row.name:24} {row.title}  [{row.languages}; {row.customers} customers]")
+
+
+@scenario.command("show")
+@click.argument("name")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default=None)
+@friendly
+def scenario_show(name, language):
+    """The story of a scenario (a built-in NAME or a FILE.toml), as students read it."""
+    found = _scenario(name, None, None)
+    language = language or found.language
+    click.echo(found.text(found.title, language))
+    click.echo()
+    click.echo((found.text(found.narrative, language) or "").strip())
+
+
+@scenario.command("create")
+@click.argument("name")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--student", default=None, help="The student whose variant to make.")
+@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default=None)
+@click.option("--customers", type=int, default=None, help="Resize the customer base (orders scale along).")
+@friendly
+def scenario_create(name, path, student, seed, language, customers):
+    """Make the workspace PATH from a scenario (a built-in NAME or a FILE.toml)."""
+    found = _scenario(name, language, customers)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    bar, progress = _bar("Generating")
+    with bar:
+        crm = found.create(path, student=student, seed=seed, progress=progress)
+    with crm:
+        click.echo(f"Created {path}: {crm.customers.count()} customers, today is {crm.today()}"
+                   + (f", variant of {student}" if student else "") + ".")
+
+
+@scenario.command("class")
+@click.argument("name")
+@click.argument("roster", type=click.Path(exists=True, dir_okay=False))
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default=None)
+@click.option("--customers", type=int, default=None, help="Resize the customer base (orders scale along).")
+@click.option("--overwrite", is_flag=True, help="Replace workspaces that already exist.")
+@friendly
+def scenario_class(name, roster, folder, seed, language, customers, overwrite):
+    """One workspace per student id of the class list ROSTER (CSV) in FOLDER: FOLDER/<student>.duckdb."""
+    from .scenario import create_class
+
+    found = _scenario(name, language, customers)
+    bar, progress = _bar("Students")
+    with bar:
+        made = create_class(found, roster, folder, seed=seed, overwrite=overwrite, progress=progress)
+    created = int((made["status"] == "created").sum())
+    click.echo(f"{created} workspaces created, {len(made) - created} kept, in {folder}")
+
+
+@scenario.command("advance")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("days", type=int)
+@friendly
+def scenario_advance(path, days):
+    """Move a scenario workspace's clock forward by DAYS: orders, requests, calls, leads, answers."""
+    bar, progress = _bar("Days")
+    with CRM.open(path) as crm, bar:
+        report = crm.simulation.advance(days, progress=progress)
+    click.echo(str(report))
+
+
+# -- the course (docs/course.md): nbgrader's steps, student workspaces, the class dashboard ----------------
+@main.group()
+def course():
+    """Assignments graded with nbgrader from the state of each student's CRM (run in the course root)."""
+
+
+def _course_step(action):
+    """Run an instructor step; a CRMError (a failed nbgrader step included) becomes one clear line."""
+    try:
+        return action()
+    except CRMError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@course.command("list")
+def course_list():
+    """The assignments, their scenario and their criteria with points."""
+    from .course import ASSIGNMENTS
+    from .rubrics import rubric
+
+    for name, spec in ASSIGNMENTS.items():
+        criteria = rubric(name)
+        total = sum(c.points for c in criteria.values())
+        click.echo(f"{name}: {spec.scenario} ({spec.customers} customers), as {spec.user or 'the scenario student'}"
+                   f" — {total:g} auto-graded points")
+        for criterion in criteria.values():
+            click.echo(f"  test-{criterion.name}: {criterion.points:g}")
+
+
+@course.command("workspace")
+@click.argument("assignment")
+@click.argument("student")
+@click.option("--folder", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Where the workspace file goes (a student's assignment folder).")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default=None)
+@friendly
+def course_workspace(assignment, student, folder, language):
+    """Create (or reopen) STUDENT's workspace for ASSIGNMENT — the same file their set-up cell makes."""
+    from .course import Course
+
+    os.makedirs(folder, exist_ok=True)
+    opened = Course.open(assignment, folder=folder, student=student, language=language)
+    click.echo(f"{'Created' if opened.created else 'Exists'}: {opened.path} (targets: {opened.targets})")
+    opened.close()
+
+
+@course.command("release")
+@click.argument("assignment")
+@click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
+def course_release(assignment, root):
+    """nbgrader generate_assignment + release_assignment: students can fetch it."""
+    from . import course_admin
+
+    folder = _course_step(lambda: course_admin.release(assignment, root=root))
+    click.echo(f"Released {assignment} from {folder}")
+
+
+@course.command("grade")
+@click.argument("assignment")
+@click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
+@click.option("--no-collect", is_flag=True, help="Grade what is already in submitted/.")
+@click.option("--release-feedback", is_flag=True, help="Also release the feedback to the students.")
+def course_grade(assignment, root, no_collect, release_feedback):
+    """collect, autograde and generate_feedback for the whole class."""
+    from . import course_admin
+
+    _course_step(lambda: course_admin.grade(assignment, root=root, collect=not no_collect,
+                                            release_feedback=release_feedback))
+    board = _course_step(lambda: course_admin.dashboard(assignment, root=root))
+    click.echo(f"Graded {assignment}: {len(board.grades)} submission(s).")
+    flagged = board.outcomes.index[board.outcomes["flagged"]].tolist() if len(board.outcomes) else []
+    if flagged:
+        click.echo(f"Flagged (workspace edited outside the CRM): {', '.join(flagged)}")
+
+
+@course.command("dashboard")
+@click.argument("assignment")
+@click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
+def course_dashboard(assignment, root):
+    """Grades per criterion, common mistakes and the class's CRM outcomes (charts: the instructor notebook)."""
+    from . import course_admin
+
+    click.echo(_course_step(lambda: course_admin.dashboard(assignment, root=root)).summary())

@@ -1,0 +1,341 @@
+"""The facade: one object per workspace and acting user, handing out one object per area.
+
+    crm = CRM.create("shop.duckdb", today="2026-03-02")
+    crm.admin.add_user("li.ming", "Li Ming", role="account_manager", team=1)
+    rep = crm.as_user("li.ming")
+    rep.customers.add(name="Star Tech", phone="010-5555 0101")
+    rep.customers.list()            # a DataFrame of what Li Ming may see
+
+`CRM.open(path, read_only=True)` is the analysts' door; `CRM.memory()` a
+throw-away workspace for tests and quick demos.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from functools import cached_property
+
+from . import i18n
+from .db import Database
+from .errors import Conflict, CRMError, WorkspaceError
+from .session import Session, load_user
+
+ADMIN_USERNAME = "admin"
+
+
+class CRM:
+    """A CRM workspace, seen as one user, in one language."""
+
+    def __init__(self, session: Session):
+        self._s = session
+
+    # -- opening --------------------------------------------------------------
+    @classmethod
+    def create(cls, path, *, today=None, language: str = "en", company: str | None = None,
+               keep_open: bool = True) -> "CRM":
+        """A new workspace file with the administrator `admin` and a root team.
+
+        `today` starts the scenario clock (default: today's date, stored once).
+        """
+        path = os.fspath(path)
+        if os.path.exists(path):
+            raise Conflict("workspace.exists", workspace=path)
+        return cls._bootstrap(Database(path, keep_open=keep_open), today, language, company)
+
+    @classmethod
+    def memory(cls, *, today=None, language: str = "en", company: str | None = None) -> "CRM":
+        """A workspace that lives in memory only (tests, quick demos)."""
+        return cls._bootstrap(Database(None), today, language, company)
+
+    @classmethod
+    def open(cls, path, *, user: str | int = ADMIN_USERNAME, read_only: bool = False,
+             keep_open: bool = True, language: str | None = None) -> "CRM":
+        """Open an existing workspace, upgrading an older schema (read-write only).
+
+        `keep_open=False` holds the file only while an action runs, so another
+        process (nbgrader Validate, a second notebook) can open it in between.
+        """
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise WorkspaceError("workspace.missing", workspace=path)
+        db = Database(path, read_only=read_only, keep_open=keep_open)
+        try:
+            if db.schema_version() is None:
+                raise WorkspaceError("workspace.not_crm", workspace=path)
+            db.migrate()
+            stored = json.loads(db.scalar("SELECT value FROM settings WHERE key = 'language'"))
+            session = Session(db, load_user(db, user), i18n.check_language(language or stored))
+        except CRMError:
+            db.close()
+            raise
+        finally:
+            if not keep_open:
+                db.release()
+        return cls(session)
+
+    @classmethod
+    def _bootstrap(cls, db: Database, today, language: str, company: str | None) -> "CRM":
+        from . import validate
+
+        language = i18n.check_language(language)
+        today = validate.date(today, "today", required=False) or dt.date.today()
+        try:
+            db.migrate()
+            with db.transaction():
+                settings = {"today": today.isoformat(), "language": json.dumps(language),
+                            "company": json.dumps(company or i18n.t("company.default", language))}
+                for key, value in settings.items():
+                    db.execute("INSERT INTO settings VALUES (?, ?)", [key, value])
+                db.execute("INSERT INTO teams VALUES (1, ?, NULL)", [i18n.t("team.root", language)])
+                db.execute(
+                    "INSERT INTO users VALUES (1, ?, ?, 'admin', 1, NULL, NULL, true, ?)",
+                    [ADMIN_USERNAME, i18n.t("role.admin", language), today],
+                )
+        except BaseException:
+            db.close()
+            if db.path and os.path.exists(db.path):
+                os.remove(db.path)
+            raise
+        return cls(Session(db, load_user(db, ADMIN_USERNAME), language))
+
+    def as_user(self, who: str | int) -> "CRM":
+        """The same workspace, acting as another user (by username or id)."""
+        try:
+            return CRM(Session(self._s.db, load_user(self._s.db, who), self._s.language))
+        except CRMError as error:
+            error.language = error.language or self._s.language
+            raise
+
+    # -- who, when, which language ------------------------------------------------
+    @property
+    def user(self):
+        """The acting user."""
+        return self._s.user
+
+    @property
+    def language(self) -> str:
+        return self._s.language
+
+    def set_language(self, language: str) -> None:
+        """Switch this session's language (`en` or `zh_CN`); the workspace default is an admin setting."""
+        self._s.language = i18n.check_language(language)
+
+    def t(self, key: str, **params) -> str:
+        """A label or message in this session's language."""
+        return i18n.translate(key, self._s.language, **params)
+
+    def today(self) -> dt.date:
+        """Today on the scenario clock."""
+        return self._s.today()
+
+    @property
+    def path(self) -> str | None:
+        return self._s.db.path
+
+    @property
+    def read_only(self) -> bool:
+        return self._s.db.read_only
+
+    def release(self) -> None:
+        """Let go of the workspace file until the next action (other processes may open it)."""
+        self._s.db.release()
+
+    def close(self) -> None:
+        self._s.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<CRM {self.path or 'in memory'} as {self.user.username} ({self.user.role})>"
+
+    # -- the areas (MISSION.md's catalogue) ------------------------------------------
+    @cached_property
+    def admin(self):
+        """System settings: users, teams, sharing policy, settings, backups (A1, A2, A5)."""
+        from .admin import Admin
+        return Admin(self._s)
+
+    @cached_property
+    def dictionary(self):
+        """The data dictionary: levels, regions, reasons … (A3)."""
+        from .dictionary import Dictionary
+        return Dictionary(self._s)
+
+    @cached_property
+    def products(self):
+        """Products and stock (A3)."""
+        from .dictionary import Products
+        return Products(self._s)
+
+    @cached_property
+    def clock(self):
+        """The scenario clock."""
+        from .clock import Clock
+        return Clock(self._s)
+
+    @cached_property
+    def audit(self):
+        """The audit trail (A4)."""
+        from .audit import Audit
+        return Audit(self._s)
+
+    @cached_property
+    def customers(self):
+        """Customer cards, contacts, interactions, orders, the customer 360, hand-over (C1, C2, C5)."""
+        from .customers import Customers
+        return Customers(self._s)
+
+    @cached_property
+    def orders(self):
+        """Order history with lines (C2)."""
+        from .orders import Orders
+        return Orders(self._s)
+
+    @cached_property
+    def imports(self):
+        """Import customers, contacts, products and orders from CSV / Excel (A6)."""
+        from .transfer import Imports
+        return Imports(self._s)
+
+    @cached_property
+    def exports(self):
+        """Export any list to CSV / Excel, scoped and audited (A6)."""
+        from .transfer import Exports
+        return Exports(self._s, self)
+
+    @cached_property
+    def churn(self):
+        """Churn warnings: scan, suspend, confirm (C3, C4)."""
+        from .churn import Churn
+        return Churn(self._s)
+
+    @cached_property
+    def classification(self):
+        """ABC grades and credit, tags, segments (C5)."""
+        from .classification import Classification
+        return Classification(self._s)
+
+    @cached_property
+    def service(self):
+        """Service tickets: create, assign, handle, feedback, archive search (S1–S5)."""
+        from .service import Service
+        return Service(self._s)
+
+    @cached_property
+    def call_center(self):
+        """The customer call centre: log calls, turn them into tickets, leads, interactions (S6)."""
+        from .call_center import CallCenter
+        return CallCenter(self._s)
+
+    @cached_property
+    def leads(self):
+        """Leads and the public pool: create, claim, follow up, convert, recycle (O6)."""
+        from .leads import Leads
+        return Leads(self._s)
+
+    @cached_property
+    def opportunities(self):
+        """Sales opportunities, development plans, the funnel, win rates, the overdue list (O1–O5, O9)."""
+        from .opportunities import Opportunities
+        return Opportunities(self._s)
+
+    @cached_property
+    def campaigns(self):
+        """Campaigns: budget, cost, leads, won revenue, ROI (O7)."""
+        from .campaigns import Campaigns
+        return Campaigns(self._s)
+
+    @cached_property
+    def targets(self):
+        """Sales targets, attainment and the leaderboard (O8)."""
+        from .targets import Targets
+        return Targets(self._s)
+
+    # -- orders to cash (B1) -------------------------------------------------------------
+    @cached_property
+    def contracts(self):
+        """Contracts with lines, draft → signed → fulfilled | cancelled, credit warnings (B1)."""
+        from .contracts import Contracts
+        return Contracts(self._s)
+
+    @cached_property
+    def shipments(self):
+        """Shipments against a contract or an order; stock goes down, never below zero (B1)."""
+        from .shipments import Shipments
+        return Shipments(self._s)
+
+    @cached_property
+    def returns(self):
+        """Sales returns against a shipment; stock goes back up, net contribution (B1)."""
+        from .returns import Returns
+        return Returns(self._s)
+
+    @cached_property
+    def payments(self):
+        """Instalment plans, payments received, receivables, the overdue list, credit limits (B1)."""
+        from .payments import Payments
+        return Payments(self._s)
+
+    @cached_property
+    def expenses(self):
+        """Expense claims, approved or rejected by a supervisor; totals per rep and customer (B1)."""
+        from .expenses import Expenses
+        return Expenses(self._s)
+
+    # -- my office (F1–F5) ---------------------------------------------------------------
+    @cached_property
+    def tasks(self):
+        """The work schedule: tasks by day, week and month, assigned by supervisors (F1)."""
+        from .office.tasks import Tasks
+        return Tasks(self._s)
+
+    @cached_property
+    def files(self):
+        """My files and shared files, stored in the workspace (F2)."""
+        from .office.files import Files
+        return Files(self._s)
+
+    @cached_property
+    def address_book(self):
+        """The public address book and your private one (F3)."""
+        from .office.address_book import AddressBook
+        return AddressBook(self._s)
+
+    @cached_property
+    def notices(self):
+        """The notice board: announcements, team and private notices, read / unread (F4)."""
+        from .office.notices import Notices
+        return Notices(self._s)
+
+    @cached_property
+    def messages(self):
+        """The message centre: SMS-style messages and e-mails to colleagues and contacts (F5)."""
+        from .office.messages import Messages
+        return Messages(self._s)
+
+    # -- statistics and reports (R1–R5) -------------------------------------------------
+    @cached_property
+    def reports(self):
+        """Statistics and reports: contribution, composition, service, churn, funnel, ROI,
+        attainment, RFM, cohorts — scoped DataFrames (R1–R5); charts in `crm_engine.ui.charts`."""
+        from .reports import Reports
+        return Reports(self._s)
+
+    def sql(self, query: str, params=None):
+        """Read-only SQL for analysts: one SELECT over the tables whose every row you may read
+        (docs/data-model.md), as a DataFrame.
+
+            crm.sql("SELECT region, count(*) AS customers FROM customers GROUP BY region")
+        """
+        return self.reports.sql(query, params)
+
+    @cached_property
+    def simulation(self):
+        """The teaching scenario's clock and simulated customers (T2): advance, customers' answers, briefing."""
+        from .simulation import Simulation
+        return Simulation(self._s)

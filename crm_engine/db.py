@@ -1,0 +1,257 @@
+"""The workspace file: connection, one transaction per action, migrations, error mapping.
+
+A workspace is one DuckDB file. DuckDB lets one process write a file and no one
+else even read it meanwhile (STACK_NOTES), so a `Database` can either keep its
+connection (fast: analysis, benchmarks) or hold the file only while an action
+runs (`keep_open=False`), letting nbgrader's Validate or a second notebook in
+between. Every DuckDB exception is turned into a `CRMError` here and nowhere else.
+"""
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any, Iterator
+
+import duckdb
+
+from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceLocked
+
+APP_ID = "crm-lab"
+MEMORY = ":memory:"
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every file in `schema/`, in version order."""
+    found = []
+    for item in resources.files(__package__).joinpath("schema").iterdir():
+        match = re.fullmatch(r"(\d{3})_(\w+)\.sql", item.name)
+        if match:
+            found.append((int(match[1]), match[2], item.read_text("utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two schema migrations share a number: {versions}")
+    return found
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def map_error(error: duckdb.Error, path: str | None = None) -> CRMError:
+    """The CRMError a student should see instead of a DuckDB exception."""
+    text = str(error)
+    name = os.path.basename(path or MEMORY)
+    if "Conflicting lock" in text:
+        pid = re.search(r"PID (\d+)", text)
+        return WorkspaceLocked("error.locked", workspace=name, pid=pid[1] if pid else "?")
+    if "different configuration" in text:
+        return WorkspaceLocked("error.locked_here", workspace=name)
+    if isinstance(error, duckdb.ConstraintException):
+        return Conflict("error.constraint", detail=text.split(":", 1)[-1].strip())
+    if isinstance(error, (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.InvalidInputException)):
+        return InvalidInput("error.value", detail=text.split(":", 1)[-1].strip())
+    if isinstance(error, duckdb.IOException):
+        return WorkspaceError("error.io", workspace=name, detail=text)
+    return WorkspaceError("error.database", detail=text)
+
+
+class Database:
+    """A connection to one workspace file (or an in-memory workspace)."""
+
+    def __init__(self, path: str | None = None, *, read_only: bool = False, keep_open: bool = True):
+        self.path = None if path in (None, MEMORY) else os.fspath(path)
+        self.read_only = read_only
+        # An in-memory database lives only as long as its connection.
+        self.keep_open = keep_open or self.path is None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._depth = 0   # nesting of transaction()
+        self._holds = 0   # nesting of reading()
+        self._memo: dict = {}  # per action: today, policies, team trees (see memo())
+
+    # -- connection -------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            try:
+                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only)
+                # No console progress bars over a notebook's output (long set-based statements draw them).
+                self._con.execute("SET enable_progress_bar = false")
+            except duckdb.Error as error:
+                if "not a valid DuckDB database file" in str(error) or "Magic" in str(error):
+                    raise WorkspaceError("workspace.not_crm", workspace=self.path) from None
+                raise map_error(error, self.path) from None
+        return self._con
+
+    def release(self) -> None:
+        """Close the file so other processes can open it; the next action reopens it."""
+        if self._con is not None and not (self._depth or self._holds) and self.path is not None:
+            self._con.close()
+            self._con = None
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    # -- transactions -----------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction per action; nested calls join the outer one.
+
+        Any exception rolls everything back, so a failed action leaves the
+        workspace exactly as it was.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._con
+            finally:
+                self._depth -= 1
+            return
+        con = self.con
+        self._run(con, "BEGIN TRANSACTION")
+        self._memo.clear()
+        self._depth = 1
+        try:
+            yield con
+            self._run(con, "COMMIT")
+        except BaseException as error:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            if isinstance(error, duckdb.Error):
+                raise map_error(error, self.path) from None
+            raise
+        finally:
+            self._depth = 0
+            if not self._holds:
+                self._memo.clear()
+            if not self.keep_open:
+                self.release()
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read outside any action: DuckDB errors mapped, the file released after."""
+        con = self.con
+        self._holds += 1
+        try:
+            yield con
+        except duckdb.Error as error:
+            raise map_error(error, self.path) from None
+        finally:
+            self._holds -= 1
+            if not (self._holds or self._depth):
+                self._memo.clear()
+            if not self.keep_open:
+                self.release()
+
+    def _run(self, con, sql: str, params: Any = None):
+        try:
+            return con.execute(sql, params) if params is not None else con.execute(sql)
+        except duckdb.Error as error:
+            raise map_error(error, self.path) from None
+
+    # -- convenience queries ----------------------------------------------
+    def rows(self, sql: str, params: Any = None) -> list[tuple]:
+        with self.reading() as con:
+            return self._run(con, sql, params).fetchall()
+
+    def one(self, sql: str, params: Any = None) -> tuple | None:
+        rows = self.rows(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Any = None):
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def df(self, sql: str, params: Any = None):
+        with self.reading() as con:
+            return self._run(con, sql, params).df()
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        """A write; only inside `transaction()`."""
+        assert self._depth, "writes happen inside an action's transaction"
+        self._run(self._con, sql, params)
+
+    def memo(self, key, compute):
+        """`compute()` once per action or query (values like today's date and the sharing
+        policy are read many times by one verb). Outside an action, always recomputed; a verb
+        that changes such a value calls `forget()`."""
+        if not (self._depth or self._holds):
+            return compute()
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def forget(self) -> None:
+        """Drop what `memo` remembered (after changing the clock, the policy or the org tree)."""
+        self._memo.clear()
+
+    @contextmanager
+    def registered(self, name: str, frame) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A pandas DataFrame visible to SQL as `name` for the block (set-based writes and checks).
+
+        Unregistering can fail once a statement has aborted the transaction;
+        that must not hide the statement's own error.
+        """
+        con = self.con
+        con.register(name, frame)
+        try:
+            yield con
+        finally:
+            try:
+                con.unregister(name)
+            except duckdb.Error:
+                pass
+
+    def next_id(self, table: str) -> int:
+        """The next id of `table`. Not a sequence: DuckDB sequences do not roll
+        back, and a failed action must leave no trace (ids stay deterministic)."""
+        return self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+
+    # -- schema -------------------------------------------------------------
+    def schema_version(self) -> int | None:
+        """The workspace's schema version, or None when it is not a CRM workspace."""
+        has_meta = self.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = 'crm_meta'"
+        )
+        if not has_meta:
+            return None
+        meta = dict(self.rows("SELECT key, value FROM crm_meta"))
+        if meta.get("app") != APP_ID:
+            return None
+        return int(meta["schema_version"])
+
+    def migrate(self, upto: int | None = None) -> int:
+        """Apply the migrations this workspace lacks, in one transaction."""
+        current = self.schema_version()
+        if current is None and self.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        ):
+            raise WorkspaceError("workspace.not_crm", workspace=self.path or MEMORY)
+        current = current or 0
+        target = latest_version() if upto is None else upto
+        if current > latest_version():
+            raise WorkspaceError("workspace.too_new", workspace=self.path, version=current, supported=latest_version())
+        if current >= target:
+            return current
+        if self.read_only:
+            raise WorkspaceError("workspace.needs_upgrade", workspace=self.path, version=current)
+        with self.transaction():
+            for version, _name, sql in migrations():
+                if current < version <= target:
+                    self.execute(sql)
+            self.execute(
+                "INSERT OR REPLACE INTO crm_meta VALUES ('app', ?), ('schema_version', ?)",
+                [APP_ID, str(target)],
+            )
+        return target

@@ -1,0 +1,57 @@
+"""State machines as explicit transition tables.
+
+    OPPORTUNITY = StateMachine("opportunity", {
+        ("unassigned", "assign"): "assigned",
+        ("assigned", "assign"): "assigned",      # reassigning keeps history
+        ("assigned", "succeed"): "succeeded",
+        ("assigned", "fail"): "failed",
+    })
+    new_state = OPPORTUNITY.move(session, opp_id, current_state, "assign", note="to Li Ming")
+
+`move` refuses a pair that is not in the table with a translated
+`TransitionNotAllowed` naming the record, its state and the action, and writes
+one `state_history` row for an allowed move (the caller updates its own table in
+the same transaction). Labels: `kind.<kind>`, `state.<kind>.<state>` and
+`action.<kind>.<action>` in the i18n catalogues.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import TransitionNotAllowed
+from .i18n import Term
+
+if TYPE_CHECKING:
+    from .session import Session
+
+
+class StateMachine:
+    def __init__(self, kind: str, transitions: dict[tuple[str, str], str]):
+        self.kind = kind
+        self.transitions = dict(transitions)
+        self.states = tuple(dict.fromkeys([s for s, _ in transitions] + list(transitions.values())))
+        self.actions = tuple(dict.fromkeys(a for _, a in transitions))
+
+    def allowed(self, state: str) -> list[str]:
+        """The actions possible from `state`, in table order."""
+        return [a for (s, a) in self.transitions if s == state]
+
+    def check(self, record_id, state: str, action: str) -> str:
+        """The state after `action`, or TransitionNotAllowed."""
+        target = self.transitions.get((state, action))
+        if target is None:
+            raise TransitionNotAllowed(
+                "error.transition_detail", kind=Term(f"kind.{self.kind}"), id=record_id,
+                state=Term(f"state.{self.kind}.{state}"), action=Term(f"action.{self.kind}.{action}"),
+            )
+        return target
+
+    def move(self, s: Session, record_id, state: str, action: str, note: str | None = None) -> str:
+        """Check the move and record it in the history; returns the new state."""
+        target = self.check(record_id, state, action)
+        s.history(self.kind, record_id, action, state, target, note)
+        return target
+
+    def label(self, state: str, language: str | None = None) -> str:
+        from .i18n import translate
+        return translate(f"state.{self.kind}.{state}", language)

@@ -1,0 +1,126 @@
+"""Checks every public verb runs on its input before touching the workspace.
+
+Each returns the clean value or raises `InvalidInput` naming the field, so a
+form can show the message next to it. Text is stored verbatim (quotes, SQL
+metacharacters and emoji included): the engine only ever passes it as a
+query parameter.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import Decimal, InvalidOperation
+
+from .errors import InvalidInput
+
+MAX_TEXT = 2000
+
+
+def text(value, field: str, *, required: bool = True, max_length: int = MAX_TEXT) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput("error.required", field=field)
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput("error.not_text", field=field)
+    value = value.strip()
+    if len(value) > max_length:
+        raise InvalidInput("error.too_long", field=field, max=max_length)
+    if "\x00" in value:
+        raise InvalidInput("error.not_text", field=field)
+    return value
+
+
+def date(value, field: str, *, required: bool = True) -> dt.date | None:
+    """A date from a `date`, a `datetime` or an ISO string `YYYY-MM-DD`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput("error.required", field=field)
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return value.to_pydatetime().date()
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInput("error.impossible_date", field=field, value=value) from None
+    raise InvalidInput("error.date_format", field=field, value=value)
+
+
+def amount(value, field: str, *, required: bool = True, minimum: float = 0.0) -> Decimal | None:
+    """A money amount (or quantity) as a Decimal with cents; never negative by default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput("error.required", field=field)
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput("error.not_number", field=field, value=value)
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise InvalidInput("error.not_number", field=field, value=value) from None
+    if not number.is_finite():
+        raise InvalidInput("error.not_number", field=field, value=value)
+    if number < Decimal(str(minimum)):
+        raise InvalidInput("error.too_small", field=field, minimum=minimum)
+    if number >= Decimal("1e14"):
+        raise InvalidInput("error.too_large", field=field)
+    return number.quantize(Decimal("0.01"))
+
+
+def integer(value, field: str, *, required: bool = True, minimum: int | None = None, maximum: int | None = None):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput("error.required", field=field)
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput("error.not_integer", field=field, value=value)
+    if isinstance(value, float) and (math.isnan(value) or not value.is_integer()):
+        raise InvalidInput("error.not_integer", field=field, value=value)
+    try:
+        number = int(str(value).strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("error.not_integer", field=field, value=value) from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise InvalidInput("error.range", field=field, minimum=minimum, maximum=maximum, value=value)
+    return number
+
+
+def rating(value, field: str, *, required: bool = False) -> int | None:
+    """A 1–5 rating (credit, satisfaction)."""
+    return integer(value, field, required=required, minimum=1, maximum=5)
+
+
+def record_id(value, field: str = "id") -> int:
+    return integer(value, field, minimum=1)
+
+
+def one_of(value, field: str, choices) -> str:
+    if value not in choices:
+        raise InvalidInput("error.choice", field=field, value=value, choices=", ".join(map(str, choices)))
+    return value
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Digits with spaces, dashes and brackets, an optional leading +: "010-5555 0101", "(010) 6666 1234".
+PHONE_PATTERN = r"\+?[0-9(][0-9 ()\-]{3,24}"
+PHONE = re.compile(f"^{PHONE_PATTERN}$")
+
+
+def email(value, field: str = "email") -> str | None:
+    value = text(value, field, required=False, max_length=200)
+    if value is not None and not EMAIL.match(value):
+        raise InvalidInput("error.email", field=field, value=value)
+    return value
+
+
+def phone(value, field: str = "phone") -> str | None:
+    value = text(value, field, required=False, max_length=40)
+    if value is not None and not PHONE.match(value):
+        raise InvalidInput("error.phone", field=field, value=value)
+    return value

@@ -1,0 +1,61 @@
+"""Shared fixtures: a small, seeded company that every engine test can act in.
+
+Org tree (team ids in brackets):
+    Head office [1]: admin, director `dong.li`, service `sun.li`, marketing `ma.lan`, finance `cai.wu`
+      East sales [2]: supervisor `zhang.wei`; account managers `li.ming`, `wang.fang`
+        Shanghai [3]: account manager `zhao.lei`
+      West sales [4]: supervisor `chen.hua`; account manager `liu.yang`
+"""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from crm_engine import CRM
+
+settings.register_profile("ci", deadline=None, max_examples=60,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile("ci")
+
+TODAY = "2026-03-02"
+
+
+def build_company(crm: CRM) -> CRM:
+    east = crm.admin.add_team("East sales")
+    shanghai = crm.admin.add_team("Shanghai", parent=east)
+    west = crm.admin.add_team("West sales")
+    people = [
+        ("dong.li", "Dong Li", "director", 1), ("sun.li", "Sun Li", "service_staff", 1),
+        ("ma.lan", "Ma Lan", "marketing", 1), ("cai.wu", "Cai Wu", "finance", 1),
+        ("zhang.wei", "Zhang Wei", "supervisor", east), ("li.ming", "Li Ming", "account_manager", east),
+        ("wang.fang", "Wang Fang", "account_manager", east), ("zhao.lei", "Zhao Lei", "account_manager", shanghai),
+        ("chen.hua", "Chen Hua", "supervisor", west), ("liu.yang", "Liu Yang", "account_manager", west),
+    ]
+    for username, name, role, team in people:
+        crm.admin.add_user(username, name, role=role, team=team)
+    crm.products.add("NB-14", "Notebook 14\"", price=4999, category="hardware", stock=100)
+    crm.products.add("SRV-2U", "Rack server 2U", price=38000, category="hardware", stock=10)
+    crm.products.add("SUP-1Y", "Support contract, 1 year", price=6000, category="service", stock=0)
+    for username, names in {"li.ming": ["Star Tech", "Bright Future Trading"], "wang.fang": ["Harbour Logistics"],
+                            "zhao.lei": ["Pudong Instruments"], "liu.yang": ["Chengdu Foods"]}.items():
+        rep = crm.as_user(username)
+        for name in names:
+            rep.customers.add(name, phone="021-5555 0100", region="east" if username != "liu.yang" else "southwest")
+    return crm
+
+
+@pytest.fixture
+def crm() -> CRM:
+    """An in-memory workspace with the company above, acting as the administrator."""
+    workspace = build_company(CRM.memory(today=TODAY))
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def workspace_file(tmp_path):
+    """A workspace file with the same company, closed, ready to open."""
+    path = tmp_path / "company.duckdb"
+    with CRM.create(path, today=TODAY) as crm:
+        build_company(crm)
+    return path

@@ -1,0 +1,167 @@
+"""Workspaces: create, open, read-only, locks, migrations, transactions."""
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from crm_engine import CRM, Conflict, NotAllowed, WorkspaceError, WorkspaceLocked
+from crm_engine.db import Database, latest_version, migrations
+from tests.engine.helpers import snapshot
+
+
+def test_create_then_open_keeps_everything(workspace_file):
+    with CRM.open(workspace_file) as crm:
+        assert crm.today().isoformat() == "2026-03-02"
+        assert len(crm.customers.list()) == 5
+        assert crm.user.username == "admin"
+    with CRM.open(workspace_file, user="li.ming") as rep:
+        assert set(rep.customers.list()["name"]) == {"Star Tech", "Bright Future Trading"}
+
+
+def test_create_refuses_an_existing_file(workspace_file):
+    with pytest.raises(Conflict, match="already exists"):
+        CRM.create(workspace_file)
+
+
+def test_open_missing_file(tmp_path):
+    with pytest.raises(WorkspaceError, match="There is no workspace"):
+        CRM.open(tmp_path / "nope.duckdb")
+
+
+def test_open_a_file_that_is_not_a_workspace(tmp_path):
+    text_file = tmp_path / "notes.duckdb"
+    text_file.write_text("hello")
+    with pytest.raises(WorkspaceError, match="not a CRM Lab workspace"):
+        CRM.open(text_file)
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).execute("CREATE TABLE t(a INT)").close()
+    with pytest.raises(WorkspaceError, match="not a CRM Lab workspace"):
+        CRM.open(other)
+
+
+def test_open_a_workspace_from_a_newer_version(workspace_file):
+    con = duckdb.connect(str(workspace_file))
+    con.execute("UPDATE crm_meta SET value = ? WHERE key = 'schema_version'", [str(latest_version() + 1)])
+    con.close()
+    with pytest.raises(WorkspaceError, match="newer CRM Lab") as caught:
+        CRM.open(workspace_file)
+    assert "更新版本" in caught.value.message("zh_CN")
+
+
+def test_in_memory_workspace_is_complete():
+    crm = CRM.memory(today="2026-01-05", language="zh_CN")
+    assert crm.language == "zh_CN"
+    assert crm.admin.teams()["name"].tolist() == ["总部"]
+    assert crm.path is None
+
+
+def test_read_only_open_refuses_every_change(workspace_file):
+    with CRM.open(workspace_file, read_only=True) as crm:
+        assert len(crm.customers.list()) == 5
+        with pytest.raises(NotAllowed, match="read-only"):
+            crm.customers.add("New Co")
+        with pytest.raises(NotAllowed, match="read-only"):
+            crm.clock.advance(1)
+
+
+LOCKER = textwrap.dedent("""
+    import sys, time
+    from crm_engine import CRM
+    crm = CRM.open(sys.argv[1])
+    print("open", flush=True)
+    sys.stdin.readline()
+""")
+
+
+def test_a_workspace_open_in_another_process_gives_a_clear_message(workspace_file):
+    holder = subprocess.Popen([sys.executable, "-c", LOCKER, str(workspace_file)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        for read_only in (False, True):
+            with pytest.raises(WorkspaceLocked) as caught:
+                CRM.open(workspace_file, read_only=read_only)
+            message = str(caught.value)
+            assert f"PID {holder.pid}" in message
+            assert "close that notebook's kernel or open it read-only" in message
+            assert "IO Error" not in message
+            assert f"PID {holder.pid}" in caught.value.message("zh_CN")
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=30)
+    with CRM.open(workspace_file) as crm:  # free again
+        assert crm.customers.count() == 5
+
+
+def test_keep_open_false_lets_another_process_in_between_actions(workspace_file):
+    crm = CRM.open(workspace_file, keep_open=False)
+    crm.customers.add("Between Actions Ltd", owner="li.ming")
+    reader = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from crm_engine import CRM; print(CRM.open(sys.argv[1], read_only=True).customers.count())",
+         str(workspace_file)], capture_output=True, text=True, timeout=60)
+    assert reader.returncode == 0, reader.stderr
+    assert reader.stdout.strip() == "6"
+    assert crm.customers.count() == 6  # and this one reopens transparently
+
+
+def test_same_process_different_mode_is_a_clear_error(workspace_file):
+    with CRM.open(workspace_file):
+        with pytest.raises(WorkspaceLocked, match="already open in this notebook"):
+            CRM.open(workspace_file, read_only=True)
+
+
+def test_opening_an_older_workspace_upgrades_it(tmp_path):
+    """A workspace made at schema version 1 gets every later migration on open, data intact."""
+    path = tmp_path / "old.duckdb"
+    db = Database(str(path))
+    db.migrate(upto=1)
+    with db.transaction():
+        db.execute("INSERT INTO settings VALUES ('today', '2025-12-01'), ('language', '\"en\"'), ('company', '\"Old Co\"')")
+        db.execute("INSERT INTO teams VALUES (1, 'Head office', NULL)")
+        db.execute("INSERT INTO users VALUES (1, 'admin', 'Administrator', 'admin', 1, NULL, NULL, true, '2025-12-01')")
+        db.execute("INSERT INTO customers (id, name, name_norm, owner_id, level, status, created_on, created_by) "
+                   "VALUES (1, 'Old Customer', 'oldcustomer', 1, 'ordinary', 'active', '2025-11-01', 1)")
+    assert db.schema_version() == 1
+    db.close()
+    with CRM.open(path) as crm:
+        assert Database.schema_version(crm._s.db) == latest_version()
+        assert crm.customers.get(1).name == "Old Customer"
+        crm.admin.add_user("li.ming", "Li Ming", role="account_manager")
+        crm.customers.add("New Customer", owner="li.ming")  # the upgraded schema works
+    if latest_version() > 1:
+        with CRM.open(path, read_only=True) as crm:
+            assert crm.customers.count() == 2
+
+
+def test_read_only_open_of_an_old_workspace_asks_for_an_upgrade(tmp_path):
+    if latest_version() == 1:
+        pytest.skip("only one schema version exists")
+    path = tmp_path / "old.duckdb"
+    db = Database(str(path))
+    db.migrate(upto=1)
+    with db.transaction():
+        db.execute("INSERT INTO settings VALUES ('today', '2025-12-01'), ('language', '\"en\"')")
+        db.execute("INSERT INTO teams VALUES (1, 'Head office', NULL)")
+        db.execute("INSERT INTO users VALUES (1, 'admin', 'Administrator', 'admin', 1, NULL, NULL, true, '2025-12-01')")
+    db.close()
+    with pytest.raises(WorkspaceError, match="open it read-write once"):
+        CRM.open(path, read_only=True)
+
+
+def test_migrations_are_numbered_without_gaps():
+    versions = [v for v, _, _ in migrations()]
+    assert versions == list(range(1, len(versions) + 1))
+
+
+def test_a_failed_action_leaves_no_trace(crm):
+    """An error half-way through an action rolls back everything it wrote (and its audit row)."""
+    rep = crm.as_user("li.ming")
+    before = snapshot(crm)
+    with pytest.raises(Exception):
+        rep.orders.add(1, [{"product": "NB-14", "quantity": 1}, {"product": "NO-SUCH", "quantity": 1}])
+    assert snapshot(crm) == before
+
