@@ -1,0 +1,151 @@
+"""Reading the sales pipeline (R5) and the one-week rule (O9), on `crm.opportunities`.
+
+Each is one set-based SQL statement over what the user may see (the sharing policy
+of kinds `opportunity`, `lead` and `customer`), measured on the scenario clock.
+
+- `funnel()`: how many opportunities reached each stage (a won one reached them all),
+  the conversion from the stage before, and what is open at each stage now.
+- `win_rate(by=…)`: won, lost and win rate = won / (won + lost), overall or by
+  owner, source, campaign or month of closing.
+- `overdue()`: assigned opportunities, leads and customers newly given to a manager
+  that nobody contacted within `contact_within_days` days (default 7): the
+  supervisor's list for reassigning. "Contacted" means: for an opportunity, a plan
+  step result recorded since it was assigned; for a lead, a follow-up logged since it
+  was given; for a customer, an interaction by its owner since it was given to them
+  (created for them by someone else, reassigned, or handed over).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import validate
+from .i18n import translate
+from .session import Session, query
+
+WIN_RATE_BY = {
+    None: ("'all'", "'all'"),
+    "owner": ("u.name", "o.owner_id"),
+    "source": ("o.source", "o.source"),
+    "campaign": ("coalesce(c.name, '-')", "o.campaign_id"),
+    "month": ("strftime(o.closed_on, '%Y-%m')", "strftime(o.closed_on, '%Y-%m')"),
+}
+
+
+def _dates(where: list, params: list, column: str, since, until) -> None:
+    if since is not None:
+        where.append(f"{column} >= ?"), params.append(validate.date(since, "since"))
+    if until is not None:
+        where.append(f"{column} <= ?"), params.append(validate.date(until, "until"))
+
+
+class PipelineVerbs:
+    """Pipeline reports of `crm.opportunities`."""
+
+    _s: Session
+
+    @query
+    def funnel(self, *, since=None, until=None, owner=None) -> pd.DataFrame:
+        """The sales funnel of the opportunities you may see (created between `since` and `until`).
+
+        One row per stage, in order, then `succeeded`: `reached` (opportunities that got
+        to this stage or further; won ones reached every stage), `conversion` (share of the
+        previous row's `reached`), and the ones `open` there now with their `open_amount`
+        and probability-`weighted_amount`.
+        """
+        from .opportunities import visible
+        from .session import load_user
+
+        s = self._s
+        where, params = [visible(s), "o.state <> 'unassigned'"], []
+        _dates(where, params, "o.created_on", since, until)
+        if owner is not None:
+            where.append("o.owner_id = ?"), params.append(load_user(s.db, owner).id)
+        label = "name_zh" if s.language == "zh_CN" else "name_en"
+        won_label = translate("state.opportunity.succeeded", s.language)
+        return s.db.df(f"""
+            WITH stages AS (SELECT code, {label} AS label, sort_order, value FROM dictionary
+                            WHERE kind = 'opportunity_stage' AND active),
+            opps AS (SELECT o.state, o.expected_amount, o.probability, o.stage,
+                            coalesce(st.sort_order, 0) AS stage_order
+                     FROM opportunities o LEFT JOIN dictionary st ON st.kind = 'opportunity_stage' AND st.code = o.stage
+                     WHERE {' AND '.join(where)}),
+            per_stage AS (
+                SELECT st.code AS stage, st.label, st.sort_order, st.value AS probability,
+                       count(*) FILTER (WHERE o.state = 'succeeded' OR o.stage_order >= st.sort_order) AS reached,
+                       count(*) FILTER (WHERE o.state = 'assigned' AND o.stage = st.code) AS open,
+                       coalesce(sum(o.expected_amount) FILTER (WHERE o.state = 'assigned' AND o.stage = st.code), 0)
+                           AS open_amount,
+                       coalesce(sum(o.expected_amount * o.probability / 100)
+                           FILTER (WHERE o.state = 'assigned' AND o.stage = st.code), 0) AS weighted_amount
+                FROM stages st LEFT JOIN opps o ON true GROUP BY ALL
+                UNION ALL
+                SELECT 'succeeded', ?, 1e9, 100, count(*) FILTER (WHERE state = 'succeeded'), 0, 0, 0 FROM opps)
+            SELECT stage, label, probability, reached,
+                   round(reached / nullif(lag(reached) OVER (ORDER BY sort_order), 0), 4) AS conversion,
+                   open, open_amount::DOUBLE AS open_amount, weighted_amount::DOUBLE AS weighted_amount
+            FROM per_stage ORDER BY sort_order""", [*params, won_label])
+
+    @query
+    def win_rate(self, *, by: str | None = None, since=None, until=None) -> pd.DataFrame:
+        """Won and lost opportunities you may see (closed between `since` and `until`), and
+        win rate = won / (won + lost); `by` one of owner, source, campaign, month."""
+        from .opportunities import visible
+
+        s = self._s
+        validate.one_of(by, "sales_by", tuple(WIN_RATE_BY))
+        name, key = WIN_RATE_BY[by]
+        where, params = [visible(s), "o.state IN ('succeeded', 'failed')"], []
+        _dates(where, params, "o.closed_on", since, until)
+        return s.db.df(f"""
+            SELECT {name} AS {by or 'scope'}, count(*) FILTER (WHERE o.state = 'succeeded') AS won,
+                   count(*) FILTER (WHERE o.state = 'failed') AS lost, count(*) AS closed,
+                   round(count(*) FILTER (WHERE o.state = 'succeeded') / count(*), 4) AS win_rate,
+                   coalesce(sum(o.won_amount), 0)::DOUBLE AS won_amount
+            FROM opportunities o JOIN users u ON u.id = o.owner_id LEFT JOIN campaigns c ON c.id = o.campaign_id
+            WHERE {' AND '.join(where)} GROUP BY {key}, {name} ORDER BY win_rate DESC, 1""", params)
+
+    @query
+    def overdue(self, *, days: int | None = None) -> pd.DataFrame:
+        """What was given to a manager and not contacted within `days` (default: the setting
+        `contact_within_days`, 7) on the scenario clock: opportunities, leads and customers you
+        may see, longest waiting first. Reassign them with `opportunities.assign`,
+        `leads.assign` or `customers.reassign`."""
+        from .customers import visible as customer_visible
+        from .leads import visible as lead_visible
+        from .opportunities import visible as opp_visible
+
+        s = self._s
+        days = validate.integer(days, "days", minimum=0, maximum=366, required=False)
+        days = s.setting("contact_within_days", 7) if days is None else days
+        today = s.today()
+        return s.db.df(f"""
+            WITH given AS (
+                SELECT record_id AS customer_id, on_date FROM audit WHERE kind = 'customer' AND action = 'reassign'
+                UNION ALL
+                SELECT record_id, on_date FROM audit WHERE kind = 'customer' AND action = 'create'
+                    AND json_extract(after, '$.owner_id')::INTEGER <> user_id
+                UNION ALL
+                SELECT unnest(from_json(json_extract(after, '$.customers'), '["INTEGER"]')), on_date
+                FROM audit WHERE kind = 'customer' AND action = 'handover'),
+            latest AS (SELECT customer_id, max(on_date) AS given_on FROM given GROUP BY ALL),
+            waiting AS (
+                SELECT 'opportunity' AS kind, o.id, o.customer_name AS name, o.owner_id, o.assigned_on AS given_on
+                FROM opportunities o
+                WHERE o.state = 'assigned' AND {opp_visible(s)} AND NOT EXISTS (
+                    SELECT 1 FROM plan_steps p WHERE p.opportunity_id = o.id AND p.result_date >= o.assigned_on)
+                UNION ALL
+                SELECT 'lead', l.id, coalesce(l.company, l.name), l.owner_id, l.assigned_on
+                FROM leads l
+                WHERE l.state = 'pending' AND l.owner_id IS NOT NULL AND {lead_visible(s)} AND NOT EXISTS (
+                    SELECT 1 FROM lead_followups f WHERE f.lead_id = l.id AND f.on_date >= l.assigned_on)
+                UNION ALL
+                SELECT 'customer', c.id, c.name, c.owner_id, g.given_on
+                FROM customers c JOIN latest g ON g.customer_id = c.id
+                WHERE c.owner_id IS NOT NULL AND {customer_visible(s)} AND NOT EXISTS (
+                    SELECT 1 FROM interactions i WHERE i.customer_id = c.id AND i.user_id = c.owner_id
+                    AND i.on_date >= g.given_on))
+            SELECT w.kind, w.id, w.name, w.owner_id, u.name AS owner_name, w.given_on,
+                   (?::DATE - w.given_on)::INTEGER AS days_waiting
+            FROM waiting w JOIN users u ON u.id = w.owner_id
+            WHERE w.given_on < ?::DATE - ?::INTEGER
+            ORDER BY days_waiting DESC, w.kind, w.id""", [today, today, days])
