@@ -1,0 +1,126 @@
+"""Expenses (B1): claims, approval by a supervisor (never the claimant), scope, totals per rep and customer."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
+from crm_engine.expenses import EXPENSE
+from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
+from tests.engine.helpers import snapshot
+
+
+@pytest.fixture
+def rep(crm):
+    return crm.as_user("li.ming")
+
+
+@pytest.fixture
+def star(rep):
+    return int(rep.customers.list()["id"][0])
+
+
+def test_claim_and_approve(crm, rep, star):
+    claim = rep.expenses.claim(860, expense_type="travel", description="Train to Nanjing", customer_id=star,
+                               spent_on="2026-02-27")
+    assert (claim.status, claim.amount, claim.claimant_id) == ("claimed", Decimal("860.00"), rep.user.id)
+    supervisor = crm.as_user("zhang.wei")
+    assert supervisor.expenses.pending()["id"].tolist() == [claim.id]
+    approved = supervisor.expenses.approve(claim.id, note="fine")
+    assert (approved.status, approved.decided_by, approved.decided_on) == \
+        ("approved", supervisor.user.id, dt.date(2026, 3, 2))
+    assert supervisor.expenses.pending().empty
+    moves = crm._s.db.rows("SELECT action, to_state FROM state_history WHERE kind = 'expense' ORDER BY rowid")
+    assert moves == [("claim", "claimed"), ("approve", "approved")]
+
+
+def test_reject_needs_a_reason(crm, rep):
+    claim = rep.expenses.claim(120, expense_type="entertainment", description="Lunch")
+    supervisor = crm.as_user("zhang.wei")
+    with pytest.raises(InvalidInput):
+        supervisor.expenses.reject(claim.id, "")
+    rejected = supervisor.expenses.reject(claim.id, "No receipt")
+    assert rejected.status == "rejected" and rejected.decision_note == "No receipt"
+
+
+@pytest.mark.parametrize("state, verb", [(s, v) for s in EXPENSE.states for v in EXPENSE.actions])
+def test_every_decision_from_every_state(crm, rep, state, verb):
+    claim = rep.expenses.claim(50, expense_type="transport", description="Taxi")
+    supervisor = crm.as_user("zhang.wei")
+    if state != "claimed":
+        supervisor.expenses.approve(claim.id) if state == "approved" else supervisor.expenses.reject(claim.id, "no")
+    act = (lambda: supervisor.expenses.approve(claim.id)) if verb == "approve" else \
+        (lambda: supervisor.expenses.reject(claim.id, "no"))
+    if (state, verb) in EXPENSE.transitions:
+        assert act().status == EXPENSE.transitions[(state, verb)]
+    else:
+        before = snapshot(crm)
+        with pytest.raises(TransitionNotAllowed):
+            act()
+        assert snapshot(crm) == before
+
+
+@pytest.mark.parametrize("claimant", ["zhang.wei", "dong.li", "admin"])
+def test_nobody_approves_their_own_claim(crm, claimant):
+    me = crm.as_user(claimant)
+    claim = me.expenses.claim(300, expense_type="gift", description="Moon cakes for a customer")
+    before = snapshot(crm)
+    for decide in (lambda: me.expenses.approve(claim.id), lambda: me.expenses.reject(claim.id, "hmm")):
+        with pytest.raises(NotAllowed) as caught:
+            decide()
+        assert str(claim.id) in str(caught.value) and "本人" in caught.value.message("zh_CN")
+    assert snapshot(crm) == before
+    assert me.expenses.pending().empty
+    if claimant != "admin":
+        assert crm.expenses.approve(claim.id).status == "approved"  # someone else may
+
+
+def test_only_supervisors_of_the_claimant_decide(crm, rep):
+    claim = rep.expenses.claim(300, expense_type="travel", description="Bus")
+    before = snapshot(crm)
+    with pytest.raises(NotFound):        # a colleague does not see it
+        crm.as_user("wang.fang").expenses.approve(claim.id)
+    with pytest.raises(NotAllowed):      # finance reads claims but does not approve them
+        crm.as_user("cai.wu").expenses.approve(claim.id)
+    with pytest.raises(NotFound):        # another team's supervisor does not even see it
+        crm.as_user("chen.hua").expenses.approve(claim.id)
+    assert snapshot(crm) == before
+    assert crm.as_user("dong.li").expenses.approve(claim.id).status == "approved"
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"amount": -20}, "expense_amount"), ({"amount": 0}, "expense_amount"), ({"amount": "abc"}, "expense_amount"),
+    ({"expense_type": "yacht"}, "expense_type"), ({"description": " "}, "expense_description"),
+    ({"spent_on": "2026-03-09"}, "spent_on"), ({"spent_on": "yesterday"}, "spent_on"),
+])
+def test_bad_claims_are_refused_and_change_nothing(crm, rep, kwargs, field):
+    args = {"amount": 100, "expense_type": "travel", "description": "Taxi", **kwargs}
+    before = snapshot(crm)
+    with pytest.raises(InvalidInput) as caught:
+        rep.expenses.claim(args.pop("amount"), **args)
+    assert caught.value.field == field
+    assert snapshot(crm) == before
+
+
+def test_scope_and_summaries_per_rep_and_customer(crm, rep, star):
+    rep.expenses.claim(100, expense_type="travel", description="a", customer_id=star)
+    rep.expenses.claim(250, expense_type="gift", description="b", customer_id=star)
+    wang = crm.as_user("wang.fang")
+    harbour = int(wang.customers.list()["id"][0])
+    wang.expenses.claim(70, expense_type="transport", description="c", customer_id=harbour)
+    crm.as_user("liu.yang").expenses.claim(40, expense_type="transport", description="d")
+    with pytest.raises(NotFound):    # a claim may name only a customer you may see
+        wang.expenses.claim(10, expense_type="travel", description="e", customer_id=star)
+    supervisor = crm.as_user("zhang.wei")
+    for claim_id in supervisor.expenses.pending()["id"]:
+        supervisor.expenses.approve(int(claim_id))
+    assert len(rep.expenses.list()) == 2 and len(supervisor.expenses.list()) == 3
+    assert len(crm.as_user("cai.wu").expenses.list()) == 4         # finance reads all
+    by_rep = supervisor.expenses.summary(by="claimant").set_index("name")["amount"].to_dict()
+    assert by_rep == {"Li Ming": 350.0, "Wang Fang": 70.0}
+    by_customer = supervisor.expenses.summary(by="customer").set_index("customer")["amount"].to_dict()
+    assert by_customer == {star: 350.0, harbour: 70.0}
+    everyone = crm.expenses.summary(by="claimant", status=None)
+    assert everyone["amount"].sum() == 460.0
+    with pytest.raises(InvalidInput):
+        crm.expenses.summary(by="weather")

@@ -1,0 +1,172 @@
+"""Files (F2): own and shared files in the workspace, size limits, safe names, no path escapes."""
+import io
+import os
+
+import pytest
+
+from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound
+from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
+from tests.engine.helpers import snapshot
+
+
+@pytest.fixture
+def rep(crm):
+    return crm.as_user("li.ming")
+
+
+def test_upload_read_and_list(crm, rep, tmp_path):
+    path = tmp_path / "报价单 Q1.txt"
+    path.write_bytes("星光科技 quote ✓".encode())
+    from_path = rep.files.upload(path, description="Q1 quote")
+    assert from_path.name == "报价单 Q1.txt" and from_path.size == len(path.read_bytes()) and not from_path.shared
+    assert rep.files.read(from_path.id) == path.read_bytes()
+    from_bytes = rep.files.upload(b"\x00\x01binary", name="data.bin", shared=True)
+    from_handle = rep.files.upload(io.BytesIO(b"minutes"), name="minutes.txt")
+    assert rep.files.read(from_handle.id) == b"minutes"
+    assert rep.files.list()["name"].tolist() == ["minutes.txt", "data.bin", "报价单 Q1.txt"]
+    assert rep.files.list(shared=True)["id"].tolist() == [from_bytes.id]
+    assert crm.audit.list(kind="file")["action"].tolist() == ["create"] * 3
+
+
+def test_own_and_shared_files(crm, rep):
+    private = rep.files.upload(b"mine", name="notes.txt")
+    shared = rep.files.upload(b"ours", name="price list.csv", shared=True)
+    colleague = crm.as_user("liu.yang")
+    assert colleague.files.list()["id"].tolist() == [shared.id]
+    assert colleague.files.read(shared.id) == b"ours"
+    with pytest.raises(NotFound):
+        colleague.files.read(private.id)
+    with pytest.raises(NotFound):  # even the supervisor: own files are the owner's
+        crm.as_user("zhang.wei").files.get(private.id)
+    before = snapshot(crm)
+    for act in (lambda: colleague.files.delete(shared.id), lambda: colleague.files.unshare(shared.id),
+                lambda: colleague.files.rename(shared.id, "mine-now.csv")):
+        with pytest.raises(NotAllowed):
+            act()
+    assert snapshot(crm) == before
+    assert len(crm.files.list()) == 2  # the administrator's scope reaches every file
+    rep.files.share(private.id)
+    assert colleague.files.read(private.id) == b"mine"
+    rep.files.unshare(private.id)
+    with pytest.raises(NotFound):
+        colleague.files.get(private.id)
+    rep.files.delete(shared.id)
+    assert colleague.files.list().empty
+
+
+@pytest.mark.parametrize("name", [
+    "../../etc/passwd", "..\\..\\windows\\system.ini", "/etc/passwd", "a/b.txt", "..", ".", " . ", "bad\x00name",
+    "tab\tname", "what?.txt", "a:b", "CON", "nul.txt", "Lpt1.log", "trailing.", "", "   ",
+    "x" * 201,
+])
+def test_unsafe_names_are_refused_and_nothing_is_written(crm, rep, tmp_path, name):
+    before = snapshot(crm)
+    outside = tmp_path / "etc"
+    with pytest.raises(InvalidInput) as caught:
+        rep.files.upload(b"root:x:0:0", name=name)
+    assert caught.value.field == "file_name"
+    assert caught.value.message("zh_CN") != caught.value.message("en")
+    assert snapshot(crm) == before
+    assert not outside.exists()
+
+
+def test_a_path_source_keeps_only_its_base_name(rep, tmp_path):
+    nested = tmp_path / "deep" / "folder"
+    nested.mkdir(parents=True)
+    (nested / "plan.txt").write_bytes(b"plan")
+    assert rep.files.upload(str(nested / ".." / "folder" / "plan.txt")).name == "plan.txt"
+
+
+def test_a_two_gigabyte_file_is_refused_before_it_is_read(crm, rep, tmp_path):
+    huge = tmp_path / "backup.iso"
+    with open(huge, "wb") as handle:
+        handle.truncate(2 * 1024 ** 3)  # sparse: takes no disk space
+    before = snapshot(crm)
+    with pytest.raises(InvalidInput) as caught:
+        rep.files.upload(huge)
+    assert "2.0 GB" in str(caught.value) and "10.0 MB" in str(caught.value)
+    assert snapshot(crm) == before
+
+    class DeclaredHuge(io.RawIOBase):
+        """A stream that declares 2 GB and fails the test if anyone reads it."""
+        size = 2 * 1024 ** 3
+        name = "huge.bin"
+
+        def readable(self):
+            return True
+
+        def read(self, n=-1):
+            raise AssertionError("the size must be checked before reading")
+
+    with pytest.raises(InvalidInput):
+        rep.files.upload(DeclaredHuge())
+    assert snapshot(crm) == before
+
+
+def test_the_size_limit_is_a_setting(crm, rep):
+    crm.admin.set_setting("file_max_bytes", 2048)
+    assert rep.files.upload(b"x" * 2048, name="fits.bin").size == 2048
+    before = snapshot(crm)
+    with pytest.raises(InvalidInput) as caught:
+        rep.files.upload(b"x" * 2049, name="too-big.bin")
+    assert "2.0 KB" in str(caught.value)
+
+    class Unseekable(io.RawIOBase):
+        """A stream that cannot say its size: read up to the limit + 1 and refuse."""
+        def __init__(self):
+            self.left = 5000
+
+        def readable(self):
+            return True
+
+        def seekable(self):
+            return False
+
+        def readinto(self, buffer):
+            n = min(len(buffer), self.left)
+            buffer[:n] = b"y" * n
+            self.left -= n
+            return n
+
+    with pytest.raises(InvalidInput):
+        rep.files.upload(io.BufferedReader(Unseekable()), name="stream.bin")
+    with pytest.raises(InvalidInput):
+        rep.files.upload(io.StringIO("text mode"), name="text.txt")
+    with pytest.raises(InvalidInput):
+        crm.admin.set_setting("file_max_bytes", -1)
+    assert snapshot(crm) == before
+
+
+def test_duplicate_names_and_rename(crm, rep):
+    first = rep.files.upload(b"1", name="report.pdf")
+    with pytest.raises(Conflict):
+        rep.files.upload(b"2", name="report.pdf")
+    crm.as_user("wang.fang").files.upload(b"3", name="report.pdf")  # names are unique per owner only
+    second = rep.files.upload(b"2", name="report-v2.pdf")
+    with pytest.raises(Conflict):
+        rep.files.rename(second.id, "report.pdf")
+    with pytest.raises(InvalidInput):
+        rep.files.rename(first.id, "../report.pdf")
+    assert rep.files.rename(first.id, "report-v1.pdf").name == "report-v1.pdf"
+
+
+def test_save_writes_only_inside_the_folder_and_never_overwrites(crm, rep, tmp_path):
+    info = rep.files.upload(b"quote", name="quote.txt")
+    out = tmp_path / "out"
+    out.mkdir()
+    path = rep.files.save(info.id, out)
+    assert path == os.path.join(os.path.realpath(out), "quote.txt") and open(path, "rb").read() == b"quote"
+    with pytest.raises(Conflict):
+        rep.files.save(info.id, out)
+    assert open(path, "rb").read() == b"quote"
+    with pytest.raises(InvalidInput):
+        rep.files.save(info.id, out, name="../escaped.txt")
+    assert not (tmp_path / "escaped.txt").exists()
+    with pytest.raises(InvalidInput):
+        rep.files.save(info.id, tmp_path / "missing")
+    # a row that arrived by other means (a restored or hand-edited workspace) is checked again
+    crm._s.db.con.execute("UPDATE files SET name = '../../planted.txt' WHERE id = ?", [info.id])
+    with pytest.raises(InvalidInput):
+        rep.files.save(info.id, out)
+    assert not (tmp_path / "planted.txt").exists() and not (tmp_path.parent / "planted.txt").exists()
+    assert crm.audit.list(kind="file", action="export")["note"].tolist() == ["quote.txt"]
