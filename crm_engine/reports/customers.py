@@ -1,0 +1,149 @@
+"""R1 customer contribution and R2 customer composition.
+
+Contribution (客户贡献分析) of a customer over a period is what it brought in, net of
+what it sent back — the same definition as `crm.returns.net_contribution`, so the two
+always agree:
+
+    net_amount = orders (not cancelled, by order date)
+               + contracts (signed or fulfilled, by signing date)
+               − sales returns (by return date)
+
+Customers with no orders, contracts or returns in the period are left out. `share` is a
+customer's part of the net total of every customer the report covers (before `top` cuts
+the list), `cumulative_share` the running total down the ranking (the Pareto curve).
+Contribution is a figure of the customer card and follows the customer policy (as
+`crm.returns.net_contribution` does): it shows sums, never the contracts or returns behind
+them, which keep their own policy.
+
+Composition (客户构成分析) counts customer cards by one attribute. Every active dictionary
+entry appears (with 0 when no customer has it, so bars line up from report to report);
+cards without a value form one row whose `code` is missing and whose label says "not set".
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import validate
+from ..i18n import translate
+from ..session import Session, query
+from .common import between, customer_filters, date_range, finish, label_column, no_rows, top_n
+
+# by → (customer column, dictionary kind, or how the categories are made)
+COMPOSITION_BY = {
+    "level": ("c.level", "customer_level"),
+    "region": ("c.region", "region"),
+    "customer_type": ("c.customer_type", "customer_type"),
+    "industry": ("c.industry", "industry"),
+    "ownership": ("c.ownership", "ownership"),
+    "company_size": ("c.company_size", "company_size"),
+    "credit": ("c.credit", "rating"),
+    "satisfaction": ("c.satisfaction", "rating"),
+    "owner": ("c.owner_id", "owner"),
+}
+
+
+def _categories(s: Session, source: str) -> tuple[str, list]:
+    """SQL (code, label, sort_order, listed) for the categories of one attribute. `listed`
+    categories appear even with no customers; others only when someone has them."""
+    if source == "rating":
+        return "SELECT i::VARCHAR AS code, i::VARCHAR AS label, i AS sort_order, true AS listed FROM range(1, 6) r(i)", []
+    if source == "owner":
+        # Only the users who own some of the customers: a bar per idle colleague says nothing.
+        return "SELECT id::VARCHAR AS code, name AS label, id AS sort_order, false AS listed FROM users", []
+    return (f"SELECT code, {label_column(s)} AS label, sort_order, active AS listed FROM dictionary WHERE kind = ?",
+            [source])
+
+
+class CustomerReports:
+    """R1 and R2 of `crm.reports`."""
+
+    _s: Session
+
+    @query
+    def contribution(self, *, year: int | None = None, since=None, until=None, top: int | None = None,
+                     region: str | None = None, level: str | None = None, customer_type: str | None = None,
+                     industry: str | None = None, owner=None, team: int | None = None) -> pd.DataFrame:
+        """Customer contribution (R1): net amount per customer you may see, largest first.
+
+        One row per customer with business in the period (`year`, or `since`/`until`):
+        rank, customer_id, customer_name, owner_id, owner_name, region, level, orders,
+        order_amount, contract_amount, returned, net_amount, share, cumulative_share.
+        `top=20` keeps the first twenty (shares stay relative to everyone covered).
+
+            crm.reports.contribution(year=2025, top=10)
+        """
+        s = self._s
+        since, until = date_range(year, since, until)
+        where, params = customer_filters(s, "customer", region=region, level=level, customer_type=customer_type,
+                                         industry=industry, owner=owner, team=team)
+        periods = {}
+        for name, column in (("o", "order_date"), ("k", "signed_on"), ("r", "returned_on")):
+            cond, values = [], []
+            between(column, since, until, cond, values)
+            periods[name] = (" AND ".join(cond) or "TRUE", values)
+        limit = top_n(top)
+        frame = s.db.df(f"""
+            WITH o AS (SELECT customer_id, count(*) AS n, sum(amount) AS v FROM orders
+                       WHERE status <> 'cancelled' AND {periods['o'][0]} GROUP BY customer_id),
+                 k AS (SELECT customer_id, sum(amount) AS v FROM contracts
+                       WHERE status IN ('signed', 'fulfilled') AND {periods['k'][0]} GROUP BY customer_id),
+                 r AS (SELECT customer_id, sum(amount) AS v FROM sales_returns
+                       WHERE {periods['r'][0]} GROUP BY customer_id),
+                 per AS (
+                    SELECT c.id AS customer_id, c.name AS customer_name, c.owner_id, c.region, c.level,
+                           coalesce(o.n, 0) AS orders, coalesce(o.v, 0) AS order_amount,
+                           coalesce(k.v, 0) AS contract_amount, coalesce(r.v, 0) AS returned,
+                           coalesce(o.v, 0) + coalesce(k.v, 0) - coalesce(r.v, 0) AS net_amount
+                    FROM customers c LEFT JOIN o ON o.customer_id = c.id LEFT JOIN k ON k.customer_id = c.id
+                         LEFT JOIN r ON r.customer_id = c.id
+                    WHERE {' AND '.join(where)} AND (o.v IS NOT NULL OR k.v IS NOT NULL OR r.v IS NOT NULL))
+            SELECT row_number() OVER w AS rank, p.customer_id, p.customer_name, p.owner_id, u.name AS owner_name,
+                   p.region, p.level, p.orders, p.order_amount::DOUBLE AS order_amount,
+                   p.contract_amount::DOUBLE AS contract_amount, p.returned::DOUBLE AS returned,
+                   p.net_amount::DOUBLE AS net_amount,
+                   (p.net_amount / nullif(sum(p.net_amount) OVER (), 0))::DOUBLE AS share,
+                   (sum(p.net_amount) OVER (w ROWS UNBOUNDED PRECEDING)
+                        / nullif(sum(p.net_amount) OVER (), 0))::DOUBLE AS cumulative_share
+            FROM per p LEFT JOIN users u ON u.id = p.owner_id
+            WINDOW w AS (ORDER BY p.net_amount DESC, p.customer_id)
+            ORDER BY rank{limit}""",
+            [*periods["o"][1], *periods["k"][1], *periods["r"][1], *params])
+        return finish(s, frame, "contribution")
+
+    @query
+    def composition(self, by: str = "level", *, status: str | None = None, region: str | None = None,
+                    level: str | None = None, customer_type: str | None = None, industry: str | None = None,
+                    owner=None, team: int | None = None) -> pd.DataFrame:
+        """Customer composition (R2): how the customers you may see divide by one attribute.
+
+        `by`: level, region, customer_type, industry, ownership, company_size, credit,
+        satisfaction or owner. Columns: code, label (in your language), customers, share
+        (0–1) and percent (0–100). `status="active"` leaves out lost customers.
+
+            crm.reports.composition("region")
+        """
+        s = self._s
+        column, source = COMPOSITION_BY[validate.one_of(by, "report_by", tuple(COMPOSITION_BY))]
+        where, params = customer_filters(s, "customer", region=region, level=level, customer_type=customer_type,
+                                         industry=industry, owner=owner, team=team)
+        if status is not None:
+            where.append("c.status = ?"), params.append(validate.one_of(status, "status", ("active", "lost")))
+        categories, category_params = _categories(s, source)
+        frame = s.db.df(f"""
+            WITH counted AS (SELECT {column}::VARCHAR AS code, count(*) AS customers FROM customers c
+                             WHERE {' AND '.join(where)} GROUP BY 1),
+                 cats AS ({categories}),
+                 rows AS (
+                    SELECT coalesce(k.code, n.code) AS code, coalesce(k.label, n.code, ?) AS label,
+                           coalesce(n.customers, 0) AS customers, k.sort_order, n.code IS NULL AND k.code IS NULL AS unset
+                    FROM cats k FULL JOIN counted n ON n.code = k.code
+                    WHERE n.customers IS NOT NULL OR k.listed)
+            SELECT code, label, customers,
+                   (customers / nullif(sum(customers) OVER (), 0))::DOUBLE AS share,
+                   round(100 * customers / nullif(sum(customers) OVER (), 0), 2)::DOUBLE AS percent
+            FROM rows ORDER BY unset, sort_order NULLS LAST, code""",
+            [*params, *category_params, translate("report.not_set", s.language)])
+        if frame["customers"].sum() == 0:
+            frame = no_rows(frame)
+        frame.attrs["by"] = by
+        return finish(s, frame, "composition")
