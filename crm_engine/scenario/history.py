@@ -1,0 +1,125 @@
+"""Order history: seasonal, heavy-tailed, shaped by each customer's pattern — and the rate model
+the clock keeps using afterwards.
+
+A customer's order rate on day t (days from "today", negative in the past) is
+
+    rate × exp(trend · t / 365) × season(month) / mean(season)      while t < lapse
+
+`rate` is calibrated so the history holds about `CustomerBase.orders` orders. The
+history draws each customer's count from that integral, places the orders by
+inverting the trend's CDF, thins them by the season and adds the anchor order.
+Orders have 1–6 lines; the order amount is the sum of its lines (in cents, exactly).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import rand
+from .base import _favourite
+from .context import Context, insert
+
+CHUNK = 50_000  # customers per batch: bounded memory at any scale, and a progress tick each
+
+
+def exposure(created: np.ndarray, end: np.ndarray, trend: np.ndarray) -> np.ndarray:
+    """∫ exp(trend·t/365) dt over [created, end] (days; end ≥ created), vectorised."""
+    k = trend / 365.0
+    flat = np.abs(k) < 1e-9
+    safe = np.where(flat, 1.0, k)
+    curved = (np.exp(safe * end) - np.exp(safe * created)) / safe
+    return np.where(flat, end - created, curved).clip(min=0)
+
+
+def calibrate(ctx: Context, cards: pd.DataFrame) -> np.ndarray:
+    """Each customer's base rate (orders per day at trend 1) so the history holds the scenario's orders."""
+    end = np.where(cards["pattern"].isin(["lapsed", "drifting"]), cards["anchor"], 0).astype(float)
+    weights = cards["weight"].to_numpy() * exposure(cards["created"].to_numpy(float), end, cards["trend"].to_numpy())
+    wanted = max(ctx.scenario.customers.orders - len(cards), 0)
+    return cards["weight"].to_numpy() * (wanted / weights.sum() if weights.sum() > 0 else 0.0)
+
+
+def orders(ctx: Context, cards: pd.DataFrame, rate: np.ndarray) -> int:
+    """Write the order history in batches of customers; returns the number of orders."""
+    total = 0
+    for number, start in enumerate(range(0, len(cards), CHUNK)):
+        total += _batch(ctx, cards.iloc[start:start + CHUNK], rate[start:start + CHUNK], number)
+        ctx.step()
+    return total
+
+
+def _batch(ctx: Context, cards: pd.DataFrame, rate: np.ndarray, number: int) -> int:
+    base, db = ctx.scenario.customers, ctx.db
+    rng = rand.generator(ctx.seed, "orders", number)
+    season = np.asarray(base.seasonality, dtype=float)
+    created = cards["created"].to_numpy(float)
+    anchor = cards["anchor"].to_numpy()
+    end = np.where(cards["pattern"].isin(["lapsed", "drifting"]), anchor, 0).astype(float)
+    trend = cards["trend"].to_numpy()
+    # Oversample by max/mean of the season, then thin by season/max: what is kept follows the season.
+    expected = rate * exposure(created, end, trend) * season.max() / season.mean()
+    count = rng.poisson(expected)
+    idx = np.repeat(np.arange(len(cards)), count)
+    k = (trend / 365.0)[idx]
+    lo, hi, u = created[idx], end[idx], rng.random(len(idx))
+    flat = np.abs(k) < 1e-9
+    safe = np.where(flat, 1.0, k)
+    t = np.where(flat, lo + u * (hi - lo),
+                 np.log(np.exp(safe * lo) + u * (np.exp(safe * hi) - np.exp(safe * lo))) / safe)
+    day = np.clip(np.floor(t), lo, hi).astype(np.int64)
+    month = (np.datetime64(ctx.today, "D") + day).astype("datetime64[M]").astype(np.int64) % 12
+    keep = rng.random(len(idx)) < season[month] / season.max()
+    # The anchor order fixes each customer's last order date (see base.py).
+    idx = np.r_[idx[keep], np.arange(len(cards))]
+    day = np.r_[day[keep], anchor]
+    order = np.lexsort((day, idx))
+    idx, day = idx[order], day[order]
+    return write(ctx, rng, cards["id"].to_numpy()[idx], cards["owner_id"].to_numpy()[idx], day,
+                 cards["value"].to_numpy()[idx], cards["discount"].to_numpy()[idx],
+                 cards["line_no"].to_numpy()[idx], base.value_spread, base.lines_per_order)
+
+
+def write(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np.ndarray, day: np.ndarray,
+          value: np.ndarray, discount: np.ndarray, line_no: np.ndarray, spread: float, lines_per_order: float) -> int:
+    """Orders (one per row) with their lines, set-based. Returns how many."""
+    drawn = draw(ctx, rng, customer, owner, day, value, discount, line_no, spread, lines_per_order)
+    return insert_orders(ctx, *drawn)
+
+
+def draw(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np.ndarray, day: np.ndarray,
+         value: np.ndarray, discount: np.ndarray, line_no: np.ndarray, spread: float,
+         lines_per_order: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Order headers (customer, owner, day, cents) and lines (order row, product, quantity, unit, cents):
+    heavy-tailed values split over 1–6 lines of mostly the customer's favourite product line."""
+    n, products = len(customer), ctx.products
+    amount = value * rng.lognormal(0, 0.7 * spread, n)
+    per = np.minimum(1 + rng.poisson(lines_per_order - 1, n), 6)
+    line_order = np.repeat(np.arange(n), per)
+    product = _favourite(rng, line_no[line_order], products)
+    price = products["cents"].to_numpy()[product]
+    unit = np.maximum(np.round(price * (1 - discount[line_order])), 1).astype(np.int64)
+    share = amount[line_order] / per[line_order] * rng.lognormal(0, 0.3, len(line_order))
+    quantity = np.clip(np.round(share * 100 / unit), 1, 100_000).astype(np.int64)
+    cents = quantity * unit
+    header = pd.DataFrame({"customer_id": customer, "day": day, "owner_id": owner,
+                           "cents": np.add.reduceat(cents, np.r_[0, np.cumsum(per)[:-1]]) if n else cents[:0]})
+    lines = pd.DataFrame({"order_row": line_order, "product_id": products["id"].to_numpy()[product],
+                          "quantity": quantity, "unit": unit, "cents": cents})
+    return header, lines
+
+
+def insert_orders(ctx: Context, header: pd.DataFrame, lines: pd.DataFrame) -> int:
+    """Write drawn orders (ids follow the rows' order) and their lines."""
+    n, db = len(header), ctx.db
+    if n == 0:
+        return 0
+    first_order, first_line = db.next_id("orders"), db.next_id("order_lines")
+    header = header.assign(id=np.arange(first_order, first_order + n))
+    lines = lines.assign(id=np.arange(first_line, first_line + len(lines)),
+                         order_id=header["id"].to_numpy()[lines["order_row"].to_numpy()])
+    insert(db, """INSERT INTO orders SELECT id, customer_id, 'SO' || lpad(id::VARCHAR, 8, '0'),
+                      ?::DATE + day::INTEGER, (cents / 100)::DECIMAL(16, 2), 'confirmed', owner_id FROM frame""",
+           header, [ctx.today])
+    insert(db, """INSERT INTO order_lines SELECT id, order_id, product_id, quantity, (unit / 100)::DECIMAL(14, 2),
+                      (cents / 100)::DECIMAL(16, 2) FROM frame""", lines)
+    return n

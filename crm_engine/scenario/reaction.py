@@ -1,0 +1,292 @@
+"""How simulated customers react to what students do — the functional core (no database).
+
+Two models, both logistic: a logit is the sum of named *factors* (kept, so an
+instructor can see why), turned into a probability, compared with a uniform draw
+from (seed, record). The draw for a record is fixed, so the same actions on the
+same seed always give the same answer, and doing better never makes the answer
+worse for the same customer. Coefficients and the effect sizes they produce are
+documented for instructors in docs/scenario-model.md (tests hold the margins).
+
+* **Development-plan steps** (O3/O4). Each step's action text is read for what it
+  is — a contact (call, e-mail, WeChat), a visit or demo, a proposal / quotation, a
+  negotiation — and through which channel. A step's response (positive, silence,
+  negative) depends on the prospect's hidden traits (need, budget, responsiveness,
+  preferred channel, product line) and on practice: first contact within the week
+  of assignment, a sensible sequence (call → visit → proposal → negotiation), a rep
+  whose product line matches the need, prompt follow-up after silence, no long
+  gaps. A negotiation step decides the deal: won or lost, with `close_probability`.
+* **Churn suspension** (C4). The measures' text is read for levers (a discount, a
+  visit, an apology, a replacement, asking why …). Whether the customer comes back
+  depends on the hidden reason it drifted away, on promptness after the warning,
+  on the preferred channel, on following up, on its value and its churn risk.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+# -- reading a step's action -------------------------------------------------------------
+RANKS = {"contact": 1, "visit": 2, "proposal": 3, "negotiation": 4}
+_EN = r"(?<![a-z]){}"  # English keywords start a word ("call", "calls"; not "recall")
+KEYWORDS = (  # checked from the highest rank down: "call about the quotation" is a proposal step
+    ("negotiation", ("negotiat", "contract", "sign", "closing", "close the deal", "terms"),
+     ("谈判", "签约", "合同", "议价", "成交", "签单")),
+    ("proposal", ("proposal", "quotation", "quote", "tender", "offer"), ("方案", "报价", "标书", "建议书")),
+    ("visit", ("visit", "demo", "on site", "on-site", "meet", "presentation", "tour"),
+     ("拜访", "上门", "演示", "面谈", "会议", "参观", "到访", "见面")),
+    ("contact", ("call", "phone", "ring", "email", "e-mail", "mail", "wechat", "message", "sms", "contact",
+                 "follow up", "follow-up"), ("电话", "致电", "邮件", "微信", "短信", "联系", "沟通", "回访", "跟进")),
+)
+CHANNEL_WORDS = (
+    ("wechat", ("wechat",), ("微信",)), ("email", ("email", "e-mail", "mail"), ("邮件",)),
+    ("visit", ("visit", "on site", "on-site", "demo", "tour"), ("拜访", "上门", "到访", "演示", "参观")),
+    ("meeting", ("meet",), ("会议", "面谈", "见面")), ("phone", ("call", "phone", "ring"), ("电话", "致电")),
+)
+SAME_CHANNEL = {"meeting": "visit"}  # a meeting in person counts as a visit
+
+
+def _has(text: str, english, chinese) -> bool:
+    return any(re.search(_EN.format(re.escape(w)), text) for w in english) or any(w in text for w in chinese)
+
+
+@dataclass(frozen=True)
+class StepKind:
+    """What a plan step is: its kind, its rank in the sequence, its channel (if it names one)."""
+
+    kind: str
+    rank: int
+    channel: str | None
+
+
+def classify(action: str) -> StepKind:
+    """Read a plan step's action text (English or Chinese). Unrecognised text counts as a contact."""
+    text = (action or "").casefold()
+    kind = next((k for k, en, zh in KEYWORDS if _has(text, en, zh)), "contact")
+    channel = next((c for c, en, zh in CHANNEL_WORDS if _has(text, en, zh)), None)
+    if kind == "visit" and channel in (None, "phone"):
+        channel = "visit"
+    channel = SAME_CHANNEL.get(channel, channel)
+    return StepKind(kind, RANKS[kind], channel)
+
+
+# -- the prospect and the plan, as the model sees them --------------------------------------
+@dataclass(frozen=True)
+class Prospect:
+    """The hidden traits of a prospect (0–1 scales) — stored in `scenario_traits`."""
+
+    need: float
+    budget: float
+    responsiveness: float
+    channel: str
+    line: str | None
+
+
+@dataclass(frozen=True)
+class StepFact:
+    """A plan step: its effective date (planned, but never before it was written down),
+    its kind, and the response already drawn for it (None if not yet)."""
+
+    on: dt.date
+    kind: StepKind
+    response: str | None = None
+
+
+# Coefficients (logit units). docs/scenario-model.md documents them; change both together.
+STEP = {"base": -0.1, "responsiveness": 2.0, "need": 1.5, "channel_match": 0.8, "channel_mismatch": -0.3,
+        "in_sequence": 0.5, "out_of_sequence": -1.0, "timely_first_contact": 0.5, "late_first_contact": -0.6,
+        "line_match": 0.4, "line_mismatch": -0.4, "prompt_follow_up": 0.7, "ignored_silence": -0.7,
+        "long_gap": -0.5}
+CLOSE = {"base": -2.6, "need": 2.5, "budget": 1.5, "timely_first_contact": 0.7, "late_first_contact": -0.5,
+         "line_match": 0.6, "line_mismatch": -0.6, "complete_sequence": 0.9, "out_of_sequence": -0.6,
+         "positive": 0.25, "negative": -0.4, "ignored_silence": -0.6, "channel_used": 0.3}
+SILENCE_SHARE = 0.7       # of the non-positive answers, this share is silence, the rest a refusal
+FOLLOW_UP_DAYS = 7        # a follow-up within this many days of silence is prompt …
+IGNORED_DAYS = 14         # … and none within this many days means the silence was ignored
+LONG_GAP_DAYS = 21
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _line(prospect: Prospect, rep_line: str | None) -> int:
+    if not prospect.line or not rep_line:
+        return 0
+    return 1 if prospect.line == rep_line else -1
+
+
+def _channel(prospect: Prospect, kind: StepKind) -> int:
+    if kind.channel is None:
+        return 0
+    return 1 if SAME_CHANNEL.get(prospect.channel, prospect.channel) == kind.channel else -1
+
+
+def _first_contact(assigned_on: dt.date | None, steps: list[StepFact], contact_days: int) -> int:
+    if assigned_on is None or not steps:
+        return 0
+    return 1 if (steps[0].on - assigned_on).days <= contact_days else -1
+
+
+def step_factors(prospect: Prospect, rep_line: str | None, assigned_on: dt.date | None,
+                 previous: list[StepFact], step: StepFact, contact_days: int = 7) -> dict[str, float]:
+    """The logit factors of the prospect's response to `step`, given the steps before it."""
+    f = {"base": STEP["base"], "responsiveness": STEP["responsiveness"] * (prospect.responsiveness - 0.5),
+         "need": STEP["need"] * (prospect.need - 0.5)}
+    channel = _channel(prospect, step.kind)
+    if channel > 0:
+        f["channel_match"] = STEP["channel_match"]
+    elif channel < 0 and step.kind.rank == 1:
+        f["channel_mismatch"] = STEP["channel_mismatch"]
+    reached = max((p.kind.rank for p in previous), default=0)
+    f["in_sequence" if step.kind.rank <= reached + 1 else "out_of_sequence"] = \
+        STEP["in_sequence"] if step.kind.rank <= reached + 1 else STEP["out_of_sequence"]
+    first = _first_contact(assigned_on, [*previous, step], contact_days)
+    if first:
+        f["timely_first_contact" if first > 0 else "late_first_contact"] = \
+            STEP["timely_first_contact"] if first > 0 else STEP["late_first_contact"]
+    line = _line(prospect, rep_line)
+    if line:
+        f["line_match" if line > 0 else "line_mismatch"] = STEP["line_match"] if line > 0 else STEP["line_mismatch"]
+    if previous:
+        gap = (step.on - previous[-1].on).days
+        if previous[-1].response in ("silence", "negative"):
+            if gap <= FOLLOW_UP_DAYS:
+                f["prompt_follow_up"] = STEP["prompt_follow_up"]
+            elif gap > IGNORED_DAYS:
+                f["ignored_silence"] = STEP["ignored_silence"]
+        if gap > LONG_GAP_DAYS:
+            f["long_gap"] = STEP["long_gap"]
+    return f
+
+
+def respond(probability: float, u: float) -> str:
+    """The answer a draw `u` gives: positive below `probability`, then silence, then a refusal."""
+    if u < probability:
+        return "positive"
+    return "silence" if u < probability + (1 - probability) * SILENCE_SHARE else "negative"
+
+
+def close_factors(prospect: Prospect, rep_line: str | None, assigned_on: dt.date | None,
+                  previous: list[StepFact], closing: StepFact | None = None,
+                  contact_days: int = 7) -> dict[str, float]:
+    """The logit factors of a deal closing successfully at `closing` (a negotiation step)
+    after the steps in `previous` (with their drawn responses)."""
+    steps = [*previous, *([closing] if closing else [])]
+    f = {"base": CLOSE["base"], "need": CLOSE["need"] * (prospect.need - 0.5),
+         "budget": CLOSE["budget"] * (prospect.budget - 0.5)}
+    first = _first_contact(assigned_on, steps, contact_days)
+    if first:
+        f["timely_first_contact" if first > 0 else "late_first_contact"] = \
+            CLOSE["timely_first_contact"] if first > 0 else CLOSE["late_first_contact"]
+    line = _line(prospect, rep_line)
+    if line:
+        f["line_match" if line > 0 else "line_mismatch"] = CLOSE["line_match"] if line > 0 else CLOSE["line_mismatch"]
+    reached, skipped = 0, 0
+    for step in steps:
+        if step.kind.rank > reached + 1:
+            skipped += 1
+        reached = max(reached, step.kind.rank)
+    if skipped:
+        f["out_of_sequence"] = CLOSE["out_of_sequence"] * min(skipped, 2)
+    elif {1, 2, 3} <= {s.kind.rank for s in previous}:
+        f["complete_sequence"] = CLOSE["complete_sequence"]
+    positives = sum(s.response == "positive" for s in previous)
+    negatives = sum(s.response == "negative" for s in previous)
+    if positives:
+        f["positive"] = CLOSE["positive"] * min(positives, 3)
+    if negatives:
+        f["negative"] = CLOSE["negative"] * negatives
+    ignored = 0
+    for before, after in zip(previous, [*previous[1:], closing]):
+        if before.response in ("silence", "negative") and (after is None or (after.on - before.on).days > IGNORED_DAYS):
+            ignored += 1
+    if ignored:
+        f["ignored_silence"] = CLOSE["ignored_silence"] * ignored
+    if any(_channel(prospect, s.kind) > 0 for s in steps):
+        f["channel_used"] = CLOSE["channel_used"]
+    return f
+
+
+def probability(factors: dict[str, float]) -> float:
+    return sigmoid(sum(factors.values()))
+
+
+def lost_reason(prospect: Prospect) -> str:
+    """The reason a lost prospect gives (a `lost_reason` dictionary code)."""
+    if prospect.budget < 0.3:
+        return "no_budget"
+    if prospect.need < 0.3:
+        return "no_need"
+    return "competitor" if prospect.responsiveness >= 0.5 else "price"
+
+
+# -- churn suspension --------------------------------------------------------------------------
+LEVERS = (
+    ("price", ("discount", "price", "rebate", "cheaper", "special offer", "coupon"),
+     ("折扣", "优惠", "降价", "让利", "返利", "特价", "打折", "优惠券")),
+    ("visit", ("visit", "on site", "in person", "meet"), ("拜访", "上门", "面谈", "登门", "见面")),
+    ("call", ("call", "phone", "ring"), ("电话", "致电")),
+    ("wechat", ("wechat",), ("微信",)),
+    ("email", ("email", "e-mail", "mail", "letter"), ("邮件", "信函")),
+    ("service", ("apolog", "service", "support", "fix", "improve", "compensat"),
+     ("道歉", "服务", "售后", "改进", "整改", "补偿")),
+    ("quality", ("quality", "replace", "exchange", "warranty", "return"), ("质量", "更换", "换货", "保修", "退换", "退货")),
+    ("listen", ("ask", "why", "reason", "survey", "feedback", "listen", "understand"),
+     ("了解", "原因", "调研", "倾听", "问卷", "询问", "反馈")),
+    ("loyalty", ("loyalty", "gift", "points", "member", "vip"), ("会员", "积分", "赠品", "礼品", "贵宾")),
+    ("offer", ("new product", "sample", "trial", "recommend", "new range"), ("新品", "样品", "试用", "推荐", "新产品")),
+)
+REASON_LEVERS = {"price": {"price", "loyalty"}, "competitor": {"price", "visit", "offer"},
+                 "service": {"service", "visit"}, "quality": {"quality", "service"}, "no_need": {"offer"},
+                 "closed": set()}
+CHANNEL_LEVERS = {"phone": "call", "visit": "visit", "meeting": "visit", "wechat": "wechat", "email": "email"}
+WINBACK = {"base": -2.0, "fits_reason": 1.4, "asked_why": 0.5, "prompt": 0.7, "late": -0.7, "channel": 0.5,
+           "follow_up": 0.6, "valuable": 0.4, "churn_risk": -1.5}
+VALUABLE_LEVELS = ("key_account", "partner", "strategic_partner")
+PROMPT_DAYS, LATE_DAYS, FOLLOW_UP_WINDOW = 7, 30, 14
+CLOSED_BUSINESS = 0.02    # a business that closed down does not come back, whatever is done
+
+
+def levers(measures: str) -> set[str]:
+    """The levers a suspension's measures text pulls (English or Chinese)."""
+    text = (measures or "").casefold()
+    return {name for name, en, zh in LEVERS if _has(text, en, zh)}
+
+
+@dataclass(frozen=True)
+class Drifter:
+    """The hidden side of a customer drifting away (from `scenario_traits`)."""
+
+    reason: str
+    channel: str
+    churn_risk: float
+    level: str
+
+
+def winback_factors(customer: Drifter, raised_on: dt.date, measures: list[tuple[dt.date, str]]) -> dict[str, float]:
+    """The logit factors of winning back a customer after the suspension `measures` (date, text), oldest first."""
+    pulled = set().union(*(levers(text) for _, text in measures)) if measures else set()
+    f = {"base": WINBACK["base"], "churn_risk": WINBACK["churn_risk"] * (customer.churn_risk - 0.5)}
+    if pulled & REASON_LEVERS.get(customer.reason, set()):
+        f["fits_reason"] = WINBACK["fits_reason"]
+    if "listen" in pulled:
+        f["asked_why"] = WINBACK["asked_why"]
+    if measures:
+        delay = (measures[0][0] - raised_on).days
+        if delay <= PROMPT_DAYS:
+            f["prompt"] = WINBACK["prompt"]
+        elif delay > LATE_DAYS:
+            f["late"] = WINBACK["late"]
+    if CHANNEL_LEVERS.get(customer.channel) in pulled:
+        f["channel"] = WINBACK["channel"]
+    if len(measures) >= 2 and (measures[1][0] - measures[0][0]).days <= FOLLOW_UP_WINDOW:
+        f["follow_up"] = WINBACK["follow_up"]
+    if customer.level in VALUABLE_LEVELS:
+        f["valuable"] = WINBACK["valuable"]
+    return f
+
+
+def winback_probability(customer: Drifter, factors: dict[str, float]) -> float:
+    return CLOSED_BUSINESS if customer.reason == "closed" else sigmoid(sum(factors.values()))
