@@ -1,0 +1,23 @@
+# Sphinx settings of the offline theory site. Do not run sphinx-build on this folder
+# directly: `crm-lab theory-site` (crm_engine.theory.build_site) first adds each chapter's
+# quiz and the glossary generated from the CRM's catalogue, then builds one site per
+# language with `language` and `project` set for that language.
+author = "CRM Lab"
+copyright = "CRM Lab"
+extensions = ["myst_parser"]
+source_suffix = {".md": "markdown"}
+root_doc = "index"
+
+# MyST: plain Markdown plus `(label)=` targets; no extension that needs the network.
+myst_heading_anchors = 0
+suppress_warnings = []
+
+# Offline HTML: the default theme ships with Sphinx and loads nothing from the internet
+# (no MathJax: the chapters write formulas as plain text).
+html_theme = "alabaster"
+html_theme_options = {"show_powered_by": False, "sidebar_collapse": True}
+html_show_sphinx = False
+html_show_sourcelink = False
+html_copy_source = False
+html_last_updated_fmt = None
+highlight_language = "none"
