@@ -1,0 +1,214 @@
+"""The CRM app in a notebook: log in as a user, pick a language, open a module.
+
+    from crm_engine.ui import show
+    show(crm)                  # the whole app, with the menu
+    show(crm, "customers")     # one module on its own, e.g. beside an assignment's instructions
+
+Switching user or language rebuilds the open module, so what is shown always
+follows the acting user's role and data scope.
+"""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+
+from .. import i18n
+from . import base
+from .base import View
+from .notifications import Notifications
+
+# module name → the view factory; modules of other areas register here as they land.
+MODULES: dict[str, callable] = {}
+
+
+def module(name: str):
+    """Register a view factory `factory(crm) -> widget` under a menu entry (label: `module.<name>`)."""
+    def register(factory):
+        MODULES[name] = factory
+        return factory
+    return register
+
+
+@module("theory")
+def _theory(crm):
+    from .theory import TheoryBrowser
+    return TheoryBrowser(language=crm.language)
+
+
+@module("opportunities")
+def _opportunities(crm):
+    from .opportunities import OpportunitiesModule
+    return OpportunitiesModule(crm)
+
+
+@module("leads")
+def _leads(crm):
+    from .leads import LeadsModule
+    return LeadsModule(crm)
+
+
+@module("campaigns")
+def _campaigns(crm):
+    from .campaigns import CampaignsModule
+    return CampaignsModule(crm)
+
+
+@module("customers")
+def _customers(crm):
+    from .customers import CustomersModule
+    return CustomersModule(crm)
+
+
+@module("churn")
+def _churn(crm):
+    from .care import ChurnModule
+    return ChurnModule(crm)
+
+
+@module("service")
+def _service(crm):
+    from .care import ServiceModule
+    return ServiceModule(crm)
+
+
+@module("call_center")
+def _call_center(crm):
+    from .care import CallCenterModule
+    return CallCenterModule(crm)
+
+
+@module("orders_to_cash")
+def _orders_to_cash(crm):
+    from .cash import OrdersToCashModule
+    return OrdersToCashModule(crm)
+
+
+@module("reports")
+def _reports(crm):
+    from .reports import ReportsModule
+    return ReportsModule(crm)
+
+
+@module("office")
+def _office(crm):
+    from .office import OfficeModule
+    return OfficeModule(crm)
+
+
+@module("admin")
+def _admin(crm):
+    from .admin import AdminModule
+    return AdminModule(crm)
+
+
+def show(crm, name: str | None = None):
+    """The app (no `name`) or one module's view, ready to display in a cell."""
+    if name is None:
+        return App(crm)
+    if name not in MODULES:
+        raise ValueError(f"unknown module {name!r}; choose one of {', '.join(MODULES)}")
+    return MODULES[name](crm)
+
+
+class App(View):
+    """Header (company, scenario date, who, language, clock) + menu + the open module."""
+
+    def __init__(self, crm, module: str = "customers"):
+        self._workspace = crm  # the session the app was opened with; users are switched from it
+        self.title = widgets.HTML()
+        self.user = widgets.Dropdown(layout=widgets.Layout(width="22em"))
+        self.language = widgets.ToggleButtons(options=[(n, c) for c, n in i18n.LANGUAGE_NAMES.items()],
+                                              value=crm.language)
+        self.days = widgets.BoundedIntText(value=1, min=1, max=366, layout=widgets.Layout(width="6em"))
+        self.advance = widgets.Button(icon="forward")
+        self.clock_box = widgets.HBox([self.days, self.advance])
+        self.menu = widgets.ToggleButtons(style={"button_width": "auto"})
+        self.body = widgets.VBox()
+        self._relabelling = False
+        self.notifications = Notifications(crm, on_open=self.open_module)
+        super().__init__(crm, [widgets.HBox([self.title]), widgets.HBox([self.user, self.language, self.clock_box]),
+                               self.notifications, self.menu, self.body])
+        self._fill_users()
+        self.user.value = crm.user.username
+        self._labels()
+        self.menu.value = module if module in MODULES else next(iter(MODULES))
+        self.user.observe(self._on_user, names="value")
+        self.language.observe(self._on_language, names="value")
+        self.menu.observe(lambda _: self._relabelling or self._open(), names="value")
+        self.advance.on_click(self._on_advance)
+        self._open()
+
+    # -- events ---------------------------------------------------------------------
+    def _on_user(self, change):
+        if self._relabelling:
+            return
+        switched = self._attempt(self._workspace.as_user, change["new"])
+        if switched is not None:
+            switched.set_language(self.language.value)
+            self.crm = switched
+            self.status.value = ""
+            self._labels()
+            self.notifications.refresh(switched)
+            self._open()
+
+    def _on_language(self, change):
+        self.crm.set_language(change["new"])
+        self._workspace.set_language(change["new"])
+        self._fill_users()
+        self._labels()
+        self.notifications.refresh(self.crm)
+        self._open()
+
+    def _on_advance(self, _button):
+        day = self._attempt(self.crm.clock.advance, self.days.value)
+        if day is not None:
+            self._labels()
+            self.notifications.refresh(self.crm)
+            self.show_ok(self.t("ui.clock_advanced", date=day.isoformat()))
+            self._open(keep_status=True)
+
+    # -- rendering ------------------------------------------------------------------
+    def _fill_users(self):
+        users = self._workspace.admin.users()
+        current = self.user.value
+        self._relabelling = True
+        self.user.options = [(f"{r.name} — {self._workspace.t('role.' + r.role)}", r.username) for r in users.itertuples()]
+        if current is not None:
+            self.user.value = current
+        self._relabelling = False
+
+    def _labels(self):
+        crm = self.crm
+        company = crm.admin.settings()["company"]
+        self.title.value = (f"<h3 style='margin:0'>{html.escape(company)}</h3>"
+                            f"<span class='crm-today'>{html.escape(crm.t('field.today'))}: {crm.today().isoformat()}</span>")
+        self.user.description = crm.t("ui.logged_in_as")
+        self.advance.description = crm.t("ui.advance_clock")
+        self.clock_box.layout.display = None if crm.user.role in ("admin", "director") else "none"
+        selected = self.menu.value
+        self._relabelling = True
+        self.menu.options = [(crm.t(f"module.{name}"), name) for name in MODULES]
+        self.menu.value = selected if selected in MODULES else next(iter(MODULES))
+        self._relabelling = False
+
+    def _open(self, keep_status: bool = False):
+        status = self.status.value
+        self.body.children = [show(self.crm, self.menu.value)]
+        self.status.value = status if keep_status else ""
+
+    def open_module(self, name: str, focus: str | None = None) -> None:
+        """Open a module (e.g. from a notification) and let it show what `focus` names first."""
+        if name not in MODULES:
+            return
+        if self.menu.value == name:
+            self._open()
+        else:
+            self.menu.value = name
+        if focus is not None and hasattr(self.view, "show_waiting"):
+            self.view.show_waiting(focus)
+
+    @property
+    def view(self):
+        """The open module's view."""
+        return self.body.children[0]

@@ -1,0 +1,534 @@
+"""Marketing-management views driven as a student would: set `.value`, `.click()`, read the
+status line. Happy paths, the engine's refusals shown in the form (with the field marked),
+and scope: a rep never sees another rep's rows in any list."""
+import datetime as dt
+import re
+
+import pytest
+
+from crm_engine.ui import app as app_module
+from crm_engine.ui.campaigns import CampaignDetail, CampaignForm, CampaignList
+from crm_engine.ui.leads import LeadDetail, LeadForm, LeadList, LeadsModule, PoolList
+from crm_engine.ui.opportunities import (OpportunitiesModule, OpportunityDetail, OpportunityForm, OpportunityList,
+                                         OverdueList, PipelineBoard)
+from crm_engine.ui.sales import PAGE
+from crm_engine.ui.targets import LeaderboardView, TargetForm
+from tests.engine.sales_helpers import lead_in, opportunity_in
+
+
+def ok(view) -> str:
+    """The confirmation a view shows (fails the test if it shows an error instead)."""
+    assert view.error_text == "", view.error_text
+    assert "crm-ok" in view.status.value, view.status.value
+    return view.status.value
+
+
+def days(crm, n: int) -> str:
+    return (crm.today() + dt.timedelta(days=n)).isoformat()
+
+
+# -- opportunities ---------------------------------------------------------------------------
+def test_record_an_opportunity_and_each_refusal_marks_its_field(crm):
+    rep = crm.as_user("li.ming")
+    form = OpportunityForm(rep)
+    form.save.click()
+    assert form.error_text == "Customer name is required." and form.invalid_field == "customer_name"
+    assert form.customer_name.layout.border
+    form.customer_name.value, form.summary.value = "Lakeside Hotel", "50 notebooks"
+    form.expected_amount.value = "lots"
+    form.save.click()
+    assert "must be a number, not 'lots'" in form.error_text and form.invalid_field == "expected_amount"
+    assert not form.customer_name.layout.border and form.expected_amount.layout.border
+    form.expected_amount.value, form.probability.value = "250000", 150
+    form.save.click()
+    assert "between 0 and 100" in form.error_text and form.invalid_field == "probability"
+    form.probability.value, form.contact_phone.value = 30, "call me"
+    form.save.click()
+    assert "is not a phone number" in form.error_text and form.invalid_field == "contact_phone"
+    assert rep.opportunities.list().empty                      # nothing was written by the refusals
+    form.contact_phone.value, form.contact_name.value = "0571-8888 1234", "Zhou Min"
+    form.save.click()
+    assert "Lakeside Hotel" in ok(form) and form.invalid_field is None and not form.expected_amount.layout.border
+    opp = rep.opportunities.list().iloc[0]
+    assert (opp.customer_name, opp.state, float(opp.expected_amount), opp.probability, opp.contact_name) == \
+        ("Lakeside Hotel", "unassigned", 250000.0, 30, "Zhou Min")
+    assert form.customer_name.value == ""                      # ready for the next one
+
+
+def test_supervisor_assigns_and_a_rep_may_not(crm):
+    opp_id = opportunity_in(crm, "unassigned")
+    module = OpportunitiesModule(crm.as_user("zhang.wei"))
+    assert opp_id in [value for _, value in module.list.pick.options]
+    module.list.pick.value = opp_id
+    module.list.open_button.click()
+    detail = module.detail.children[0]
+    assert detail.assign_box.layout.display is None and detail.plan_box.layout.display == "none"
+    detail.assignee.value = "liu.yang"                          # West sales: outside Zhang Wei's scope
+    detail.assign_button.click()
+    assert "Liu Yang" in detail.error_text and crm.opportunities.get(opp_id).state == "unassigned"
+    detail.assignee.value = "li.ming"
+    detail.assign_button.click()
+    assert f"Opportunity {opp_id} assigned to Li Ming" in ok(detail)
+    detail.assign_button.click()                                 # again, to the same manager
+    assert "is already assigned to Li Ming" in detail.error_text and detail.invalid_field == "assignee"
+    assert crm.opportunities.get(opp_id).state == "assigned"
+    assert "Assigned" in module.list.table.value               # the list followed
+    rep_view = OpportunityDetail(crm.as_user("li.ming"), opp_id)
+    assert rep_view.assign_box.layout.display == "none"        # hidden for reps — and refused by the engine:
+    rep_view.assignee.value = "wang.fang"
+    rep_view.assign_button.click()
+    assert "only a supervisor can reassign it" in rep_view.error_text
+    assert crm.opportunities.get(opp_id).owner_id == crm.as_user("li.ming").user.id
+
+
+def test_plan_results_and_close_as_succeeded_creates_the_customer(crm):
+    opp_id = opportunity_in(crm, "unassigned")
+    crm.as_user("zhang.wei").opportunities.assign(opp_id, "li.ming")
+    rep = crm.as_user("li.ming")
+    detail = OpportunityDetail(rep, opp_id)
+    assert detail.plan_box.layout.display is None and detail.close_box.layout.display is None
+    detail.succeed_button.click()
+    assert "has no plan step with a recorded result" in detail.error_text
+    detail.step_date.value, detail.step_action.value = "03/05/2026", "Visit the GM"
+    detail.step_action.value = "Visit the GM"
+    detail.add_step_button.click()
+    assert "must be a date written like 2026-03-01" in detail.error_text and detail.invalid_field == "step_date"
+    detail.step_date.value = "2020-01-01"
+    detail.add_step_button.click()
+    assert "is before sales opportunity" in detail.error_text
+    detail.step_date.value = detail.step_action.value = ""
+    detail.step_date.value = crm.today().isoformat()
+    detail.add_step_button.click()
+    assert detail.error_text == "Planned action is required." and detail.invalid_field == "step_action"
+    for when, action in ((crm.today().isoformat(), "Call the buyer"), (days(crm, 2), "Visit the GM")):
+        detail.step_date.value, detail.step_action.value = when, action
+        detail.add_step_button.click()
+        ok(detail)
+    assert detail.plan.value.count("<td>Visit the GM</td>") == 1 and detail.plan.value.count("<tr>") == 2
+    assert [label for label, _ in detail.step.options] == [f"1. {crm.today()} — Call the buyer",
+                                                           f"2. {days(crm, 2)} — Visit the GM"]
+    visit = [v for label, v in detail.step.options if "Visit the GM" in label][0]
+    detail.step.value, detail.step_result.value = visit, "GM agreed"
+    detail.record_button.click()
+    assert "its result can be recorded from that day on" in detail.error_text
+    crm.clock.advance(2)
+    detail.step_result.value = ""
+    detail.record_button.click()
+    assert detail.invalid_field == "step_result"
+    for label, step in list(detail.step.options):
+        detail.step.value, detail.step_result.value = step, "Done: " + label
+        detail.record_button.click()
+        ok(detail)
+    assert detail.step.options == () and "Done" in detail.plan.value
+    detail.won_amount.value = "minus one"
+    detail.succeed_button.click()
+    assert detail.invalid_field == "won_amount"
+    detail.won_amount.value, detail.close_note.value = "120000", "Signed for two floors"
+    detail.succeed_button.click()
+    opp = crm.opportunities.get(opp_id)
+    assert opp.state == "succeeded" and float(opp.won_amount) == 120000 and opp.customer_id is not None
+    assert f"customer {opp.customer_id} ({opp.customer_name})" in ok(detail)
+    assert rep.customers.get(opp.customer_id).name == opp.customer_name
+    assert all(box.layout.display == "none" for box in (detail.assign_box, detail.plan_box, detail.close_box))
+    assert "Development succeeded" in detail.card.value
+
+
+def test_the_module_reuses_one_detail_and_forgets_the_last_record(crm):
+    first, second = opportunity_in(crm, "assigned"), opportunity_in(crm, "unassigned")
+    module = OpportunitiesModule(crm.as_user("li.ming"))
+    detail = module.open_opportunity(first)
+    detail.step_action.value = "half typed"
+    detail.won_amount.value = "oops"
+    detail.succeed_button.click()
+    assert detail.invalid_field == "won_amount"
+    again = module.open_opportunity(second)
+    assert again is detail and len(module.detail.children) == 1
+    assert f"<td>{second}</td>" in detail.card.value and detail.opportunity.id == second
+    assert detail.status.value == "" and detail.invalid_field is None and not detail.won_amount.layout.border
+    assert detail.step_action.value == "" and detail.won_amount.value == ""
+    assert detail.edit.inputs["customer_name"].value == crm.opportunities.get(second).customer_name
+    assert detail.plan_box.layout.display == "none"            # not assigned yet: no plan to write
+    hidden = opportunity_in(crm, "assigned", holder="wang.fang")
+    module.open_opportunity(hidden)
+    assert "does not exist" in detail.error_text and detail.card.value == ""
+    assert all(box.layout.display == "none" for box in (detail.plan_box, detail.close_box, detail.edit))
+
+
+def test_close_as_failed_needs_a_reason_and_a_done_step(crm):
+    opp_id = opportunity_in(crm, "assigned")
+    boss = OpportunityDetail(crm.as_user("zhang.wei"), opp_id)   # a superior may close, not plan
+    assert boss.close_box.layout.display is None and boss.plan_box.layout.display == "none"
+    boss.step_date.value, boss.step_action.value = crm.today().isoformat(), "Call"
+    boss.add_step_button.click()
+    assert "only the assigned manager writes it" in boss.error_text
+    boss.lost_reason.value = "competitor"
+    boss.fail_button.click()
+    assert "closed as development failed (Lost to a competitor)" in ok(boss)
+    assert crm.opportunities.get(opp_id).lost_reason == "competitor"
+    boss.fail_button.click()                                   # the form is stale; the engine is not
+    assert "failed" in boss.error_text
+
+
+def test_stage_edit_and_remove_step(crm):
+    opp_id = opportunity_in(crm, "assigned", open_step=True)
+    detail = OpportunityDetail(crm.as_user("li.ming"), opp_id)
+    detail.stage.value, detail.probability.value = "proposal", "x"
+    detail.stage_button.click()
+    assert detail.invalid_field == "probability"
+    detail.probability.value = ""
+    detail.stage_button.click()
+    assert "(60 %)" in ok(detail) and crm.opportunities.get(opp_id).stage == "proposal"
+    assert len(detail.step.options) == 1
+    detail.remove_step_button.click()
+    ok(detail)
+    assert detail.step.options == () and len(crm.opportunities.plan(opp_id)) == 1
+    detail.remove_step_button.click()
+    assert detail.invalid_field == "step"                        # nothing picked: said, not crashed
+    edit = detail.edit
+    edit.inputs["expected_amount"].value = "-5"
+    edit.save.click()
+    assert edit.invalid_field == "expected_amount"
+    edit.inputs["expected_amount"].value, edit.summary.value = "88000", "Notebooks and a server"
+    edit.save.click()
+    ok(edit)
+    assert crm.opportunities.get(opp_id).summary == "Notebooks and a server"
+    assert "Notebooks and a server" in detail.card.value         # the detail was redrawn
+
+
+def test_list_searches_filters_sorts_and_pages(crm):
+    rep = crm.as_user("li.ming")
+    for i in range(PAGE + 3):
+        rep.opportunities.add(f"Paged Prospect {i:02d}", "Servers", expected_amount=1000 * (i + 1), probability=10)
+    opportunity_in(crm, "assigned")
+    listing = OpportunityList(rep)
+    assert len(listing.pick.options) == PAGE and listing.previous.disabled and "(16 in all)" in listing.page_label.value
+    listing.next.click()
+    assert len(listing.pick.options) == 4 and listing.next.disabled
+    listing.sort.value = "amount"
+    assert listing.page == 1
+    listing.previous.click()
+    assert listing.rows["customer_name"].tolist()[1:3] == ["Paged Prospect 14", "Paged Prospect 13"]
+    assert float(listing.rows.iloc[0].expected_amount) == 100_000
+    listing.filters["state"].value = "assigned"
+    assert listing.page == 0 and len(listing.pick.options) == 1
+    listing.filters["state"].value = None
+    listing.filters["search"].value = "Prospect 07"
+    found = [label.split(" — ")[0] for label, _ in listing.pick.options]
+    assert found == [f"{listing.rows.iloc[0].id} · Paged Prospect 07"]
+    listing.filters["search"].value = "nothing like it"
+    assert "Nothing to show" in listing.table.value and listing.pick.options == ()
+
+
+def test_pipeline_board_columns_follow_the_stages(crm):
+    opportunity_in(crm, "unassigned")
+    moved = opportunity_in(crm, "assigned")
+    crm.as_user("li.ming").opportunities.set_stage(moved, "negotiation")
+    opportunity_in(crm, "assigned", holder="liu.yang")
+    board = PipelineBoard(crm.as_user("zhang.wei"))
+    titles = [c["title"] for c in board.data]
+    assert titles == ["Unassigned", "Initial contact", "Intent confirmed", "Proposal / quotation", "Negotiation"]
+    counts = {c["title"]: c["count"] for c in board.data}
+    assert counts["Unassigned"] == 1 and counts["Negotiation"] == 1 and sum(counts.values()) == 2   # not West's
+    assert board.board.value.count("crm-board-column") == 5 and "80 %" in board.board.value
+    assert board.data[4]["weighted"] == pytest.approx(80_000)
+    board.owner.value = "wang.fang"
+    assert sum(c["count"] for c in board.data) == 0
+
+
+def test_overdue_list_lets_a_supervisor_reassign(crm):
+    opp_id = opportunity_in(crm, "unassigned")
+    crm.as_user("zhang.wei").opportunities.assign(opp_id, "li.ming")
+    crm.clock.advance(9)
+    view = OverdueList(crm.as_user("zhang.wei"))
+    assert ("opportunity", opp_id) in [v for _, v in view.pick.options]
+    view.pick.value = ("opportunity", opp_id)
+    view.assignee.value = "liu.yang"                              # West sales: outside Zhang Wei's scope
+    view.reassign.click()
+    assert view.error_text and crm.opportunities.get(opp_id).owner_id == crm.as_user("li.ming").user.id
+    view.assignee.value = "wang.fang"
+    view.reassign.click()
+    assert "reassigned to Wang Fang" in ok(view)
+    assert ("opportunity", opp_id) not in [v for _, v in view.pick.options]   # the clock restarted
+
+
+# -- leads ------------------------------------------------------------------------------------
+def test_new_lead_form(crm):
+    form = LeadForm(crm.as_user("li.ming"))
+    form.save.click()
+    assert form.error_text == "Name is required." and form.invalid_field == "name"
+    form.inputs["name"].value, form.inputs["email"].value = "Zhou Min", "zhou at hotel"
+    form.save.click()
+    assert "is not an e-mail address" in form.error_text and form.invalid_field == "email"
+    form.inputs["email"].value, form.inputs["company"].value = "zhou@hotel.example", "Lakeside Hotel"
+    form.source.value = "trade_show"
+    form.save.click()
+    assert "Pending" in ok(form)
+    lead = crm.as_user("li.ming").leads.list().iloc[0]
+    assert (lead["name"], lead.state, lead.source) == ("Zhou Min", "pending", "trade_show")
+    boss = LeadForm(crm.as_user("zhang.wei"))
+    boss.inputs["name"].value, boss.to_pool.value, boss.owner.value = "Pool or Rep", True, "li.ming"
+    boss.save.click()
+    assert boss.error_text == "A lead goes either to the public pool or to an owner, not both."
+    marketing = LeadForm(crm.as_user("ma.lan"))
+    assert marketing.to_pool.value is True
+    marketing.inputs["name"].value = "From the expo"
+    marketing.save.click()
+    assert "In the public pool" in ok(marketing)
+
+
+def test_pool_claim_assign_and_sweep(crm):
+    first, second = lead_in(crm, "unassigned"), lead_in(crm, "unassigned")
+    pool = PoolList(crm.as_user("li.ming"))
+    assert pool.sweep_button.layout.display == "none"
+    pool.pick.value = first
+    pool.claim_button.click()
+    assert f"Lead {first} is yours now" in ok(pool) and first not in [v for _, v in pool.pick.options]
+    crm.admin.set_setting("lead_claim_cap", 1)
+    pool.pick.value = second
+    pool.claim_button.click()
+    assert "the cap is 1" in pool.error_text
+    pool.sweep_button.click()                                    # hidden for reps; the engine refuses too
+    assert "may not" in pool.error_text
+    boss = PoolList(crm.as_user("zhang.wei"))
+    boss.pick.value, boss.assignee.value = second, "wang.fang"
+    boss.assign_button.click()
+    assert "given to Wang Fang" in ok(boss) and crm.leads.get(second).state == "pending"
+    crm.clock.advance(31)
+    boss.sweep_button.click()
+    assert "2 leads without progress went back" in ok(boss)
+    assert {first, second} <= {v for _, v in boss.pick.options}
+
+
+def test_lead_lifecycle_in_the_detail(crm):
+    lead_id = lead_in(crm, "pending")
+    rep = crm.as_user("li.ming")
+    detail = LeadDetail(rep, lead_id)
+    assert detail.convert_box.layout.display == "none" and detail.follow_box.layout.display is None
+    detail.follow_button.click()
+    assert detail.error_text == "Details is required." and detail.invalid_field == "detail"
+    detail.detail.value, detail.on_date.value = "Called", days(crm, 3)
+    detail.follow_button.click()
+    assert "cannot be after today" in detail.error_text and detail.invalid_field == "on_date"
+    detail.on_date.value, detail.next_date.value = "", days(crm, 7)
+    detail.follow_button.click()
+    ok(detail)
+    assert rep.leads.get(lead_id).state == "following" and "Called" in detail.followups.value
+    assert detail.convert_box.layout.display is None
+    detail.invalid_button.click()
+    assert detail.invalid_field == "close_reason"
+    detail.reason.value = "Number disconnected"
+    detail.invalid_button.click()
+    ok(detail)
+    assert rep.leads.get(lead_id).state == "invalid" and detail.revive_button.layout.display is None
+    assert detail.release_button.layout.display == "none"
+    detail.revive_button.click()
+    assert rep.leads.get(lead_id).state == "pending"
+    detail.release_button.click()
+    assert rep.leads.get(lead_id).state == "unassigned" and "went back to the public pool" in ok(detail)
+    detail.claim_button.click()
+    detail.reason.value = "Test entry"
+    detail.void_button.click()
+    assert rep.leads.get(lead_id).state == "voided"
+    assert all(box.layout.display == "none" for box in (detail.follow_box, detail.close_box, detail.convert_box))
+    others = LeadDetail(crm.as_user("wang.fang"), lead_id)
+    assert "does not exist" in others.error_text                 # not hers to see
+
+
+def test_convert_a_lead_with_an_opportunity_and_the_duplicate_rule(crm):
+    rep = crm.as_user("li.ming")
+    lead_id = lead_in(crm, "following")
+    detail = LeadDetail(rep, lead_id)
+    detail.make_opportunity.value, detail.expected_amount.value = True, "a lot"
+    detail.convert_button.click()
+    assert detail.invalid_field == "expected_amount" and rep.leads.get(lead_id).state == "following"
+    detail.expected_amount.value, detail.summary.value = "50000", "Notebooks"
+    detail.convert_button.click()
+    done = rep.leads.get(lead_id)
+    assert done.state == "converted"
+    assert f"new customer {done.customer_id}. Opportunity {done.opportunity_id} waits" in ok(detail)
+    assert rep.opportunities.get(done.opportunity_id).summary == "Notebooks"
+    twin = rep.leads.add("Other Person", company="Star Tech", source="referral")
+    rep.leads.follow_up(twin.id, "Called")
+    detail = LeadDetail(rep, twin.id)
+    detail.on_duplicate.value = "refuse"
+    detail.convert_button.click()
+    assert "already exists (customer 1 'Star Tech'" in detail.error_text
+    detail.on_duplicate.value = None
+    detail.convert_button.click()
+    assert "linked to existing customer 1" in ok(detail)
+
+
+def test_edit_a_lead(crm):
+    detail = LeadDetail(crm.as_user("li.ming"), lead_in(crm, "pending"))
+    edit = detail.edit
+    edit.inputs["phone"].value = "not a phone"
+    edit.save.click()
+    assert edit.invalid_field == "phone"
+    edit.inputs["phone"].value, edit.inputs["company"].value = "021-5555 0000", "Renamed Co"
+    edit.save.click()
+    ok(edit)
+    assert "Renamed Co" in detail.card.value
+
+
+# -- campaigns and targets ------------------------------------------------------------------------
+def test_campaign_form_and_moves(crm):
+    rep_form = CampaignForm(crm.as_user("li.ming"))
+    rep_form.fields["name"].value = "Rep's own expo"
+    rep_form.save.click()
+    assert rep_form.error_text == "Li Ming (Account manager) may not run campaigns."
+    form = CampaignForm(crm.as_user("ma.lan"))
+    form.fields["name"].value = "Spring expo"
+    form.fields["campaign_start"].value, form.fields["campaign_end"].value = "2026-04-10", "2026-04-01"
+    form.save.click()
+    assert "cannot end (2026-04-01) before it starts" in form.error_text and form.invalid_field == "campaign_end"
+    form.fields["campaign_end"].value, form.fields["campaign_budget"].value = "2026-04-12", "80000"
+    form.save.click()
+    assert "Spring expo" in ok(form)
+    campaign_id = int(crm.campaigns.list().iloc[-1].id)
+    detail = CampaignDetail(crm.as_user("ma.lan"), campaign_id)
+    assert detail.complete_button.layout.display == "none"
+    detail.launch_button.click()
+    assert "launched" in ok(detail) and crm.campaigns.get(campaign_id).state == "active"
+    detail.cost.value = "ten"
+    detail.cost_button.click()
+    assert detail.invalid_field == "campaign_cost"
+    detail.cost.value = "20000"
+    detail.cost_button.click()
+    assert "20,000.00" in ok(detail)
+    rep = crm.as_user("li.ming")                                  # business won through the campaign
+    opp = rep.opportunities.add("Expo Visitor", "Notebooks", expected_amount=50000, probability=30,
+                                campaign_id=campaign_id)
+    crm.as_user("zhang.wei").opportunities.assign(opp.id, "li.ming")
+    rep.opportunities.record_result(rep.opportunities.add_step(opp.id, crm.today(), "Demo"), "Liked it")
+    rep.opportunities.succeed(opp.id)
+    detail.refresh()
+    assert "150.0%" in detail.card.value                          # ROI = (50,000 − 20,000) / 20,000
+    listing = CampaignList(crm.as_user("li.ming"))                # everyone reads campaigns and their ROI
+    assert "150.0%" in listing.table.value and "Spring expo" in listing.table.value
+    assert listing.rows.iloc[0].roi == pytest.approx(1.5)
+    detail.cancel_button.click()
+    assert detail.invalid_field == "close_reason"
+    detail.complete_button.click()
+    assert crm.campaigns.get(campaign_id).state == "completed" and detail.move_box.layout.display == "none"
+
+
+def test_targets_and_leaderboard(crm):
+    rep_form = TargetForm(crm.as_user("li.ming"))
+    assert rep_form.children[0].layout.display == "none"          # only setters see the form
+    rep_form.user.value, rep_form.amount.value = "li.ming", "100000"
+    rep_form.set_button.click()
+    assert rep_form.error_text == "Li Ming (Account manager) may not set sales targets."
+    form = TargetForm(crm.as_user("zhang.wei"))
+    form.user.value, form.amount.value, form.period.value = "li.ming", "100000", "March"
+    form.set_button.click()
+    assert "is not a period" in form.error_text and form.invalid_field == "target_period"
+    form.period.value = "2026-03"
+    form.set_button.click()
+    assert "2026-03 set to 100,000.00" in ok(form)
+    form.subject.value = "team"
+    assert form.team.layout.display is None and form.user.layout.display == "none"
+    form.team.value, form.amount.value = 4, "500000"                # West sales: not Zhang Wei's team
+    form.set_button.click()
+    assert form.error_text
+    opp_id = opportunity_in(crm, "succeeded")
+    form.refresh()
+    won = float(crm.opportunities.get(opp_id).won_amount)
+    row = form.frame.iloc[0]
+    assert (row.subject, row.actual, row.attainment) == ("Li Ming", won, pytest.approx(won / 100000))
+    board = LeaderboardView(crm.as_user("li.ming"))
+    assert board.frame.iloc[0]["name"] == "Li Ming" and board.frame.iloc[0]["rank"] == 1
+    assert f"{won / 100000:.1%}" in board.table.value
+    board.period.value = "soon"
+    assert board.invalid_field == "target_period" and board.table.value == ""
+    form.pick.value = form.frame.iloc[0].id
+    form.remove_button.click()
+    ok(form)
+    assert form.frame.empty
+
+
+# -- scope: a rep never sees another rep's rows ---------------------------------------------------
+def test_no_list_shows_a_rep_another_reps_rows(crm):
+    for holder in ("li.ming", "wang.fang", "liu.yang"):
+        opportunity_in(crm, "unassigned", holder=holder)
+        opportunity_in(crm, "assigned", holder=holder)
+        lead_in(crm, "pending", owner=holder)
+        lead_in(crm, "following", owner=holder)
+    lead_in(crm, "unassigned")
+    me = crm.as_user("li.ming")
+    mine = me.user.id
+    opps = OpportunityList(me).frame
+    assert len(opps) == 2 and set(opps["owner_id"]) == {mine}
+    leads = LeadList(me).frame
+    assert len(leads) == 3 and set(leads["owner_id"].dropna()) == {mine}
+    assert PoolList(me).frame["owner_id"].isna().all()
+    board = PipelineBoard(me)
+    assert sum(c["count"] for c in board.data) == 2 and "Wang Fang" not in board.board.value
+    module = LeadsModule(me)
+    assert set(module.list.frame["owner_id"].dropna()) == {mine}
+    # a supervisor sees the team (East, with Shanghai), never West
+    boss = crm.as_user("zhang.wei")
+    assert crm.as_user("liu.yang").user.id not in set(OpportunityList(boss).frame["owner_id"])
+    assert "Liu Yang" not in PipelineBoard(boss).board.value
+    # and a rep's detail refuses another rep's record
+    other = int(crm.as_user("wang.fang").opportunities.list().iloc[0].id)
+    assert "does not exist" in OpportunityDetail(me, other).error_text
+
+
+# -- the app --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_sales_view_opens_for_every_role_without_raw_keys(crm, language):
+    opportunity_in(crm, "assigned", open_step=True)
+    lead_in(crm, "following")
+    lead_in(crm, "unassigned")
+    crm.as_user("ma.lan").campaigns.add("Expo", campaign_type="trade_show")
+    raw = re.compile(r"\b(ui|field|state|action|kind)\.[a-z_]+\.?[a-z_]*\b")
+    for username in ("admin", "dong.li", "zhang.wei", "li.ming", "sun.li", "ma.lan", "cai.wu"):
+        user = crm.as_user(username)
+        user.set_language(language)
+        for name in ("opportunities", "leads", "campaigns"):
+            module = app_module.show(user, name)
+            for key in module.tabs._names:
+                module.tabs.show(key)
+            for opener, pick in ((getattr(module, "open_opportunity", None), "list"),
+                                 (getattr(module, "open_lead", None), "list"),
+                                 (getattr(module, "open_campaign", None), "list")):
+                if opener is not None and module.list.pick.options:
+                    opener(module.list.pick.options[0][1])
+            texts = _texts(module)
+            assert not [t for t in texts if raw.search(t)], (username, name, [t for t in texts if raw.search(t)][:3])
+            assert "crm-error" not in " ".join(texts) or username in ("sun.li", "cai.wu"), (username, name)
+            if language == "zh_CN":
+                assert any("\u4e00" <= ch <= "\u9fff" for ch in " ".join(texts))
+
+
+def test_errors_are_translated_in_the_form(crm):
+    rep = crm.as_user("li.ming")
+    rep.set_language("zh_CN")
+    form = OpportunityForm(rep)
+    form.save.click()
+    assert form.error_text == "客户名称不能为空。"
+    assert form.save.description == "保存销售机会"
+
+
+def _texts(widget) -> list[str]:
+    out = []
+    for attr in ("value", "description", "placeholder"):
+        value = getattr(widget, attr, None)
+        if isinstance(value, str):
+            out.append(value)
+    for attr in ("options", "_titles", "titles"):
+        for option in getattr(widget, attr, ()) or ():
+            out.append(option[0] if isinstance(option, tuple) else str(option))
+    for child in getattr(widget, "children", ()):
+        out += _texts(child)
+    return out
+
+
+def test_the_app_menu_has_the_sales_modules(crm):
+    shell = app_module.App(crm.as_user("zhang.wei"))
+    names = [name for _, name in shell.menu.options]
+    assert {"opportunities", "leads", "campaigns", "reports"} <= set(names)
+    shell.menu.value = "opportunities"
+    assert type(shell.view).__name__ == "OpportunitiesModule"
+    shell.user.value = "li.ming"                                   # switching user rebuilds it in his scope
+    assert type(shell.view).__name__ == "OpportunitiesModule" and shell.view.crm.user.username == "li.ming"
