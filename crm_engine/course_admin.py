@@ -1,0 +1,224 @@
+"""The instructor's side of the course: nbgrader's steps, a regrade outside the notebooks, the class dashboard.
+
+    from crm_engine import course_admin as ca
+    ca.nbgrader("generate_assignment", "a1_opportunity", root="~/course")   # any nbgrader step
+    ca.release("a1_opportunity", root=…)        # generate_assignment + release_assignment
+    ca.grade("a1_opportunity", root=…)          # collect + autograde + generate_feedback (+ release_feedback)
+    board = ca.dashboard("a1_opportunity", root=…)
+    board.grades, board.criteria, board.mistakes, board.outcomes   # DataFrames (charts: the instructor notebook)
+
+nbgrader itself is run as a subprocess (`python -m nbgrader …`) from the course root, so the
+course's nbgrader_config.py applies exactly as it does on the command line; the environment's
+`bin` folder is put on PATH because nbgrader calls `alembic` to create its gradebook. The
+regrade opens each autograded workspace read-only, outside any student code, and scores it
+strictly: a notebook whose code tampered with the grader shows up as a mismatch.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pathlib
+import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .course import ASSIGNMENTS, STUDENT_SUFFIX
+from .crm import CRM
+from .errors import CRMError, InvalidInput, WorkspaceError
+
+
+def course_root(root=None) -> pathlib.Path:
+    """The course root: `root`, else `$CRM_LAB_COURSE_ROOT`, else the working directory."""
+    return pathlib.Path(root or os.environ.get("CRM_LAB_COURSE_ROOT") or os.getcwd()).expanduser().resolve()
+
+
+def environment() -> dict:
+    """The environment nbgrader runs in: this Python's bin folder first on PATH (nbgrader calls `alembic`)."""
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def nbgrader(step: str, *args: str, root=None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run one nbgrader step (`generate_assignment`, `autograde`, …) in the course root."""
+    folder = course_root(root)
+    if not (folder / "nbgrader_config.py").exists():
+        raise WorkspaceError("course_admin.no_config", folder=str(folder))
+    result = subprocess.run([sys.executable, "-m", "nbgrader", step, *args], cwd=folder, env=environment(),
+                            capture_output=True, text=True)
+    if check and (result.returncode != 0 or "[ERROR]" in result.stderr or "| ERROR]" in result.stderr):
+        tail = "\n".join(line for line in result.stderr.splitlines() if "ERROR" in line or "CRITICAL" in line)
+        raise WorkspaceError("course_admin.step_failed", step=step, detail=tail[-2000:] or result.stderr[-2000:])
+    return result
+
+
+def _known(assignment: str) -> str:
+    if assignment not in ASSIGNMENTS:
+        raise InvalidInput("course.unknown_assignment", field="assignment", name=assignment,
+                           choices=", ".join(ASSIGNMENTS))
+    return assignment
+
+
+def release(assignment: str, *, root=None) -> pathlib.Path:
+    """generate_assignment (source/ → release/, the gradebook learns the cells) and release_assignment
+    (release/ → the exchange, where students fetch it). Returns the release folder."""
+    _known(assignment)
+    nbgrader("generate_assignment", assignment, "--force", root=root)
+    nbgrader("release_assignment", assignment, "--force", root=root)
+    return course_root(root) / "release" / assignment
+
+
+def grade(assignment: str, *, root=None, collect: bool = True, feedback: bool = True,
+          release_feedback: bool = False, check_owner: bool = True) -> None:
+    """collect → autograde → generate_feedback (→ release_feedback): the whole class at once."""
+    _known(assignment)
+    if collect:
+        nbgrader("collect", assignment, "--update", f"--ExchangeCollect.check_owner={check_owner}", root=root)
+    nbgrader("autograde", assignment, "--force", root=root)
+    if feedback:
+        nbgrader("generate_feedback", assignment, "--force", root=root)
+    if release_feedback:
+        nbgrader("release_feedback", assignment, root=root)
+
+
+def workspaces(assignment: str, *, root=None, step: str = "autograded") -> dict[str, pathlib.Path]:
+    """student id → their workspace file in `<root>/<step>/<student>/<assignment>/`."""
+    found = {}
+    for path in sorted((course_root(root) / step).glob(f"*/{assignment}/{assignment}-*{STUDENT_SUFFIX}")):
+        found.setdefault(path.parent.parent.name, path)
+    return found
+
+
+def gradebook_scores(assignment: str, *, root=None) -> pd.DataFrame:
+    """One row per (student, grade cell): auto score, manual score, points — from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    rows = []
+    url = f"sqlite:///{course_root(root) / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        try:
+            submissions = gb.assignment_submissions(assignment)
+        except MissingEntry:
+            submissions = []
+        for submission in submissions:
+            for notebook in submission.notebooks:
+                for g in notebook.grades:
+                    rows.append({"student": submission.student.id, "cell": g.name,
+                                 "criterion": g.name.removeprefix("test-"), "auto": g.auto_score,
+                                 "manual": g.manual_score, "score": g.score, "points": g.max_score,
+                                 "needs_manual_grade": g.needs_manual_grade})
+    return pd.DataFrame(rows, columns=["student", "cell", "criterion", "auto", "manual", "score", "points",
+                                       "needs_manual_grade"])
+
+
+def outcomes(crm: CRM, start_id: int = 0) -> dict:
+    """What a student's company looks like: a few numbers every assignment can be compared on."""
+    db = crm.as_user("admin")._s.db
+    since = db.scalar("SELECT on_date FROM audit WHERE id = ?", [start_id]) if start_id else None
+    since = since or dt.date(1900, 1, 1)
+    value = db.scalar("SELECT coalesce(sum(won_amount), 0) FROM opportunities WHERE state = 'succeeded' "
+                      "AND closed_on >= ?", [since])
+    return {
+        "actions": db.scalar("SELECT count(*) FROM audit WHERE id > ? AND kind <> 'course'", [start_id]),
+        "days_run": (crm.today() - since).days if start_id else 0,
+        "won_amount": float(value or 0),
+        "opportunities_closed": db.scalar("SELECT count(*) FROM opportunities WHERE closed_on >= ?", [since]),
+        "leads_converted": db.scalar("SELECT count(*) FROM leads WHERE converted_on >= ?", [since]),
+        "churn_answered": db.scalar("SELECT count(DISTINCT record_id) FROM audit WHERE id > ? AND kind = 'churn' "
+                                    "AND action IN ('suspend', 'confirm')", [start_id]),
+        "tickets_archived": db.scalar("SELECT count(*) FROM tickets WHERE archived_on >= ?", [since]),
+        "satisfaction": db.scalar("SELECT avg(satisfaction) FROM tickets WHERE feedback_on >= ?", [since]),
+    }
+
+
+def regrade_class(assignment: str, *, root=None) -> pd.DataFrame:
+    """Every autograded workspace scored strictly outside the notebooks: student, criterion, score,
+    points, needs_answer, flagged, feedback — plus the integrity findings and CRM outcomes per student."""
+    from .grading import regrade
+
+    frames = []
+    for student, path in workspaces(assignment, root=root).items():
+        frame = regrade(path, student=student)
+        frame.insert(0, "student", student)
+        frame["findings"] = "; ".join(frame.attrs.get("findings", []))
+        frames.append(frame)
+    columns = ["student", "criterion", "score", "points", "needs_answer", "flagged", "feedback", "findings"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+_NUMBERS = re.compile(r"\d[\d,.:-]*")
+
+
+def common_mistakes(regraded: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The feedback lines students got most often where they lost points (numbers blanked out, so
+    "Opportunity 17 has 1 plan step" and "Opportunity 4 has 2 plan steps" count as one mistake)."""
+    counts: Counter = Counter()
+    for row in regraded.itertuples():
+        if row.score >= row.points:
+            continue
+        for line in str(row.feedback).splitlines()[:-1]:  # the last line is the score
+            counts[(row.criterion, _NUMBERS.sub("…", line.strip()))] += 1
+    rows = [{"criterion": c, "feedback": text, "students": n} for (c, text), n in counts.most_common(top)]
+    return pd.DataFrame(rows, columns=["criterion", "feedback", "students"])
+
+
+@dataclass
+class Dashboard:
+    """The class at a glance (instructor notebook and `crm-lab course dashboard`)."""
+
+    assignment: str
+    grades: pd.DataFrame      # student × criterion: nbgrader's score (auto, or manual where given)
+    criteria: pd.DataFrame    # criterion: points, mean score, share of students with full marks
+    mistakes: pd.DataFrame    # the most common feedback where points were lost
+    outcomes: pd.DataFrame    # student: CRM outcomes, regrade total, flagged, mismatch with the gradebook
+
+    def summary(self) -> str:
+        """A plain-text version for the terminal."""
+        parts = [f"{self.assignment}: {len(self.grades)} student(s)"]
+        if len(self.grades):
+            parts += ["", self.grades.to_string(), "", self.criteria.to_string(index=False)]
+        if len(self.mistakes):
+            parts += ["", self.mistakes.to_string(index=False)]
+        if len(self.outcomes):
+            parts += ["", self.outcomes.to_string()]
+        return "\n".join(parts)
+
+
+def dashboard(assignment: str, *, root=None) -> Dashboard:
+    """Grades per criterion, common mistakes and class-wide CRM outcomes for one assignment."""
+    _known(assignment)
+    if not (course_root(root) / "nbgrader_config.py").exists():
+        raise WorkspaceError("course_admin.no_config", folder=str(course_root(root)))
+    scores = gradebook_scores(assignment, root=root)
+    grades = (scores.pivot_table(index="student", columns="criterion", values="score", aggfunc="sum")
+              if len(scores) else pd.DataFrame())
+    if len(grades):
+        grades["total"] = grades.sum(axis=1)
+    criteria = (scores.groupby("criterion", sort=False)
+                .agg(points=("points", "first"), mean=("score", "mean"),
+                     full=("score", lambda s: float((s >= scores.loc[s.index, "points"]).mean())))
+                .reset_index() if len(scores) else pd.DataFrame(columns=["criterion", "points", "mean", "full"]))
+    regraded = regrade_class(assignment, root=root)
+    rows = []
+    for student, path in workspaces(assignment, root=root).items():
+        try:
+            with CRM.open(path, read_only=True) as crm:
+                start = crm._s.db.scalar("SELECT min(id) FROM audit WHERE kind = 'course' AND action = 'start'") or 0
+                row = {"student": student, **outcomes(crm, start)}
+        except CRMError:  # not a workspace any more: the regrade below says why
+            row = {"student": student}
+        mine = regraded[regraded["student"] == student]
+        state = mine[~mine["needs_answer"]]
+        row["regrade_total"] = float(state["score"].sum())
+        row["flagged"] = bool(mine["flagged"].any())
+        row["findings"] = mine["findings"].iloc[0] if len(mine) else ""
+        if len(scores):
+            mine_nb = scores[(scores["student"] == student) & scores["criterion"].isin(state["criterion"])]
+            row["mismatch"] = abs(float(mine_nb["auto"].fillna(0).sum()) - row["regrade_total"]) > 0.01
+        rows.append(row)
+    outcome = pd.DataFrame(rows).set_index("student") if rows else pd.DataFrame()
+    return Dashboard(assignment, grades, criteria, common_mistakes(regraded), outcome)
