@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 import urllib.request
 
 import pytest
@@ -108,8 +109,13 @@ def page(browser, request):
 
 
 def open_notebook(page, lab, path: str) -> None:
-    """Open a notebook in JupyterLab and wait until its kernel is idle."""
-    page.goto(f"{lab['url']}/lab/tree/{path}?token={lab['token']}")
+    """Open a notebook in JupyterLab, in a workspace of its own, and wait until its kernel is idle.
+
+    A workspace of its own: JupyterLab otherwise restores the tabs an earlier test left open, and
+    their notebooks would compete for "the current notebook" and for the CPU.
+    """
+    workspace = "test-" + uuid.uuid4().hex[:12]
+    page.goto(f"{lab['url']}/lab/workspaces/{workspace}/tree/{path}?token={lab['token']}")
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
 
 
@@ -134,15 +140,16 @@ PROGRESS = """() => {
 
 # The notebook is open, its kernel connected and idle: only then does Run All reach the kernel
 # (sent earlier, JupyterLab drops it without a word).
-READY = """() => {
+READY = """path => {
     const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    if (!panel || !panel.context || panel.context.path !== path) return false;
     const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
     return !!(panel && panel.content && panel.content.model && panel.context.isReady && kernel
               && kernel.connectionStatus === 'connected' && kernel.status === 'idle');
 }"""
 
 
-def run_all(page, timeout: float = 300_000) -> None:
+def run_all(page, path: str, timeout: float = 300_000) -> None:
     """Run → Run All Cells, and wait until every code cell has run (or one has raised).
 
     A command sent while a new kernel is still connecting is dropped: then no cell is queued,
@@ -151,7 +158,7 @@ def run_all(page, timeout: float = 300_000) -> None:
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page.wait_for_function(READY, timeout=120_000, polling=250)
+    page.wait_for_function(READY, arg=path, timeout=120_000, polling=250)
     started = f"() => {{ const p = ({PROGRESS})(); return p !== null && (p.running > 0 || p.counted > 0); }}"
     for _attempt in range(5):
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")

@@ -80,7 +80,7 @@ def shot(page, name: str) -> None:
 def test_marketing_story_in_jupyterlab(page, lab):
     open_notebook(page, lab, NOTEBOOK)
     app = App(page)
-    run_all(page)
+    run_all(page, NOTEBOOK)
     app.root.locator(".widget-toggle-button", has_text="Marketing management").first.wait_for(timeout=180_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
     assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
