@@ -41,6 +41,21 @@ browser_deps() {
     fi
 }
 
+hub_deps() {
+    # The JupyterHub test (tests/course/test_jupyterhub.py) runs a real hub behind configurable-http-proxy,
+    # an npm package: installed once into the virtual environment ($VENV/node), not globally. Without
+    # Node.js (>= 20) or npm that test skips outside CI and says why (in CI it fails).
+    local package="$VENV/node/node_modules/configurable-http-proxy/package.json"
+    grep -q '"version": "5\.' "$package" 2>/dev/null && return 0
+    if command -v npm >/dev/null 2>&1; then
+        echo "Installing configurable-http-proxy for the JupyterHub test (npm, into $VENV/node)…"
+        npm install --prefix "$VENV/node" --no-audit --no-fund --loglevel=error configurable-http-proxy@5 >/dev/null \
+            || echo "Could not install configurable-http-proxy; the JupyterHub test will say so." >&2
+    else
+        echo "No npm: install Node.js (>= 20) to run the JupyterHub test." >&2
+    fi
+}
+
 case "${1:-}" in
     start)
         setup
@@ -52,6 +67,7 @@ case "${1:-}" in
     test)
         setup
         browser_deps
+        hub_deps
         set +e
         "$VENV/bin/python" -m pytest "${@:2}"
         status=$?

@@ -76,6 +76,7 @@ c.JupyterHub.services += [{
     "command": [str(VENV / "bin" / "jupyterhub-singleuser"), "--debug"],
     "user": GRADER,
     "cwd": f"/home/{GRADER}",
+    "oauth_no_confirm": True,   # part of the hub: instructors go straight in, no "Authorize access" page first
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/lab", "PATH": f"{VENV / 'bin'}:/usr/local/bin:/usr/bin:/bin",
                     "CRM_LAB_COURSE_ROOT": f"/home/{GRADER}/{COURSE}"},
 }]
