@@ -12,8 +12,9 @@ from .session import Area, query
 class Audit(Area):
     @query
     def list(self, *, kind: str | None = None, record_id: int | None = None, user=None,
-             action: str | None = None, since=None, until=None, limit: int | None = None):
-        """Audit rows, newest last, as a DataFrame with the acting user's name.
+             action: str | None = None, since=None, until=None, limit: int | None = None, offset: int = 0):
+        """Audit rows, newest last, paged (`limit` rows from `offset`), as a DataFrame with the acting
+        user's name.
 
         The administrator and directors see everyone's; others see their own.
         """
@@ -33,7 +34,5 @@ class Audit(Area):
                "FROM audit a JOIN users u ON u.id = a.user_id")
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY a.id"
-        if limit is not None:
-            sql += f" LIMIT {validate.integer(limit, 'limit', minimum=1)}"
+        sql += " ORDER BY a.id" + validate.page(limit, offset, minimum=1)
         return self._s.db.df(sql, params)

@@ -122,11 +122,8 @@ def _moment(s: Session, at) -> dt.datetime:
 
 
 def fetch(s: Session, call_id, *, write: bool = False) -> Call:
-    call_id = validate.record_id(call_id, "call")
-    row = s.db.one(f"SELECT {CALL_COLUMNS} FROM calls WHERE id = ?", [call_id])
-    if row is None or not s.can_read(KIND, row[6]):
-        raise NotFound("call.not_found", id=call_id)
-    call = Call(*row)
+    call = Call(*s.readable_row(KIND, f"SELECT {CALL_COLUMNS} FROM calls WHERE id = ?", call_id, field="call",
+                                owner=6, missing="call.not_found"))
     if write and not s.can_write(KIND, call.taken_by):
         raise NotAllowed("call.not_yours", id=call.id, user=load_user(s.db, call.taken_by).name)
     return call
@@ -237,8 +234,10 @@ class CallCenter(Area):
         return candidates(self._s, call.phone, call.caller)
 
     @query
-    def list(self, *, on_date=None, outcome: str | None = None, open_only: bool = False) -> pd.DataFrame:
-        """Calls you may see, newest first; `open_only`: not yet turned into anything."""
+    def list(self, *, on_date=None, outcome: str | None = None, open_only: bool = False,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Calls you may see, newest first, paged (`limit` rows from `offset`); `open_only`: not yet
+        turned into anything."""
         s = self._s
         where, params = [s.scope(KIND, "k.taken_by")], []
         if on_date is not None:
@@ -251,7 +250,7 @@ class CallCenter(Area):
             SELECT k.id, k.called_at, k.caller, k.phone, k.summary, k.taken_by, u.name AS taken_by_name,
                    k.customer_id, CASE WHEN {visible(s)} THEN c.name END AS customer_name, k.outcome, k.record_id
             FROM calls k LEFT JOIN users u ON u.id = k.taken_by LEFT JOIN customers c ON c.id = k.customer_id
-            WHERE {' AND '.join(where)} ORDER BY k.called_at DESC, k.id DESC""", params)
+            WHERE {' AND '.join(where)} ORDER BY k.called_at DESC, k.id DESC{validate.page(limit, offset)}""", params)
 
 
 def _subject(summary: str) -> str:

@@ -71,6 +71,10 @@ class Campaign:
 
 COLUMNS = [f.name for f in dataclasses.fields(Campaign)]
 SELECT = ", ".join(f"c.{c}" for c in COLUMNS)
+# What `list(sort=…)` may sort by (name → SQL; the figures are columns of the list's own query).
+SORTABLE = {"id": "c.id", "name": "c.name", "state": "c.state", "budget": "c.budget", "cost": "c.cost",
+            "expected_revenue": "c.expected_revenue", "start_date": "c.start_date",
+            "actual_revenue": "actual_revenue", "roi": "roi", "leads": "f.leads", "won": "f.won"}
 
 # The figures of each campaign, computed from its leads and opportunities.
 FIGURES = """
@@ -101,11 +105,8 @@ def visible(s: Session, alias: str = "c", mode: str = "read") -> str:
 
 def fetch(s: Session, campaign_id) -> Campaign:
     """The campaign if this session may read it, else NotFound."""
-    campaign_id = validate.record_id(campaign_id, "campaign")
-    row = s.db.one(f"SELECT {SELECT} FROM campaigns c WHERE c.id = ?", [campaign_id])
-    if row is None or not s.can_read(KIND, row[COLUMNS.index("owner_id")]):
-        raise NotFound("campaign.not_found", id=campaign_id)
-    return Campaign(*row)
+    return Campaign(*s.readable_row(KIND, f"SELECT {SELECT} FROM campaigns c WHERE c.id = ?", campaign_id,
+                                    field="campaign", owner=COLUMNS.index("owner_id"), missing="campaign.not_found"))
 
 
 def campaign_for(s: Session, campaign_id) -> int | None:
@@ -239,10 +240,21 @@ class Campaigns(Area):
         return fetch(s, campaign.id)
 
     @query
-    def list(self, *, state: str | None = None, campaign_type: str | None = None) -> pd.DataFrame:
+    def list(self, *, state: str | None = None, campaign_type: str | None = None, sort: str | None = None,
+             descending: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
         """The campaigns you may see with their figures: leads, converted leads,
-        opportunities, won, actual revenue (won business), ROI, budget used."""
-        return self._figures(state=state, campaign_type=campaign_type)
+        opportunities, won, actual revenue (won business), ROI, budget used. In id order (or by
+        `sort`, one of `SORTABLE`, the figures included), paged (`limit` rows from `offset`)."""
+        order = validate.order(sort, descending, SORTABLE, default="c.id", tie="c.id")
+        return self._figures(state=state, campaign_type=campaign_type, order=order,
+                             page=validate.page(limit, offset))
+
+    @query
+    def count(self, *, state: str | None = None, campaign_type: str | None = None) -> int:
+        """How many campaigns `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(state, campaign_type, None)
+        return self._s.db.scalar(
+            f"SELECT count(*) FROM campaigns c JOIN users u ON u.id = c.owner_id WHERE {where}", params)
 
     @query
     def roi(self, campaign_id: int | None = None) -> pd.DataFrame:
@@ -254,20 +266,23 @@ class Campaigns(Area):
         frame = self._figures(campaign_id=campaign_id)
         return frame.sort_values(["roi", "id"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
-    def _figures(self, *, state=None, campaign_type=None, campaign_id=None) -> pd.DataFrame:
-        s = self._s
-        where, params = [visible(s)], []
-        if state is not None:
-            where.append("c.state = ?"), params.append(validate.one_of(state, "status", CAMPAIGN.states))
-        if campaign_type is not None:
-            where.append("c.campaign_type = ?"), params.append(campaign_type)
-        if campaign_id is not None:
-            where.append("c.id = ?"), params.append(validate.record_id(campaign_id, "campaign"))
-        return s.db.df(f"""
+    def _figures(self, *, state=None, campaign_type=None, campaign_id=None, order="c.id", page="") -> pd.DataFrame:
+        where, params = self._filters(state, campaign_type, campaign_id)
+        return self._s.db.df(f"""
             WITH figures AS ({FIGURES})
             SELECT {SELECT}, u.name AS owner_name, f.leads, f.converted_leads, f.opportunities, f.won,
                    f.actual_revenue::DOUBLE AS actual_revenue,
                    round((f.actual_revenue - c.cost) / nullif(c.cost, 0), 4)::DOUBLE AS roi,
                    round(c.cost / nullif(c.budget, 0), 4)::DOUBLE AS budget_used
             FROM campaigns c JOIN figures f ON f.campaign_id = c.id JOIN users u ON u.id = c.owner_id
-            WHERE {' AND '.join(where)} ORDER BY c.id""", params)
+            WHERE {where} ORDER BY {order}{page}""", params)
+
+    def _filters(self, state, campaign_type, campaign_id) -> tuple[str, list]:
+        where, params = [visible(self._s)], []
+        if state is not None:
+            where.append("c.state = ?"), params.append(validate.one_of(state, "status", CAMPAIGN.states))
+        if campaign_type is not None:
+            where.append("c.campaign_type = ?"), params.append(campaign_type)
+        if campaign_id is not None:
+            where.append("c.id = ?"), params.append(validate.record_id(campaign_id, "campaign"))
+        return " AND ".join(where), params

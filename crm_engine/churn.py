@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import validate
 from .dictionary import require_code
-from .errors import NotAllowed, NotFound, TransitionNotAllowed
+from .errors import NotAllowed, TransitionNotAllowed
 from .session import Area, Session, action, load_user, query
 from .statemachine import StateMachine
 
@@ -138,11 +138,8 @@ WARNING_SELECT = """
 
 def fetch(s: Session, warning_id, *, write: bool = False) -> ChurnWarning:
     """The warning if you may see it (and answer it, with `write=True`)."""
-    warning_id = validate.record_id(warning_id, "churn_warning")
-    row = s.db.one(WARNING_SELECT + " WHERE w.id = ?", [warning_id])
-    if row is None or not s.can_read(KIND, row[3]):
-        raise NotFound("churn.not_found", id=warning_id)
-    warning = ChurnWarning(*row)
+    warning = ChurnWarning(*s.readable_row(KIND, WARNING_SELECT + " WHERE w.id = ?", warning_id,
+                                           field="churn_warning", owner=3, missing="churn.not_found"))
     if write and not s.can_write(KIND, warning.owner_id):
         owner = load_user(s.db, warning.owner_id).name if warning.owner_id else "—"
         raise NotAllowed("churn.not_yours", id=warning.id, customer=warning.customer_name, owner=owner)
@@ -215,7 +212,7 @@ class Churn(Area):
                        "WHERE id IN (SELECT id FROM churn_clear)", [today, s.user.id, today])
         # … and due customers without an open warning get one (ids follow customer ids).
         base = db.next_id("churn_warnings") - 1
-        db.execute(f"""INSERT INTO churn_warnings
+        db.execute("""INSERT INTO churn_warnings
                 (id, customer_id, state, raised_on, last_order_date, reference_date, updated_on)
             SELECT $base + row_number() OVER (ORDER BY d.customer_id), d.customer_id, 'warning', $today,
                    d.last_order, d.reference_date, $today
@@ -285,9 +282,11 @@ class Churn(Area):
         return fetch(self._s, warning_id)
 
     @query
-    def list(self, *, state: str | None = None, owner=None, customer_id: int | None = None) -> pd.DataFrame:
-        """Warnings you may see, most silent first. `state` is one of the states or `"open"`
-        (warning and suspended); `days_silent` counts from the reference date to today."""
+    def list(self, *, state: str | None = None, owner=None, customer_id: int | None = None,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Warnings you may see, open ones first, then most silent first; paged (`limit` rows from
+        `offset`). `state` is one of the states or `"open"` (warning and suspended); `days_silent`
+        counts from the reference date to today."""
         s = self._s
         where, params = [s.scope(KIND, "c.owner_id")], [s.today()]
         if state is not None:
@@ -307,7 +306,8 @@ class Churn(Area):
             FROM churn_warnings w LEFT JOIN customers c ON c.id = w.customer_id
             LEFT JOIN users u ON u.id = c.owner_id
             WHERE {' AND '.join(where)}
-            ORDER BY w.state IN ('warning', 'suspended') DESC, w.reference_date, w.id""", params)
+            ORDER BY w.state IN ('warning', 'suspended') DESC, w.reference_date, w.id{validate.page(limit, offset)}""",
+            params)
 
     @query
     def measures(self, warning_id: int) -> pd.DataFrame:

@@ -375,8 +375,9 @@ class Contracts(Area):
 
     @query
     def list(self, *, customer_id: int | None = None, status: str | None = None, owner=None,
-             since=None, until=None) -> pd.DataFrame:
-        """Contracts you may see, newest first, with paid and outstanding amounts.
+             since=None, until=None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Contracts you may see, newest first, paged (`limit` rows from `offset`), with paid and
+        outstanding amounts.
 
         `since` / `until` filter on the creation date.
         """
@@ -400,4 +401,4 @@ class Contracts(Area):
             "    ::DECIMAL(16,2) AS outstanding "
             f"FROM contracts k JOIN customers c ON c.id = k.customer_id LEFT JOIN users u ON u.id = k.owner_id "
             f"JOIN {totals_sql()} ON t.contract_id = k.id "
-            f"WHERE {' AND '.join(where)} ORDER BY k.created_on DESC, k.id DESC", params)
+            f"WHERE {' AND '.join(where)} ORDER BY k.created_on DESC, k.id DESC{validate.page(limit, offset)}", params)

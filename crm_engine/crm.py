@@ -107,6 +107,11 @@ class CRM:
             error.language = error.language or self._s.language
             raise
 
+    def holding(self):
+        """`with crm.holding(): …` keeps a workspace opened with `keep_open=False` open for the
+        calls inside (the app holds it for one click), then lets other processes in again."""
+        return self._s.db.kept_open()
+
     # -- who, when, which language ------------------------------------------------
     @property
     def user(self):

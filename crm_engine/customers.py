@@ -148,11 +148,8 @@ def visible(s: Session, alias: str = "c", mode: str = "read") -> str:
 
 def fetch(s: Session, customer_id, *, write: bool = False) -> Customer:
     """The customer if the session may read it (and write it, with `write=True`)."""
-    customer_id = validate.record_id(customer_id, "customer")
-    row = s.db.one(f"SELECT {SELECT} FROM customers c WHERE c.id = ?", [customer_id])
-    if row is None or not s.can_read(KIND, row[COLUMNS.index("owner_id")]):
-        raise NotFound("customer.not_found", id=customer_id)
-    customer = Customer(*row)
+    customer = Customer(*s.readable_row(KIND, f"SELECT {SELECT} FROM customers c WHERE c.id = ?", customer_id,
+                                        field="customer", owner=COLUMNS.index("owner_id"), missing="customer.not_found"))
     if write and not s.can_write(KIND, customer.owner_id):
         owner = load_user(s.db, customer.owner_id).name if customer.owner_id else "—"
         raise NotAllowed("customer.not_yours", id=customer.id, name=customer.name, owner=owner)
@@ -328,9 +325,7 @@ class Customers(Area):
         where, params = self._filters(search, owner, level, region, industry, customer_type, status)
         sort = validate.one_of(sort, "sort", SORTABLE)
         order = f"{sort} {'DESC' if descending else 'ASC'}, id"
-        page = ""
-        if limit is not None:
-            page = f" LIMIT {validate.integer(limit, 'limit', minimum=0)} OFFSET {validate.integer(offset, 'offset', minimum=0)}"
+        page = validate.page(limit, offset)
         return self._s.db.df(
             f"SELECT {SELECT}, u.name AS owner_name FROM customers c LEFT JOIN users u ON u.id = c.owner_id "
             f"WHERE {where} ORDER BY {order}{page}",

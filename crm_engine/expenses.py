@@ -120,24 +120,29 @@ class Expenses(Area):
 
     @query
     def list(self, *, status: str | None = None, claimant=None, customer_id: int | None = None,
-             expense_type: str | None = None, since=None, until=None) -> pd.DataFrame:
-        """Claims you may see (yours, your team's …), newest first; `since`/`until` on the date spent."""
+             expense_type: str | None = None, since=None, until=None,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Claims you may see (yours, your team's …), newest first, paged (`limit` rows from
+        `offset`); `since`/`until` on the date spent."""
         where, params = self._where(status, claimant, customer_id, expense_type, since, until)
+        return self._rows(where, params, validate.page(limit, offset))
+
+    @query
+    def pending(self, *, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Claims waiting for a decision that you may decide (not your own), newest first, paged
+        (`limit` rows from `offset`)."""
+        s = self._s
+        where, params = self._where("claimed", None, None, None, None, None)
+        where += f" AND {s.scope(KIND, 'e.claimant_id', 'write')} AND e.claimant_id <> {int(s.user.id)}"
+        return self._rows(where, params, validate.page(limit, offset))
+
+    def _rows(self, where: str, params: list, page: str) -> pd.DataFrame:
         return self._s.db.df(
             "SELECT e.id, e.claimant_id, u.name AS claimant_name, e.customer_id, c.name AS customer_name, "
             "e.expense_type, e.amount, e.spent_on, e.description, e.status, d.name AS decided_by, e.decided_on, "
             "e.decision_note FROM expenses e JOIN users u ON u.id = e.claimant_id "
             "LEFT JOIN customers c ON c.id = e.customer_id LEFT JOIN users d ON d.id = e.decided_by "
-            f"WHERE {where} ORDER BY e.spent_on DESC, e.id DESC", params)
-
-    @query
-    def pending(self) -> pd.DataFrame:
-        """Claims waiting for a decision that you may decide (not your own)."""
-        frame = self.list(status="claimed")
-        decidable = self._s.scope(KIND, "claimant_id", "write")
-        ids = {r[0] for r in self._s.db.rows(f"SELECT id FROM expenses WHERE status = 'claimed' AND {decidable}")}
-        keep = frame["id"].isin(ids) & (frame["claimant_id"] != self._s.user.id)
-        return frame[keep].reset_index(drop=True)
+            f"WHERE {where} ORDER BY e.spent_on DESC, e.id DESC{page}", params)
 
     @query
     def summary(self, *, by: str = "claimant", status: str | None = "approved", since=None, until=None) -> pd.DataFrame:

@@ -123,6 +123,9 @@ class Conversion:
 
 COLUMNS = [f.name for f in dataclasses.fields(Lead)]
 SELECT = ", ".join(f"l.{c}" for c in COLUMNS)
+# What `list(sort=…)` and `pool(sort=…)` may sort by (name → SQL).
+SORTABLE = {"created_on": "l.created_on", "last_activity_on": "l.last_activity_on", "name": "l.name",
+            "company": "l.company", "state": "l.state", "source": "l.source", "id": "l.id"}
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -310,8 +313,24 @@ class Leads(Area):
 
     @query
     def list(self, *, state: str | None = None, owner=None, source: str | None = None,
-             campaign_id: int | None = None, search: str | None = None) -> pd.DataFrame:
-        """The leads you may see (the pool included), newest first, with the owner's name."""
+             campaign_id: int | None = None, search: str | None = None, sort: str | None = None,
+             descending: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """The leads you may see (the pool included), newest first (or by `sort`, one of `SORTABLE`),
+        paged (`limit` rows from `offset`), with the owner's name."""
+        where, params = self._filters(state, owner, source, campaign_id, search)
+        order = validate.order(sort, descending, SORTABLE, default="l.created_on DESC, l.id DESC", tie="l.id")
+        return self._s.db.df(
+            f"SELECT {SELECT}, u.name AS owner_name FROM leads l LEFT JOIN users u ON u.id = l.owner_id "
+            f"WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def count(self, *, state: str | None = None, owner=None, source: str | None = None,
+              campaign_id: int | None = None, search: str | None = None) -> int:
+        """How many leads `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(state, owner, source, campaign_id, search)
+        return self._s.db.scalar(f"SELECT count(*) FROM leads l WHERE {where}", params)
+
+    def _filters(self, state, owner, source, campaign_id, search) -> tuple[str, list]:
         where, params = [visible(self._s)], []
         if state is not None:
             where.append("l.state = ?"), params.append(validate.one_of(state, "status", LEAD.states))
@@ -325,17 +344,25 @@ class Leads(Area):
             like = "%" + str(search).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where.append("(l.name ILIKE ? ESCAPE '\\' OR l.company ILIKE ? ESCAPE '\\' OR l.phone ILIKE ? ESCAPE '\\')")
             params += [like, like, like]
-        return self._s.db.df(
-            f"SELECT {SELECT}, u.name AS owner_name FROM leads l LEFT JOIN users u ON u.id = l.owner_id "
-            f"WHERE {' AND '.join(where)} ORDER BY l.created_on DESC, l.id DESC", params)
+        return " AND ".join(where), params
 
     @query
-    def pool(self) -> pd.DataFrame:
-        """The public pool (公海): leads nobody owns, oldest first — what reps may claim."""
-        readable = "TRUE" if pool_readable(self._s) else "FALSE"
+    def pool(self, *, sort: str | None = None, descending: bool = False,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """The public pool (公海): leads nobody owns, oldest first (or by `sort`, one of `SORTABLE`),
+        paged (`limit` rows from `offset`) — what reps may claim."""
+        order = validate.order(sort, descending, SORTABLE, default="l.last_activity_on, l.id", tie="l.id")
         return self._s.db.df(
-            f"SELECT {SELECT} FROM leads l WHERE l.owner_id IS NULL AND l.state = 'unassigned' AND {readable} "
-            "ORDER BY l.last_activity_on, l.id")
+            f"SELECT {SELECT} FROM leads l WHERE {self._pool()} ORDER BY {order}{validate.page(limit, offset)}")
+
+    @query
+    def pool_count(self) -> int:
+        """How many leads are in the public pool you may see (for paging `pool()`)."""
+        return self._s.db.scalar(f"SELECT count(*) FROM leads l WHERE {self._pool()}")
+
+    def _pool(self) -> str:
+        readable = "TRUE" if pool_readable(self._s) else "FALSE"
+        return f"l.owner_id IS NULL AND l.state = 'unassigned' AND {readable}"
 
     @query
     def history(self, lead_id: int) -> pd.DataFrame:

@@ -102,6 +102,10 @@ class Opportunity:
 
 COLUMNS = [f.name for f in dataclasses.fields(Opportunity)]
 SELECT = ", ".join(f"o.{c}" for c in COLUMNS)
+# What `list(sort=…)` may sort by (name → SQL).
+SORTABLE = {"created_on": "o.created_on", "expected_amount": "o.expected_amount", "probability": "o.probability",
+            "customer_name": "o.customer_name", "state": "o.state", "stage": "o.stage", "owner_name": "u.name",
+            "id": "o.id"}
 
 
 def visible(s: Session, alias: str = "o", mode: str = "read") -> str:
@@ -111,11 +115,9 @@ def visible(s: Session, alias: str = "o", mode: str = "read") -> str:
 
 def fetch(s: Session, opportunity_id) -> Opportunity:
     """The opportunity if this session may read it, else NotFound."""
-    opportunity_id = validate.record_id(opportunity_id, "opportunity")
-    row = s.db.one(f"SELECT {SELECT} FROM opportunities o WHERE o.id = ?", [opportunity_id])
-    if row is None or not s.can_read(KIND, row[COLUMNS.index("owner_id")]):
-        raise NotFound("opportunity.not_found", id=opportunity_id)
-    return Opportunity(*row)
+    return Opportunity(*s.readable_row(KIND, f"SELECT {SELECT} FROM opportunities o WHERE o.id = ?", opportunity_id,
+                                       field="opportunity", owner=COLUMNS.index("owner_id"),
+                                       missing="opportunity.not_found"))
 
 
 def load(s: Session, record_id: int) -> Opportunity:
@@ -259,8 +261,30 @@ class Opportunities(PlanVerbs, PipelineVerbs, Area):
     @query
     def list(self, *, state: str | None = None, owner=None, stage: str | None = None,
              campaign_id: int | None = None, customer_id: int | None = None, source: str | None = None,
-             search: str | None = None) -> pd.DataFrame:
-        """The opportunities you may see, newest first, with the holder's name."""
+             search: str | None = None, sort: str | None = None, descending: bool = False,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """The opportunities you may see, newest first (or by `sort`, one of `SORTABLE`), paged
+        (`limit` rows from `offset`), with the holder's name.
+
+        >>> crm.opportunities.list(state="assigned", sort="expected_amount", descending=True, limit=12)
+        """
+        where, params = self._filters(state, owner, stage, campaign_id, customer_id, source, search)
+        order = validate.order(sort, descending, SORTABLE, default="o.created_on DESC, o.id DESC", tie="o.id")
+        page = validate.page(limit, offset)
+        return self._s.db.df(
+            f"SELECT {SELECT}, u.name AS owner_name FROM opportunities o JOIN users u ON u.id = o.owner_id "
+            f"WHERE {where} ORDER BY {order}{page}", params)
+
+    @query
+    def count(self, *, state: str | None = None, owner=None, stage: str | None = None,
+              campaign_id: int | None = None, customer_id: int | None = None, source: str | None = None,
+              search: str | None = None) -> int:
+        """How many opportunities `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(state, owner, stage, campaign_id, customer_id, source, search)
+        return self._s.db.scalar(
+            f"SELECT count(*) FROM opportunities o JOIN users u ON u.id = o.owner_id WHERE {where}", params)
+
+    def _filters(self, state, owner, stage, campaign_id, customer_id, source, search) -> tuple[str, list]:
         where, params = [visible(self._s)], []
         if state is not None:
             where.append("o.state = ?"), params.append(validate.one_of(state, "status", OPPORTUNITY.states))
@@ -276,9 +300,7 @@ class Opportunities(PlanVerbs, PipelineVerbs, Area):
             like = "%" + str(search).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where.append("(o.customer_name ILIKE ? ESCAPE '\\' OR o.summary ILIKE ? ESCAPE '\\')")
             params += [like, like]
-        return self._s.db.df(
-            f"SELECT {SELECT}, u.name AS owner_name FROM opportunities o JOIN users u ON u.id = o.owner_id "
-            f"WHERE {' AND '.join(where)} ORDER BY o.created_on DESC, o.id DESC", params)
+        return " AND ".join(where), params
 
     @query
     def history(self, opportunity_id: int) -> pd.DataFrame:

@@ -98,7 +98,7 @@ class Orders(Area):
     @query
     def list(self, *, customer_id: int | None = None, since=None, until=None,
              limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Orders of the customers you may see, newest first."""
+        """Orders of the customers you may see, newest first, paged (`limit` rows from `offset`)."""
         where, params = [visible(self._s)], []
         if customer_id is not None:
             where.append("o.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
@@ -106,9 +106,7 @@ class Orders(Area):
             where.append("o.order_date >= ?"), params.append(validate.date(since, "since"))
         if until is not None:
             where.append("o.order_date <= ?"), params.append(validate.date(until, "until"))
-        page = ""
-        if limit is not None:
-            page = f" LIMIT {validate.integer(limit, 'limit', minimum=0)} OFFSET {validate.integer(offset, 'offset', minimum=0)}"
+        page = validate.page(limit, offset)
         return self._s.db.df(
             "SELECT o.id, o.customer_id, c.name AS customer_name, o.order_no, o.order_date, o.amount, o.status, o.owner_id "
             f"FROM orders o JOIN customers c ON c.id = o.customer_id WHERE {' AND '.join(where)} "

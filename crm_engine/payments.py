@@ -218,8 +218,8 @@ class Payments(Area):
 
     @query
     def list(self, *, contract_id: int | None = None, customer_id: int | None = None, since=None,
-             until=None) -> pd.DataFrame:
-        """Payments you may see, newest first."""
+             until=None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Payments you may see, newest first, paged (`limit` rows from `offset`)."""
         s = self._s
         where, params = [s.scope(KIND, "k.owner_id")], []
         if contract_id is not None:
@@ -235,7 +235,7 @@ class Payments(Area):
             "p.received_on, p.method, p.notes, u.name AS recorded_by "
             "FROM payments p JOIN contracts k ON k.id = p.contract_id JOIN customers c ON c.id = p.customer_id "
             "LEFT JOIN users u ON u.id = p.recorded_by "
-            f"WHERE {' AND '.join(where)} ORDER BY p.received_on DESC, p.id DESC", params)
+            f"WHERE {' AND '.join(where)} ORDER BY p.received_on DESC, p.id DESC{validate.page(limit, offset)}", params)
 
     def _balance(self, contract_id: int) -> Balance:
         row = self._s.db.one(
@@ -254,12 +254,27 @@ class Payments(Area):
         return self._balance(contract.id)
 
     @query
-    def receivables(self, *, customer_id: int | None = None, owner=None, open_only: bool = True) -> pd.DataFrame:
-        """Signed and fulfilled contracts you may see with what is still owed (`open_only`: only those with a balance)."""
+    def receivables(self, *, customer_id: int | None = None, owner=None, open_only: bool = True,
+                    limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Signed and fulfilled contracts you may see with what is still owed (`open_only`: only those
+        with a balance), most overdue first, paged (`limit` rows from `offset`)."""
+        return self._receivables(customer_id=customer_id, owner=owner, open_only=open_only,
+                                 page=validate.page(limit, offset))
+
+    @query
+    def overdue(self, *, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Contracts with instalments past due on the scenario clock, most overdue first, paged
+        (`limit` rows from `offset`)."""
+        return self._receivables(open_only=True, overdue_only=True, page=validate.page(limit, offset))
+
+    def _receivables(self, *, customer_id=None, owner=None, open_only: bool, overdue_only: bool = False,
+                     page: str) -> pd.DataFrame:
         s = self._s
         where, params = [s.scope(KIND, "k.owner_id")], []
         if open_only:
             where.append("rv.outstanding > 0")
+        if overdue_only:
+            where.append("rv.overdue > 0")
         if customer_id is not None:
             where.append("k.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
         if owner is not None:
@@ -270,13 +285,7 @@ class Payments(Area):
             "rv.oldest_overdue, rv.days_overdue "
             f"FROM {receivables_sql(s.today())} JOIN contracts k ON k.id = rv.contract_id "
             "JOIN customers c ON c.id = k.customer_id LEFT JOIN users u ON u.id = k.owner_id "
-            f"WHERE {' AND '.join(where)} ORDER BY rv.days_overdue DESC, rv.outstanding DESC, k.id", params)
-
-    @query
-    def overdue(self) -> pd.DataFrame:
-        """Contracts with instalments past due on the scenario clock, most overdue first."""
-        frame = self.receivables()
-        return frame[frame["overdue"] > 0].reset_index(drop=True)
+            f"WHERE {' AND '.join(where)} ORDER BY rv.days_overdue DESC, rv.outstanding DESC, k.id{page}", params)
 
     @query
     def credit(self, customer_id: int) -> CreditStatus:

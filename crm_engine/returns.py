@@ -133,8 +133,8 @@ class Returns(Area):
 
     @query
     def list(self, *, customer_id: int | None = None, shipment_id: int | None = None, contract_id: int | None = None,
-             order_id: int | None = None, since=None, until=None) -> pd.DataFrame:
-        """Returns you may see, newest first."""
+             order_id: int | None = None, since=None, until=None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Returns you may see, newest first, paged (`limit` rows from `offset`)."""
         s = self._s
         where, params = [s.scope(KIND, OWNER_SQL)], []
         for column, value, field in (("r.customer_id", customer_id, "customer"), ("r.shipment_id", shipment_id, "shipment"),
@@ -150,7 +150,7 @@ class Returns(Area):
             "r.contract_id, r.order_id, r.returned_on, r.reason, r.amount, r.notes "
             "FROM sales_returns r JOIN shipments h ON h.id = r.shipment_id JOIN customers c ON c.id = r.customer_id "
             "LEFT JOIN contracts k ON k.id = r.contract_id "
-            f"WHERE {' AND '.join(where)} ORDER BY r.returned_on DESC, r.id DESC", params)
+            f"WHERE {' AND '.join(where)} ORDER BY r.returned_on DESC, r.id DESC{validate.page(limit, offset)}", params)
 
     @query
     def net_contribution(self, *, year: int | None = None) -> pd.DataFrame:

@@ -91,11 +91,8 @@ TICKET_SELECT = """
 
 def fetch(s: Session, ticket_id, *, write: bool = False) -> Ticket:
     """The ticket if you may see it (and write it, with `write=True`)."""
-    ticket_id = validate.record_id(ticket_id, "ticket")
-    row = s.db.one(TICKET_SELECT + " WHERE t.id = ?", [ticket_id])
-    if row is None or not s.can_read(KIND, row[3]):
-        raise NotFound("ticket.not_found", id=ticket_id)
-    ticket = Ticket(*row)
+    ticket = Ticket(*s.readable_row(KIND, TICKET_SELECT + " WHERE t.id = ?", ticket_id, field="ticket", owner=3,
+                                    missing="ticket.not_found"))
     if write and not s.can_write(KIND, ticket.owner_id):
         raise NotAllowed("ticket.not_in_scope", id=ticket.id, customer=ticket.customer_name)
     return ticket
@@ -230,8 +227,9 @@ class Service(Area):
 
     @query
     def list(self, *, state: str | None = None, service_type: str | None = None, assigned_to=None,
-             customer_id: int | None = None, mine: bool = False) -> pd.DataFrame:
-        """Tickets you may see, newest first; `mine=True`: the ones you are to handle."""
+             customer_id: int | None = None, mine: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Tickets you may see, newest first, paged (`limit` rows from `offset`); `mine=True`: the
+        ones you are to handle."""
         s = self._s
         where, params = [s.scope(KIND, "c.owner_id")], []
         if state is not None:
@@ -250,7 +248,7 @@ class Service(Area):
                    t.created_on, t.assigned_to, h.name AS handler_name, t.attempts, t.satisfaction,
                    t.archived_on, t.request, t.handling, t.result
             FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id LEFT JOIN users h ON h.id = t.assigned_to
-            WHERE {' AND '.join(where)} ORDER BY t.created_on DESC, t.id DESC""", params)
+            WHERE {' AND '.join(where)} ORDER BY t.created_on DESC, t.id DESC{validate.page(limit, offset)}""", params)
 
     @query
     def steps(self, ticket_id: int) -> pd.DataFrame:
@@ -266,8 +264,9 @@ class Service(Area):
         return state_history(self._s, KIND, fetch(self._s, ticket_id).id)
 
     @query
-    def search(self, text: str, *, service_type: str | None = None, limit: int = 20) -> pd.DataFrame:
-        """Archived tickets similar to `text` (S5), best first, within your scope.
+    def search(self, text: str, *, service_type: str | None = None, limit: int = 20, offset: int = 0) -> pd.DataFrame:
+        """Archived tickets similar to `text` (S5), best first, within your scope, paged (`limit`
+        rows, 1 to 500, from `offset`).
 
         DuckDB's full-text extension needs a download, which a classroom machine may not
         have, so the ranking is plain SQL and the same everywhere: the query is split into
@@ -280,7 +279,7 @@ class Service(Area):
         words = tokens(validate.text(text, "search_text", max_length=200))
         if not words:
             raise InvalidInput("ticket.search_empty", field="search_text", value=text)
-        limit = validate.integer(limit, "limit", minimum=1, maximum=500)
+        page = validate.page(validate.integer(limit, "limit", minimum=1, maximum=500), offset)  # always capped
         where, params = [s.scope(KIND, "c.owner_id"), "t.state = 'archived'"], []
         if service_type is not None:
             where.append("t.service_type = ?"), params.append(
@@ -303,8 +302,7 @@ class Service(Area):
                 FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id
                 WHERE {' AND '.join(where)})
             WHERE matched > 0
-            ORDER BY matched DESC, score DESC, archived_on DESC, id DESC
-            LIMIT {limit}""", [*matched_params, *score_params, *params])
+            ORDER BY matched DESC, score DESC, archived_on DESC, id DESC{page}""", [*matched_params, *score_params, *params])
 
     def label(self, state: str) -> str:
         """A state's name in the session's language."""

@@ -13,7 +13,7 @@ import numbers
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import access
+from . import access, validate
 from .db import Database
 from .errors import CRMError, NotAllowed, NotFound
 
@@ -81,6 +81,16 @@ class Session:
 
     def can_read(self, kind: str, owner_id: int | None) -> bool:
         return access.allows(self.db, self.user, kind, owner_id, "read")
+
+    def readable_row(self, kind: str, sql: str, record_id, *, field: str, owner: int, missing: str) -> tuple:
+        """The row `sql` selects for one id (its one `?`), if this user may read it: `record_id` is
+        checked as `field`, the owner is column `owner` of the row. A record that does not exist and
+        one the user may not see are the same `NotFound(missing)`: scopes do not leak."""
+        record_id = validate.record_id(record_id, field)
+        row = self.db.one(sql, [record_id])
+        if row is None or not self.can_read(kind, row[owner]):
+            raise NotFound(missing, id=record_id)
+        return row
 
     # -- the audit trail and state history -------------------------------------
     def audit(self, action: str, kind: str, record_id=None, before=None, after=None, note=None) -> None:

@@ -239,8 +239,8 @@ class Shipments(Area):
 
     @query
     def list(self, *, contract_id: int | None = None, order_id: int | None = None, customer_id: int | None = None,
-             since=None, until=None) -> pd.DataFrame:
-        """Shipments you may see, newest first, with their total quantity."""
+             since=None, until=None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Shipments you may see, newest first, paged (`limit` rows from `offset`), with their total quantity."""
         s = self._s
         where, params = [s.scope(KIND, OWNER_SQL)], []
         for column, value, field in (("h.contract_id", contract_id, "contract"), ("h.order_id", order_id, "order"),
@@ -255,4 +255,5 @@ class Shipments(Area):
             "SELECT h.id, h.shipment_no, h.customer_id, c.name AS customer_name, h.contract_id, k.contract_no, "
             "h.order_id, o.order_no, h.shipped_on, "
             "(SELECT sum(l.quantity) FROM shipment_lines l WHERE l.shipment_id = h.id)::INTEGER AS quantity, h.notes "
-            f"{FROM_SQL} WHERE {' AND '.join(where)} ORDER BY h.shipped_on DESC, h.id DESC", params)
+            f"{FROM_SQL} WHERE {' AND '.join(where)} ORDER BY h.shipped_on DESC, h.id DESC{validate.page(limit, offset)}",
+            params)

@@ -86,9 +86,38 @@ def integer(value, field: str, *, required: bool = True, minimum: int | None = N
         number = int(str(value).strip()) if isinstance(value, str) else int(value)
     except (TypeError, ValueError):
         raise InvalidInput("error.not_integer", field=field, value=value) from None
+    if maximum is None and minimum is not None and number < minimum:  # "between 0 and None" says nothing
+        raise InvalidInput("error.too_small", field=field, minimum=minimum)
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         raise InvalidInput("error.range", field=field, minimum=minimum, maximum=maximum, value=value)
     return number
+
+
+def page(limit, offset=0, *, minimum: int = 0, maximum: int | None = None) -> str:
+    """The page clause of a list verb's SQL: `""` (every row), `" LIMIT n OFFSET m"`, or
+    `" OFFSET m"` (everything after the first m rows).
+
+    `limit` is None (no limit) or a whole number from `minimum` (to `maximum`); `offset` a whole
+    number ≥ 0. Both are checked before they reach the SQL, which they enter as plain integers.
+    Put it after a deterministic ORDER BY (ties broken by id), and after the scope's WHERE: a
+    page never holds a record the user may not see.
+    """
+    offset = integer(offset, "offset", minimum=0)
+    if limit is None:
+        return f" OFFSET {offset}" if offset else ""
+    limit = integer(limit, "limit", minimum=minimum, maximum=maximum)
+    return f" LIMIT {limit} OFFSET {offset}"
+
+
+def order(sort, descending, columns: dict[str, str], *, default: str, tie: str) -> str:
+    """ORDER BY terms for a list the caller sorts: `sort` is one of `columns` (its name → the SQL
+    expression), empty values last, ties broken by `tie` (the id) in the same direction, so pages
+    are stable. `sort=None` keeps the list's `default` order."""
+    if sort is None:
+        return default
+    column = columns[one_of(sort, "sort", tuple(columns))]
+    way = "DESC" if descending else "ASC"
+    return f"{column} {way} NULLS LAST, {tie} {way}"
 
 
 def rating(value, field: str, *, required: bool = False) -> int | None:

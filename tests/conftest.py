@@ -8,10 +8,16 @@ Org tree (team ids in brackets):
 """
 from __future__ import annotations
 
+import functools
+import os
+import tempfile
+
 import pytest
 from hypothesis import HealthCheck, settings
 
 from crm_engine import CRM
+from crm_engine.db import Database
+from crm_engine.session import Session, load_user
 
 settings.register_profile("ci", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -44,10 +50,35 @@ def build_company(crm: CRM) -> CRM:
     return crm
 
 
+_FOLDER = tempfile.TemporaryDirectory(prefix="crm-company-")
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> str:
+    """The company, built once per run through the facade, in a workspace file."""
+    path = os.path.join(_FOLDER.name, "company.duckdb")
+    with CRM.create(path, today=TODAY) as crm:
+        build_company(crm)
+    return path
+
+
+def fresh_company() -> CRM:
+    """A new in-memory workspace holding the company above, acting as the administrator.
+
+    Copied from the one built per run: building it through the facade costs ~0.25 s,
+    copying a third of that, and it is the same company.
+    """
+    db = Database(None)
+    db.con.execute(f"ATTACH '{_template()}' AS template (READ_ONLY)")
+    db.con.execute("COPY FROM DATABASE template TO memory")
+    db.con.execute("DETACH template")
+    return CRM(Session(db, load_user(db, "admin"), "en"))
+
+
 @pytest.fixture
 def crm() -> CRM:
     """An in-memory workspace with the company above, acting as the administrator."""
-    workspace = build_company(CRM.memory(today=TODAY))
+    workspace = fresh_company()
     yield workspace
     workspace.close()
 

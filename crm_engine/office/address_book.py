@@ -135,9 +135,10 @@ class AddressBook(Area):
         s.audit("delete", KIND, entry.id, before=_trail(entry.private, dataclasses.asdict(entry)))
 
     @query
-    def list(self, *, book: str | None = None, search: str | None = None) -> pd.DataFrame:
-        """Entries you may read: `book="public"`, `book="private"` (yours) or both; `search` matches
-        name, company, phone, mobile and e-mail."""
+    def list(self, *, book: str | None = None, search: str | None = None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Entries you may read, yours first then by name, paged (`limit` rows from `offset`):
+        `book="public"`, `book="private"` (yours) or both; `search` matches name, company, phone,
+        mobile and e-mail."""
         s = self._s
         where, params = [visible(s)], []
         if book is not None:
@@ -151,4 +152,4 @@ class AddressBook(Area):
         return s.db.df(
             "SELECT a.id, a.private, a.name, a.company, a.title, a.phone, a.mobile, a.email, a.address, a.notes, "
             "a.owner_id, u.name AS owner_name FROM address_book a JOIN users u ON u.id = a.owner_id "
-            f"WHERE {' AND '.join(where)} ORDER BY a.private DESC, a.name, a.id", params)
+            f"WHERE {' AND '.join(where)} ORDER BY a.private DESC, a.name, a.id{validate.page(limit, offset)}", params)

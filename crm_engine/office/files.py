@@ -252,8 +252,9 @@ class Files(Area):
         s.audit("delete", KIND, info.id, before={"name": info.name, "size": info.size, "sha256": info.sha256})
 
     @query
-    def list(self, *, shared: bool | None = None, mine: bool = False) -> pd.DataFrame:
-        """Files you may see — yours, shared ones, others' within your scope — without their content.
+    def list(self, *, shared: bool | None = None, mine: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Files you may see — yours, shared ones, others' within your scope — newest first, paged
+        (`limit` rows from `offset`), without their content.
 
         `shared=True` only shared files, `shared=False` only unshared ones; `mine=True` only yours.
         """
@@ -267,4 +268,4 @@ class Files(Area):
         return s.db.df(
             "SELECT f.id, f.name, f.size, f.owner_id, u.name AS owner_name, f.shared, f.description, f.uploaded_on, "
             f"f.sha256 FROM files f JOIN users u ON u.id = f.owner_id WHERE {' AND '.join(where)} "
-            "ORDER BY f.uploaded_on DESC, f.id DESC")
+            f"ORDER BY f.uploaded_on DESC, f.id DESC{validate.page(limit, offset)}")

@@ -228,14 +228,15 @@ class Messages(Area):
 
     # -- reading -------------------------------------------------------------------------------
     @query
-    def inbox(self, *, unread_only: bool = False) -> pd.DataFrame:
-        """Messages sent to you, newest first, with `read` True/False."""
+    def inbox(self, *, unread_only: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Messages sent to you, newest first, paged (`limit` rows from `offset`), with `read` True/False."""
         s = self._s
         extra = " AND r.read_on IS NULL" if unread_only else ""
         return s.db.df(
             "SELECT m.id, m.sent_on, u.name AS sender_name, m.channel, m.subject, m.body, "
             "r.read_on IS NOT NULL AS read, r.read_on FROM message_recipients r JOIN messages m ON m.id = r.message_id "
-            f"JOIN users u ON u.id = m.sender_id WHERE r.user_id = ?{extra} ORDER BY m.sent_on DESC, m.id DESC",
+            f"JOIN users u ON u.id = m.sender_id WHERE r.user_id = ?{extra} "
+            f"ORDER BY m.sent_on DESC, m.id DESC, r.id{validate.page(limit, offset)}",
             [s.user.id])
 
     @query
@@ -270,10 +271,12 @@ class Messages(Area):
             "WHERE r.message_id = ? ORDER BY r.id", [message.id])
 
     @query
-    def sent(self) -> pd.DataFrame:
-        """Messages you sent, newest first, with their number of recipients and failed deliveries."""
+    def sent(self, *, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Messages you sent, newest first, paged (`limit` rows from `offset`), with their number of
+        recipients and failed deliveries."""
         return self._s.db.df(
             "SELECT m.id, m.sent_on, m.channel, m.subject, m.body, count(r.id) AS recipients, "
             "count(r.id) FILTER (WHERE r.delivery = 'failed') AS failed "
             "FROM messages m LEFT JOIN message_recipients r ON r.message_id = m.id "
-            "WHERE m.sender_id = ? GROUP BY ALL ORDER BY m.sent_on DESC, m.id DESC", [self._s.user.id])
+            f"WHERE m.sender_id = ? GROUP BY ALL ORDER BY m.sent_on DESC, m.id DESC{validate.page(limit, offset)}",
+            [self._s.user.id])

@@ -113,15 +113,16 @@ class Notices(Area):
         return fetch(s, notice_id)
 
     @query
-    def board(self, *, unread_only: bool = False) -> pd.DataFrame:
-        """The notices delivered to you that have not expired, newest first, with `read` True/False."""
+    def board(self, *, unread_only: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """The notices delivered to you that have not expired, newest first, paged (`limit` rows from
+        `offset`), with `read` True/False."""
         s = self._s
         where = "" if not unread_only else " AND d.read_on IS NULL"
         return s.db.df(
             "SELECT n.id, n.posted_on, n.title, n.body, n.audience, a.name AS author_name, n.expires_on, "
             "d.read_on IS NOT NULL AS read, d.read_on "
             "FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id JOIN users a ON a.id = n.author_id "
-            f"WHERE d.user_id = ? AND {current()}{where} ORDER BY n.posted_on DESC, n.id DESC",
+            f"WHERE d.user_id = ? AND {current()}{where} ORDER BY n.posted_on DESC, n.id DESC{validate.page(limit, offset)}",
             [s.user.id, s.today()])
 
     @query
@@ -165,14 +166,16 @@ class Notices(Area):
         return count
 
     @query
-    def sent(self) -> pd.DataFrame:
-        """The notices you posted, with how many received and how many read each."""
+    def sent(self, *, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """The notices you posted, newest first, paged (`limit` rows from `offset`), with how many
+        received and how many read each."""
         s = self._s
         return s.db.df(
             "SELECT n.id, n.posted_on, n.title, n.audience, n.team_id, r.name AS recipient_name, n.expires_on, "
             "count(d.user_id) AS delivered, count(d.read_on) AS read "
             "FROM notices n LEFT JOIN notice_deliveries d ON d.notice_id = n.id LEFT JOIN users r ON r.id = n.recipient_id "
-            "WHERE n.author_id = ? GROUP BY ALL ORDER BY n.posted_on DESC, n.id DESC", [s.user.id])
+            f"WHERE n.author_id = ? GROUP BY ALL ORDER BY n.posted_on DESC, n.id DESC{validate.page(limit, offset)}",
+            [s.user.id])
 
     @action
     def withdraw(self, notice_id: int) -> None:

@@ -181,9 +181,12 @@ class Tasks(Area):
     # -- the schedule ------------------------------------------------------------------
     @query
     def list(self, *, user=None, team: bool = False, status: str | None = None, since=None, until=None,
-             customer_id: int | None = None) -> pd.DataFrame:
-        """Tasks in date order: yours, `user`'s (if you may see their schedule) or, with `team=True`,
-        everyone's you may see."""
+             customer_id: int | None = None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Tasks in date order, paged (`limit` rows from `offset`): yours, `user`'s (if you may see
+        their schedule) or, with `team=True`, everyone's you may see."""
+        return self._list(user, team, status, since, until, customer_id, page=validate.page(limit, offset))
+
+    def _list(self, user, team, status, since, until, customer_id, *, overdue: bool = False, page: str = ""):
         s = self._s
         where, params = [self._whose(user, team)], []
         if status is not None:
@@ -194,13 +197,15 @@ class Tasks(Area):
             where.append("t.on_date <= ?"), params.append(validate.date(until, "until"))
         if customer_id is not None:
             where.append("t.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
+        if overdue:
+            where.append("t.on_date < ?"), params.append(s.today())
         return s.db.df(
             "SELECT t.id, t.on_date, t.at_time, t.title, t.priority, t.status, t.customer_id, c.name AS customer_name, "
             "t.owner_id, u.name AS owner_name, a.name AS assigned_by, t.result, t.completed_on, "
             "(t.status = 'open' AND t.on_date < ?) AS overdue "
             "FROM tasks t JOIN users u ON u.id = t.owner_id JOIN users a ON a.id = t.assigned_by "
             "LEFT JOIN customers c ON c.id = t.customer_id "
-            f"WHERE {' AND '.join(where)} ORDER BY t.on_date, t.at_time NULLS FIRST, t.id", [s.today(), *params])
+            f"WHERE {' AND '.join(where)} ORDER BY t.on_date, t.at_time NULLS FIRST, t.id{page}", [s.today(), *params])
 
     def _whose(self, user, team: bool) -> str:
         s = self._s
@@ -232,7 +237,7 @@ class Tasks(Area):
         return self.list(user=user, team=team, since=day.replace(day=1), until=day.replace(day=last))
 
     @query
-    def overdue(self, *, user=None, team: bool = False) -> pd.DataFrame:
-        """Open tasks scheduled before today on the scenario clock."""
-        frame = self.list(user=user, team=team, status="open")
-        return frame[frame["overdue"]].reset_index(drop=True)
+    def overdue(self, *, user=None, team: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Open tasks scheduled before today on the scenario clock, oldest first, paged (`limit`
+        rows from `offset`)."""
+        return self._list(user, team, "open", None, None, None, overdue=True, page=validate.page(limit, offset))

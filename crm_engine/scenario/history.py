@@ -49,7 +49,7 @@ def orders(ctx: Context, cards: pd.DataFrame, rate: np.ndarray) -> int:
 
 
 def _batch(ctx: Context, cards: pd.DataFrame, rate: np.ndarray, number: int) -> int:
-    base, db = ctx.scenario.customers, ctx.db
+    base = ctx.scenario.customers
     rng = rand.generator(ctx.seed, "orders", number)
     season = np.asarray(base.seasonality, dtype=float)
     created = cards["created"].to_numpy(float)

@@ -29,6 +29,13 @@ class View(widgets.VBox):
     def t(self, key: str, **params) -> str:
         return self.crm.t(key, **params)
 
+    def held(self, handler):
+        """`handler` for `observe`, run with the workspace held open (see `Button`)."""
+        def run(change):
+            with self.crm.holding():
+                handler(change)
+        return run
+
     def _attempt(self, verb, *args, success: str | None = None, **kwargs):
         """Call one facade verb; show its outcome. Returns the result, or None when refused
         (`self.failed` tells the two apart for verbs that return nothing)."""
@@ -99,8 +106,23 @@ def user_field(crm, name: str, *, roles=None, allow_empty: bool = False) -> widg
                             description=label(crm, name), style={"description_width": "9em"})
 
 
-def button(crm, key: str, style: str = "") -> widgets.Button:
-    return widgets.Button(description=crm.t(key), button_style=style)
+class Button(widgets.Button):
+    """A button whose click holds the workspace open (`crm.holding()`): one click is an action
+    and the queries that redraw the view, so a notebook's `keep_open=False` workspace is opened
+    once per click, not once per call."""
+
+    def __init__(self, crm, **kwargs):
+        super().__init__(**kwargs)
+        self._crm = crm
+
+    def click(self):
+        with self._crm.holding():
+            super().click()
+
+
+def button(crm, key: str = "", style: str = "", **kwargs) -> Button:
+    """A button labelled `crm.t(key)` (no label without a key: an icon button)."""
+    return Button(crm, description=crm.t(key) if key else "", button_style=style, **kwargs)
 
 
 # -- helpers shared by the care, orders-to-cash and office views -------------------------
@@ -221,9 +243,11 @@ class PagedList(widgets.VBox):
 
     `load(**filters)` is one engine list verb (already scoped to the acting user); the
     filter widgets' values are passed to it by name (None: no filter). The care,
-    orders-to-cash and office verbs return their whole scoped list (they take no
-    limit/offset yet), so searching, sorting and slicing happen here and only the
-    current page is rendered. Errors go to the owning view's status line.
+    orders-to-cash and office verbs page in SQL (`limit`/`offset`), but this list also
+    searches any of its columns and sorts by any of them, which those verbs do not offer:
+    so it loads the whole scoped list, searches, sorts and slices here, and renders only
+    the current page (`sales.RecordList` pages in the engine). Errors go to the owning
+    view's status line.
     """
 
     def __init__(self, view: View, crm, load, columns: list[str], *, search: tuple = (), sort: tuple = (),
@@ -245,8 +269,8 @@ class PagedList(widgets.VBox):
                                               for c, desc in sort] or [("—", None)],
                                      description=crm.t("field.sort"), layout=widgets.Layout(width="20em"))
         shown(self.sort, bool(sort))
-        self.previous = widgets.Button(icon="chevron-left", layout=widgets.Layout(width="3em"))
-        self.next = widgets.Button(icon="chevron-right", layout=widgets.Layout(width="3em"))
+        self.previous = Button(crm, icon="chevron-left", layout=widgets.Layout(width="3em"))
+        self.next = Button(crm, icon="chevron-right", layout=widgets.Layout(width="3em"))
         self.page_label = widgets.Label()
         self.table = widgets.HTML()
         self.pick = widgets.Dropdown(description=crm.t("ui.col.pick"), style=WIDE, layout=widgets.Layout(width="36em"))
@@ -257,7 +281,7 @@ class PagedList(widgets.VBox):
                           widgets.HBox([self.sort, self.previous, self.page_label, self.next]),
                           self.table, opener])
         for control in (self.search, self.sort, *self.filters.values()):
-            control.observe(self._on_filter, names="value")
+            control.observe(view.held(self._on_filter), names="value")
         self.previous.on_click(lambda _: self.turn(-1))
         self.next.on_click(lambda _: self.turn(+1))
         self.open_button.on_click(self._open)

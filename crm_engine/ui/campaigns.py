@@ -44,8 +44,11 @@ class CampaignList(RecordList):
         self._types = sales.codes(crm, "campaign_type")
         super().__init__(crm, filters, on_open=on_open)
 
-    def fetch(self) -> pd.DataFrame:
-        return self.crm.campaigns.list(**self.values())
+    def fetch(self, **page) -> pd.DataFrame:
+        return self.crm.campaigns.list(**self.values(), **page)
+
+    def count(self) -> int:
+        return self.crm.campaigns.count(**self.values())
 
     def shown(self, page: pd.DataFrame) -> pd.DataFrame:
         return page.assign(state=page["state"].map(lambda s: _state(self.crm, s)),

@@ -11,75 +11,51 @@ import ipywidgets as widgets
 
 from . import base
 from .base import View
+from .sales import RecordList
 
 PAGE = 15
 LIST_COLUMNS = ["id", "name", "level", "region", "credit", "satisfaction", "owner_name"]
 
 
-class CustomerList(View):
+class CustomerList(RecordList):
     """Search, filter, sort and page through the customers you may see; pick one to open."""
 
+    COLUMNS = {c: f"field.{c}" for c in LIST_COLUMNS}
+    SORTS = {c: (c, False) for c in ("name", "id", "level", "region", "credit")}
+    PAGE = PAGE
+    PICK, PICK_STYLE, PICK_WIDTH = "ui.open_customer", {"description_width": "9em"}, "32em"
+
     def __init__(self, crm, on_open=None):
-        self._on_open = on_open
-        self.page = 0
         self.search = widgets.Text(placeholder=crm.t("ui.search"), continuous_update=False,
                                    layout=widgets.Layout(width="18em"))
         self.level = base.choice_field(crm, "level", "customer_level")
         self.region = base.choice_field(crm, "region", "region")
-        self.sort = widgets.Dropdown(options=[(crm.t(f"field.{c}"), c) for c in ("name", "id", "level", "region", "credit")],
-                                     value="name", description=crm.t("field.sort"))
-        self.previous = widgets.Button(icon="chevron-left", layout=widgets.Layout(width="3em"))
-        self.next = widgets.Button(icon="chevron-right", layout=widgets.Layout(width="3em"))
-        self.page_label = widgets.Label()
-        self.table = widgets.HTML()
-        self.pick = widgets.Dropdown(description=crm.t("ui.open_customer"), style={"description_width": "9em"},
-                                     layout=widgets.Layout(width="32em"))
-        self.open_button = base.button(crm, "ui.open", "info")
-        super().__init__(crm, [
-            widgets.HBox([self.search, self.level, self.region]),
-            widgets.HBox([self.sort, self.previous, self.page_label, self.next]),
-            self.table, widgets.HBox([self.pick, self.open_button]),
-        ])
-        for control in (self.search, self.level, self.region, self.sort):
-            control.observe(self._on_filter, names="value")
-        self.previous.on_click(lambda _: self._turn(-1))
-        self.next.on_click(lambda _: self._turn(+1))
-        self.open_button.on_click(self._open)
-        self.refresh()
+        super().__init__(crm, {"search": self.search, "level": self.level, "region": self.region}, on_open=on_open)
 
-    # -- events ------------------------------------------------------------------
-    def _on_filter(self, _change):
-        self.page = 0
-        self.refresh()
+    @staticmethod
+    def sort_label(crm, key: str) -> str:
+        return crm.t(f"field.{key}")
 
-    def _turn(self, step: int):
-        self.page = max(0, self.page + step)
-        self.refresh()
+    def _on_sort(self, change):  # a new order starts again at its first page
+        self._on_filter(change)
 
-    def _open(self, _button):
-        if self.pick.value is not None and self._on_open is not None:
-            self._on_open(self.pick.value)
+    def fetch(self, **page):
+        return self.crm.customers.list(**self.values(), **page)
 
-    # -- rendering -----------------------------------------------------------------
-    def filters(self) -> dict:
-        return {"search": self.search.value or None, "level": self.level.value, "region": self.region.value}
+    def count(self) -> int:
+        return self.crm.customers.count(**self.values())
 
-    def refresh(self) -> None:
-        total = self._attempt(self.crm.customers.count, **self.filters()) or 0
-        pages = max(1, -(-total // PAGE))
-        self.page = min(self.page, pages - 1)
-        rows = self._attempt(self.crm.customers.list, **self.filters(), sort=self.sort.value,
-                             limit=PAGE, offset=self.page * PAGE)
-        if rows is None:
-            return
-        shown = rows.assign(level=rows["level"].map(lambda c: self.crm.dictionary.label("customer_level", c)),
+    def render(self, rows) -> str:
+        if rows.empty:
+            return base.table(rows, self.crm)
+        label = self.crm.dictionary.label
+        shown = rows.assign(level=rows["level"].map(lambda c: label("customer_level", c)),
                             region=rows["region"].map(  # no region: NaN in a pandas 3 string column
-                                lambda c: self.crm.dictionary.label("region", c) if isinstance(c, str) else None))
-        self.table.value = base.table(shown, self.crm, LIST_COLUMNS)
-        self.page_label.value = self.t("ui.page", page=self.page + 1, pages=pages, total=total)
-        self.previous.disabled, self.next.disabled = self.page == 0, self.page >= pages - 1
-        self.pick.options = [(f"{r.id} · {r.name}", int(r.id)) for r in rows.itertuples()]
-        self.rows = rows
+                                lambda c: label("region", c) if isinstance(c, str) else None))
+        return base.table(shown, self.crm, LIST_COLUMNS)
+
+    def option(self, row) -> str:
+        return f"{row.id} · {row.name}"
 
 
 class CustomerForm(View):

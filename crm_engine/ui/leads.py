@@ -67,8 +67,11 @@ class LeadList(RecordList):
         self._sources = sales.codes(crm, "lead_source")
         super().__init__(crm, filters, on_open=on_open)
 
-    def fetch(self) -> pd.DataFrame:
-        return self.crm.leads.list(**self.values())
+    def fetch(self, **page) -> pd.DataFrame:
+        return self.crm.leads.list(**self.values(), **page)
+
+    def count(self) -> int:
+        return self.crm.leads.count(**self.values())
 
     def shown(self, page: pd.DataFrame) -> pd.DataFrame:
         return page.assign(state=page["state"].map(lambda s: _state(self.crm, s)),
@@ -105,8 +108,11 @@ class PoolList(RecordList):
         self.assign_button.on_click(self._on_assign)
         self.sweep_button.on_click(self._on_sweep)
 
-    def fetch(self) -> pd.DataFrame:
-        return self.crm.leads.pool()
+    def fetch(self, **page) -> pd.DataFrame:
+        return self.crm.leads.pool(**page)
+
+    def count(self) -> int:
+        return self.crm.leads.pool_count()
 
     def shown(self, page: pd.DataFrame) -> pd.DataFrame:
         return page.assign(source=page["source"].map(lambda c: self._sources.get(c, c)))

@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from ..errors import CRMError
 from ..service import ASSIGNER_ROLES
+from . import base
 
 
 def overdue_contacts(crm) -> int:
@@ -64,7 +65,7 @@ class Notifications(widgets.HBox):
     def __init__(self, crm, on_open=None):
         self.crm, self._on_open = crm, on_open
         self.counts: dict[str, int | None] = {}
-        self.buttons = {name: widgets.Button(icon=icon, layout=widgets.Layout(width="auto"))
+        self.buttons = {name: base.Button(crm, icon=icon, layout=widgets.Layout(width="auto"))
                         for name, (_count, _module, icon) in ITEMS.items()}
         for name, button in self.buttons.items():
             button.on_click(lambda _button, name=name: self.open_item(name))

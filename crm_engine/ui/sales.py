@@ -170,28 +170,34 @@ class FormView(View):
 class RecordList(View):
     """Search, filter, sort and page through what one engine list verb returns; pick a row to open.
 
-    Subclasses set `COLUMNS` ({column: header label key}), `SORTS` ({key: (column, descending)}),
-    build their filter widgets in `self.filters` and implement `fetch()` (one engine verb,
-    the filters passed to it) and `shown(page)` (codes → words for one page).
+    Only the page on screen is fetched: subclasses set `COLUMNS` ({column: header label key}),
+    `SORTS` ({key: (engine sort column, descending)}), build their filter widgets in
+    `self.filters` and implement `fetch(**page)` (one engine list verb with the filters and
+    `sort`, `descending`, `limit`, `offset`), `count()` (the same verb's count with the same
+    filters) and `shown(page)` (codes → words for one page). Filtering, sorting and paging are
+    the engine's, in SQL, so a page is quick at any size and never holds a record out of scope.
     """
 
     COLUMNS: dict[str, str] = {}
     SORTS: dict[str, tuple[str, bool]] = {}
+    PAGE = PAGE
+    PICK = "ui.sales.record"         # the label of the row picker
+    PICK_STYLE, PICK_WIDTH = WIDE, "40em"
 
     def __init__(self, crm, filters: dict[str, widgets.Widget], *, on_open=None, extra=()):
         self._on_open = on_open
         self.page = 0
-        self.frame = pd.DataFrame()
+        self.total = 0
         self.rows = pd.DataFrame()
         self.filters = filters
-        self.sort = widgets.Dropdown(options=[(crm.t(f"ui.sales.sort.{k}"), k) for k in self.SORTS],
+        self.sort = widgets.Dropdown(options=[(self.sort_label(crm, k), k) for k in self.SORTS],
                                      value=next(iter(self.SORTS)), description=crm.t("field.sort"))
-        self.previous = widgets.Button(icon="chevron-left", layout=widgets.Layout(width="3em"))
-        self.next = widgets.Button(icon="chevron-right", layout=widgets.Layout(width="3em"))
+        self.previous = base.Button(crm, icon="chevron-left", layout=widgets.Layout(width="3em"))
+        self.next = base.Button(crm, icon="chevron-right", layout=widgets.Layout(width="3em"))
         self.page_label = widgets.Label()
         self.table = widgets.HTML()
-        self.pick = widgets.Dropdown(description=crm.t("ui.sales.record"), style=WIDE,
-                                     layout=widgets.Layout(width="40em"))
+        self.pick = widgets.Dropdown(description=crm.t(self.PICK), style=self.PICK_STYLE,
+                                     layout=widgets.Layout(width=self.PICK_WIDTH))
         self.open_button = base.button(crm, "ui.open", "info")
         super().__init__(crm, [
             widgets.HBox(list(filters.values()), layout=widgets.Layout(flex_flow="row wrap")),
@@ -199,21 +205,28 @@ class RecordList(View):
             self.table, widgets.HBox([self.pick, self.open_button, *extra]),
         ])
         for control in filters.values():
-            control.observe(self._on_filter, names="value")
-        self.sort.observe(lambda _: self._show(), names="value")
+            control.observe(self.held(self._on_filter), names="value")
+        self.sort.observe(self.held(self._on_sort), names="value")
         self.previous.on_click(lambda _: self._turn(-1))
         self.next.on_click(lambda _: self._turn(+1))
         self.open_button.on_click(self._open)
         self.refresh()
+
+    @staticmethod
+    def sort_label(crm, key: str) -> str:
+        return crm.t(f"ui.sales.sort.{key}")
 
     # -- events ------------------------------------------------------------------------
     def _on_filter(self, _change):
         self.page = 0
         self.refresh()
 
+    def _on_sort(self, _change):
+        self.refresh()  # the same page number, in the new order
+
     def _turn(self, step: int):
         self.page = max(0, self.page + step)
-        self._show()
+        self.refresh()
 
     def _open(self, _button):
         if self.pick.value is not None and self._on_open is not None:
@@ -224,39 +237,41 @@ class RecordList(View):
         """The filters as the engine verb's keyword arguments (blank text = no filter)."""
         return {name: (blank(w.value) if isinstance(w, widgets.Text) else w.value) for name, w in self.filters.items()}
 
-    def fetch(self) -> pd.DataFrame:  # pragma: no cover - every list overrides it
+    def fetch(self, **page) -> pd.DataFrame:  # pragma: no cover - every list overrides it
+        raise NotImplementedError
+
+    def count(self) -> int:  # pragma: no cover - every list overrides it
         raise NotImplementedError
 
     def shown(self, page: pd.DataFrame) -> pd.DataFrame:
         return page
 
+    def render(self, rows: pd.DataFrame) -> str:
+        """The HTML table of one page."""
+        return grid(self.crm, self.shown(rows.copy()), self.COLUMNS)
+
     def option(self, row) -> str:  # pragma: no cover - every list overrides it
         raise NotImplementedError
 
     def refresh(self) -> None:
-        """Ask the engine again (filters changed, or something was done), then show a page."""
-        frame = self._attempt(self.fetch)
-        if frame is None:
-            self.frame = pd.DataFrame(columns=[*self.COLUMNS, "id"])
+        """Ask the engine for the count and the current page (filters, sort or page changed, or
+        something was done), then show it."""
+        total = self._attempt(self.count)
+        rows = None
+        if total is not None:
+            pages = max(1, -(-total // self.PAGE))
+            self.page = min(self.page, pages - 1)
+            column, descending = self.SORTS[self.sort.value]
+            rows = self._attempt(self.fetch, sort=column, descending=descending, limit=self.PAGE,
+                                 offset=self.page * self.PAGE)
+        if rows is None:  # refused: the error is in the status line, the list shows nothing
+            total, rows = 0, pd.DataFrame(columns=[*self.COLUMNS, "id"])
         else:
-            self.frame = frame
             self.status.value = ""
-        self._show()
-
-    def _show(self) -> None:
-        # The engine's sales lists return every row in scope (no LIMIT/OFFSET verb yet): the
-        # page is cut here, and turning a page or re-sorting does not ask the engine again.
-        total = len(self.frame)
-        pages = max(1, -(-total // PAGE))
+        self.total, self.rows = total, rows
+        pages = max(1, -(-total // self.PAGE))
         self.page = min(self.page, pages - 1)
-        column, descending = self.SORTS[self.sort.value]
-        ordered = self.frame
-        if total and column in ordered.columns:
-            ordered = ordered.sort_values([column, "id"], ascending=[not descending, False], na_position="last",
-                                          kind="stable")
-        rows = ordered.iloc[self.page * PAGE:(self.page + 1) * PAGE]
-        self.rows = rows
-        self.table.value = grid(self.crm, self.shown(rows.copy()), self.COLUMNS)
+        self.table.value = self.render(rows)
         self.page_label.value = self.t("ui.page", page=self.page + 1, pages=pages, total=total)
         self.previous.disabled, self.next.disabled = self.page == 0, self.page >= pages - 1
         set_options(self.pick, [(self.option(r), int(r.id)) for r in rows.itertuples()])

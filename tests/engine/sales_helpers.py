@@ -2,7 +2,7 @@
 import itertools
 
 from crm_engine import CRM
-from tests.conftest import TODAY, build_company
+from tests.conftest import fresh_company
 
 # One user per role in the shared fixture company; li.ming is the rep who owns things,
 # zhang.wei supervises him (East sales), chen.hua supervises West sales.
@@ -21,7 +21,7 @@ def unique(prefix: str) -> str:
 
 
 def company(cap: int = 10_000) -> CRM:
-    crm = build_company(CRM.memory(today=TODAY))
+    crm = fresh_company()
     crm.admin.set_setting("lead_claim_cap", cap)
     return crm
 

@@ -2,7 +2,7 @@
 import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import every_page, snapshot
 
 
 def test_users_and_the_org_tree(crm):
@@ -113,3 +113,18 @@ def test_audit_rows_are_private_to_their_author_unless_admin_or_director(crm):
     assert set(mine["username"]) == {"li.ming"}
     assert set(crm.as_user("dong.li").audit.list()["username"]) >= {"admin", "li.ming", "wang.fang"}
     assert len(crm.audit.list(since="2026-03-02", until="2026-03-02", kind="customer")) == 6
+
+
+def test_audit_rows_page_and_a_reps_pages_hold_only_his_own(crm):
+    rep = crm.as_user("li.ming")
+    for n in range(3):
+        rep.customers.add(f"Audited {n} Ltd")
+    full = crm.audit.list()
+    for offset in range(0, len(full), 4):
+        assert crm.audit.list(limit=4, offset=offset)["id"].tolist() == full["id"].tolist()[offset:offset + 4]
+    assert crm.audit.list(offset=3)["id"].tolist() == full["id"].tolist()[3:]
+    assert set(every_page(rep.audit.list, size=2)["username"]) == {"li.ming"}
+    for page in ({"limit": 0}, {"limit": -1}, {"offset": -1}, {"limit": True}, {"offset": "x"}):
+        with pytest.raises(InvalidInput) as refused:              # a page of the trail has at least one row
+            crm.audit.list(**page)
+        assert refused.value.field in ("limit", "offset"), page

@@ -6,7 +6,7 @@ import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound
 from crm_engine.call_center import phone_key
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 STAR, BRIGHT, HARBOUR, PUDONG, CHENGDU = 1, 2, 3, 4, 5
 
@@ -169,3 +169,15 @@ def test_call_scopes(phones):
     assert snapshot(phones) == before
     with pytest.raises(InvalidInput):
         staff.call_center.list(outcome="email")
+
+
+def test_call_pages_are_slices_and_stay_in_scope(phones):
+    rep, staff = phones.as_user("li.ming"), phones.as_user("sun.li")
+    for at in ("2026-03-01 16:05", "2026-03-01 16:05", "2026-03-02 09:00"):   # the same minute: the id orders
+        rep.call_center.log("Mr Zhou", "010-6666 1234", "Quote", at=at)
+        staff.call_center.log("Ms Hu", "0571-2222 3333", "Quote", at=at)
+    assert len(assert_pages(staff.call_center.list, size=4)) == 6
+    assert_pages(staff.call_center.list, on_date="2026-03-01", size=3)
+    mine = every_page(rep.call_center.list, size=2)
+    assert len(mine) == 3 and set(mine["taken_by_name"]) == {"Li Ming"}
+    assert_bad_pages_refused(phones, staff.call_center.list, open_only=True)

@@ -7,7 +7,7 @@ import pytest
 
 from crm_engine import CRMError, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine import campaigns
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, snapshot
 from tests.engine.sales_helpers import ACTOR, ROLES, company, is_chinese, tables, unique
 
 
@@ -174,3 +174,20 @@ def test_every_state_action_and_role(shop, state, verb):
         campaign_id = campaign_in(shop, state)
         CALLS[verb](shop.as_user(ACTOR[role]), campaign_id)
         assert shop.campaigns.get(campaign_id).state == MOVES[verb][state], role
+
+
+# -- paging ------------------------------------------------------------------------------------------
+def test_campaign_pages_are_slices_of_the_whole_list_in_every_order(crm):
+    marketing = crm.as_user("ma.lan")
+    for n, cost in enumerate((0, 500, 0, 2_000, 500)):
+        campaign = marketing.campaigns.add(f"Mailing {n}", campaign_type="email", budget=10_000)
+        if cost:
+            marketing.campaigns.add_cost(campaign.id, cost)
+    rep = crm.as_user("li.ming")                                       # everyone reads campaigns
+    assert assert_pages(rep.campaigns.list)["name"].tolist() == [f"Mailing {n}" for n in range(5)]
+    by_cost = assert_pages(rep.campaigns.list, sort="cost", descending=True)
+    assert by_cost["cost"].tolist() == [2_000, 500, 500, 0, 0]
+    by_roi = assert_pages(rep.campaigns.list, sort="roi", descending=True)
+    assert by_roi["roi"].isna().tolist()[-2:] == [True, True]          # no cost, no ROI: last
+    assert rep.campaigns.count() == 5 and rep.campaigns.count(state="active", campaign_type="email") == 0
+    assert_bad_pages_refused(crm, rep.campaigns.list, sort="roi")

@@ -9,7 +9,6 @@ from crm_engine import i18n
 from crm_engine.contracts import CONTRACT
 from crm_engine.expenses import EXPENSE
 from crm_engine.office.tasks import TASK
-from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
 
 ENGINE = pathlib.Path(__file__).parents[2] / "crm_engine"
 MODULES = ["contracts.py", "shipments.py", "returns.py", "payments.py", "expenses.py", "office/tasks.py",

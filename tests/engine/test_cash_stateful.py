@@ -12,7 +12,7 @@ from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from crm_engine import CRMError, NotFound
-from tests.engine.company_copy import fresh_company
+from tests.conftest import fresh_company
 
 USERS = ["admin", "dong.li", "zhang.wei", "li.ming", "wang.fang", "liu.yang", "cai.wu"]
 REPS = ["li.ming", "wang.fang", "liu.yang"]

@@ -9,7 +9,7 @@ import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.churn import CHURN, cutoff
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 STAR, BRIGHT, HARBOUR, PUDONG, CHENGDU = 1, 2, 3, 4, 5
 
@@ -337,3 +337,13 @@ def test_the_benchmark_runs_quickly_and_agrees():
     spec.loader.exec_module(bench)
     result = bench.main(["--quick", "--repeat", "1"])
     assert result["due"] > 0 and result["engine_s"] > 0 and result["vs_sql"] > 0
+
+
+def test_warning_pages_are_slices_and_stay_in_scope(crm):
+    crm.clock.set("2026-10-01")                                      # nobody ordered: every customer is silent
+    crm.churn.scan()
+    assert len(assert_pages(crm.churn.list, size=2)) == 5
+    assert_pages(crm.churn.list, state="open", size=3)
+    mine = every_page(crm.as_user("li.ming").churn.list, size=1)
+    assert len(mine) == 2 and set(mine["owner_name"]) == {"Li Ming"}
+    assert_bad_pages_refused(crm, crm.churn.list, state="open")

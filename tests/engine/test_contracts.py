@@ -2,12 +2,12 @@
 import datetime as dt
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.contracts import CONTRACT
-from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 
 def customer_of(crm, username, index=0):
@@ -251,3 +251,20 @@ def test_contracts_export_is_scoped(crm, rep, star, tmp_path):
     crm.as_user("liu.yang").contracts.add(customer_of(crm, "liu.yang"), {"NB-14": 1})
     assert rep.exports.write("contracts", tmp_path / "mine.csv") == 1
     assert crm.exports.write("contracts", tmp_path / "all.csv") == 2
+
+
+# -- paging ------------------------------------------------------------------------------------------
+def test_contract_pages_are_slices_of_the_whole_list_and_stay_in_scope(crm, rep, star):
+    for state in ("draft", "signed", "signed", "cancelled", "fulfilled"):
+        _in_state(crm, rep, star, state)
+    for username in ("wang.fang", "liu.yang"):
+        crm.as_user(username).contracts.add(customer_of(crm, username), {"NB-14": 1})
+    everyone = assert_pages(crm.contracts.list, size=3)
+    assert len(everyone) == 7
+    assert_pages(crm.contracts.list, status="signed", size=1)
+    mine = every_page(rep.contracts.list, size=2)
+    assert len(mine) == 5 and set(mine["owner_id"]) == {rep.user.id}
+    pd.testing.assert_frame_equal(mine, rep.contracts.list())
+    boss = crm.as_user("zhang.wei")                                  # East sales, never West
+    assert set(every_page(boss.contracts.list, size=4)["owner_name"]) == {"Li Ming", "Wang Fang"}
+    assert_bad_pages_refused(crm, rep.contracts.list, status="draft")

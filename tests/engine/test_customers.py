@@ -2,7 +2,7 @@
 import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 
 def test_add_and_read_back_every_field(crm):
@@ -150,7 +150,7 @@ def test_delete_only_without_orders(crm):
         rep.customers.get(fresh.id)
     star = int(rep.customers.list(search="Star Tech").iloc[0].id)
     rep.orders.add(star, [{"product": "NB-14", "quantity": 1}])
-    with pytest.raises(NotAllowed, match=r"has business records \(orders: 1\)") as caught:
+    with pytest.raises(NotAllowed, match=r"has business records \(orders: 1\)"):
         rep.customers.delete(star)
 
 
@@ -264,3 +264,16 @@ def test_the_clock_read_inside_an_action_follows_a_move_in_the_same_action(crm):
         assert crm.today().isoformat() == "2026-03-02"
         crm.clock.advance(3)
         assert crm.today().isoformat() == "2026-03-05"
+
+
+def test_customer_pages_are_slices_and_a_manager_pages_over_his_own(crm):
+    rep = crm.as_user("li.ming")
+    for n in range(4):
+        rep.customers.add(f"Paged {n}", region="north")
+        crm.as_user("wang.fang").customers.add(f"Other {n}", region="north")
+    assert_pages(crm.customers.list, size=3)
+    assert_pages(crm.customers.list, sort="region", descending=True, size=4)
+    mine = every_page(rep.customers.list, size=2, region="north", sort="name")
+    assert mine["name"].tolist() == [f"Paged {n}" for n in range(4)] and set(mine["owner_name"]) == {"Li Ming"}
+    assert rep.customers.count(region="north") == 4
+    assert_bad_pages_refused(crm, rep.customers.list, region="north")

@@ -6,8 +6,7 @@ import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.expenses import EXPENSE
-from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 
 @pytest.fixture
@@ -124,3 +123,22 @@ def test_scope_and_summaries_per_rep_and_customer(crm, rep, star):
     assert everyone["amount"].sum() == 460.0
     with pytest.raises(InvalidInput):
         crm.expenses.summary(by="weather")
+
+
+# -- paging ------------------------------------------------------------------------------------------
+def test_claim_pages_are_slices_of_the_whole_list_and_stay_in_scope(crm, rep):
+    for username, days in (("li.ming", 1), ("li.ming", 1), ("li.ming", 3), ("wang.fang", 1), ("zhang.wei", 2),
+                           ("liu.yang", 1)):                            # equal dates: the id breaks the tie
+        spent = dt.date(2026, 3, 2) - dt.timedelta(days=days)
+        crm.as_user(username).expenses.claim(100 * days, expense_type="travel", description="Taxi", spent_on=spent)
+    everyone = assert_pages(crm.expenses.list, size=4)
+    assert len(everyone) == 6
+    mine = every_page(rep.expenses.list, size=2)
+    assert len(mine) == 3 and set(mine["claimant_name"]) == {"Li Ming"}
+    supervisor = crm.as_user("zhang.wei")
+    pending = assert_pages(supervisor.expenses.pending, size=2)          # his team's, never his own
+    assert set(pending["claimant_name"]) == {"Li Ming", "Wang Fang"} and len(pending) == 4
+    assert_pages(crm.as_user("dong.li").expenses.pending, size=3)
+    assert_pages(crm.expenses.list, status="claimed", claimant="li.ming", size=1)
+    assert_bad_pages_refused(crm, rep.expenses.list)
+    assert_bad_pages_refused(crm, supervisor.expenses.pending)

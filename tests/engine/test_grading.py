@@ -305,7 +305,7 @@ def test_a_state_set_directly_is_flagged_and_every_criterion_scores_zero(workspa
     opp = course.targets["opportunity"]
     course = tamper(course, f"UPDATE opportunities SET state = 'succeeded' WHERE id = {opp}")
     findings = Grader(course, strict=True).findings
-    assert any(f"is 'succeeded', but its state history ends at 'assigned'" in f for f in findings)
+    assert any("is 'succeeded', but its state history ends at 'assigned'" in f for f in findings)
     report = Grader(course, strict=True).report()
     assert report["score"].sum() == 0 and report["flagged"].all()
     assert FLAG in report["feedback"].iloc[0]

@@ -7,7 +7,7 @@ import pytest
 
 from crm_engine import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine import leads
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 from tests.engine.sales_helpers import ACTOR, ROLES, company, is_chinese, lead_in, tables
 
 
@@ -399,3 +399,34 @@ def test_every_state_action_and_role(shop, state, verb):
         lead_id = lead_in(shop, state)
         CALLS[verb](shop.as_user(ACTOR[role]), lead_id)
         assert shop.leads.get(lead_id).state == MOVES[verb][state], role
+
+
+# -- paging ------------------------------------------------------------------------------------------
+def test_pool_and_list_pages_are_slices_of_the_whole_list(crm):
+    for _ in range(5):
+        lead_in(crm, "unassigned")
+    crm.as_user("ma.lan").leads.add("No company", source="website")      # sorts last by company, both ways
+    for owner in ("li.ming", "wang.fang"):
+        lead_in(crm, "pending", owner=owner)
+    rep = crm.as_user("li.ming")
+    pool = assert_pages(rep.leads.pool)
+    assert rep.leads.pool_count() == len(pool) == 6 and pool["owner_id"].isna().all()
+    for descending in (False, True):
+        by_company = assert_pages(rep.leads.pool, sort="company", descending=descending, size=4)
+        assert by_company["name"].iloc[-1] == "No company"
+    mine = assert_pages(rep.leads.list, size=3)
+    assert rep.leads.count() == len(mine) == 7                          # the pool and his own, not Wang Fang's
+    assert_pages(rep.leads.list, sort="name", size=3)
+    assert rep.leads.count(state="pending") == len(rep.leads.list(state="pending")) == 1
+    assert crm.as_user("sun.li").leads.pool_count() == 0 and crm.as_user("sun.li").leads.pool(limit=5).empty
+    assert_bad_pages_refused(crm, rep.leads.pool)
+    assert_bad_pages_refused(crm, rep.leads.list, state="pending")
+
+
+def test_a_managers_lead_pages_never_hold_another_managers_leads(crm):
+    for owner in ("li.ming", "wang.fang", "liu.yang"):
+        for _ in range(3):
+            lead_in(crm, "following", owner=owner)
+    rep = crm.as_user("li.ming")
+    pages = every_page(rep.leads.list, size=2, sort="created_on")
+    assert len(pages) == rep.leads.count() == 3 and set(pages["owner_name"]) == {"Li Ming"}

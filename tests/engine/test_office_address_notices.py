@@ -2,8 +2,7 @@
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound
-from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 EVERYONE = ["admin", "dong.li", "sun.li", "ma.lan", "cai.wu", "zhang.wei", "li.ming", "wang.fang", "zhao.lei",
             "chen.hua", "liu.yang"]
@@ -152,3 +151,19 @@ def test_mark_all_read(crm):
     assert rep.notices.mark_all_read() == 3
     assert rep.notices.unread_count() == 0 and crm.as_user("wang.fang").notices.unread_count() == 3
     assert director.notices.sent()["read"].tolist() == [1, 1, 1]
+
+
+def test_address_book_and_notice_pages_are_slices(crm, rep):
+    for n in range(3):
+        rep.address_book.add(f"Entry {n}", phone="021-5555 0100")
+        rep.address_book.add(f"Mine {n}", private=True)
+        crm.as_user("wang.fang").address_book.add(f"Hers {n}", private=True)
+    assert len(assert_pages(rep.address_book.list, size=4)) == 6       # hers stay hers
+    assert set(every_page(rep.address_book.list, size=2, book="private")["name"]) == {"Mine 0", "Mine 1", "Mine 2"}
+    director = crm.as_user("dong.li")
+    for n in range(3):
+        director.notices.post(f"Notice {n}", "Same day: the id orders them")
+    assert assert_pages(rep.notices.board, size=2)["title"].tolist() == ["Notice 2", "Notice 1", "Notice 0"]
+    assert_pages(director.notices.sent, size=2)
+    for verb in (rep.address_book.list, rep.notices.board, director.notices.sent):
+        assert_bad_pages_refused(crm, verb)

@@ -5,8 +5,7 @@ import os
 import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound
-from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 
 @pytest.fixture
@@ -170,3 +169,13 @@ def test_save_writes_only_inside_the_folder_and_never_overwrites(crm, rep, tmp_p
         rep.files.save(info.id, out)
     assert not (tmp_path / "planted.txt").exists() and not (tmp_path.parent / "planted.txt").exists()
     assert crm.audit.list(kind="file", action="export")["note"].tolist() == ["quote.txt"]
+
+
+def test_file_pages_are_slices_and_stay_in_scope(crm, rep):
+    for n in range(3):
+        rep.files.upload(b"mine", name=f"mine {n}.txt")
+        rep.files.upload(b"ours", name=f"shared {n}.txt", shared=True)
+    assert len(assert_pages(rep.files.list, size=4)) == 6
+    colleague = every_page(crm.as_user("liu.yang").files.list, size=2)
+    assert sorted(colleague["name"]) == [f"shared {n}.txt" for n in range(3)]
+    assert_bad_pages_refused(crm, rep.files.list, shared=True)

@@ -7,8 +7,7 @@ import threading
 import pytest
 
 from crm_engine import InvalidInput, NotFound
-from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 
 class SMTPSink(socketserver.ThreadingTCPServer):
@@ -203,3 +202,15 @@ def test_smtp_settings_are_checked(crm):
     assert snapshot(crm) == before
     crm.admin.set_setting("smtp_host", "")
     assert crm.admin.settings()["smtp_host"] == ""
+
+
+def test_inbox_and_sent_pages_are_slices(crm, rep):
+    for n in range(3):
+        rep.messages.send(f"Note {n}", users=["wang.fang"])
+        crm.as_user("zhang.wei").messages.send(f"Memo {n}", users=["wang.fang", "li.ming"])
+    wang = crm.as_user("wang.fang")
+    assert len(assert_pages(wang.messages.inbox, size=4)) == 6
+    assert every_page(rep.messages.inbox, size=2)["body"].tolist() == ["Memo 2", "Memo 1", "Memo 0"]
+    assert_pages(rep.messages.sent, size=2)
+    for verb in (wang.messages.inbox, rep.messages.sent):
+        assert_bad_pages_refused(crm, verb)

@@ -5,8 +5,7 @@ import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.office.tasks import TASK
-from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 
 @pytest.fixture
@@ -111,3 +110,25 @@ def test_tasks_on_a_customer_move_at_handover(crm, rep):
     crm.as_user("zhang.wei").customers.handover("li.ming", "wang.fang")
     assert crm.tasks.get(on_customer.id).owner_id == crm.as_user("wang.fang").user.id
     assert crm.tasks.get(personal.id).owner_id == rep.user.id
+
+
+# -- paging ------------------------------------------------------------------------------------------
+def test_task_pages_are_slices_of_the_schedule_and_stay_in_scope(crm, rep):
+    for on_date, at_time in (("2026-03-02", "10:00"), ("2026-03-02", None), ("2026-03-02", "10:00"),
+                             ("2026-03-03", "09:00"), ("2026-03-04", None), ("2026-03-06", "16:00")):
+        rep.tasks.add("Call a customer", on_date=on_date, at_time=at_time)
+    supervisor = crm.as_user("zhang.wei")
+    for assignee in ("wang.fang", "zhao.lei"):
+        supervisor.tasks.add("Visit", assignee=assignee, on_date="2026-03-03")
+    crm.as_user("liu.yang").tasks.add("Far west", on_date="2026-03-03")
+    mine = assert_pages(rep.tasks.list, size=4)
+    assert len(mine) == 6 and set(mine["owner_name"]) == {"Li Ming"}
+    team = assert_pages(supervisor.tasks.list, team=True, size=3)
+    assert set(team["owner_name"]) == {"Li Ming", "Wang Fang", "Zhao Lei"}  # East sales and Shanghai, not West
+    assert every_page(supervisor.tasks.list, team=True, size=2).equals(team)
+    crm.clock.set("2026-03-05")
+    overdue = assert_pages(rep.tasks.overdue, size=2)
+    assert len(overdue) == 5 and overdue["overdue"].all()
+    assert len(every_page(supervisor.tasks.overdue, team=True, size=2)) == 7
+    assert_bad_pages_refused(crm, rep.tasks.list)
+    assert_bad_pages_refused(crm, supervisor.tasks.overdue, team=True)

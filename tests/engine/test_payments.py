@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 
 @pytest.fixture
@@ -164,3 +163,26 @@ def test_credit_limits(crm, rep, star, contract):
     assert crm.as_user("liu.yang").payments.over_credit_limit().empty
     rep.payments.receive(contract.id, 25000)
     assert rep.payments.over_credit_limit().empty and not rep.payments.credit(star).exceeded
+
+
+# -- paging ------------------------------------------------------------------------------------------
+def test_payment_receivable_and_overdue_pages_are_slices_and_stay_in_scope(crm, rep, star):
+    for username, paid in (("li.ming", 0), ("li.ming", 4000), ("li.ming", 9998), ("li.ming", 2500),
+                           ("wang.fang", 1000), ("liu.yang", 3000)):
+        seller = crm.as_user(username)
+        customer = int(seller.customers.list()["id"][0])
+        contract = seller.contracts.sign(seller.contracts.add(customer, {"NB-14": 2}).id)
+        for _ in range(2 if paid else 0):
+            seller.payments.receive(contract.id, paid / 2)
+    crm.clock.advance(45)                                           # past the 30 days' payment terms
+    assert_pages(crm.payments.list, size=3)
+    assert_pages(crm.payments.receivables, size=2)
+    assert_pages(crm.payments.receivables, open_only=False, size=4)
+    overdue = assert_pages(crm.payments.overdue, size=2)
+    assert (overdue["overdue"] > 0).all() and len(overdue) == 5      # the paid-up one owes nothing
+    mine = every_page(rep.payments.overdue, size=1)
+    assert len(mine) == 3 and set(mine["owner_name"]) == {"Li Ming"}
+    assert set(every_page(rep.payments.list, size=2)["customer_id"]) <= set(rep.customers.list()["id"])
+    assert len(every_page(rep.payments.list, size=2)) == 6
+    for verb in (rep.payments.list, rep.payments.receivables, rep.payments.overdue):
+        assert_bad_pages_refused(crm, verb)

@@ -6,7 +6,7 @@ import pytest
 from crm_engine import CRM, InvalidInput, NotFound
 from crm_engine.reports import REPORTS
 
-from tests.conftest import TODAY, build_company
+from tests.conftest import TODAY, fresh_company
 
 # Five customers of Li Ming (clock: 2026-03-02); product P at 100 a piece.
 # customer: [(order date, quantity)]
@@ -141,7 +141,7 @@ def test_empty_reports_keep_their_columns(crm):
 @pytest.fixture(scope="module")
 def company():
     """The shared company, built once for the read-only checks below."""
-    crm = build_company(CRM.memory(today=TODAY))
+    crm = fresh_company()
     yield crm
     crm.close()
 

@@ -7,7 +7,7 @@ import pytest
 from crm_engine import CRM, InvalidInput, NotAllowed
 from crm_engine.reports import sql as sql_policy
 
-from tests.conftest import TODAY, build_company
+from tests.conftest import fresh_company
 from tests.engine.helpers import snapshot
 
 DOCS = pathlib.Path(__file__).parents[2] / "docs" / "data-model.md"
@@ -15,7 +15,7 @@ DOCS = pathlib.Path(__file__).parents[2] / "docs" / "data-model.md"
 
 @pytest.fixture(scope="module")
 def company():
-    crm = build_company(CRM.memory(today=TODAY))
+    crm = fresh_company()
     crm.as_user("li.ming").orders.add(1, [{"product": "NB-14", "quantity": 2}])
     yield crm
     crm.close()
@@ -71,7 +71,7 @@ def test_roles_that_read_every_row_of_a_table_may_query_it(company):
 
 
 def test_the_rule_follows_the_sharing_policy(company):
-    crm = build_company(CRM.memory(today=TODAY))
+    crm = fresh_company()
     rep = crm.as_user("li.ming")
     with pytest.raises(NotAllowed):
         rep.sql("SELECT count(*) FROM customers")

@@ -3,7 +3,7 @@ import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.service import TICKET, tokens
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 STAR, BRIGHT, HARBOUR, PUDONG, CHENGDU = 1, 2, 3, 4, 5
 
@@ -263,3 +263,32 @@ def test_search_respects_scope_and_literal_wildcards(archive):
         with pytest.raises(InvalidInput) as caught:
             archive.service.search(nothing)
         assert caught.value.field == "search_text"
+
+
+# -- paging ------------------------------------------------------------------------------------------
+def test_ticket_pages_are_slices_of_the_whole_list_and_stay_in_scope(crm):
+    for customer in (STAR, BRIGHT, HARBOUR, CHENGDU, STAR, STAR):    # all on the same day: the id orders them
+        ticket_in(crm, "new", customer)
+    ticket_in(crm, "assigned", BRIGHT)
+    everyone = assert_pages(crm.service.list)
+    assert everyone["id"].tolist() == sorted(everyone["id"], reverse=True)
+    assert_pages(crm.service.list, state="new", service_type="complaint", size=4)
+    rep = crm.as_user("li.ming")                                       # Star Tech and Bright Future are his
+    pages = every_page(rep.service.list, size=2)
+    assert len(pages) == 5 and set(pages["customer_id"]) == {STAR, BRIGHT}
+    assert_pages(rep.service.list, size=2)
+    assert every_page(crm.as_user("sun.li").service.list, size=3, mine=True)["id"].tolist() == \
+        crm.as_user("sun.li").service.list(mine=True)["id"].tolist()
+    assert_bad_pages_refused(crm, rep.service.list)
+
+
+def test_search_results_page_too(archive):
+    best = archive.service.search("invoice jam printer")
+    assert len(best) == 2
+    for offset in range(3):
+        paged = archive.service.search("invoice jam printer", limit=1, offset=offset)
+        assert paged["id"].tolist() == best["id"].tolist()[offset:offset + 1]
+    for page in ({"limit": 0}, {"limit": 501}, {"limit": None}, {"offset": -1}, {"offset": True}, {"limit": "x"}):
+        with pytest.raises(InvalidInput) as refused:
+            archive.service.search("printer", **page)
+        assert refused.value.field in ("limit", "offset"), page

@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from tests.engine.company_copy import crm  # noqa: F401  (the conftest company, copied: faster)
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 
 
 def stock(crm, code):
@@ -179,3 +178,15 @@ def test_net_contribution_subtracts_returns(crm, rep, star, contract):
     assert row["net"] == 9998.0 + float(contract.amount) - 4500.0
     assert rep.returns.net_contribution(year=2025).empty
     assert crm.as_user("liu.yang").returns.net_contribution().empty
+
+
+def test_shipment_and_return_pages_are_slices_and_stay_in_scope(crm, rep, contract):
+    for _ in range(3):
+        shipment = rep.shipments.add(contract_id=contract.id, lines={"NB-14": 2})
+        rep.returns.add(shipment.id, {"NB-14": 1}, reason="quality")
+    assert_pages(crm.shipments.list, size=2)
+    assert_pages(crm.returns.list, size=2, contract_id=contract.id)
+    assert every_page(crm.as_user("wang.fang").shipments.list, size=2).empty
+    assert len(every_page(crm.as_user("zhang.wei").returns.list, size=2)) == 3
+    assert_bad_pages_refused(crm, rep.shipments.list)
+    assert_bad_pages_refused(crm, rep.returns.list)

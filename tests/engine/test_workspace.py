@@ -6,7 +6,7 @@ import textwrap
 import duckdb
 import pytest
 
-from crm_engine import CRM, Conflict, NotAllowed, WorkspaceError, WorkspaceLocked
+from crm_engine import CRM, Conflict, InvalidInput, NotAllowed, WorkspaceError, WorkspaceLocked
 from crm_engine.db import Database, latest_version, migrations
 from tests.engine.helpers import snapshot
 
@@ -99,13 +99,36 @@ def test_a_workspace_open_in_another_process_gives_a_clear_message(workspace_fil
 def test_keep_open_false_lets_another_process_in_between_actions(workspace_file):
     crm = CRM.open(workspace_file, keep_open=False)
     crm.customers.add("Between Actions Ltd", owner="li.ming")
-    reader = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from crm_engine import CRM; print(CRM.open(sys.argv[1], read_only=True).customers.count())",
-         str(workspace_file)], capture_output=True, text=True, timeout=60)
+    reader = _count_in_another_process(workspace_file)
     assert reader.returncode == 0, reader.stderr
     assert reader.stdout.strip() == "6"
     assert crm.customers.count() == 6  # and this one reopens transparently
+
+
+def _count_in_another_process(path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from crm_engine import CRM; print(CRM.open(sys.argv[1], read_only=True).customers.count())",
+         str(path)], capture_output=True, text=True, timeout=60)
+
+
+def test_holding_keeps_the_file_open_for_a_few_calls_then_lets_others_in(workspace_file):
+    crm = CRM.open(workspace_file, keep_open=False)
+    rep = crm.as_user("li.ming")
+    with crm.holding():
+        rep.customers.add("Held Open Ltd")
+        connection = crm._s.db._con
+        assert connection is not None and rep.customers.count() == 3
+        assert crm._s.db._con is connection          # not reopened for the next call
+        held = _count_in_another_process(workspace_file)
+        assert held.returncode != 0 and "open in another process" in held.stderr
+        with pytest.raises(InvalidInput):              # a refused action inside: rolled back, still held
+            rep.customers.add("  ")
+        assert crm._s.db._con is connection
+    assert crm._s.db._con is None                      # released at the end
+    after = _count_in_another_process(workspace_file)
+    assert after.returncode == 0 and after.stdout.strip() == "6", after.stderr
+    crm.close()
 
 
 def test_same_process_different_mode_is_a_clear_error(workspace_file):
@@ -165,3 +188,28 @@ def test_a_failed_action_leaves_no_trace(crm):
         rep.orders.add(1, [{"product": "NB-14", "quantity": 1}, {"product": "NO-SUCH", "quantity": 1}])
     assert snapshot(crm) == before
 
+
+
+def test_indexes_deferred_rebuilds_them_and_a_failure_keeps_them(tmp_path):
+    """A bulk load drops the secondary indexes and builds them again at the end; the data and the
+    indexes are as if they had been there all along, and a failed load leaves both as they were."""
+    db = Database(str(tmp_path / "w.duckdb"))
+    db.migrate()
+
+    def indexes():
+        return db.con.execute("SELECT index_name, sql FROM duckdb_indexes() WHERE table_name IN "
+                              "('orders', 'order_lines') ORDER BY index_name").fetchall()
+    before = indexes()
+    assert {name for name, _ in before} >= {"orders_customer", "order_lines_order"}
+    with db.transaction(), db.indexes_deferred(("orders", "order_lines")):
+        assert indexes() == []
+        db.execute("INSERT INTO orders SELECT i, i % 7, 'SO' || i, DATE '2026-01-01', 1, 'confirmed', 1 "
+                   "FROM range(1, 5001) t(i)")
+    assert indexes() == before
+    assert db.scalar("SELECT count(*) FROM orders WHERE customer_id = 3") == 714
+    with pytest.raises(Conflict):                      # a duplicate id: the load fails, nothing changes
+        with db.transaction(), db.indexes_deferred(("orders",)):
+            db.execute("INSERT INTO orders SELECT i, 1, 'SO', DATE '2026-01-01', 1, 'confirmed', 1 FROM range(9000, 9010) t(i)")
+            db.execute("INSERT INTO orders VALUES (1, 1, 'dup', DATE '2026-01-01', 1, 'confirmed', 1)")
+    assert indexes() == before and db.scalar("SELECT count(*) FROM orders") == 5000
+    db.close()

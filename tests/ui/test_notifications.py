@@ -1,6 +1,5 @@
 """The notifications in the app header: counts for the logged-in user (and only what they may
 see), refreshed on login and when the clock moves, each opening its module."""
-import pytest
 
 from crm_engine.ui import app as app_module
 from crm_engine.ui.notifications import ITEMS, Notifications

@@ -4,7 +4,6 @@ inline, and privacy — nobody sees another user's private records in any list.
 """
 import datetime as dt
 
-import pytest
 
 from crm_engine.ui.office import AddressBookView, FilesView, OfficeModule, ScheduleView
 from crm_engine.ui.office_board import MessagesView, NoticesView
