@@ -132,9 +132,9 @@ class PlanVerbs:
         opp = area.fetch(s, step.opportunity_id)
         self._manager_only(opp, "record_result")
         if step.done:
-            raise Conflict("plan.already_recorded", step=step.id, id=opp.id, date=step.result_date.isoformat())
+            raise Conflict("plan.already_recorded", step=step.id, action=step.action, id=opp.id, date=step.result_date.isoformat())
         if step.planned_date > s.today():
-            raise NotAllowed("plan.not_yet", step=step.id, id=opp.id, date=step.planned_date.isoformat(),
+            raise NotAllowed("plan.not_yet", step=step.id, action=step.action, id=opp.id, date=step.planned_date.isoformat(),
                              today=s.today().isoformat())
         if on_date > s.today():
             raise InvalidInput("error.future_date", field="on_date", today=s.today().isoformat())
@@ -155,7 +155,7 @@ class PlanVerbs:
         opp = area.fetch(s, step.opportunity_id)
         self._manager_only(opp, "remove_step")
         if step.done:
-            raise Conflict("plan.step_done", step=step.id, id=opp.id)
+            raise Conflict("plan.step_done", step=step.id, action=step.action, id=opp.id)
         s.db.execute("DELETE FROM plan_steps WHERE id = ?", [step.id])
         s.audit("remove_step", area.KIND, opp.id, before={"step_id": step.id, "planned_date": step.planned_date,
                                                           "action": step.action})

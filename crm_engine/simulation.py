@@ -6,13 +6,15 @@ customers that react to what students do.
     rep = crm.as_user("li.ming")
     step = rep.opportunities.add_step(opp_id, crm.today(), "Phone call with Ms Zhou: needs analysis")
     rep.simulation.outcome_of_step(opp_id, step, record=True)   # what the customer said, written as the result
+    sun.simulation.outcome_of_ticket(ticket_id)    # how satisfied the customer is with a handled ticket
     crm.simulation.advance(30)                     # a month of orders, requests, calls, leads, lapses
 
-Who may do what: anyone reads the briefing; whoever may read an opportunity or a churn
-warning may ask for the customer's answer (recording it is the assigned manager's act,
-as any plan result); moving the clock is for the administrator and the director (as
-`crm.clock.advance`); the hidden side — traits, probabilities, the definition, the log —
-is the instructor's (administrator only; docs/scenario-model.md).
+Who may do what: anyone reads the briefing; whoever may read an opportunity, a churn
+warning or a service ticket may ask for the customer's answer (recording it is the assigned
+manager's act, as any plan result; a ticket's feedback, whoever may record feedback); moving
+the clock is for the administrator and the director (as `crm.clock.advance`); the hidden
+side — traits, probabilities, the definition, the log — is the instructor's (administrator
+only; docs/scenario-model.md).
 
 Inside, the world acts as the administrator: campaigns launch, notices are posted, the
 churn scan runs, each through the engine's own verbs, so audit trail and rules hold.
@@ -26,8 +28,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import validate
-from .errors import InvalidInput, NotFound
-from .i18n import translate
+from .errors import InvalidInput, NotFound, TransitionNotAllowed
+from .i18n import Term, translate
 from .session import Area, action, load_user, query, Session
 
 KIND = "scenario"
@@ -68,6 +70,17 @@ class ChurnReaction:
     response: str          # won_back | not_yet
     text: str
     comes_back_on: dt.date | None
+    recorded: bool
+
+
+@dataclass(frozen=True)
+class TicketFeedback:
+    """A customer's answer to a handled service ticket: how satisfied (1–5) and what it says."""
+
+    ticket_id: int
+    customer_id: int
+    satisfaction: int      # 3 or more: satisfied (feedback archives the ticket); less sends it back
+    text: str
     recorded: bool
 
 
@@ -128,6 +141,11 @@ class Simulation(Area):
             cached = self.__dict__["_cached"] = ctx
         cached.today, cached.progress, cached.done = self._s.today(), progress, 0
         return cached
+
+    @query
+    def present(self) -> bool:
+        """Whether this workspace holds a teaching scenario (whose clock makes things happen)."""
+        return self._s.db.scalar("SELECT count(*) FROM scenario_info") > 0
 
     @query
     def info(self) -> ScenarioInfo:
@@ -278,6 +296,41 @@ class Simulation(Area):
             log_interaction(s, warning.customer_id, translate("simulation.winback_subject", s.language)[:200],
                             channel="other", detail=text)
         return ChurnReaction(warning.id, warning.customer_id, answer["response"], text, answer["effective_on"], record)
+
+    @action
+    def outcome_of_ticket(self, ticket_id: int, *, record: bool = False) -> TicketFeedback:
+        """How satisfied the customer is with a handled service ticket (S4), and what it says.
+
+            answer = sun.simulation.outcome_of_ticket(ticket_id)
+            sun.service.feedback(ticket_id, satisfaction=answer.satisfaction, result=answer.text)
+
+        Drawn once per handling round, then kept: asking again gives the same answer; a ticket sent
+        back and handled again gets a new one. It depends on the handling (docs/scenario-model.md,
+        "Service tickets"): handled within 2 days of the request (a later round: of the send-back),
+        +; after 7 days, −; after 14, more so; a handling text that says what was done, +; "ok",
+        "done", "已处理", −−; a complaint, − (less so with an apology or a remedy); a second round, −;
+        a customer at risk of leaving, or drifting away over service or quality, −. For an
+        average customer: handled within 2 days with a full sentence, satisfied (≥ 3) about 86 %
+        of the time; after 10 days with "ok", about 28 %.
+
+        Only a *handled* ticket, that you may read. With `record=True` the answer is recorded as
+        the ticket's feedback through `crm.service.feedback`, as you (so its rules hold: who may
+        record it; 3 or more archives the ticket, less sends it back to its handler).
+        """
+        s = self._s
+        from .crm import CRM
+        from .scenario import responses
+        from .service import fetch
+
+        ticket = fetch(s, ticket_id)
+        if ticket.state != "handled":
+            raise TransitionNotAllowed("simulation.ticket_not_handled", id=ticket.id,
+                                       state=Term(f"state.ticket.{ticket.state}"))
+        answer = responses.ticket_answer(self._context(), ticket.id)
+        text = responses.render(s.language, "ticket", answer["response"], answer)
+        if record:
+            CRM(s).service.feedback(ticket.id, satisfaction=answer["satisfaction"], result=text)
+        return TicketFeedback(ticket.id, ticket.customer_id, int(answer["satisfaction"]), text, record)
 
     @query
     def responses(self, *, opportunity_id: int | None = None) -> pd.DataFrame:

@@ -24,7 +24,8 @@ import numpy as np
 STREAMS = {name: number for number, name in enumerate((
     "customers", "contacts", "interactions", "orders", "campaigns", "leads", "opportunities", "tickets",
     "calls", "traits", "targets", "clock_orders", "clock_lines", "clock_tickets", "clock_calls", "clock_leads",
-    "events", "step", "close", "winback", "winback_delay", "new_customer", "names"), start=1)}
+    "events", "step", "close", "winback", "winback_delay", "new_customer", "names", "ticket_feedback",
+    "ticket_words"), start=1)}  # new purposes go at the end: the numbers of the others never change
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

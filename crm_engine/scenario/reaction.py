@@ -19,6 +19,11 @@ documented for instructors in docs/scenario-model.md (tests hold the margins).
   visit, an apology, a replacement, asking why …). Whether the customer comes back
   depends on the hidden reason it drifted away, on promptness after the warning,
   on the preferred channel, on following up, on its value and its churn risk.
+* **Service tickets** (S4). How satisfied (1–5) a customer is with a handled ticket
+  depends on how quickly it was handled, whether the handling text says what was
+  done (not just "ok"), the ticket's type (complaints are harder to please, less so
+  with an apology or a remedy), a second round after a send-back, and the
+  customer's churn risk and reason (an ordered logit: `ticket_satisfaction`).
 """
 from __future__ import annotations
 
@@ -290,3 +295,83 @@ def winback_factors(customer: Drifter, raised_on: dt.date, measures: list[tuple[
 
 def winback_probability(customer: Drifter, factors: dict[str, float]) -> float:
     return CLOSED_BUSINESS if customer.reason == "closed" else sigmoid(sum(factors.values()))
+
+
+# -- service tickets (S4) ------------------------------------------------------------------------
+TICKET = {"base": 0.9, "prompt": 0.6, "slow": -0.6, "very_slow": -1.2, "substantive": 0.5, "perfunctory": -1.1,
+          "complaint": -0.9, "apology_or_remedy": 0.6, "repair": -0.3, "suggestion": 0.3, "second_round": -0.4,
+          "churn_risk": -1.2, "service_sensitive": -0.4}
+PROMPT_HANDLING_DAYS, SLOW_HANDLING_DAYS, VERY_SLOW_HANDLING_DAYS = 2, 7, 14
+SATISFIED = 3             # as the service area: 3 or more archives the ticket, less sends it back
+# Ordered logit: P(satisfaction >= k) = sigmoid(logit + cut[k]); "satisfied" (>= 3) is sigmoid(logit).
+SATISFACTION_CUTS = {2: 1.5, 3: 0.0, 4: -0.9, 5: -2.0}
+REMEDY_LEVERS = {"service", "quality", "price", "visit"}   # an apology, a fix, a replacement, compensation, a visit
+SENSITIVE_REASONS = ("service", "quality")                 # customers drifting away over service notice it most
+# Words that say nothing about what was done ("ok", "problem solved", "已处理").
+FILLER = frozenset("""ok okay done fixed solved resolved handled sorted noted closed completed finished processed
+    replied answered the a an it is has have been was were all problem problems issue issues thanks thank you
+    already now as requested per request yes fine good""".split())
+FILLER_ZH = frozenset("好的已经处理解决完成毕了问题收到回复办妥搞定嗯行没谢")
+CJK_WORD = 0.7            # a Chinese character counts as 0.7 of a word
+PERFUNCTORY_BELOW, SUBSTANTIVE_FROM = 2, 4.5
+
+
+def handling_quality(text: str) -> str:
+    """How much a ticket's handling text says (English or Chinese): `perfunctory` (fewer than two
+    content words — words other than ok, done, solved, problem …; "ok", "已处理"), `substantive`
+    (4.5 content words or more, a Chinese character counting 0.7: a sentence saying what was done)
+    or `brief` (in between)."""
+    text = (text or "").casefold()
+    words = [w for w in re.findall(r"[a-z0-9]+(?:['-][a-z0-9]+)*", text) if w not in FILLER]
+    chinese = [c for c in re.findall(r"[\u3400-\u9fff]", text) if c not in FILLER_ZH]
+    content = len(words) + CJK_WORD * len(chinese)
+    if content < PERFUNCTORY_BELOW:
+        return "perfunctory"
+    return "substantive" if content >= SUBSTANTIVE_FROM else "brief"
+
+
+def ticket_factors(service_type: str, days: int, handling: str, attempt: int = 1, churn_risk: float = 0.5,
+                   churn_reason: str | None = None) -> dict[str, float]:
+    """The logit factors of a customer being satisfied with a handled ticket: `days` from the
+    ticket's creation (a later round: from the send-back) to its handling, the handling text,
+    the handling round `attempt`, and the customer's hidden churn risk and reason."""
+    f = {"base": TICKET["base"], "churn_risk": TICKET["churn_risk"] * (churn_risk - 0.5)}
+    if days <= PROMPT_HANDLING_DAYS:
+        f["prompt"] = TICKET["prompt"]
+    elif days > VERY_SLOW_HANDLING_DAYS:
+        f["very_slow"] = TICKET["very_slow"]
+    elif days > SLOW_HANDLING_DAYS:
+        f["slow"] = TICKET["slow"]
+    quality = handling_quality(handling)
+    if quality != "brief":
+        f[quality] = TICKET[quality]
+    if service_type == "complaint":
+        f["complaint"] = TICKET["complaint"]
+        if levers(handling) & REMEDY_LEVERS:
+            f["apology_or_remedy"] = TICKET["apology_or_remedy"]
+    elif service_type in ("repair", "suggestion"):
+        f[service_type] = TICKET[service_type]
+    if attempt > 1:
+        f["second_round"] = TICKET["second_round"]
+    if churn_reason in SENSITIVE_REASONS:
+        f["service_sensitive"] = TICKET["service_sensitive"]
+    return f
+
+
+def ticket_satisfaction(factors: dict[str, float], u: float) -> int:
+    """The satisfaction 1–5 a draw `u` gives: one more point for each cut `u` falls below. A lower
+    `u` never gives a lower score, and a higher logit never gives a lower score for the same `u`."""
+    logit = sum(factors.values())
+    return 1 + sum(u < sigmoid(logit + cut) for cut in SATISFACTION_CUTS.values())
+
+
+def ticket_hints(factors: dict[str, float]) -> list[str]:
+    """What an unhappy customer mentions: the wait, a reply that says nothing, a complaint without apology."""
+    hints = []
+    if "slow" in factors or "very_slow" in factors:
+        hints.append("slow")
+    if "perfunctory" in factors:
+        hints.append("vague")
+    if "complaint" in factors and "apology_or_remedy" not in factors:
+        hints.append("no_apology")
+    return hints

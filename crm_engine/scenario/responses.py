@@ -1,5 +1,5 @@
 """The simulated customers' answers, read from and written to the workspace (the imperative shell
-around reaction.py): plan steps, deals, churn suspensions.
+around reaction.py): plan steps, deals, churn suspensions, handled service tickets.
 
 An answer, once drawn, is stored in `scenario_outcomes` and never redrawn, so what a
 student was told stays true. A step's date, for the model, is its planned date but never
@@ -163,6 +163,12 @@ def step_answer(ctx: Context, opportunity_id: int, step_id: int) -> dict:
 def render(language: str, kind: str, response: str, info: dict) -> str:
     """What the customer said, in `language`."""
     contact = info.get("contact") or "—"
+    if kind == "ticket":
+        words = translate(f"simulation.ticket.{info['satisfaction']}.{'ab'[info.get('variant', 0) % 2]}", language)
+        for hint in info.get("hints", []):
+            words += ("" if language == "zh_CN" else " ") + translate(f"simulation.ticket_hint.{hint}", language,
+                                                                      days=info.get("days"))
+        return translate("simulation.ticket.says", language, contact=contact, words=words)
     if kind == "winback":
         text = translate(f"simulation.winback.{response}", language, customer=contact)
         if info.get("reason"):
@@ -286,3 +292,39 @@ def settle_winbacks(ctx: Context, world) -> int:
             rows = np.flatnonzero(world["customer_id"] == answer["subject_id"])
             world.set("won_back", rows, float((answer["effective_on"] - ctx.generated).days))
     return back
+
+
+# -- service tickets -----------------------------------------------------------------------------------
+TICKET_SQL = """
+    SELECT t.customer_id, t.service_type, t.created_on, t.attempts, t.handling, t.handled_on, c.name,
+           coalesce(k.name, (SELECT p.name FROM contacts p WHERE p.customer_id = t.customer_id
+                             ORDER BY p.is_primary DESC, p.id LIMIT 1)) AS contact,
+           (SELECT max(s.on_date) FROM ticket_steps s WHERE s.ticket_id = t.id AND s.step = 'feedback'
+                                                      AND s.attempt = t.attempts - 1) AS sent_back_on,
+           r.churn_risk, r.churn_reason
+    FROM tickets t JOIN customers c ON c.id = t.customer_id LEFT JOIN contacts k ON k.id = t.contact_id
+    LEFT JOIN scenario_traits r ON r.kind = 'customer' AND r.record_id = t.customer_id
+    WHERE t.id = ?"""
+
+
+def ticket_answer(ctx: Context, ticket_id: int) -> dict:
+    """The customer's answer to a handled ticket's current round: stored, else drawn from (seed,
+    ticket, round) and stored. Everything it depends on is in the ticket's own record (dates,
+    handling text, type, round) and the customer's traits, so neither the day it is asked nor the
+    order in which tickets are asked changes it. The caller checks the ticket is handled."""
+    (customer_id, service_type, created, attempt, handling, handled_on, name, contact, sent_back, risk,
+     reason) = ctx.db.one(TICKET_SQL, [ticket_id])
+    answer = stored(ctx, "ticket", ticket_id, attempt)
+    if answer is not None:
+        return answer
+    start = sent_back if attempt > 1 and sent_back is not None else created
+    days = (_date(handled_on) - _date(start)).days
+    factors = reaction.ticket_factors(service_type, days, handling or "", attempt,
+                                      0.5 if risk is None else float(risk), reason)
+    satisfaction = reaction.ticket_satisfaction(factors, rand.uniform(ctx.seed, "ticket_feedback", ticket_id, attempt))
+    _store(ctx, "ticket", ticket_id, attempt, customer_id, handled_on,
+           "satisfied" if satisfaction >= reaction.SATISFIED else "unsatisfied", reaction.probability(factors),
+           factors, satisfaction=satisfaction, days=days, contact=contact or name,
+           hints=reaction.ticket_hints(factors) if satisfaction <= reaction.SATISFIED else [],
+           variant=int(2 * rand.uniform(ctx.seed, "ticket_words", ticket_id, attempt)))
+    return stored(ctx, "ticket", ticket_id, attempt)

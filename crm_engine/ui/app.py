@@ -121,7 +121,7 @@ class App(View):
         self.language = widgets.ToggleButtons(options=[(n, c) for c, n in i18n.LANGUAGE_NAMES.items()],
                                               value=crm.language)
         self.days = widgets.BoundedIntText(value=1, min=1, max=366, layout=widgets.Layout(width="6em"))
-        self.advance = widgets.Button(icon="forward")
+        self.advance = base.Button(crm, icon="forward")
         self.clock_box = widgets.HBox([self.days, self.advance])
         self.menu = widgets.ToggleButtons(style={"button_width": "auto"})
         self.body = widgets.VBox()
@@ -133,9 +133,9 @@ class App(View):
         self.user.value = crm.user.username
         self._labels()
         self.menu.value = module if module in MODULES else next(iter(MODULES))
-        self.user.observe(self._on_user, names="value")
-        self.language.observe(self._on_language, names="value")
-        self.menu.observe(lambda _: self._relabelling or self._open(), names="value")
+        self.user.observe(self.held(self._on_user), names="value")
+        self.language.observe(self.held(self._on_language), names="value")
+        self.menu.observe(self.held(lambda _: self._relabelling or self._open()), names="value")
         self.advance.on_click(self._on_advance)
         self._open()
 
@@ -161,11 +161,18 @@ class App(View):
         self._open()
 
     def _on_advance(self, _button):
-        day = self._attempt(self.crm.clock.advance, self.days.value)
-        if day is not None:
+        # In a teaching scenario the clock brings the simulated customers' orders, requests and
+        # answers (crm.simulation); elsewhere it only moves the date.
+        if self._attempt(self.crm.simulation.present):
+            report = self._attempt(self.crm.simulation.advance, self.days.value)
+            message = None if report is None else str(report)
+        else:
+            day = self._attempt(self.crm.clock.advance, self.days.value)
+            message = None if day is None else self.t("ui.clock_advanced", date=day.isoformat())
+        if message is not None:
             self._labels()
             self.notifications.refresh(self.crm)
-            self.show_ok(self.t("ui.clock_advanced", date=day.isoformat()))
+            self.show_ok(message)
             self._open(keep_status=True)
 
     # -- rendering ------------------------------------------------------------------

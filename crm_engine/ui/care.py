@@ -261,9 +261,13 @@ class FeedbackForm(_TicketStep):
         self.result = base.text_area(crm, "feedback_result", rows=2)
         self.record = base.button(crm, "ui.care.feedback", "primary")
         self.record.on_click(self._on_feedback)
+        # In a teaching scenario the customer is simulated: ask how satisfied it is with the handling.
+        self.answer_button = base.button(crm, "ui.care.ask_customer", "info")
+        self.answer_button.on_click(self._on_answer)
+        base.shown(self.answer_button, crm.simulation.present())
         super().__init__(crm, [base.heading(crm, "ui.care.feedback_title"),
                                self.row("satisfaction", self.satisfaction), self.row("feedback_result", self.result),
-                               self.record], on_done)
+                               widgets.HBox([self.answer_button, self.record])], on_done)
 
     def _on_feedback(self, _button):
         ticket = self._attempt(self.crm.service.feedback, self.ticket_id, satisfaction=self.satisfaction.value,
@@ -272,6 +276,13 @@ class FeedbackForm(_TicketStep):
             self.result.value = ""
             self.satisfaction.value = None
             self._done(ticket, "ui.care.archived" if ticket.state == "archived" else "ui.care.sent_back")
+
+    def _on_answer(self, _button):
+        """The simulated customer's answer fills satisfaction and result; recording it stays the student's click."""
+        outcome = self._attempt(self.crm.simulation.outcome_of_ticket, self.ticket_id)
+        if outcome is not None:
+            self.satisfaction.value, self.result.value = outcome.satisfaction, outcome.text
+            self.show_ok(self.t("ui.care.customer_answered", satisfaction=outcome.satisfaction, text=outcome.text))
 
 
 class ArchiveSearch(Form):
@@ -355,9 +366,11 @@ class ServiceModule(View):
         ticket = self._attempt(self.crm.service.get, ticket_id)
         if ticket is None:
             return
-        if ticket.id != self.ticket_id:
+        if ticket.id != self.ticket_id:   # another ticket: nothing typed for the last one stays
             for form in (self.assign_form, self.handle_form, self.feedback_form):
                 form.clear_status()
+            self.handle_form.handling.value = self.feedback_form.result.value = ""
+            self.feedback_form.satisfaction.value = None
         self.ticket_id = ticket.id
         label = self.crm.dictionary.label
         handler = _user_name(self.crm, ticket.assigned_to)

@@ -66,8 +66,11 @@ class OpportunityList(RecordList):
         self._sources = sales.codes(crm, "lead_source")
         super().__init__(crm, filters, on_open=on_open)
 
-    def fetch(self) -> pd.DataFrame:
-        return self.crm.opportunities.list(**self.values())
+    def fetch(self, **page) -> pd.DataFrame:
+        return self.crm.opportunities.list(**self.values(), **page)
+
+    def count(self) -> int:
+        return self.crm.opportunities.count(**self.values())
 
     def shown(self, page: pd.DataFrame) -> pd.DataFrame:
         return page.assign(state=page["state"].map(lambda s: _state(self.crm, s)),
@@ -96,9 +99,18 @@ class OpportunityForm(FormView):
         usable = campaigns[campaigns["state"].isin(["planned", "active"])] if len(campaigns) else campaigns
         self.campaign = widgets.Dropdown(options=[("—", None)] + [(r.name, int(r.id)) for r in usable.itertuples()],
                                          description=crm.t("field.campaign"), style=sales.WIDE)
+        # A new deal with a customer you already have: find it and link it (the opportunity then
+        # shows in that customer's 360, and winning it adds to that customer instead of a new one).
+        self.customer_search = widgets.Text(placeholder=crm.t("ui.opportunities.find_customer"),
+                                            layout=widgets.Layout(width="30em"))
+        self.customer = widgets.Dropdown(description=crm.t("ui.opportunities.existing_customer"),
+                                         style=sales.WIDE, layout=widgets.Layout(width="30em"))
+        self.customer_search.observe(lambda _: self._find_customers(), names="value")
+        self.customer.observe(self._on_customer, names="value")
         self.save = base.button(crm, "ui.opportunities.record", "primary")
         self.save.on_click(self._on_save)
-        self.fields = {"customer_name": self.customer_name, "opportunity_summary": self.summary,
+        self.fields = {"customer": self.customer, "customer_search": self.customer_search,
+                       "customer_name": self.customer_name, "opportunity_summary": self.summary,
                        "expected_amount": self.expected_amount, "probability": self.probability,
                        "lead_source": self.source, "contact_name": self.contact_name,
                        "contact_phone": self.contact_phone, "campaign": self.campaign}
@@ -106,17 +118,39 @@ class OpportunityForm(FormView):
                                widgets.GridBox(list(self.fields.values()),
                                                layout=widgets.Layout(grid_template_columns="repeat(2, 32em)")),
                                self.save])
+        self._find_customers()
+
+    MATCHES = 20  # customers offered for a search: the list stays short however many there are
+
+    def _find_customers(self) -> None:
+        found = self._attempt(self.crm.customers.list, search=blank(self.customer_search.value), sort="name",
+                              limit=self.MATCHES)
+        options = [(self.t("ui.opportunities.new_prospect"), None)]
+        if found is not None:
+            options += [(f"{r.id} · {r.name}", int(r.id)) for r in found.itertuples()]
+        current = self.customer.value
+        self.customer.options = options
+        self.customer.value = current if current in {v for _, v in options} else None
+
+    def _on_customer(self, change) -> None:
+        """Picking a customer names the opportunity after it (the name stays editable)."""
+        if change["new"] is not None:
+            label = dict((v, k) for k, v in self.customer.options)[change["new"]]
+            self.customer_name.value = label.split(" · ", 1)[1]
 
     def _on_save(self, _button):
         opp = self._attempt(self.crm.opportunities.add, self.customer_name.value, self.summary.value,
                             expected_amount=self.expected_amount.value, probability=self.probability.value,
                             source=self.source.value, contact_name=blank(self.contact_name.value),
-                            contact_phone=blank(self.contact_phone.value), campaign_id=self.campaign.value)
+                            contact_phone=blank(self.contact_phone.value), campaign_id=self.campaign.value,
+                            customer_id=self.customer.value)
         if opp is None:
             return
         self.show_ok(self.t("ui.opportunities.added", id=opp.id, name=opp.customer_name))
-        for widget in (self.customer_name, self.summary, self.expected_amount, self.contact_name, self.contact_phone):
+        for widget in (self.customer_name, self.summary, self.expected_amount, self.contact_name, self.contact_phone,
+                       self.customer_search):
             widget.value = ""
+        self.customer.value = None
         if self._on_saved is not None:
             self._on_saved(opp.id)
 
@@ -154,6 +188,9 @@ class OpportunityDetail(FormView):
         self.result_date.placeholder = crm.t("ui.sales.default_today")
         self.record_button = base.button(crm, "ui.opportunities.record_result", "primary")
         self.remove_step_button = base.button(crm, "ui.opportunities.remove_step", "warning")
+        # In a teaching scenario the prospect is simulated: ask what it answered to a due step.
+        self.answer_button = base.button(crm, "ui.opportunities.ask_customer", "info")
+        self.answer_button.layout.display = None if crm.simulation.present() else "none"
         # O5 close
         self.won_amount = sales.text(crm, "won_amount", width="22em")
         self.close_note = sales.text(crm, "notes")
@@ -172,7 +209,7 @@ class OpportunityDetail(FormView):
             sales.heading(crm, "ui.opportunities.plan_heading"),
             widgets.HBox([self.step_date, self.step_action, self.add_step_button]),
             self.step, widgets.HBox([self.step_result, self.result_date]),
-            widgets.HBox([self.record_button, self.remove_step_button])])
+            widgets.HBox([self.answer_button, self.record_button, self.remove_step_button])])
         self.close_box = widgets.VBox([
             sales.heading(crm, "ui.opportunities.close_heading"),
             widgets.HBox([self.won_amount, self.close_note, self.succeed_button]),
@@ -184,7 +221,7 @@ class OpportunityDetail(FormView):
                                self.edit])
         for widget, handler in ((self.assign_button, self._on_assign), (self.stage_button, self._on_stage),
                                 (self.add_step_button, self._on_add_step), (self.record_button, self._on_record),
-                                (self.remove_step_button, self._on_remove_step),
+                                (self.remove_step_button, self._on_remove_step), (self.answer_button, self._on_answer),
                                 (self.succeed_button, self._on_succeed), (self.fail_button, self._on_fail)):
             widget.on_click(handler)
         if opportunity_id is not None:
@@ -289,6 +326,15 @@ class OpportunityDetail(FormView):
         if step is not None:
             self.step_result.value = self.result_date.value = ""
             self._done("ui.opportunities.result_recorded", action=step.action)
+
+    def _on_answer(self, _button):
+        """The simulated customer's answer goes into the result box; recording it stays the student's act."""
+        if self.step.value is None:
+            return self.show_error(_no_step())
+        outcome = self._attempt(self.crm.simulation.outcome_of_step, self.opportunity_id, self.step.value)
+        if outcome is not None:
+            self.step_result.value = outcome.text
+            self.show_ok(self.t("ui.opportunities.customer_answered", text=outcome.text))
 
     def _on_remove_step(self, _button):
         if self.step.value is None:

@@ -7,7 +7,7 @@ import pytest
 
 from crm_engine import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine import opportunities
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 from tests.engine.sales_helpers import ACTOR, ROLES, company, is_chinese, opportunity_in, tables, unique
 
 
@@ -159,7 +159,9 @@ def test_plan_rules(crm):
     step = rep.opportunities.add_step(opp_id, "2026-03-05", "Demo at the customer's site")
     assert rep.opportunities.plan(opp_id).set_index("id").loc[step, "status"] == "planned"
     before = snapshot(crm)
-    with pytest.raises(NotAllowed, match="planned for 2026-03-05; its result can be recorded from that day on"):
+    # The student is told which step by what it says, not by a number from the database.
+    with pytest.raises(NotAllowed, match="The step “Demo at the customer's site” of sales opportunity "
+                                         f"{opp_id} is planned for 2026-03-05; its result can be recorded from that day on"):
         rep.opportunities.record_result(step, "Demo went well")
     with pytest.raises(NotAllowed, match="only the assigned manager"):
         supervisor.opportunities.record_result(step, "Demo went well")
@@ -174,7 +176,7 @@ def test_plan_rules(crm):
         assert caught.value.field == field
     done = rep.opportunities.record_result(step, "Demo went well", on_date="2026-03-05")
     assert (done.result, done.result_date, done.done) == ("Demo went well", dt.date(2026, 3, 5), True)
-    with pytest.raises(Conflict, match="already has its result"):
+    with pytest.raises(Conflict, match="“Demo at the customer's site” of sales opportunity .* already has its result"):
         rep.opportunities.record_result(step, "Again")
     with pytest.raises(Conflict, match="stays in the plan"):
         rep.opportunities.remove_step(step)
@@ -411,3 +413,39 @@ def test_every_state_action_and_role(shop, state, verb):
         opp_id = opportunity_in(shop, state, open_step=True)
         CALLS[verb](shop, shop.as_user(ACTOR[role]), opp_id)
         assert shop.opportunities.get(opp_id).state == MOVES[verb][state], role
+
+
+# -- paging ------------------------------------------------------------------------------------------
+def test_pages_are_slices_of_the_whole_list_in_every_order(crm):
+    for holder in ("li.ming", "wang.fang", "liu.yang"):
+        for amount in (5000, 9000, 5000):                    # equal amounts: the id breaks the tie
+            crm.as_user(holder).opportunities.add(unique("Paged"), "Notebooks", expected_amount=amount,
+                                                  probability=10)
+    opportunity_in(crm, "assigned")
+    full = assert_pages(crm.opportunities.list)
+    assert crm.opportunities.count() == len(full) == 10
+    by_amount = assert_pages(crm.opportunities.list, sort="expected_amount", descending=True, size=3)
+    assert by_amount["expected_amount"].tolist() == sorted(full["expected_amount"], reverse=True)
+    ties = by_amount[by_amount["expected_amount"] == 5000]["id"].tolist()
+    assert ties == sorted(ties, reverse=True)
+    assert_pages(crm.opportunities.list, sort="customer_name")
+    assert_pages(crm.opportunities.list, state="unassigned", size=4)
+    assert crm.opportunities.count(state="unassigned", search="Paged") == 9
+    assert crm.opportunities.count(state="assigned") == len(crm.opportunities.list(state="assigned")) == 1
+    assert_bad_pages_refused(crm, crm.opportunities.list)
+    with pytest.raises(InvalidInput) as refused:
+        crm.opportunities.list(sort="won_amount; DROP TABLE users")
+    assert refused.value.field == "sort"
+
+
+def test_a_managers_pages_hold_only_his_own_opportunities(crm):
+    for holder in ("li.ming", "wang.fang", "liu.yang"):
+        for _ in range(3):
+            opportunity_in(crm, "assigned", holder=holder)
+    rep = crm.as_user("li.ming")
+    for sort in (None, "expected_amount", "owner_name"):
+        pages = every_page(rep.opportunities.list, size=2, sort=sort)
+        assert len(pages) == rep.opportunities.count() == 3 and set(pages["owner_name"]) == {"Li Ming"}, sort
+    boss = crm.as_user("zhang.wei")                          # East sales: li.ming and wang.fang, never West
+    assert set(every_page(boss.opportunities.list, size=4)["owner_name"]) == {"Li Ming", "Wang Fang"}
+    assert boss.opportunities.count() == 6

@@ -118,3 +118,59 @@ def test_handover_form_is_checked_by_the_engine(crm):
     form.from_user.value, form.to_user.value = "li.ming", "wang.fang"
     form.hand_over.click()
     assert "2 customers handed over" in form.status.value
+
+
+def test_clock_in_a_teaching_scenario_brings_the_simulated_customers(tmp_path):
+    from crm_engine.scenario import builtin
+    crm = builtin("hardware_distributor").scaled(60).create(tmp_path / "s.duckdb", student="ui")
+    orders = crm.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0]
+    shell = app_module.App(crm.as_user("dong.li"))
+    shell.days.value = 14
+    shell.advance.click()
+    assert "crm-ok" in shell.status.value and "orders" in shell.status.value   # the clock's report
+    assert crm.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0] > orders      # customers ordered
+    assert crm.simulation.present()
+    crm.close()
+
+
+def test_clock_without_a_scenario_only_moves_the_date(crm):
+    assert not crm.simulation.present()
+    shell = app_module.App(crm)
+    shell.advance.click()
+    assert "2026-03-03" in shell.status.value and "2026-03-03" in shell.title.value
+
+
+def test_a_click_opens_a_keep_open_false_workspace_once(workspace_file, monkeypatch):
+    """Notebooks open their workspace with keep_open=False (so Validate can get in): one click, one
+    open of the file — not one per engine call — and the file is free again after the click."""
+    import duckdb
+    from crm_engine import CRM
+    crm = CRM.open(workspace_file, keep_open=False)
+    shell = app_module.App(crm)
+    opened, connect = [], duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(a) or connect(*a, **k))
+    shell.advance.click()                                  # clock, header, notifications, the open module
+    assert "crm-ok" in shell.status.value and len(opened) == 1
+    shell.user.value = "li.ming"                           # a login rebuilds everything
+    assert len(opened) == 2 and crm._s.db._con is None
+    crm.close()
+
+
+def test_the_customer_list_pages_in_the_engine(crm, monkeypatch):
+    rep = crm.as_user("li.ming")
+    for i in range(PAGE + 3):
+        rep.customers.add(f"Paged {i:02d}", region="north")
+    asked = []
+    listed = rep.customers.list
+    monkeypatch.setattr(rep.customers, "list", lambda **kw: asked.append(kw) or listed(**kw))
+    listing = CustomerList(rep)
+    listing.next.click()
+    assert asked[-1] == {"search": None, "level": None, "region": None, "sort": "name", "descending": False,
+                         "limit": PAGE, "offset": PAGE}
+    assert listing.rows["id"].tolist() == listed(sort="name", limit=PAGE, offset=PAGE)["id"].tolist()
+    assert listing.rows["owner_name"].unique().tolist() == ["Li Ming"] and listing.next.disabled
+    listing.previous.click()
+    assert asked[-1]["offset"] == 0 and len(listing.pick.options) == PAGE
+    listing.next.click()
+    listing.sort.value = "credit"                                   # a new order starts at its first page
+    assert listing.page == 0 and asked[-1]["sort"] == "credit" and asked[-1]["offset"] == 0

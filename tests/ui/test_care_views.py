@@ -218,6 +218,21 @@ def test_ticket_lifecycle_assign_handle_feedback(crm):
     assert "Replaced the drum as well" in handler.steps.value
 
 
+def test_opening_another_ticket_leaves_nothing_typed_for_the_last(crm):
+    rep = crm.as_user("li.ming")
+    for customer in (1, 2):
+        new_ticket(ServiceModule(rep), customer)
+        crm.as_user("zhang.wei").service.assign(customer, "li.ming")
+        rep.service.handle(customer, "Replaced the fuser unit")
+    view = ServiceModule(rep)
+    open_row(view.list, 1)
+    view.feedback_form.satisfaction.value, view.feedback_form.result.value = 2, "Still jams"
+    open_row(view.list, 2)
+    assert view.feedback_form.satisfaction.value is None and view.feedback_form.result.value == ""
+    view.feedback_form.record.click()                  # nothing carried over: ticket 2 is not answered by accident
+    assert view.feedback_form.invalid_field == "satisfaction" and rep.service.get(2).state == "handled"
+
+
 def test_only_the_handler_may_handle(crm):
     rep = crm.as_user("li.ming")
     new_ticket(ServiceModule(rep), 1)
@@ -229,6 +244,36 @@ def test_only_the_handler_may_handle(crm):
     view.handle_form.handle.click()
     assert "Sun Li" in view.handle_form.error_text
     assert rep.service.get(1).state == "assigned"
+
+
+def test_in_a_teaching_scenario_feedback_asks_the_simulated_customer(tmp_path):
+    from crm_engine.scenario import builtin
+    crm = builtin("hardware_distributor").scaled(60).create(tmp_path / "s.duckdb", student="ui")
+    sun = crm.as_user("sun.li")
+    ticket = sun.service.add(int(crm.customers.list()["id"].iloc[0]), service_type="complaint",
+                             subject="Late delivery", request="Our order arrived a week late.").id
+    crm.as_user("dong.li").service.assign(ticket, "sun.li")
+    view = ServiceModule(sun)
+    open_row(view.list, ticket)
+    form = view.feedback_form
+    assert form.answer_button.layout.display is None
+    form.answer_button.click()                       # the hidden form, clicked before handling: refused
+    assert "crm-error" in form.status.value and form.result.value == "" and form.satisfaction.value is None
+    view.handle_form.handling.value = "Apologised, checked with the carrier and arranged priority shipping."
+    view.handle_form.handle.click()
+    form.answer_button.click()
+    answer = sun.simulation.outcome_of_ticket(ticket)
+    assert (form.satisfaction.value, form.result.value) == (answer.satisfaction, answer.text)
+    assert "crm-ok" in form.status.value and "(satisfaction " in form.status.value
+    assert sun.service.get(ticket).state == "handled"      # asking records nothing: recording is the student's click
+    form.record.click()
+    assert sun.service.get(ticket).state == ("archived" if answer.satisfaction >= 3 else "assigned")
+    assert sun.service.steps(ticket)["satisfaction"].iloc[-1] == answer.satisfaction
+    crm.close()
+
+
+def test_without_a_scenario_there_is_no_customer_to_ask_for_feedback(crm):
+    assert ServiceModule(crm.as_user("sun.li")).feedback_form.answer_button.layout.display == "none"
 
 
 def test_ticket_lists_are_scoped_and_filtered(crm):

@@ -456,18 +456,18 @@ def test_no_list_shows_a_rep_another_reps_rows(crm):
     lead_in(crm, "unassigned")
     me = crm.as_user("li.ming")
     mine = me.user.id
-    opps = OpportunityList(me).frame
+    opps = OpportunityList(me).rows
     assert len(opps) == 2 and set(opps["owner_id"]) == {mine}
-    leads = LeadList(me).frame
+    leads = LeadList(me).rows
     assert len(leads) == 3 and set(leads["owner_id"].dropna()) == {mine}
-    assert PoolList(me).frame["owner_id"].isna().all()
+    assert PoolList(me).rows["owner_id"].isna().all()
     board = PipelineBoard(me)
     assert sum(c["count"] for c in board.data) == 2 and "Wang Fang" not in board.board.value
     module = LeadsModule(me)
-    assert set(module.list.frame["owner_id"].dropna()) == {mine}
+    assert set(module.list.rows["owner_id"].dropna()) == {mine}
     # a supervisor sees the team (East, with Shanghai), never West
     boss = crm.as_user("zhang.wei")
-    assert crm.as_user("liu.yang").user.id not in set(OpportunityList(boss).frame["owner_id"])
+    assert crm.as_user("liu.yang").user.id not in set(OpportunityList(boss).rows["owner_id"])
     assert "Liu Yang" not in PipelineBoard(boss).board.value
     # and a rep's detail refuses another rep's record
     other = int(crm.as_user("wang.fang").opportunities.list().iloc[0].id)
@@ -501,6 +501,23 @@ def test_every_sales_view_opens_for_every_role_without_raw_keys(crm, language):
                 assert any("\u4e00" <= ch <= "\u9fff" for ch in " ".join(texts))
 
 
+def test_an_opportunity_with_an_existing_customer_is_linked_to_it(crm):
+    rep = crm.as_user("li.ming")
+    form = OpportunityForm(rep)
+    offered = {label for label, _ in form.customer.options}
+    assert offered == {"— none: a new prospect —", "1 · Star Tech", "2 · Bright Future Trading"}  # only his own
+    form.customer_search.value = "bright"
+    assert [label for label, _ in form.customer.options][1:] == ["2 · Bright Future Trading"]
+    form.customer.value = 2
+    assert form.customer_name.value == "Bright Future Trading"
+    form.summary.value, form.expected_amount.value = "Second office: 20 notebooks", "90000"
+    form.save.click()
+    assert "crm-ok" in form.status.value
+    opp = rep.opportunities.list(customer_id=2)
+    assert list(opp["summary"]) == ["Second office: 20 notebooks"]
+    assert form.customer.value is None and form.customer_search.value == ""
+
+
 def test_errors_are_translated_in_the_form(crm):
     rep = crm.as_user("li.ming")
     rep.set_language("zh_CN")
@@ -532,3 +549,57 @@ def test_the_app_menu_has_the_sales_modules(crm):
     assert type(shell.view).__name__ == "OpportunitiesModule"
     shell.user.value = "li.ming"                                   # switching user rebuilds it in his scope
     assert type(shell.view).__name__ == "OpportunitiesModule" and shell.view.crm.user.username == "li.ming"
+
+
+def test_in_a_teaching_scenario_the_plan_asks_the_simulated_customer(tmp_path):
+    from crm_engine.scenario import builtin
+    crm = builtin("hardware_distributor").scaled(60).create(tmp_path / "s.duckdb", student="ui")
+    boss = crm.as_user("zhang.wei")
+    opp = boss.opportunities.add("Lakeside Hotel", "50 notebooks", expected_amount=250_000, probability=10)
+    boss.opportunities.assign(opp.id, to="li.ming")
+    li = crm.as_user("li.ming")
+    later = li.opportunities.add_step(opp.id, crm.today() + dt.timedelta(days=3), "Visit the hotel")
+    now = li.opportunities.add_step(opp.id, crm.today(), "Phone call with the manager")
+    detail = OpportunityDetail(li, opp.id)
+    assert detail.answer_button.layout.display is None
+    detail.step.value = later
+    detail.answer_button.click()
+    assert "crm-error" in detail.status.value and detail.step_result.value == ""   # not due yet: no answer
+    detail.step.value = now
+    detail.answer_button.click()
+    answer = li.simulation.outcome_of_step(opp.id, now).text
+    assert detail.step_result.value == answer and "crm-ok" in detail.status.value
+    assert li.opportunities.step(now).result is None          # asking records nothing: recording is the student's act
+    detail.record_button.click()
+    assert li.opportunities.step(now).result == answer
+    crm.close()
+
+
+def test_without_a_scenario_there_is_no_simulated_customer_to_ask(crm):
+    assert OpportunityDetail(crm.as_user("li.ming")).answer_button.layout.display == "none"
+
+
+# -- paging: one page at a time, from the engine ---------------------------------------------------
+def test_next_and_previous_ask_the_engine_for_that_page(crm, monkeypatch):
+    marketing = crm.as_user("ma.lan")
+    for i in range(2 * PAGE + 2):
+        marketing.leads.add(f"Paged Caller {i:02d}", company=f"Co {i % 3}", source="website")
+    rep = crm.as_user("li.ming")
+    asked = []
+    pool = rep.leads.pool
+    monkeypatch.setattr(rep.leads, "pool", lambda **page: asked.append(page) or pool(**page))
+    listing = PoolList(rep)
+    assert asked[-1] == {"sort": "last_activity_on", "descending": False, "limit": PAGE, "offset": 0}
+    assert f"({2 * PAGE + 2} in all)" in listing.page_label.value and listing.previous.disabled
+    listing.next.click()
+    assert asked[-1]["offset"] == PAGE and asked[-1]["limit"] == PAGE
+    second = pool(sort="last_activity_on", limit=PAGE, offset=PAGE)["id"].tolist()
+    assert listing.rows["id"].tolist() == second and [v for _, v in listing.pick.options] == second
+    listing.next.click()
+    assert len(listing.rows) == 2 and listing.next.disabled and asked[-1]["offset"] == 2 * PAGE
+    listing.previous.click()
+    assert listing.rows["id"].tolist() == second and not listing.next.disabled
+    listing.sort.value = "company"                                  # a new order: the same page of it
+    assert asked[-1] == {"sort": "company", "descending": False, "limit": PAGE, "offset": PAGE}
+    assert listing.rows["id"].tolist() == pool(sort="company", limit=PAGE, offset=PAGE)["id"].tolist()
+    assert all(len(call) == 4 for call in asked)                     # never the whole pool
