@@ -149,8 +149,12 @@ def held_file(repeat: int) -> dict[str, dict]:
         results["file: customer list next page (rep)"] = clicks(
             "  customer list: next page (rep)", next_page(CustomerList(crm.as_user("li.ming"))), repeat)
         module = OpportunitiesModule(crm.as_user("li.ming"))
-        results["file: open an opportunity (rep)"] = clicks(
-            "  open an opportunity with its plan (rep)", lambda: module.open_opportunity(opp.id), repeat)
+
+        def open_it():
+            module.list.pick.value = opp.id
+            module.list.open_button.click()
+        results["file: open an opportunity (rep)"] = clicks("  open an opportunity with its plan (rep)", open_it,
+                                                            repeat)
         crm.close()
     return results
 

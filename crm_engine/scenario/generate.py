@@ -80,7 +80,7 @@ def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int
     ctx.generated = ctx.today
     ctx.total = 9 + -(-scenario.customers.size // history.CHUNK)
     ctx.step(0)
-    with s.db.transaction(), _bulk_load(s.db):
+    with s.db.transaction(), _bulk_load(s.db), s.db.indexes_deferred(BULK_TABLES):
         _setup(ctx)
         load_cast(ctx)
         _check_codes(ctx)
@@ -110,6 +110,10 @@ def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int
     ctx.step(ctx.total)
     return Generated(scenario.name, student, ctx.seed, len(cards), len(people), interactions, orders, leads,
                      opportunities, tickets, calls, warnings)
+
+
+# The tables the history fills with hundreds of thousands of rows: indexed once, at the end.
+BULK_TABLES = ("orders", "order_lines", "interactions", "contacts")
 
 
 @contextmanager

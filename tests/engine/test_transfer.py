@@ -103,6 +103,29 @@ def test_orders_import_groups_lines_and_rejects_whole_orders(crm):
     assert again.imported == 0 and "already exists" in again.rejected.iloc[0].reason
 
 
+def test_a_bulk_orders_import_builds_the_order_indexes_once_and_keeps_them(crm, monkeypatch):
+    from crm_engine import transfer
+
+    def indexes():
+        return crm._s.db.rows("SELECT index_name FROM duckdb_indexes() WHERE table_name IN ('orders', 'order_lines') "
+                              "ORDER BY 1")
+    before = indexes()
+    monkeypatch.setattr(transfer, "BULK_ROWS", 3)         # "bulk" from 3 lines, to keep the test small
+    lines = pd.DataFrame({"order_no": ["B-1", "B-1", "B-2", "B-3"], "customer": ["Star Tech"] * 4,
+                          "order_date": ["2026-01-10"] * 4, "product": ["NB-14", "SUP-1Y", "NB-14", "NB-14"],
+                          "quantity": ["1", "1", "2", "3"], "unit_price": [""] * 4})
+    assert crm.as_user("li.ming").imports.orders(lines).imported == 4
+    assert indexes() == before and len(before) >= 2
+    assert sorted(crm.orders.list(customer_id=1)["order_no"]) == ["B-1", "B-2", "B-3"]
+    assert crm.sql("SELECT count(*) AS n FROM order_lines l JOIN orders o ON o.id = l.order_id "
+                   "WHERE o.order_no = 'B-1'")["n"].iloc[0] == 2
+    before_abort = snapshot(crm)
+    with pytest.raises(ImportAborted):                  # stopped half-way: nothing imported, indexes intact
+        crm.as_user("li.ming").imports.orders(lines.assign(order_no=lines["order_no"] + "x"),
+                                              progress=lambda done, total: False)
+    assert snapshot(crm) == before_abort and indexes() == before
+
+
 def test_contacts_and_products_imports(crm):
     contacts = pd.DataFrame({"customer": ["Star Tech", "Star Tech", "Nobody Inc"], "name": ["Chen Jing", "Chen Jing", "X"],
                              "email": ["chen@star.cn", "chen@star.cn", ""]})
