@@ -304,7 +304,8 @@ class Imports(Area):
             with db.registered("chunk", good):
                 db.execute("""
                     INSERT INTO orders SELECT order_id, any_value(customer_id), order_no, any_value(d),
-                        sum(price * qty), 'confirmed', any_value(owner_id) FROM chunk GROUP BY order_id, order_no""")
+                        sum(price * qty), 'confirmed', any_value(owner_id) FROM chunk GROUP BY order_id, order_no
+                    ORDER BY 2, 1""")   # stored by customer (see scenario.history.insert_orders)
             self._insert_chunks(good, progress, """
                 INSERT INTO order_lines SELECT line_id, order_id, product_id, qty, price, price * qty FROM chunk""")
         return len(good)

@@ -176,7 +176,8 @@ def interactions(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int
             SELECT f.id, f.customer_id, f.contact_id, f.user_id, ?::DATE + f.day::INTEGER, f.channel, t.subject,
                    replace(replace(replace(t.detail, '{contact}', f.contact), '{product}', f.product),
                            '{customer}', f.customer)
-            FROM frame f JOIN templates t ON t.template = f.template ORDER BY f.id""", frame, [ctx.today])
+            FROM frame f JOIN templates t ON t.template = f.template
+            ORDER BY f.customer_id, f.id""", frame, [ctx.today])   # stored by customer: see history.insert_orders
     return n
 
 

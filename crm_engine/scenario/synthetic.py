@@ -170,7 +170,8 @@ def _interactions(db, cards, rng, language, today) -> int:
                                                 p=[0.4, 0.2, 0.15, 0.1, 0.15]),
                           "subject": rng.choice(w["subjects"], n)})
     _insert(db, "interactions", frame, "INSERT INTO interactions (id, customer_id, user_id, on_date, channel, subject) "
-                                       "SELECT id, customer_id, user_id, on_date::DATE, channel, subject FROM frame")
+                                       "SELECT id, customer_id, user_id, on_date::DATE, channel, subject FROM frame "
+                                       "ORDER BY customer_id, id")
     return n
 
 
@@ -214,7 +215,8 @@ def _orders(db, cards, rng, total, products, start, today) -> int:
         "quantity": quantity, "price": price,
     })
     _insert(db, "orders", frame, """
-        INSERT INTO orders SELECT id, customer_id, order_no, order_date::DATE, amount, 'confirmed', owner_id FROM frame""")
+        INSERT INTO orders SELECT id, customer_id, order_no, order_date::DATE, amount, 'confirmed', owner_id FROM frame
+        ORDER BY customer_id, id""")   # stored by customer, as the scenario generator does (history.insert_orders)
     _insert(db, "order_lines", frame, """
         INSERT INTO order_lines SELECT line_id, id, product_id, quantity, price, amount FROM frame""")
     return n
