@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 import tempfile
 
 import pytest
@@ -24,6 +25,22 @@ settings.register_profile("ci", deadline=None, max_examples=60,
 settings.load_profile("ci")
 
 TODAY = "2026-03-02"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (for a server a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def need(missing: str | None) -> None:
+    """A test that drives an outside program (Chromium, a JupyterHub proxy) and finds it `missing`
+    (a message saying why, or None): skip outside CI, saying why; fail in CI (`CI` set)."""
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
 
 
 def build_company(crm: CRM) -> CRM:

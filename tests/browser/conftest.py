@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ import uuid
 import urllib.request
 
 import pytest
+
+from tests.conftest import free_port, need
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = pathlib.Path(__file__).parents[2] / "test-artifacts"
@@ -27,17 +28,8 @@ TOKEN = "crm-lab-browser-test"
 
 
 def _require_chromium():
-    if not os.path.exists(CHROMIUM):
-        message = "Chromium is not installed (apt-get install chromium); ./crmlab.sh test installs it where it can"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    need(None if os.path.exists(CHROMIUM) else
+         "Chromium is not installed (apt-get install chromium); ./crmlab.sh test installs it where it can")
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +55,7 @@ def lab(tmp_path_factory):
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
          f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={TOKEN}",

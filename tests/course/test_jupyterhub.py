@@ -30,13 +30,14 @@ import pathlib
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 
 import pytest
+
+from tests.conftest import free_port, need
 
 from .nbgrader_helpers import COURSE_ID, REPO, SOURCE, environ
 
@@ -75,17 +76,7 @@ def _proxy() -> str | None:
 
 
 def _require_hub():
-    message = _missing()
-    if message:
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    need(_missing())
 
 
 TEST_CONFIG = '''\
@@ -129,7 +120,7 @@ class Hub:
 
     def __init__(self, base: pathlib.Path):
         self.base = base
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.homes = base / "home"
         self.grader_home = base / "grader"
@@ -225,8 +216,8 @@ def _write_setup(hub: Hub, course_root: pathlib.Path, exchange: pathlib.Path) ->
     config = hub.base / "jupyterhub_test_config.py"
     config.write_text(TEST_CONFIG.format(
         shipped=str(REPO / "jupyterhub_config.py"), user_password=USER_PASSWORD, admin_password=ADMIN_PASSWORD,
-        homes=str(hub.homes), etc=str(hub.etc), hub_port=_free_port(), state=str(hub.state), proxy=_proxy(),
-        proxy_api_port=_free_port(), course=COURSE_ID, grader_home=str(hub.grader_home),
+        homes=str(hub.homes), etc=str(hub.etc), hub_port=free_port(), state=str(hub.state), proxy=_proxy(),
+        proxy_api_port=free_port(), course=COURSE_ID, grader_home=str(hub.grader_home),
         course_root=str(course_root), token=TEST_TOKEN), "utf-8")
     return roster
 
@@ -242,7 +233,7 @@ def hub(tmp_path_factory):
     course_root, exchange = _make_course(hub)
     roster = _write_setup(hub, course_root, exchange)
     env = dict(os.environ, CRM_LAB_VENV=str(VENV), CRM_LAB_ROSTER=str(roster), CRM_LAB_INSTRUCTORS=INSTRUCTOR,
-               CRM_LAB_HUB_URL=hub.url, CRM_LAB_GRADER_URL=f"http://127.0.0.1:{_free_port()}",
+               CRM_LAB_HUB_URL=hub.url, CRM_LAB_GRADER_URL=f"http://127.0.0.1:{free_port()}",
                CRM_LAB_COURSE_ID=COURSE_ID, CRM_LAB_LANGUAGE="zh_CN", CRM_LAB_CULL_IDLE="1")
     log = open(hub.log, "w")
     hub.process = subprocess.Popen([str(VENV / "bin" / "jupyterhub"), "-f", str(base / "jupyterhub_test_config.py")],
