@@ -37,6 +37,9 @@ from .session import Area, Session, action, load_user, query
 
 KIND = "call"
 OUTCOMES = ("ticket", "lead", "interaction")
+# What `list(sort=…)` may sort by (name → SQL), and the tables it reads.
+SORTABLE = {"called_at": "k.called_at", "caller": "k.caller"}
+FROM_SQL = "FROM calls k LEFT JOIN users u ON u.id = k.taken_by LEFT JOIN customers c ON c.id = k.customer_id"
 # One SQL expression for the phone rule (the Python twin is `phone_key`).
 PHONE_KEY_SQL = ("regexp_replace(regexp_replace(regexp_replace(coalesce({col}, ''), '[^0-9]', '', 'g'), "
                  "'^86([0-9]{{10,}})$', '\\1'), '^0', '')")
@@ -235,9 +238,30 @@ class CallCenter(Area):
 
     @query
     def list(self, *, on_date=None, outcome: str | None = None, open_only: bool = False,
+             search: str | None = None, sort: str | None = None, descending: bool = False,
              limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Calls you may see, newest first, paged (`limit` rows from `offset`); `open_only`: not yet
-        turned into anything."""
+        """Calls you may see, newest first (or by `sort`, one of `SORTABLE`), paged (`limit` rows
+        from `offset`); `open_only`: not yet turned into anything; `search`: text in the caller,
+        the phone number, the summary or the name of a customer you may see.
+
+        >>> crm.call_center.list(open_only=True, search="010", sort="caller", limit=12)
+        """
+        s = self._s
+        where, params = self._filters(on_date, outcome, open_only, search)
+        order = validate.order(sort, descending, SORTABLE, default="k.called_at DESC, k.id DESC", tie="k.id")
+        return s.db.df(f"""
+            SELECT k.id, k.called_at, k.caller, k.phone, k.summary, k.taken_by, u.name AS taken_by_name,
+                   k.customer_id, {_customer_name(s)} AS customer_name, k.outcome, k.record_id
+            {FROM_SQL} WHERE {where} ORDER BY {order}{validate.page(limit, offset)}""", params)
+
+    @query
+    def count(self, *, on_date=None, outcome: str | None = None, open_only: bool = False,
+              search: str | None = None) -> int:
+        """How many calls `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(on_date, outcome, open_only, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _filters(self, on_date, outcome, open_only, search) -> tuple[str, list]:
         s = self._s
         where, params = [s.scope(KIND, "k.taken_by")], []
         if on_date is not None:
@@ -246,11 +270,13 @@ class CallCenter(Area):
             where.append("k.outcome = ?"), params.append(validate.one_of(outcome, "call_outcome", OUTCOMES))
         if open_only:
             where.append("k.outcome IS NULL")
-        return s.db.df(f"""
-            SELECT k.id, k.called_at, k.caller, k.phone, k.summary, k.taken_by, u.name AS taken_by_name,
-                   k.customer_id, CASE WHEN {visible(s)} THEN c.name END AS customer_name, k.outcome, k.record_id
-            FROM calls k LEFT JOIN users u ON u.id = k.taken_by LEFT JOIN customers c ON c.id = k.customer_id
-            WHERE {' AND '.join(where)} ORDER BY k.called_at DESC, k.id DESC{validate.page(limit, offset)}""", params)
+        # The customer's name only where it is shown: a call may name a customer you may not see.
+        found, args = validate.matching(search, ("k.caller", "k.phone", "k.summary", _customer_name(s)))
+        return " AND ".join(where + found), params + args
+
+
+def _customer_name(s: Session) -> str:
+    return f"CASE WHEN {visible(s)} THEN c.name END"
 
 
 def _subject(summary: str) -> str:

@@ -51,6 +51,11 @@ CHURN = StateMachine(KIND, {
 })
 OPEN = ("warning", "suspended")
 DEFAULT_MONTHS = 6
+# What `list(sort=…)` may sort by (name → SQL; `days_silent` is the list's own column), and the
+# tables it reads.
+SORTABLE = {"days_silent": "days_silent", "customer_name": "c.name", "raised_on": "w.raised_on"}
+FROM_SQL = ("FROM churn_warnings w LEFT JOIN customers c ON c.id = w.customer_id "
+            "LEFT JOIN users u ON u.id = c.owner_id")
 
 # The rule in one place: due customers, with their last order and reference date.
 # Named parameter $cutoff; `due_sql(only)` narrows both the orders and the customers
@@ -283,12 +288,36 @@ class Churn(Area):
 
     @query
     def list(self, *, state: str | None = None, owner=None, customer_id: int | None = None,
+             search: str | None = None, sort: str | None = None, descending: bool = False,
              limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Warnings you may see, open ones first, then most silent first; paged (`limit` rows from
-        `offset`). `state` is one of the states or `"open"` (warning and suspended); `days_silent`
-        counts from the reference date to today."""
+        """Warnings you may see, open ones first, then most silent first (or by `sort`, one of
+        `SORTABLE`); paged (`limit` rows from `offset`). `state` is one of the states or `"open"`
+        (warning and suspended); `search`: text in the customer's or the owner's name;
+        `days_silent` counts from the reference date to today.
+
+        >>> crm.churn.list(state="open", search="star", sort="days_silent", descending=True, limit=12)
+        """
+        where, params = self._filters(state, owner, customer_id, search)
+        order = validate.order(sort, descending, SORTABLE, tie="w.id",
+                               default="w.state IN ('warning', 'suspended') DESC, w.reference_date, w.id")
+        return self._s.db.df(f"""
+            SELECT w.id, w.customer_id, c.name AS customer_name, c.owner_id, u.name AS owner_name, w.state,
+                   w.raised_on, w.last_order_date, w.reference_date,
+                   date_diff('day', w.reference_date, ?::DATE) AS days_silent,
+                   (SELECT count(*) FROM churn_measures m WHERE m.warning_id = w.id) AS suspensions,
+                   w.reason, w.reason_note, w.closed_on
+            {FROM_SQL} WHERE {where} ORDER BY {order}{validate.page(limit, offset)}""", [self._s.today(), *params])
+
+    @query
+    def count(self, *, state: str | None = None, owner=None, customer_id: int | None = None,
+              search: str | None = None) -> int:
+        """How many warnings `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(state, owner, customer_id, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _filters(self, state, owner, customer_id, search) -> tuple[str, list]:
         s = self._s
-        where, params = [s.scope(KIND, "c.owner_id")], [s.today()]
+        where, params = [s.scope(KIND, "c.owner_id")], []
         if state is not None:
             state = validate.one_of(state, "warning_state", ("open", *CHURN.states))
             states = OPEN if state == "open" else (state,)
@@ -297,17 +326,8 @@ class Churn(Area):
             where.append("c.owner_id = ?"), params.append(load_user(s.db, owner).id)
         if customer_id is not None:
             where.append("w.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
-        return s.db.df(f"""
-            SELECT w.id, w.customer_id, c.name AS customer_name, c.owner_id, u.name AS owner_name, w.state,
-                   w.raised_on, w.last_order_date, w.reference_date,
-                   date_diff('day', w.reference_date, ?::DATE) AS days_silent,
-                   (SELECT count(*) FROM churn_measures m WHERE m.warning_id = w.id) AS suspensions,
-                   w.reason, w.reason_note, w.closed_on
-            FROM churn_warnings w LEFT JOIN customers c ON c.id = w.customer_id
-            LEFT JOIN users u ON u.id = c.owner_id
-            WHERE {' AND '.join(where)}
-            ORDER BY w.state IN ('warning', 'suspended') DESC, w.reference_date, w.id{validate.page(limit, offset)}""",
-            params)
+        found, args = validate.matching(search, ("c.name", "u.name"))
+        return " AND ".join(where + found), params + args
 
     @query
     def measures(self, warning_id: int) -> pd.DataFrame:

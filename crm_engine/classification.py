@@ -46,6 +46,9 @@ DEFAULT_CREDIT = {"A": {"credit": 5, "credit_limit": 1_000_000.0}, "B": {"credit
                   "C": {"credit": 3, "credit_limit": 50_000.0}}
 GRADER_ROLES = ("director", "finance")
 MAX_TAG = 40
+# What `grades(sort=…)` and `segments(sort=…)` may sort by (name → SQL).
+GRADE_SORTABLE = {"rank": "g.rank", "customer_name": "c.name"}
+SEGMENT_SORTABLE = {"id": "g.id", "name": "g.name"}
 
 # Segment filters: name -> (kind of value, dictionary kind or column).
 CODE_FILTERS = {"level": "customer_level", "region": "region", "industry": "industry",
@@ -251,17 +254,32 @@ class Classification(Area):
         return GradeResult(since, until, sum(counts.values()), counts, bool(apply_credit))
 
     @query
-    def grades(self, *, abc: str | None = None) -> pd.DataFrame:
-        """The stored grades (from the last `grade()` run) of the customers you may see."""
-        s = self._s
-        where, params = [visible(s)], []
-        if abc is not None:
-            where.append("g.abc = ?"), params.append(validate.one_of(abc, "abc", GRADES))
-        return s.db.df(f"""
+    def grades(self, *, abc: str | None = None, search: str | None = None, sort: str | None = None,
+               descending: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """The stored grades (from the last `grade()` run) of the customers you may see, by rank (or
+        by `sort`: `rank` or `customer_name`), paged (`limit` rows from `offset`); `search` is text
+        in the customer's name."""
+        where, params = self._grade_filters(abc, search)
+        order = validate.order(sort, descending, GRADE_SORTABLE, default="g.rank, g.customer_id", tie="g.customer_id")
+        return self._s.db.df(f"""
             SELECT g.rank, g.customer_id, c.name AS customer_name, c.owner_id, g.abc, g.revenue, g.share,
                    g.cumulative_share, c.credit, c.credit_limit, g.period_start, g.period_end, g.graded_on
             FROM customer_grades g JOIN customers c ON c.id = g.customer_id
-            WHERE {' AND '.join(where)} ORDER BY g.rank""", params)
+            WHERE {where} ORDER BY {order}{validate.page(limit, offset)}""", params)
+
+    @query
+    def grades_count(self, *, abc: str | None = None, search: str | None = None) -> int:
+        """How many grades `grades()` with the same filters returns (for paging)."""
+        where, params = self._grade_filters(abc, search)
+        return self._s.db.scalar(
+            f"SELECT count(*) FROM customer_grades g JOIN customers c ON c.id = g.customer_id WHERE {where}", params)
+
+    def _grade_filters(self, abc, search) -> tuple[str, list]:
+        where, params = [visible(self._s)], []
+        if abc is not None:
+            where.append("g.abc = ?"), params.append(validate.one_of(abc, "abc", GRADES))
+        found, args = validate.matching(search, ("c.name",))
+        return " AND ".join(where + found), params + args
 
     @query
     def credit_policy(self) -> pd.DataFrame:
@@ -327,12 +345,25 @@ class Classification(Area):
         return self._segment(segment_id)
 
     @query
-    def segments(self) -> pd.DataFrame:
-        """The segments you may see (sharing policy of kind `segment`)."""
-        s = self._s
-        return s.db.df(f"SELECT g.id, g.name, g.owner_id, u.name AS owner_name, g.filters, g.created_on "
-                       f"FROM segments g LEFT JOIN users u ON u.id = g.owner_id "
-                       f"WHERE {s.scope('segment', 'g.owner_id')} ORDER BY g.id")
+    def segments(self, *, search: str | None = None, sort: str | None = None, descending: bool = False,
+                 limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """The segments you may see (sharing policy of kind `segment`), oldest first (or by `sort`:
+        `id` or `name`), paged (`limit` rows from `offset`); `search` is text in the name."""
+        where, params = self._segment_filters(search)
+        order = validate.order(sort, descending, SEGMENT_SORTABLE, default="g.id", tie="g.id")
+        return self._s.db.df(f"SELECT g.id, g.name, g.owner_id, u.name AS owner_name, g.filters, g.created_on "
+                             f"FROM segments g LEFT JOIN users u ON u.id = g.owner_id "
+                             f"WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def segments_count(self, *, search: str | None = None) -> int:
+        """How many segments `segments()` with the same search returns (for paging)."""
+        where, params = self._segment_filters(search)
+        return self._s.db.scalar(f"SELECT count(*) FROM segments g WHERE {where}", params)
+
+    def _segment_filters(self, search) -> tuple[str, list]:
+        found, args = validate.matching(search, ("g.name",))
+        return " AND ".join([self._s.scope("segment", "g.owner_id"), *found]), args
 
     @query
     def segment(self, segment_id: int) -> Segment:

@@ -71,6 +71,11 @@ class Contract:
 
 COLUMNS = [f.name for f in dataclasses.fields(Contract) if f.name != "warnings"]
 SELECT = ", ".join(f"k.{c}" for c in COLUMNS)
+# What `list(sort=…)` may sort by (name → SQL; `outstanding` is the list's own column), and the
+# tables it reads.
+SORTABLE = {"created_on": "k.created_on", "amount": "k.amount", "customer_name": "c.name",
+            "outstanding": "outstanding"}
+FROM_SQL = "FROM contracts k JOIN customers c ON c.id = k.customer_id LEFT JOIN users u ON u.id = k.owner_id"
 
 
 # -- money owed: shared with payments.py and reports ------------------------------------
@@ -375,12 +380,35 @@ class Contracts(Area):
 
     @query
     def list(self, *, customer_id: int | None = None, status: str | None = None, owner=None,
-             since=None, until=None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Contracts you may see, newest first, paged (`limit` rows from `offset`), with paid and
-        outstanding amounts.
+             since=None, until=None, search: str | None = None, sort: str | None = None,
+             descending: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Contracts you may see, newest first (or by `sort`, one of `SORTABLE`), paged (`limit`
+        rows from `offset`), with paid and outstanding amounts.
 
-        `since` / `until` filter on the creation date.
+        `since` / `until` filter on the creation date; `search` is text in the contract number,
+        the title, the customer's or the owner's name.
+
+        >>> crm.contracts.list(status="signed", sort="outstanding", descending=True, limit=12)
         """
+        where, params = self._filters(customer_id, status, owner, since, until, search)
+        order = validate.order(sort, descending, SORTABLE, default="k.created_on DESC, k.id DESC", tie="k.id")
+        return self._s.db.df(
+            "SELECT k.id, k.contract_no, k.customer_id, c.name AS customer_name, k.owner_id, u.name AS owner_name, "
+            "k.title, k.amount, k.status, k.created_on, k.signed_on, k.start_date, k.end_date, "
+            "t.returned, t.paid, t.overpaid, "
+            "CASE WHEN k.status IN ('signed', 'fulfilled') THEN k.amount - t.returned - t.paid ELSE 0 END "
+            "    ::DECIMAL(16,2) AS outstanding "
+            f"{FROM_SQL} JOIN {totals_sql()} ON t.contract_id = k.id "
+            f"WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def count(self, *, customer_id: int | None = None, status: str | None = None, owner=None,
+              since=None, until=None, search: str | None = None) -> int:
+        """How many contracts `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(customer_id, status, owner, since, until, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _filters(self, customer_id, status, owner, since, until, search) -> tuple[str, list]:
         s = self._s
         where, params = [s.scope(KIND, "k.owner_id")], []
         if customer_id is not None:
@@ -393,12 +421,5 @@ class Contracts(Area):
             where.append("k.created_on >= ?"), params.append(validate.date(since, "since"))
         if until is not None:
             where.append("k.created_on <= ?"), params.append(validate.date(until, "until"))
-        return s.db.df(
-            "SELECT k.id, k.contract_no, k.customer_id, c.name AS customer_name, k.owner_id, u.name AS owner_name, "
-            "k.title, k.amount, k.status, k.created_on, k.signed_on, k.start_date, k.end_date, "
-            "t.returned, t.paid, t.overpaid, "
-            "CASE WHEN k.status IN ('signed', 'fulfilled') THEN k.amount - t.returned - t.paid ELSE 0 END "
-            "    ::DECIMAL(16,2) AS outstanding "
-            f"FROM contracts k JOIN customers c ON c.id = k.customer_id LEFT JOIN users u ON u.id = k.owner_id "
-            f"JOIN {totals_sql()} ON t.contract_id = k.id "
-            f"WHERE {' AND '.join(where)} ORDER BY k.created_on DESC, k.id DESC{validate.page(limit, offset)}", params)
+        found, args = validate.matching(search, ("k.contract_no", "c.name", "k.title", "u.name"))
+        return " AND ".join(where + found), params + args

@@ -50,6 +50,9 @@ class Expense:
 
 COLUMNS = ("id, claimant_id, customer_id, expense_type, amount, spent_on, description, status, decided_by, "
            "decided_on, decision_note, created_on")
+FROM_SQL = "FROM expenses e JOIN users u ON u.id = e.claimant_id LEFT JOIN customers c ON c.id = e.customer_id"
+# What `list(sort=…)` and `pending(sort=…)` may sort by (name → SQL).
+SORTABLE = {"spent_on": "e.spent_on", "amount": "e.amount", "claimant_name": "u.name"}
 
 
 def fetch(s: Session, expense_id) -> Expense:
@@ -120,29 +123,48 @@ class Expenses(Area):
 
     @query
     def list(self, *, status: str | None = None, claimant=None, customer_id: int | None = None,
-             expense_type: str | None = None, since=None, until=None,
+             expense_type: str | None = None, since=None, until=None, search: str | None = None,
+             sort: str | None = None, descending: bool = False,
              limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Claims you may see (yours, your team's …), newest first, paged (`limit` rows from
-        `offset`); `since`/`until` on the date spent."""
-        where, params = self._where(status, claimant, customer_id, expense_type, since, until)
-        return self._rows(where, params, validate.page(limit, offset))
+        """Claims you may see (yours, your team's …), newest first (or by `sort`, one of
+        `SORTABLE`), paged (`limit` rows from `offset`); `since`/`until` on the date spent;
+        `search`: text in the claimant's or the customer's name or the description."""
+        where, params = self._where(status, claimant, customer_id, expense_type, since, until, search)
+        return self._rows(where, params, sort, descending, validate.page(limit, offset))
 
     @query
-    def pending(self, *, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Claims waiting for a decision that you may decide (not your own), newest first, paged
-        (`limit` rows from `offset`)."""
-        s = self._s
-        where, params = self._where("claimed", None, None, None, None, None)
-        where += f" AND {s.scope(KIND, 'e.claimant_id', 'write')} AND e.claimant_id <> {int(s.user.id)}"
-        return self._rows(where, params, validate.page(limit, offset))
+    def count(self, *, status: str | None = None, claimant=None, customer_id: int | None = None,
+              expense_type: str | None = None, since=None, until=None, search: str | None = None) -> int:
+        """How many claims `list()` with the same filters returns (for paging)."""
+        where, params = self._where(status, claimant, customer_id, expense_type, since, until, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
 
-    def _rows(self, where: str, params: list, page: str) -> pd.DataFrame:
+    @query
+    def pending(self, *, search: str | None = None, sort: str | None = None, descending: bool = False,
+                limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Claims waiting for a decision that you may decide (not your own), newest first (or by
+        `sort`), paged (`limit` rows from `offset`); `search` as in `list`."""
+        where, params = self._pending(search)
+        return self._rows(where, params, sort, descending, validate.page(limit, offset))
+
+    @query
+    def pending_count(self, *, search: str | None = None) -> int:
+        """How many claims `pending()` with the same search returns (for paging)."""
+        where, params = self._pending(search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _pending(self, search) -> tuple[str, list]:
+        s = self._s
+        where, params = self._where("claimed", None, None, None, None, None, search)
+        return where + f" AND {s.scope(KIND, 'e.claimant_id', 'write')} AND e.claimant_id <> {int(s.user.id)}", params
+
+    def _rows(self, where: str, params: list, sort, descending, page: str) -> pd.DataFrame:
+        order = validate.order(sort, descending, SORTABLE, default="e.spent_on DESC, e.id DESC", tie="e.id")
         return self._s.db.df(
             "SELECT e.id, e.claimant_id, u.name AS claimant_name, e.customer_id, c.name AS customer_name, "
             "e.expense_type, e.amount, e.spent_on, e.description, e.status, d.name AS decided_by, e.decided_on, "
-            "e.decision_note FROM expenses e JOIN users u ON u.id = e.claimant_id "
-            "LEFT JOIN customers c ON c.id = e.customer_id LEFT JOIN users d ON d.id = e.decided_by "
-            f"WHERE {where} ORDER BY e.spent_on DESC, e.id DESC{page}", params)
+            f"e.decision_note {FROM_SQL} LEFT JOIN users d ON d.id = e.decided_by "
+            f"WHERE {where} ORDER BY {order}{page}", params)
 
     @query
     def summary(self, *, by: str = "claimant", status: str | None = "approved", since=None, until=None) -> pd.DataFrame:
@@ -152,10 +174,9 @@ class Expenses(Area):
         where, params = self._where(status, None, None, None, since, until)
         return self._s.db.df(
             f"SELECT {key} AS {by}, any_value({label}) AS name, count(*) AS claims, sum(e.amount) AS amount "
-            "FROM expenses e JOIN users u ON u.id = e.claimant_id LEFT JOIN customers c ON c.id = e.customer_id "
-            f"WHERE {where} GROUP BY {key} ORDER BY amount DESC, {by}", params)
+            f"{FROM_SQL} WHERE {where} GROUP BY {key} ORDER BY amount DESC, {by}", params)
 
-    def _where(self, status, claimant, customer_id, expense_type, since, until):
+    def _where(self, status, claimant, customer_id, expense_type, since, until, search=None):
         s = self._s
         where, params = [f"(e.claimant_id = {int(s.user.id)} OR {s.scope(KIND, 'e.claimant_id')})"], []
         if status is not None:
@@ -170,4 +191,5 @@ class Expenses(Area):
             where.append("e.spent_on >= ?"), params.append(validate.date(since, "since"))
         if until is not None:
             where.append("e.spent_on <= ?"), params.append(validate.date(until, "until"))
-        return " AND ".join(where), params
+        found, args = validate.matching(search, ("u.name", "c.name", "e.description"))
+        return " AND ".join(where + found), params + args

@@ -340,10 +340,9 @@ class Leads(Area):
             where.append("l.source = ?"), params.append(source)
         if campaign_id is not None:
             where.append("l.campaign_id = ?"), params.append(validate.record_id(campaign_id, "campaign"))
-        if search is not None and str(search).strip():
-            like = "%" + str(search).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append("(l.name ILIKE ? ESCAPE '\\' OR l.company ILIKE ? ESCAPE '\\' OR l.phone ILIKE ? ESCAPE '\\')")
-            params += [like, like, like]
+        found, args = validate.matching(search, ("l.name", "l.company", "l.phone"))
+        where += found
+        params += args
         return " AND ".join(where), params
 
     @query

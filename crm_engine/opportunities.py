@@ -296,10 +296,9 @@ class Opportunities(PlanVerbs, PipelineVerbs, Area):
         for column, value in (("campaign_id", campaign_id), ("customer_id", customer_id)):
             if value is not None:
                 where.append(f"o.{column} = ?"), params.append(validate.record_id(value, column.removesuffix("_id")))
-        if search is not None and str(search).strip():
-            like = "%" + str(search).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append("(o.customer_name ILIKE ? ESCAPE '\\' OR o.summary ILIKE ? ESCAPE '\\')")
-            params += [like, like]
+        found, args = validate.matching(search, ("o.customer_name", "o.summary"))
+        where += found
+        params += args
         return " AND ".join(where), params
 
     @query

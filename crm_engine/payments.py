@@ -51,6 +51,13 @@ class Payment:
 
 
 PAYMENT_COLUMNS = "id, contract_id, customer_id, amount, overpaid, received_on, method, notes, recorded_by"
+FROM_SQL = ("FROM payments p JOIN contracts k ON k.id = p.contract_id JOIN customers c ON c.id = p.customer_id "
+            "LEFT JOIN users u ON u.id = p.recorded_by")
+# What `list(sort=…)` and `receivables(sort=…)` may sort by (name → SQL). The days overdue sort
+# keeps the larger balance first among equally late contracts, as the default order does.
+SORTABLE = {"received_on": "p.received_on", "amount": "p.amount", "customer_name": "c.name"}
+RECEIVABLE_SORTABLE = {"days_overdue": ("rv.days_overdue", "rv.outstanding"), "outstanding": "rv.outstanding",
+                       "customer_name": "c.name"}
 
 
 @dataclass(frozen=True)
@@ -218,10 +225,26 @@ class Payments(Area):
 
     @query
     def list(self, *, contract_id: int | None = None, customer_id: int | None = None, since=None,
-             until=None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Payments you may see, newest first, paged (`limit` rows from `offset`)."""
-        s = self._s
-        where, params = [s.scope(KIND, "k.owner_id")], []
+             until=None, search: str | None = None, sort: str | None = None, descending: bool = False,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Payments you may see, newest first (or by `sort`, one of `SORTABLE`), paged (`limit` rows
+        from `offset`); `search` is text in the contract number, the customer's name or who recorded it."""
+        where, params = self._filters(contract_id, customer_id, since, until, search)
+        order = validate.order(sort, descending, SORTABLE, default="p.received_on DESC, p.id DESC", tie="p.id")
+        return self._s.db.df(
+            "SELECT p.id, p.contract_id, k.contract_no, p.customer_id, c.name AS customer_name, p.amount, p.overpaid, "
+            "p.received_on, p.method, p.notes, u.name AS recorded_by "
+            f"{FROM_SQL} WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def count(self, *, contract_id: int | None = None, customer_id: int | None = None, since=None,
+              until=None, search: str | None = None) -> int:
+        """How many payments `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(contract_id, customer_id, since, until, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _filters(self, contract_id, customer_id, since, until, search) -> tuple[str, list]:
+        where, params = [self._s.scope(KIND, "k.owner_id")], []
         if contract_id is not None:
             where.append("p.contract_id = ?"), params.append(validate.record_id(contract_id, "contract"))
         if customer_id is not None:
@@ -230,12 +253,8 @@ class Payments(Area):
             where.append("p.received_on >= ?"), params.append(validate.date(since, "since"))
         if until is not None:
             where.append("p.received_on <= ?"), params.append(validate.date(until, "until"))
-        return s.db.df(
-            "SELECT p.id, p.contract_id, k.contract_no, p.customer_id, c.name AS customer_name, p.amount, p.overpaid, "
-            "p.received_on, p.method, p.notes, u.name AS recorded_by "
-            "FROM payments p JOIN contracts k ON k.id = p.contract_id JOIN customers c ON c.id = p.customer_id "
-            "LEFT JOIN users u ON u.id = p.recorded_by "
-            f"WHERE {' AND '.join(where)} ORDER BY p.received_on DESC, p.id DESC{validate.page(limit, offset)}", params)
+        found, args = validate.matching(search, ("k.contract_no", "c.name", "u.name"))
+        return " AND ".join(where + found), params + args
 
     def _balance(self, contract_id: int) -> Balance:
         row = self._s.db.one(
@@ -255,20 +274,37 @@ class Payments(Area):
 
     @query
     def receivables(self, *, customer_id: int | None = None, owner=None, open_only: bool = True,
+                    search: str | None = None, sort: str | None = None, descending: bool = False,
                     limit: int | None = None, offset: int = 0) -> pd.DataFrame:
         """Signed and fulfilled contracts you may see with what is still owed (`open_only`: only those
-        with a balance), most overdue first, paged (`limit` rows from `offset`)."""
-        return self._receivables(customer_id=customer_id, owner=owner, open_only=open_only,
-                                 page=validate.page(limit, offset))
+        with a balance), most overdue first (or by `sort`, one of `RECEIVABLE_SORTABLE`), paged
+        (`limit` rows from `offset`); `search` is text in the contract number, the customer's or
+        the owner's name."""
+        where, params = self._receivable_filters(customer_id, owner, open_only, False, search)
+        return self._receivables(where, params, sort, descending, validate.page(limit, offset))
 
     @query
-    def overdue(self, *, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Contracts with instalments past due on the scenario clock, most overdue first, paged
-        (`limit` rows from `offset`)."""
-        return self._receivables(open_only=True, overdue_only=True, page=validate.page(limit, offset))
+    def receivables_count(self, *, customer_id: int | None = None, owner=None, open_only: bool = True,
+                          search: str | None = None) -> int:
+        """How many contracts `receivables()` with the same filters returns (for paging)."""
+        where, params = self._receivable_filters(customer_id, owner, open_only, False, search)
+        return self._s.db.scalar(f"SELECT count(*) {self._receivables_from()} WHERE {where}", params)
 
-    def _receivables(self, *, customer_id=None, owner=None, open_only: bool, overdue_only: bool = False,
-                     page: str) -> pd.DataFrame:
+    @query
+    def overdue(self, *, search: str | None = None, sort: str | None = None, descending: bool = False,
+                limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Contracts with instalments past due on the scenario clock, most overdue first (or by
+        `sort`, as `receivables`), paged (`limit` rows from `offset`)."""
+        where, params = self._receivable_filters(None, None, True, True, search)
+        return self._receivables(where, params, sort, descending, validate.page(limit, offset))
+
+    @query
+    def overdue_count(self, *, search: str | None = None) -> int:
+        """How many contracts `overdue()` with the same search returns (for paging)."""
+        where, params = self._receivable_filters(None, None, True, True, search)
+        return self._s.db.scalar(f"SELECT count(*) {self._receivables_from()} WHERE {where}", params)
+
+    def _receivable_filters(self, customer_id, owner, open_only: bool, overdue_only: bool, search) -> tuple[str, list]:
         s = self._s
         where, params = [s.scope(KIND, "k.owner_id")], []
         if open_only:
@@ -279,13 +315,21 @@ class Payments(Area):
             where.append("k.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
         if owner is not None:
             where.append("k.owner_id = ?"), params.append(load_user(s.db, owner).id)
-        return s.db.df(
+        found, args = validate.matching(search, ("k.contract_no", "c.name", "u.name"))
+        return " AND ".join(where + found), params + args
+
+    def _receivables_from(self) -> str:
+        return (f"FROM {receivables_sql(self._s.today())} JOIN contracts k ON k.id = rv.contract_id "
+                "JOIN customers c ON c.id = k.customer_id LEFT JOIN users u ON u.id = k.owner_id")
+
+    def _receivables(self, where: str, params: list, sort, descending, page: str) -> pd.DataFrame:
+        order = validate.order(sort, descending, RECEIVABLE_SORTABLE, tie="k.id",
+                               default="rv.days_overdue DESC, rv.outstanding DESC, k.id")
+        return self._s.db.df(
             "SELECT k.id AS contract_id, k.contract_no, k.customer_id, c.name AS customer_name, u.name AS owner_name, "
             "k.status, rv.amount, rv.returned, rv.paid, rv.overpaid, rv.outstanding, rv.overdue, rv.next_due, "
             "rv.oldest_overdue, rv.days_overdue "
-            f"FROM {receivables_sql(s.today())} JOIN contracts k ON k.id = rv.contract_id "
-            "JOIN customers c ON c.id = k.customer_id LEFT JOIN users u ON u.id = k.owner_id "
-            f"WHERE {' AND '.join(where)} ORDER BY rv.days_overdue DESC, rv.outstanding DESC, k.id{page}", params)
+            f"{self._receivables_from()} WHERE {where} ORDER BY {order}{page}", params)
 
     @query
     def credit(self, customer_id: int) -> CreditStatus:

@@ -30,6 +30,10 @@ from .shipments import fetch_shipment, on_date, requested
 
 KIND = "sales_return"
 OWNER_SQL = "coalesce(k.owner_id, c.owner_id)"
+FROM_SQL = ("FROM sales_returns r JOIN shipments h ON h.id = r.shipment_id JOIN customers c ON c.id = r.customer_id "
+            "LEFT JOIN contracts k ON k.id = r.contract_id")
+# What `list(sort=…)` may sort by (name → SQL).
+SORTABLE = {"returned_on": "r.returned_on", "amount": "r.amount", "customer_name": "c.name"}
 
 
 @dataclass(frozen=True)
@@ -133,10 +137,27 @@ class Returns(Area):
 
     @query
     def list(self, *, customer_id: int | None = None, shipment_id: int | None = None, contract_id: int | None = None,
-             order_id: int | None = None, since=None, until=None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Returns you may see, newest first, paged (`limit` rows from `offset`)."""
-        s = self._s
-        where, params = [s.scope(KIND, OWNER_SQL)], []
+             order_id: int | None = None, since=None, until=None, search: str | None = None,
+             sort: str | None = None, descending: bool = False,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Returns you may see, newest first (or by `sort`, one of `SORTABLE`), paged (`limit` rows
+        from `offset`); `search` is text in the return or shipment number or the customer's name."""
+        where, params = self._filters(customer_id, shipment_id, contract_id, order_id, since, until, search)
+        order = validate.order(sort, descending, SORTABLE, default="r.returned_on DESC, r.id DESC", tie="r.id")
+        return self._s.db.df(
+            "SELECT r.id, r.return_no, r.shipment_id, h.shipment_no, r.customer_id, c.name AS customer_name, "
+            "r.contract_id, r.order_id, r.returned_on, r.reason, r.amount, r.notes "
+            f"{FROM_SQL} WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def count(self, *, customer_id: int | None = None, shipment_id: int | None = None, contract_id: int | None = None,
+              order_id: int | None = None, since=None, until=None, search: str | None = None) -> int:
+        """How many returns `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(customer_id, shipment_id, contract_id, order_id, since, until, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _filters(self, customer_id, shipment_id, contract_id, order_id, since, until, search) -> tuple[str, list]:
+        where, params = [self._s.scope(KIND, OWNER_SQL)], []
         for column, value, field in (("r.customer_id", customer_id, "customer"), ("r.shipment_id", shipment_id, "shipment"),
                                      ("r.contract_id", contract_id, "contract"), ("r.order_id", order_id, "order")):
             if value is not None:
@@ -145,12 +166,8 @@ class Returns(Area):
             where.append("r.returned_on >= ?"), params.append(validate.date(since, "since"))
         if until is not None:
             where.append("r.returned_on <= ?"), params.append(validate.date(until, "until"))
-        return s.db.df(
-            "SELECT r.id, r.return_no, r.shipment_id, h.shipment_no, r.customer_id, c.name AS customer_name, "
-            "r.contract_id, r.order_id, r.returned_on, r.reason, r.amount, r.notes "
-            "FROM sales_returns r JOIN shipments h ON h.id = r.shipment_id JOIN customers c ON c.id = r.customer_id "
-            "LEFT JOIN contracts k ON k.id = r.contract_id "
-            f"WHERE {' AND '.join(where)} ORDER BY r.returned_on DESC, r.id DESC{validate.page(limit, offset)}", params)
+        found, args = validate.matching(search, ("r.return_no", "h.shipment_no", "c.name"))
+        return " AND ".join(where + found), params + args
 
     @query
     def net_contribution(self, *, year: int | None = None) -> pd.DataFrame:

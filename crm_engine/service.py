@@ -52,6 +52,9 @@ ASSIGNER_ROLES = ("supervisor", "director")
 HANDLER_ROLES = ("service_staff", "account_manager", "supervisor")
 SATISFIED = 3
 MAX_TOKENS = 12
+# What `list(sort=…)` may sort by (name → SQL), and the tables it reads.
+SORTABLE = {"created_on": "t.created_on", "id": "t.id", "customer_name": "c.name", "state": "t.state"}
+FROM_SQL = "FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id LEFT JOIN users h ON h.id = t.assigned_to"
 
 
 @dataclass(frozen=True)
@@ -132,10 +135,6 @@ def tokens(text: str) -> list[str]:
         for run in re.findall(r"[\u3400-\u9fff]{3,}", word):
             found.extend(run[i:i + 2] for i in range(len(run) - 1))
     return list(dict.fromkeys(found))[:MAX_TOKENS]
-
-
-def _like(token: str) -> str:
-    return "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 class Service(Area):
@@ -227,9 +226,31 @@ class Service(Area):
 
     @query
     def list(self, *, state: str | None = None, service_type: str | None = None, assigned_to=None,
-             customer_id: int | None = None, mine: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Tickets you may see, newest first, paged (`limit` rows from `offset`); `mine=True`: the
-        ones you are to handle."""
+             customer_id: int | None = None, mine: bool = False, search: str | None = None,
+             sort: str | None = None, descending: bool = False,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Tickets you may see, newest first (or by `sort`, one of `SORTABLE`), paged (`limit` rows
+        from `offset`); `mine=True`: the ones you are to handle; `search`: text in the subject, the
+        customer's or the handler's name.
+
+        >>> crm.service.list(state="new", search="printer", sort="customer_name", limit=12)
+        """
+        where, params = self._filters(state, service_type, assigned_to, customer_id, mine, search)
+        order = validate.order(sort, descending, SORTABLE, default="t.created_on DESC, t.id DESC", tie="t.id")
+        return self._s.db.df(f"""
+            SELECT t.id, t.customer_id, c.name AS customer_name, t.service_type, t.subject, t.state,
+                   t.created_on, t.assigned_to, h.name AS handler_name, t.attempts, t.satisfaction,
+                   t.archived_on, t.request, t.handling, t.result
+            {FROM_SQL} WHERE {where} ORDER BY {order}{validate.page(limit, offset)}""", params)
+
+    @query
+    def count(self, *, state: str | None = None, service_type: str | None = None, assigned_to=None,
+              customer_id: int | None = None, mine: bool = False, search: str | None = None) -> int:
+        """How many tickets `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(state, service_type, assigned_to, customer_id, mine, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _filters(self, state, service_type, assigned_to, customer_id, mine, search) -> tuple[str, list]:
         s = self._s
         where, params = [s.scope(KIND, "c.owner_id")], []
         if state is not None:
@@ -243,12 +264,8 @@ class Service(Area):
             where.append("t.assigned_to = ?"), params.append(load_user(s.db, assigned_to).id)
         if customer_id is not None:
             where.append("t.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
-        return s.db.df(f"""
-            SELECT t.id, t.customer_id, c.name AS customer_name, t.service_type, t.subject, t.state,
-                   t.created_on, t.assigned_to, h.name AS handler_name, t.attempts, t.satisfaction,
-                   t.archived_on, t.request, t.handling, t.result
-            FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id LEFT JOIN users h ON h.id = t.assigned_to
-            WHERE {' AND '.join(where)} ORDER BY t.created_on DESC, t.id DESC{validate.page(limit, offset)}""", params)
+        found, args = validate.matching(search, ("t.subject", "c.name", "h.name"))
+        return " AND ".join(where + found), params + args
 
     @query
     def steps(self, ticket_id: int) -> pd.DataFrame:
@@ -287,7 +304,7 @@ class Service(Area):
         fields = (("t.subject", 3), ("t.handling", 2), ("t.result", 2), ("t.request", 1))
         score, matched, score_params, matched_params = [], [], [], []
         for word in words:
-            like = _like(word)
+            like = validate.like(word)
             score.append(" + ".join(f"(CASE WHEN coalesce({f}, '') ILIKE ? ESCAPE '\\' THEN {w} ELSE 0 END)"
                                     for f, w in fields))
             score_params += [like] * len(fields)

@@ -30,6 +30,8 @@ KIND = "shipment"
 OWNER_SQL = "coalesce(k.owner_id, c.owner_id)"
 FROM_SQL = ("FROM shipments h JOIN customers c ON c.id = h.customer_id "
             "LEFT JOIN contracts k ON k.id = h.contract_id LEFT JOIN orders o ON o.id = h.order_id")
+# What `list(sort=…)` may sort by (name → SQL).
+SORTABLE = {"shipped_on": "h.shipped_on", "customer_name": "c.name"}
 
 
 @dataclass(frozen=True)
@@ -239,10 +241,28 @@ class Shipments(Area):
 
     @query
     def list(self, *, contract_id: int | None = None, order_id: int | None = None, customer_id: int | None = None,
-             since=None, until=None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Shipments you may see, newest first, paged (`limit` rows from `offset`), with their total quantity."""
-        s = self._s
-        where, params = [s.scope(KIND, OWNER_SQL)], []
+             since=None, until=None, search: str | None = None, sort: str | None = None, descending: bool = False,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Shipments you may see, newest first (or by `sort`, one of `SORTABLE`), paged (`limit` rows
+        from `offset`), with their total quantity; `search` is text in the shipment, contract or
+        order number or the customer's name."""
+        where, params = self._filters(contract_id, order_id, customer_id, since, until, search)
+        order = validate.order(sort, descending, SORTABLE, default="h.shipped_on DESC, h.id DESC", tie="h.id")
+        return self._s.db.df(
+            "SELECT h.id, h.shipment_no, h.customer_id, c.name AS customer_name, h.contract_id, k.contract_no, "
+            "h.order_id, o.order_no, h.shipped_on, "
+            "(SELECT sum(l.quantity) FROM shipment_lines l WHERE l.shipment_id = h.id)::INTEGER AS quantity, h.notes "
+            f"{FROM_SQL} WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def count(self, *, contract_id: int | None = None, order_id: int | None = None, customer_id: int | None = None,
+              since=None, until=None, search: str | None = None) -> int:
+        """How many shipments `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(contract_id, order_id, customer_id, since, until, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _filters(self, contract_id, order_id, customer_id, since, until, search) -> tuple[str, list]:
+        where, params = [self._s.scope(KIND, OWNER_SQL)], []
         for column, value, field in (("h.contract_id", contract_id, "contract"), ("h.order_id", order_id, "order"),
                                      ("h.customer_id", customer_id, "customer")):
             if value is not None:
@@ -251,9 +271,5 @@ class Shipments(Area):
             where.append("h.shipped_on >= ?"), params.append(validate.date(since, "since"))
         if until is not None:
             where.append("h.shipped_on <= ?"), params.append(validate.date(until, "until"))
-        return s.db.df(
-            "SELECT h.id, h.shipment_no, h.customer_id, c.name AS customer_name, h.contract_id, k.contract_no, "
-            "h.order_id, o.order_no, h.shipped_on, "
-            "(SELECT sum(l.quantity) FROM shipment_lines l WHERE l.shipment_id = h.id)::INTEGER AS quantity, h.notes "
-            f"{FROM_SQL} WHERE {' AND '.join(where)} ORDER BY h.shipped_on DESC, h.id DESC{validate.page(limit, offset)}",
-            params)
+        found, args = validate.matching(search, ("h.shipment_no", "c.name", "k.contract_no", "o.order_no"))
+        return " AND ".join(where + found), params + args

@@ -109,15 +109,39 @@ def page(limit, offset=0, *, minimum: int = 0, maximum: int | None = None) -> st
     return f" LIMIT {limit} OFFSET {offset}"
 
 
-def order(sort, descending, columns: dict[str, str], *, default: str, tie: str) -> str:
+def order(sort, descending, columns: dict[str, str | tuple[str, ...]], *, default: str, tie: str) -> str:
     """ORDER BY terms for a list the caller sorts: `sort` is one of `columns` (its name → the SQL
-    expression), empty values last, ties broken by `tie` (the id) in the same direction, so pages
-    are stable. `sort=None` keeps the list's `default` order."""
+    expression, or a tuple of them: a date then the time within it), empty values last, ties
+    broken by `tie` (the id) in the same direction, so pages are stable. `sort=None` keeps the
+    list's `default` order."""
     if sort is None:
         return default
-    column = columns[one_of(sort, "sort", tuple(columns))]
+    terms = columns[one_of(sort, "sort", tuple(columns))]
     way = "DESC" if descending else "ASC"
-    return f"{column} {way} NULLS LAST, {tie} {way}"
+    return ", ".join(f"{term} {way} NULLS LAST" for term in ((terms,) if isinstance(terms, str) else terms)) \
+        + f", {tie} {way}"
+
+
+def like(search) -> str | None:
+    """The ILIKE pattern (`ESCAPE '\\'`) of "contains `search`", its `%`, `_` and `\\` taken
+    literally; None when `search` is None or blank (no search)."""
+    if search is None or not str(search).strip():
+        return None
+    return "%" + str(search).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def matching(search, columns) -> tuple[list[str], list]:
+    """A list's text search: `([condition], params)` where the condition holds when any of
+    `columns` (SQL expressions) contains `search`, case-insensitively (`like`); `([], [])`
+    for no search. Add both to the verb's WHERE after its scope:
+
+        found, args = validate.matching(search, ("c.name", "u.name"))
+        where += found; params += args
+    """
+    pattern = like(search)
+    if pattern is None:
+        return [], []
+    return ["(" + " OR ".join(f"{c} ILIKE ? ESCAPE '\\'" for c in columns) + ")"], [pattern] * len(columns)
 
 
 def rating(value, field: str, *, required: bool = False) -> int | None:

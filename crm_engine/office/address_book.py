@@ -23,6 +23,8 @@ from ..session import Area, Session, action, load_user, query
 
 KIND = "address_book"
 TEXT = {"company": 200, "title": 100, "address": 300, "notes": 2000}
+# What `list(sort=…)` may sort by (name → SQL).
+SORTABLE = {"name": "a.name", "company": "a.company"}
 
 
 @dataclass(frozen=True)
@@ -135,21 +137,28 @@ class AddressBook(Area):
         s.audit("delete", KIND, entry.id, before=_trail(entry.private, dataclasses.asdict(entry)))
 
     @query
-    def list(self, *, book: str | None = None, search: str | None = None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Entries you may read, yours first then by name, paged (`limit` rows from `offset`):
-        `book="public"`, `book="private"` (yours) or both; `search` matches name, company, phone,
-        mobile and e-mail."""
-        s = self._s
-        where, params = [visible(s)], []
+    def list(self, *, book: str | None = None, search: str | None = None, sort: str | None = None,
+             descending: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Entries you may read, yours first then by name (or by `sort`: `name` or `company`), paged
+        (`limit` rows from `offset`): `book="public"`, `book="private"` (yours) or both; `search`
+        matches name, company, phone, mobile and e-mail."""
+        where, params = self._filters(book, search)
+        order = validate.order(sort, descending, SORTABLE, default="a.private DESC, a.name, a.id", tie="a.id")
+        return self._s.db.df(
+            "SELECT a.id, a.private, a.name, a.company, a.title, a.phone, a.mobile, a.email, a.address, a.notes, "
+            "a.owner_id, u.name AS owner_name FROM address_book a JOIN users u ON u.id = a.owner_id "
+            f"WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def count(self, *, book: str | None = None, search: str | None = None) -> int:
+        """How many entries `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(book, search)
+        return self._s.db.scalar(f"SELECT count(*) FROM address_book a WHERE {where}", params)
+
+    def _filters(self, book, search) -> tuple[str, list]:
+        where = [visible(self._s)]
         if book is not None:
             where.append("a.private" if validate.one_of(book, "address_book", ("public", "private")) == "private"
                          else "NOT a.private")
-        if search is not None and str(search).strip():
-            like = "%" + str(search).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append("(" + " OR ".join(f"a.{c} ILIKE ? ESCAPE '\\'" for c in ("name", "company", "phone",
-                                                                                  "mobile", "email")) + ")")
-            params += [like] * 5
-        return s.db.df(
-            "SELECT a.id, a.private, a.name, a.company, a.title, a.phone, a.mobile, a.email, a.address, a.notes, "
-            "a.owner_id, u.name AS owner_name FROM address_book a JOIN users u ON u.id = a.owner_id "
-            f"WHERE {' AND '.join(where)} ORDER BY a.private DESC, a.name, a.id{validate.page(limit, offset)}", params)
+        found, args = validate.matching(search, [f"a.{c}" for c in ("name", "company", "phone", "mobile", "email")])
+        return " AND ".join(where + found), args

@@ -48,6 +48,9 @@ class FileInfo:
 
 
 COLUMNS = "id, owner_id, name, size, sha256, shared, description, uploaded_on"
+FROM_SQL = "FROM files f JOIN users u ON u.id = f.owner_id"
+# What `list(sort=…)` may sort by (name → SQL).
+SORTABLE = {"uploaded_on": "f.uploaded_on", "name": "f.name", "size": "f.size"}
 
 
 def safe_name(value, field: str = "file_name") -> str:
@@ -252,12 +255,28 @@ class Files(Area):
         s.audit("delete", KIND, info.id, before={"name": info.name, "size": info.size, "sha256": info.sha256})
 
     @query
-    def list(self, *, shared: bool | None = None, mine: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Files you may see — yours, shared ones, others' within your scope — newest first, paged
-        (`limit` rows from `offset`), without their content.
+    def list(self, *, shared: bool | None = None, mine: bool = False, search: str | None = None,
+             sort: str | None = None, descending: bool = False,
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Files you may see — yours, shared ones, others' within your scope — newest first (or by
+        `sort`, one of `SORTABLE`), paged (`limit` rows from `offset`), without their content.
 
-        `shared=True` only shared files, `shared=False` only unshared ones; `mine=True` only yours.
+        `shared=True` only shared files, `shared=False` only unshared ones; `mine=True` only yours;
+        `search` is text in the file's name, its description or the owner's name.
         """
+        where, params = self._filters(shared, mine, search)
+        order = validate.order(sort, descending, SORTABLE, default="f.uploaded_on DESC, f.id DESC", tie="f.id")
+        return self._s.db.df(
+            "SELECT f.id, f.name, f.size, f.owner_id, u.name AS owner_name, f.shared, f.description, f.uploaded_on, "
+            f"f.sha256 {FROM_SQL} WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def count(self, *, shared: bool | None = None, mine: bool = False, search: str | None = None) -> int:
+        """How many files `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(shared, mine, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _filters(self, shared, mine, search) -> tuple[str, list]:
         s = self._s
         me = int(s.user.id)
         where = [f"(f.owner_id = {me} OR f.shared OR {s.scope(KIND, 'f.owner_id')})"]
@@ -265,7 +284,5 @@ class Files(Area):
             where.append("f.shared" if shared else "NOT f.shared")
         if mine:
             where.append(f"f.owner_id = {me}")
-        return s.db.df(
-            "SELECT f.id, f.name, f.size, f.owner_id, u.name AS owner_name, f.shared, f.description, f.uploaded_on, "
-            f"f.sha256 FROM files f JOIN users u ON u.id = f.owner_id WHERE {' AND '.join(where)} "
-            f"ORDER BY f.uploaded_on DESC, f.id DESC{validate.page(limit, offset)}")
+        found, args = validate.matching(search, ("f.name", "f.description", "u.name"))
+        return " AND ".join(where + found), args

@@ -51,6 +51,10 @@ class Message:
 
 
 COLUMNS = "id, sender_id, channel, subject, body, sent_on"
+INBOX_SQL = ("FROM message_recipients r JOIN messages m ON m.id = r.message_id "
+             "JOIN users u ON u.id = m.sender_id")
+# What `inbox(sort=…)` may sort by (name → SQL); ties are broken by the recipient row (its id).
+SORTABLE = {"sent_on": "m.sent_on", "sender_name": "u.name"}
 
 
 @dataclass
@@ -228,16 +232,28 @@ class Messages(Area):
 
     # -- reading -------------------------------------------------------------------------------
     @query
-    def inbox(self, *, unread_only: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Messages sent to you, newest first, paged (`limit` rows from `offset`), with `read` True/False."""
-        s = self._s
-        extra = " AND r.read_on IS NULL" if unread_only else ""
-        return s.db.df(
+    def inbox(self, *, unread_only: bool = False, search: str | None = None, sort: str | None = None,
+              descending: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Messages sent to you, newest first (or by `sort`: `sent_on` or `sender_name`), paged
+        (`limit` rows from `offset`), with `read` True/False; `search` is text in the sender's
+        name, the subject or the body."""
+        where, params = self._inbox(unread_only, search)
+        order = validate.order(sort, descending, SORTABLE, default="m.sent_on DESC, m.id DESC, r.id", tie="r.id")
+        return self._s.db.df(
             "SELECT m.id, m.sent_on, u.name AS sender_name, m.channel, m.subject, m.body, "
-            "r.read_on IS NOT NULL AS read, r.read_on FROM message_recipients r JOIN messages m ON m.id = r.message_id "
-            f"JOIN users u ON u.id = m.sender_id WHERE r.user_id = ?{extra} "
-            f"ORDER BY m.sent_on DESC, m.id DESC, r.id{validate.page(limit, offset)}",
-            [s.user.id])
+            f"r.read_on IS NOT NULL AS read, r.read_on {INBOX_SQL} "
+            f"WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def inbox_count(self, *, unread_only: bool = False, search: str | None = None) -> int:
+        """How many messages `inbox()` with the same filters returns (for paging)."""
+        where, params = self._inbox(unread_only, search)
+        return self._s.db.scalar(f"SELECT count(*) {INBOX_SQL} WHERE {where}", params)
+
+    def _inbox(self, unread_only: bool, search) -> tuple[str, list]:
+        where = ["r.user_id = ?"] + (["r.read_on IS NULL"] if unread_only else [])
+        found, args = validate.matching(search, ("u.name", "m.subject", "m.body"))
+        return " AND ".join(where + found), [self._s.user.id, *args]
 
     @query
     def unread_count(self) -> int:

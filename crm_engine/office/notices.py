@@ -27,6 +27,10 @@ from ..errors import InvalidInput, NotAllowed, NotFound
 from ..session import Area, Session, action, load_user, query
 
 KIND = "notice"
+BOARD_SQL = ("FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id "
+             "JOIN users a ON a.id = n.author_id")
+# What `board(sort=…)` may sort by (name → SQL).
+SORTABLE = {"posted_on": "n.posted_on", "title": "n.title"}
 
 
 @dataclass(frozen=True)
@@ -113,17 +117,29 @@ class Notices(Area):
         return fetch(s, notice_id)
 
     @query
-    def board(self, *, unread_only: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """The notices delivered to you that have not expired, newest first, paged (`limit` rows from
-        `offset`), with `read` True/False."""
-        s = self._s
-        where = "" if not unread_only else " AND d.read_on IS NULL"
-        return s.db.df(
+    def board(self, *, unread_only: bool = False, search: str | None = None, sort: str | None = None,
+              descending: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """The notices delivered to you that have not expired, newest first (or by `sort`:
+        `posted_on` or `title`), paged (`limit` rows from `offset`), with `read` True/False;
+        `search` is text in the title, the body or the author's name."""
+        where, params = self._board(unread_only, search)
+        order = validate.order(sort, descending, SORTABLE, default="n.posted_on DESC, n.id DESC", tie="n.id")
+        return self._s.db.df(
             "SELECT n.id, n.posted_on, n.title, n.body, n.audience, a.name AS author_name, n.expires_on, "
-            "d.read_on IS NOT NULL AS read, d.read_on "
-            "FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id JOIN users a ON a.id = n.author_id "
-            f"WHERE d.user_id = ? AND {current()}{where} ORDER BY n.posted_on DESC, n.id DESC{validate.page(limit, offset)}",
-            [s.user.id, s.today()])
+            f"d.read_on IS NOT NULL AS read, d.read_on {BOARD_SQL} "
+            f"WHERE {where} ORDER BY {order}{validate.page(limit, offset)}", params)
+
+    @query
+    def board_count(self, *, unread_only: bool = False, search: str | None = None) -> int:
+        """How many notices `board()` with the same filters returns (for paging)."""
+        where, params = self._board(unread_only, search)
+        return self._s.db.scalar(f"SELECT count(*) {BOARD_SQL} WHERE {where}", params)
+
+    def _board(self, unread_only: bool, search) -> tuple[str, list]:
+        s = self._s
+        where = ["d.user_id = ?", current()] + (["d.read_on IS NULL"] if unread_only else [])
+        found, args = validate.matching(search, ("n.title", "n.body", "a.name"))
+        return " AND ".join(where + found), [s.user.id, s.today(), *args]
 
     @query
     def unread_count(self) -> int:

@@ -33,6 +33,12 @@ TASK = StateMachine(KIND, {
     ("done", "reopen"): "open",
 })
 TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+PERIODS = ("day", "week", "month")
+FROM_SQL = "FROM tasks t JOIN users u ON u.id = t.owner_id LEFT JOIN customers c ON c.id = t.customer_id"
+# What `list(sort=…)` may sort by (name → SQL): by date, the tasks without a time come first
+# (as in the default order), then by time.
+SORTABLE = {"on_date": ("t.on_date", "t.at_time IS NOT NULL", "t.at_time"), "status": "t.status",
+            "owner_name": "u.name"}
 
 
 @dataclass(frozen=True)
@@ -181,12 +187,25 @@ class Tasks(Area):
     # -- the schedule ------------------------------------------------------------------
     @query
     def list(self, *, user=None, team: bool = False, status: str | None = None, since=None, until=None,
-             customer_id: int | None = None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """Tasks in date order, paged (`limit` rows from `offset`): yours, `user`'s (if you may see
-        their schedule) or, with `team=True`, everyone's you may see."""
-        return self._list(user, team, status, since, until, customer_id, page=validate.page(limit, offset))
+             customer_id: int | None = None, search: str | None = None, sort: str | None = None,
+             descending: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Tasks in date order (or by `sort`, one of `SORTABLE`), paged (`limit` rows from `offset`):
+        yours, `user`'s (if you may see their schedule) or, with `team=True`, everyone's you may
+        see; `search` is text in the title, the customer's or the owner's name.
 
-    def _list(self, user, team, status, since, until, customer_id, *, overdue: bool = False, page: str = ""):
+        >>> crm.tasks.list(team=True, since="2026-03-02", until="2026-03-08", sort="owner_name", limit=12)
+        """
+        where, params = self._filters(user, team, status, since, until, customer_id, search)
+        return self._rows(where, params, sort, descending, validate.page(limit, offset))
+
+    @query
+    def count(self, *, user=None, team: bool = False, status: str | None = None, since=None, until=None,
+              customer_id: int | None = None, search: str | None = None) -> int:
+        """How many tasks `list()` with the same filters returns (for paging)."""
+        where, params = self._filters(user, team, status, since, until, customer_id, search)
+        return self._s.db.scalar(f"SELECT count(*) {FROM_SQL} WHERE {where}", params)
+
+    def _filters(self, user, team, status, since, until, customer_id, search, *, overdue: bool = False):
         s = self._s
         where, params = [self._whose(user, team)], []
         if status is not None:
@@ -199,13 +218,17 @@ class Tasks(Area):
             where.append("t.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
         if overdue:
             where.append("t.on_date < ?"), params.append(s.today())
+        found, args = validate.matching(search, ("t.title", "c.name", "u.name"))
+        return " AND ".join(where + found), params + args
+
+    def _rows(self, where: str, params: list, sort, descending, page: str) -> pd.DataFrame:
+        s = self._s
+        order = validate.order(sort, descending, SORTABLE, default="t.on_date, t.at_time NULLS FIRST, t.id", tie="t.id")
         return s.db.df(
             "SELECT t.id, t.on_date, t.at_time, t.title, t.priority, t.status, t.customer_id, c.name AS customer_name, "
             "t.owner_id, u.name AS owner_name, a.name AS assigned_by, t.result, t.completed_on, "
             "(t.status = 'open' AND t.on_date < ?) AS overdue "
-            "FROM tasks t JOIN users u ON u.id = t.owner_id JOIN users a ON a.id = t.assigned_by "
-            "LEFT JOIN customers c ON c.id = t.customer_id "
-            f"WHERE {' AND '.join(where)} ORDER BY t.on_date, t.at_time NULLS FIRST, t.id{page}", [s.today(), *params])
+            f"{FROM_SQL} JOIN users a ON a.id = t.assigned_by WHERE {where} ORDER BY {order}{page}", [s.today(), *params])
 
     def _whose(self, user, team: bool) -> str:
         s = self._s
@@ -217,27 +240,39 @@ class Tasks(Area):
         return f"t.owner_id = {int(who.id)}"
 
     @query
+    def span(self, period: str = "week", date=None) -> tuple[dt.date, dt.date]:
+        """The first and last day of the `period` ("day", "week" Monday to Sunday, or "month")
+        around `date` (default: today): the `since` / `until` of `day()`, `week()`, `month()`."""
+        day = validate.date(date, "date", required=False) or self._s.today()
+        period = validate.one_of(period, "period", PERIODS)
+        if period == "day":
+            return day, day
+        if period == "week":
+            monday = day - dt.timedelta(days=day.weekday())
+            return monday, monday + dt.timedelta(days=6)
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+    @query
     def day(self, date=None, *, user=None, team: bool = False) -> pd.DataFrame:
         """The tasks of one day (today on the scenario clock by default)."""
-        day = validate.date(date, "date", required=False) or self._s.today()
-        return self.list(user=user, team=team, since=day, until=day)
+        since, until = self.span("day", date)
+        return self.list(user=user, team=team, since=since, until=until)
 
     @query
     def week(self, date=None, *, user=None, team: bool = False) -> pd.DataFrame:
         """The tasks of the week (Monday to Sunday) around `date` (default: today)."""
-        day = validate.date(date, "date", required=False) or self._s.today()
-        monday = day - dt.timedelta(days=day.weekday())
-        return self.list(user=user, team=team, since=monday, until=monday + dt.timedelta(days=6))
+        since, until = self.span("week", date)
+        return self.list(user=user, team=team, since=since, until=until)
 
     @query
     def month(self, date=None, *, user=None, team: bool = False) -> pd.DataFrame:
         """The tasks of the calendar month around `date` (default: today)."""
-        day = validate.date(date, "date", required=False) or self._s.today()
-        last = calendar.monthrange(day.year, day.month)[1]
-        return self.list(user=user, team=team, since=day.replace(day=1), until=day.replace(day=last))
+        since, until = self.span("month", date)
+        return self.list(user=user, team=team, since=since, until=until)
 
     @query
     def overdue(self, *, user=None, team: bool = False, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
         """Open tasks scheduled before today on the scenario clock, oldest first, paged (`limit`
         rows from `offset`)."""
-        return self._list(user, team, "open", None, None, None, overdue=True, page=validate.page(limit, offset))
+        where, params = self._filters(user, team, "open", None, None, None, None, overdue=True)
+        return self._rows(where, params, None, False, validate.page(limit, offset))

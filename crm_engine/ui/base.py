@@ -241,30 +241,31 @@ class Form(View):
 class PagedList(widgets.VBox):
     """One page of a list: search, filters, sort, previous / next, the table and a row to open.
 
-    `load(**filters)` is one engine list verb (already scoped to the acting user); the
-    filter widgets' values are passed to it by name (None: no filter). The care,
-    orders-to-cash and office verbs page in SQL (`limit`/`offset`), but this list also
-    searches any of its columns and sorts by any of them, which those verbs do not offer:
-    so it loads the whole scoped list, searches, sorts and slices here, and renders only
-    the current page (`sales.RecordList` pages in the engine). Errors go to the owning
-    view's status line.
+    `load` is one engine list verb (already scoped to the acting user) and `count` the same
+    verb's count. The filter widgets' values are passed to both by name (None: no filter),
+    with `search=` when the list has a search box (`search=True`); `load` also gets `sort=`
+    and `descending=` (the chosen `sort` option: an engine sort column and its direction),
+    `limit=` and `offset=`. Only the page on screen is fetched: searching, sorting and paging
+    are the engine's, in SQL, as in `sales.RecordList`. Errors go to the owning view's status
+    line.
     """
 
-    def __init__(self, view: View, crm, load, columns: list[str], *, search: tuple = (), sort: tuple = (),
-                 filters: dict | None = None, formats: dict | None = None, describe=None,
+    def __init__(self, view: View, crm, load, columns: list[str], *, count, search: bool = False,
+                 sort: tuple = (), filters: dict | None = None, formats: dict | None = None, describe=None,
                  page_size: int = PAGE_SIZE, on_open=None, id_column: str = "id"):
         # `crm` is passed as well as `view`: a module builds its list before View.__init__ runs.
-        self.view, self._load, self.columns, self.formats = view, load, columns, formats or {}
-        self.search_columns, self.page_size, self.id_column = search, page_size, id_column
+        self.view, self._load, self._count, self.columns = view, load, count, columns
+        self.formats, self.page_size, self.id_column = formats or {}, page_size, id_column
+        self.searchable = bool(search)
         self._describe = describe or (lambda r: f"{getattr(r, id_column)}")
         self._on_open = on_open
         self.page = 0
-        self.frame = pd.DataFrame()
+        self.total = 0
         self.rows = pd.DataFrame()
         self.filters = filters or {}
         self.search = widgets.Text(placeholder=crm.t("ui.col.search"), continuous_update=False,
                                    layout=widgets.Layout(width="16em"))
-        shown(self.search, bool(search))
+        shown(self.search, self.searchable)
         self.sort = widgets.Dropdown(options=[(column_label(crm, c) + (" ↓" if desc else ""), (c, desc))
                                               for c, desc in sort] or [("—", None)],
                                      description=crm.t("field.sort"), layout=widgets.Layout(width="20em"))
@@ -299,31 +300,31 @@ class PagedList(widgets.VBox):
             self._on_open(self.pick.value)
 
     def filter_values(self) -> dict:
-        return {name: w.value for name, w in self.filters.items() if w.value not in (None, "", False)}
+        """The filters (and the search) as the engine verbs' keyword arguments."""
+        values = {name: w.value for name, w in self.filters.items() if w.value not in (None, "", False)}
+        if self.searchable:
+            values["search"] = (self.search.value or "").strip() or None
+        return values
 
     def refresh(self) -> None:
-        """Load, search, sort, and show the current page (keeping the owner's status line)."""
+        """Ask the engine for the count and the current page, and show it (keeping the owner's
+        status line; on an error the previous page stays and the error is shown)."""
         status = self.view.status.value
-        frame = self.view._attempt(self._load, **self.filter_values())
-        if frame is None:
+        filters = self.filter_values()
+        total = self.view._attempt(self._count, **filters)
+        if total is None:
+            return
+        pages = max(1, -(-total // self.page_size))
+        self.page = min(self.page, pages - 1)
+        order = {} if self.sort.value is None else dict(zip(("sort", "descending"), self.sort.value))
+        rows = self.view._attempt(self._load, **filters, **order, limit=self.page_size,
+                                  offset=self.page * self.page_size)
+        if rows is None:
             return
         self.view.status.value = status
-        words = (self.search.value or "").strip().casefold()
-        if words and self.search_columns:
-            text = pd.Series("", index=frame.index, dtype=object)
-            for column in self.search_columns:
-                values = frame[column].astype(object)
-                text = text + " " + values.where(values.notna(), "").astype(str)
-            frame = frame[text.str.casefold().str.contains(words, regex=False)]
-        if self.sort.value is not None:
-            column, descending = self.sort.value
-            frame = frame.sort_values(column, ascending=not descending, kind="stable", na_position="last")
-        self.frame = frame.reset_index(drop=True)
-        pages = max(1, -(-len(self.frame) // self.page_size))
-        self.page = min(self.page, pages - 1)
-        self.rows = self.frame.iloc[self.page * self.page_size:(self.page + 1) * self.page_size]
+        self.total, self.rows = total, rows.reset_index(drop=True)
         self.table.value = page_table(self.rows, self.view.crm, self.columns, self.formats)
-        self.page_label.value = self.view.t("ui.page", page=self.page + 1, pages=pages, total=len(self.frame))
+        self.page_label.value = self.view.t("ui.page", page=self.page + 1, pages=pages, total=total)
         self.previous.disabled, self.next.disabled = self.page == 0, self.page >= pages - 1
         set_options(self.pick, [(self._describe(r), int(getattr(r, self.id_column))) for r in self.rows.itertuples()])
 

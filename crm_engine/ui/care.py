@@ -102,7 +102,7 @@ class ChurnModule(View):
         self.list = PagedList(
             self, crm, crm.churn.list,
             ["id", "customer_name", "owner_name", "state", "last_order_date", "days_silent", "suspensions", "raised_on"],
-            search=("customer_name", "owner_name"),
+            count=crm.churn.count, search=True,
             sort=(("days_silent", True), ("customer_name", False), ("raised_on", True)),
             filters={"state": self.state, "owner": self.owner},
             formats={"state": crm.churn.label, "last_order_date": base.day, "raised_on": base.day},
@@ -323,7 +323,7 @@ class ServiceModule(View):
         self.list = PagedList(
             self, crm, crm.service.list,
             ["id", "customer_name", "service_type", "subject", "state", "handler_name", "created_on", "satisfaction"],
-            search=("subject", "customer_name", "handler_name"),
+            count=crm.service.count, search=True,
             sort=(("created_on", True), ("id", True), ("customer_name", False), ("state", False)),
             filters={"state": self.state, "service_type": self.service_type, "mine": self.mine},
             formats={"state": crm.service.label, "service_type": lambda c: label("service_type", c),
@@ -509,7 +509,7 @@ class CallCenterModule(View):
         self.list = PagedList(
             self, crm, crm.call_center.list,
             ["id", "called_at", "caller", "phone", "summary", "taken_by_name", "customer_name", "outcome", "record_id"],
-            search=("caller", "phone", "summary", "customer_name"),
+            count=crm.call_center.count, search=True,
             sort=(("called_at", True), ("caller", False)),
             filters={"open_only": self.open_only, "outcome": self.outcome},
             formats={"outcome": lambda o: crm.t(f"call.outcome.{o}"), "called_at": lambda v: str(v)[:16],

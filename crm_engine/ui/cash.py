@@ -217,7 +217,7 @@ class ContractsView(View):
         self.list = PagedList(
             self, crm, crm.contracts.list,
             ["contract_no", "customer_name", "owner_name", "title", "amount", "status", "signed_on", "outstanding"],
-            search=("contract_no", "customer_name", "title", "owner_name"),
+            count=crm.contracts.count, search=True,
             sort=(("created_on", True), ("amount", True), ("customer_name", False), ("outstanding", True)),
             filters={"status": self.status_filter},
             formats={"status": lambda s: crm.t(f"state.contract.{s}"), "amount": base.money,
@@ -383,7 +383,7 @@ class ShipmentsView(View):
         self.list = PagedList(
             self, crm, crm.shipments.list,
             ["shipment_no", "customer_name", "contract_no", "order_no", "shipped_on", "quantity", "notes"],
-            search=("shipment_no", "customer_name", "contract_no", "order_no"),
+            count=crm.shipments.count, search=True,
             sort=(("shipped_on", True), ("customer_name", False)),
             formats={"shipped_on": base.day})
         self.form = ShipmentForm(crm, on_saved=lambda _id: self.list.refresh())
@@ -462,7 +462,7 @@ class ReturnsView(View):
         self.list = PagedList(
             self, crm, crm.returns.list,
             ["return_no", "shipment_no", "customer_name", "returned_on", "reason", "amount", "notes"],
-            search=("return_no", "shipment_no", "customer_name"),
+            count=crm.returns.count, search=True,
             sort=(("returned_on", True), ("amount", True), ("customer_name", False)),
             formats={"returned_on": base.day, "reason": lambda c: label("return_reason", c), "amount": base.money})
         self.form = ReturnForm(crm, on_saved=lambda _id: self.list.refresh())

@@ -98,7 +98,7 @@ class PaymentsView(View):
             self, crm, self._receivables,
             ["contract_no", "customer_name", "owner_name", "amount", "paid", "outstanding", "overdue", "next_due",
              "days_overdue"],
-            search=("contract_no", "customer_name", "owner_name"),
+            count=self._receivables_count, search=True,
             sort=(("days_overdue", True), ("outstanding", True), ("customer_name", False)),
             filters={"overdue_only": self.overdue_only}, formats={**money, "next_due": base.day},
             describe=lambda r: f"{r.contract_no} · {r.customer_name} · {base.money(r.outstanding)}",
@@ -108,7 +108,7 @@ class PaymentsView(View):
         self.list = PagedList(
             self, crm, crm.payments.list,
             ["received_on", "contract_no", "customer_name", "amount", "overpaid", "method", "recorded_by", "notes"],
-            search=("contract_no", "customer_name", "recorded_by"),
+            count=crm.payments.count, search=True,
             sort=(("received_on", True), ("amount", True), ("customer_name", False)),
             formats={"received_on": base.day, "amount": base.money, "overpaid": base.money,
                      "method": lambda c: crm.dictionary.label("payment_method", c)})
@@ -118,8 +118,11 @@ class PaymentsView(View):
         super().__init__(crm, [self.tabs])
         self.refresh()
 
-    def _receivables(self, overdue_only: bool = False):
-        return self.crm.payments.overdue() if overdue_only else self.crm.payments.receivables()
+    def _receivables(self, overdue_only: bool = False, **page):
+        return (self.crm.payments.overdue if overdue_only else self.crm.payments.receivables)(**page)
+
+    def _receivables_count(self, overdue_only: bool = False, **search):
+        return (self.crm.payments.overdue_count if overdue_only else self.crm.payments.receivables_count)(**search)
 
     def refresh(self):
         self.receivables.refresh()
@@ -227,12 +230,11 @@ class ExpensesView(View):
         self.status_filter = widgets.Dropdown(
             options=[(crm.t("ui.care.all"), None), *[(crm.t(f"state.expense.{s}"), s) for s in EXPENSE.states]],
             description=crm.t("field.status"), style=base.WIDE)
-        self.list = PagedList(self, crm, crm.expenses.list, self.COLUMNS,
-                              search=("claimant_name", "customer_name", "description"),
+        self.list = PagedList(self, crm, crm.expenses.list, self.COLUMNS, count=crm.expenses.count, search=True,
                               sort=(("spent_on", True), ("amount", True), ("claimant_name", False)),
                               filters={"status": self.status_filter}, formats=formats)
         self.pending = PagedList(self, crm, crm.expenses.pending, self.COLUMNS[:-2],
-                                 search=("claimant_name", "customer_name", "description"),
+                                 count=crm.expenses.pending_count, search=True,
                                  sort=(("spent_on", False), ("amount", True)), formats=formats,
                                  describe=lambda r: f"{r.id} · {r.claimant_name} · {base.money(r.amount)}",
                                  on_open=self._open_claim)

@@ -129,14 +129,16 @@ class ClassificationView(View):
                                     description=crm.t("field.abc"), style=base.WIDE)
         self.grades = PagedList(self, crm, crm.classification.grades,
                                 ["rank", "customer_name", "abc", "revenue", "share", "credit", "credit_limit"],
-                                search=("customer_name",), sort=(("rank", False), ("customer_name", False)),
+                                count=crm.classification.grades_count, search=True,
+                                sort=(("rank", False), ("customer_name", False)),
                                 filters={"abc": self.abc}, id_column="customer_id",
                                 formats={"revenue": base.money, "share": _percent, "credit_limit": base.money})
         self.policy = widgets.HTML()
         self.segment_form = SegmentForm(crm, on_saved=lambda _id: self.segments.refresh())
         self.segments = PagedList(self, crm, crm.classification.segments, ["id", "name", "owner_name", "filters",
                                                                           "created_on"],
-                                  search=("name",), sort=(("id", True), ("name", False)),
+                                  count=crm.classification.segments_count, search=True,
+                                  sort=(("id", True), ("name", False)),
                                   formats={"created_on": base.day, "filters": _filters_text},
                                   describe=lambda r: f"{r.id} · {r.name}", on_open=self.open_segment)
         self.members = widgets.HTML()

@@ -11,10 +11,10 @@ import html
 import ipywidgets as widgets
 
 from ..office.files import human_size
+from ..office.tasks import PERIODS
 from . import base
 from .base import Form, PagedList, View
 
-PERIODS = ("day", "week", "month")
 ASSIGNING_ROLES = ("supervisor", "director", "admin")
 
 
@@ -113,7 +113,7 @@ class ScheduleView(View):
         self.list = PagedList(
             self, crm, self._tasks,
             ["on_date", "at_time", "title", "task_priority", "status", "customer_name", "owner_name", "overdue"],
-            search=("title", "customer_name", "owner_name"),
+            count=self._task_count, search=True,
             sort=(("on_date", False), ("status", False), ("owner_name", False)),
             filters={"period": self.period, "date": self.date, "team": self.team},
             formats={"on_date": base.day, "status": lambda s: crm.t(f"state.task.{s}"),
@@ -129,9 +129,14 @@ class ScheduleView(View):
         super().__init__(crm, [self.tabs])
         self.list.refresh()
 
-    def _tasks(self, period: str = "week", date=None, team: bool = False):
-        frame = getattr(self.crm.tasks, period)(date, team=team)
+    def _tasks(self, period: str = "week", date=None, team: bool = False, **page):
+        since, until = self.crm.tasks.span(period, date)
+        frame = self.crm.tasks.list(team=team, since=since, until=until, **page)
         return frame.rename(columns={"priority": "task_priority"})
+
+    def _task_count(self, period: str = "week", date=None, team: bool = False, **search):
+        since, until = self.crm.tasks.span(period, date)
+        return self.crm.tasks.count(team=team, since=since, until=until, **search)
 
     def open_task(self, task_id: int):
         self.actions.show_task(task_id)
@@ -248,7 +253,7 @@ class FilesView(View):
                                        description=crm.t("field.file_shared"), style=base.WIDE)
         self.list = PagedList(
             self, crm, self._files, ["name", "size", "owner_name", "shared", "file_description", "uploaded_on"],
-            search=("name", "owner_name", "file_description"),
+            count=self._file_count, search=True,
             sort=(("uploaded_on", True), ("name", False), ("size", True)),
             filters={"mine": self.mine, "shared": self.shared},
             formats={"size": human_size, "shared": lambda v: "✓" if v else "", "uploaded_on": base.day},
@@ -262,10 +267,13 @@ class FilesView(View):
         super().__init__(crm, [self.tabs])
         self.list.refresh()
 
-    def _files(self, mine: bool = False, shared=None):
+    def _files(self, mine: bool = False, shared=None, **page):
         # `shared=False` is a filter too (unshared only), so it is passed through explicitly.
-        frame = self.crm.files.list(mine=mine, shared=self.shared.value)
+        frame = self.crm.files.list(mine=mine, shared=self.shared.value, **page)
         return frame.rename(columns={"description": "file_description"})
+
+    def _file_count(self, mine: bool = False, shared=None, **search):
+        return self.crm.files.count(mine=mine, shared=self.shared.value, **search)
 
     def open_file(self, file_id: int):
         self.actions.show_file(file_id)
@@ -351,6 +359,7 @@ class AddressBookView(View):
         self.list = PagedList(
             self, crm, crm.address_book.list,
             ["name", "company", "title", "phone", "mobile", "email", "private", "owner_name"],
+            count=crm.address_book.count,
             sort=(("name", False), ("company", False)), filters={"book": self.book, "search": self.find},
             formats={"private": lambda v: "🔒" if v else ""},
             describe=lambda r: f"{r.name} · {r.company or ''}", on_open=self.open_entry)

@@ -74,7 +74,7 @@ class NoticesView(View):
         self.unread_only = widgets.Checkbox(value=False, description=crm.t("ui.office.unread_only"))
         self.board = PagedList(
             self, crm, crm.notices.board, ["read", "posted_on", "title", "author_name", "audience", "expires_on"],
-            search=("title", "body", "author_name"), sort=(("posted_on", True), ("title", False)),
+            count=crm.notices.board_count, search=True, sort=(("posted_on", True), ("title", False)),
             filters={"unread_only": self.unread_only},
             formats={"read": _read_mark, "posted_on": base.day, "expires_on": base.day,
                      "audience": lambda a: crm.t(f"notice.audience.{a}")},
@@ -216,7 +216,7 @@ class MessagesView(View):
         self.unread_only = widgets.Checkbox(value=False, description=crm.t("ui.office.unread_only"))
         self.inbox = PagedList(
             self, crm, self._inbox, ["read", "sent_on", "sender_name", "channel", "message_subject", "preview"],
-            search=("sender_name", "message_subject", "body"), sort=(("sent_on", True), ("sender_name", False)),
+            count=crm.messages.inbox_count, search=True, sort=(("sent_on", True), ("sender_name", False)),
             filters={"unread_only": self.unread_only},
             formats={"read": _read_mark, "sent_on": base.day, "channel": lambda c: crm.t(f"message.channel.{c}")},
             describe=lambda r: f"{_read_mark(r.read)} {base.day(r.sent_on)} · {r.sender_name}", on_open=self.open_message)
@@ -229,8 +229,8 @@ class MessagesView(View):
         super().__init__(crm, [self.tabs])
         self.refresh()
 
-    def _inbox(self, unread_only: bool = False):
-        frame = self.crm.messages.inbox(unread_only=unread_only)
+    def _inbox(self, unread_only: bool = False, **page):
+        frame = self.crm.messages.inbox(unread_only=unread_only, **page)
         return frame.rename(columns={"subject": "message_subject"}).assign(
             preview=frame["body"].str.slice(0, 60))
 

@@ -6,7 +6,8 @@ import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound
 from crm_engine.call_center import phone_key
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 STAR, BRIGHT, HARBOUR, PUDONG, CHENGDU = 1, 2, 3, 4, 5
 
@@ -181,3 +182,24 @@ def test_call_pages_are_slices_and_stay_in_scope(phones):
     mine = every_page(rep.call_center.list, size=2)
     assert len(mine) == 3 and set(mine["taken_by_name"]) == {"Li Ming"}
     assert_bad_pages_refused(phones, staff.call_center.list, open_only=True)
+
+
+def test_calls_are_searched_sorted_and_counted_in_the_engine(phones):
+    rep, staff = phones.as_user("li.ming"), phones.as_user("sun.li")
+    rep.call_center.log("Mr Zhou", "010-6666 1234", "Quote for printers", at="2026-03-01 16:05")   # Star Tech's line
+    staff.call_center.log("Ms Hu", "0571-2222 3333", "Printer jam", at="2026-03-01 16:05")
+    staff.call_center.log("Mr Wu", "0532-8888 7777", "Delivery late", at="2026-03-02 09:00")     # Harbour's line
+    rep.call_center.log("Ms Qian", "021-1234 5678", "Call back 100%", at="2026-03-02 10:30")
+    columns, sorts = ("caller", "phone", "summary", "customer_name"), ("called_at", "caller")
+    found = assert_search_sort_count(phones, phones.call_center.list, phones.call_center.count, term="printer",
+                                     columns=columns, sorts=sorts)
+    assert set(found["caller"]) == {"Mr Zhou", "Ms Hu"}
+    assert phones.call_center.list(search="harbour")["caller"].tolist() == ["Mr Wu"]   # the customer it came from
+    assert phones.call_center.list(search="0%")["caller"].tolist() == ["Ms Qian"]
+    assert_search_sort_count(phones, phones.call_center.list, phones.call_center.count, term="mr",
+                             columns=columns, sorts=sorts, open_only=True)
+    mine = assert_search_stays_in_scope(rep.call_center.list, staff.call_center.list, term="m")
+    assert set(mine["caller"]) == {"Mr Zhou", "Ms Qian"}
+    phones.as_user("zhang.wei").customers.reassign(STAR, to="wang.fang")  # his call now names her customer
+    assert rep.call_center.list(search="zhou")["customer_name"].isna().all()
+    assert rep.call_center.count(search="star tech") == 0 < phones.call_center.count(search="star tech")

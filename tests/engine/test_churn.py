@@ -9,7 +9,8 @@ import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.churn import CHURN, cutoff
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 STAR, BRIGHT, HARBOUR, PUDONG, CHENGDU = 1, 2, 3, 4, 5
 
@@ -347,3 +348,22 @@ def test_warning_pages_are_slices_and_stay_in_scope(crm):
     mine = every_page(crm.as_user("li.ming").churn.list, size=1)
     assert len(mine) == 2 and set(mine["owner_name"]) == {"Li Ming"}
     assert_bad_pages_refused(crm, crm.churn.list, state="open")
+
+
+def test_warnings_are_searched_sorted_and_counted_in_the_engine(crm):
+    rep = crm.as_user("li.ming")
+    crm.clock.advance(30)
+    rep.customers.add("100% Cotton")                                # silent a month less than the others
+    crm.as_user("wang.fang").customers.add("Under_score Ltd")
+    crm.clock.set("2026-11-01")
+    crm.churn.scan()
+    columns, sorts = ("customer_name", "owner_name"), ("days_silent", "customer_name", "raised_on")
+    found = assert_search_sort_count(crm, crm.churn.list, crm.churn.count, term="li", columns=columns, sorts=sorts)
+    assert set(found["customer_name"]) == {"Star Tech", "Bright Future Trading", "Chengdu Foods", "100% Cotton"}
+    assert_search_sort_count(crm, crm.churn.list, crm.churn.count, term="co", columns=columns, sorts=sorts,
+                             owner="li.ming")
+    assert crm.churn.list(search="0%")["customer_name"].tolist() == ["100% Cotton"]     # % and _ are taken literally
+    assert crm.churn.list(search="r_s")["customer_name"].tolist() == ["Under_score Ltd"]
+    assert crm.churn.count(search="  ") == crm.churn.count() == 7
+    mine = assert_search_stays_in_scope(rep.churn.list, crm.churn.list, term="o")
+    assert mine["customer_name"].tolist() == ["100% Cotton"] and rep.churn.count(search="o") == 1

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound
-from tests.engine.helpers import snapshot
+from tests.engine.helpers import assert_search_sort_count, assert_search_stays_in_scope, snapshot
 
 STAR, BRIGHT, HARBOUR, PUDONG, CHENGDU = 1, 2, 3, 4, 5
 
@@ -221,3 +221,26 @@ def test_a_segment_needs_a_name_and_a_known_owner(crm):
         crm.classification.add_segment("", region="east")
     with pytest.raises(NotFound):
         crm.classification.add_segment("Ghost's", owner="nobody")
+
+
+# -- the lists the UI pages: searched, sorted and counted in the engine -----------------------
+def test_grades_and_segments_are_searched_sorted_and_counted_in_the_engine(graded):
+    graded.classification.grade()
+    found = assert_search_sort_count(graded, graded.classification.grades, graded.classification.grades_count,
+                                     term="t", columns=("customer_name",), sorts=("rank", "customer_name"),
+                                     id_column="customer_id")
+    assert set(found["customer_id"]) == {STAR, BRIGHT, HARBOUR, PUDONG}
+    a_grades = graded.classification.grades(abc="A", search="star", sort="customer_name", limit=5)
+    assert a_grades["customer_id"].tolist() == [STAR] and graded.classification.grades_count(abc="A", search="r") == 2
+    rep = graded.as_user("li.ming")
+    mine = assert_search_stays_in_scope(rep.classification.grades, graded.classification.grades, term="t",
+                                        id_column="customer_id")
+    assert set(mine["customer_id"]) == {STAR, BRIGHT}
+    for username, name in (("li.ming", "Key accounts"), ("li.ming", "Quiet ones"), ("li.ming", "100% key"),
+                           ("wang.fang", "Harbour key"), ("admin", "Everyone")):
+        graded.as_user(username).classification.add_segment(name, abc="A")
+    found = assert_search_sort_count(graded, graded.classification.segments, graded.classification.segments_count,
+                                     term="KEY", columns=("name",), sorts=("id", "name"))
+    assert len(found) == 3 and graded.classification.segments(search="0%")["name"].tolist() == ["100% key"]
+    mine = assert_search_stays_in_scope(rep.classification.segments, graded.classification.segments, term="key")
+    assert mine["name"].tolist() == ["Key accounts", "100% key"]

@@ -7,7 +7,8 @@ import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.contracts import CONTRACT
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 
 def customer_of(crm, username, index=0):
@@ -268,3 +269,23 @@ def test_contract_pages_are_slices_of_the_whole_list_and_stay_in_scope(crm, rep,
     boss = crm.as_user("zhang.wei")                                  # East sales, never West
     assert set(every_page(boss.contracts.list, size=4)["owner_name"]) == {"Li Ming", "Wang Fang"}
     assert_bad_pages_refused(crm, rep.contracts.list, status="draft")
+
+
+def test_contracts_are_searched_sorted_and_counted_in_the_engine(crm, rep, star):
+    for state in ("draft", "signed", "fulfilled", "cancelled"):
+        _in_state(crm, rep, star, state)
+        crm.clock.advance(1)
+    rep.contracts.add(customer_of(crm, "li.ming", 1), {"SRV-2U": 1}, title="Servers for the 100% plan")
+    for username in ("wang.fang", "liu.yang"):
+        crm.as_user(username).contracts.add(customer_of(crm, username), {"NB-14": 3}, title="Laptops")
+    columns = ("contract_no", "customer_name", "title", "owner_name")
+    sorts = ("created_on", "amount", "customer_name", "outstanding")
+    found = assert_search_sort_count(crm, crm.contracts.list, crm.contracts.count, term="star", columns=columns,
+                                     sorts=sorts)
+    assert len(found) == 4 and set(found["customer_name"]) == {"Star Tech"}
+    assert crm.contracts.list(search="laptops")["owner_name"].tolist() == ["Liu Yang", "Wang Fang"]
+    assert crm.contracts.list(search="0%")["title"].tolist() == ["Servers for the 100% plan"]
+    assert_search_sort_count(crm, crm.contracts.list, crm.contracts.count, term="li", columns=columns, sorts=sorts,
+                             status="draft")
+    mine = assert_search_stays_in_scope(rep.contracts.list, crm.contracts.list, term="a")
+    assert set(mine["owner_name"]) == {"Li Ming"}

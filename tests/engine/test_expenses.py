@@ -6,7 +6,8 @@ import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.expenses import EXPENSE
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 
 @pytest.fixture
@@ -142,3 +143,25 @@ def test_claim_pages_are_slices_of_the_whole_list_and_stay_in_scope(crm, rep):
     assert_pages(crm.expenses.list, status="claimed", claimant="li.ming", size=1)
     assert_bad_pages_refused(crm, rep.expenses.list)
     assert_bad_pages_refused(crm, supervisor.expenses.pending)
+
+
+def test_claims_are_searched_sorted_and_counted_in_the_engine(crm, rep, star):
+    for username, days, amount, description in (("li.ming", 1, 300, "Taxi to Star Tech"), ("li.ming", 3, 80, "Lunch"),
+                                                ("li.ming", 2, 1200, "Train 100% refundable"),
+                                                ("wang.fang", 1, 300, "Taxi"), ("zhang.wei", 2, 50, "Parking"),
+                                                ("liu.yang", 1, 90, "Taxi")):
+        spent = dt.date(2026, 3, 2) - dt.timedelta(days=days)
+        crm.as_user(username).expenses.claim(amount, expense_type="travel", description=description, spent_on=spent)
+    columns, sorts = ("claimant_name", "customer_name", "description"), ("spent_on", "amount", "claimant_name")
+    found = assert_search_sort_count(crm, crm.expenses.list, crm.expenses.count, term="taxi", columns=columns,
+                                     sorts=sorts)
+    assert len(found) == 3
+    assert crm.expenses.list(search="0%")["description"].tolist() == ["Train 100% refundable"]
+    assert_search_sort_count(crm, crm.expenses.list, crm.expenses.count, term="li", columns=columns, sorts=sorts,
+                             status="claimed")
+    supervisor = crm.as_user("zhang.wei")                               # his team's, never his own
+    assert_search_sort_count(crm, supervisor.expenses.pending, supervisor.expenses.pending_count, term="wang",
+                             columns=columns, sorts=("spent_on", "amount"))
+    mine = assert_search_stays_in_scope(rep.expenses.list, crm.expenses.list, term="taxi")
+    assert mine["description"].tolist() == ["Taxi to Star Tech"]
+    assert_search_stays_in_scope(supervisor.expenses.pending, crm.as_user("dong.li").expenses.pending, term="a")

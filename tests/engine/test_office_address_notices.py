@@ -2,7 +2,8 @@
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 EVERYONE = ["admin", "dong.li", "sun.li", "ma.lan", "cai.wu", "zhang.wei", "li.ming", "wang.fang", "zhao.lei",
             "chen.hua", "liu.yang"]
@@ -167,3 +168,31 @@ def test_address_book_and_notice_pages_are_slices(crm, rep):
     assert_pages(director.notices.sent, size=2)
     for verb in (rep.address_book.list, rep.notices.board, director.notices.sent):
         assert_bad_pages_refused(crm, verb)
+
+
+def test_address_book_and_notices_are_searched_sorted_and_counted_in_the_engine(crm, rep):
+    for name, company, private in (("Zhou Min", "Star Tech", False), ("An Li", None, False),
+                                   ("Qian Bo", "Bright Future", True), ("Bai Xue", "Star Tech", True)):
+        rep.address_book.add(name, company=company, private=private)
+    crm.as_user("wang.fang").address_book.add("Star Ling", private=True)
+    found = assert_search_sort_count(crm, rep.address_book.list, rep.address_book.count, term="star",
+                                     columns=("name", "company", "phone", "mobile", "email"), sorts=("name", "company"))
+    assert found["name"].tolist() == ["Bai Xue", "Zhou Min"]                   # yours first; never hers
+    assert rep.address_book.count(book="private", search="star") == 1
+    assert_search_stays_in_scope(rep.address_book.list, crm.as_user("wang.fang").address_book.list, term="star")
+    director = crm.as_user("dong.li")
+    for title, body in (("Office closed", "Friday"), ("New price list", "From Monday"), ("Fire drill", "Monday 10:00"),
+                        ("Parking", "Use the 100% electric bays")):
+        director.notices.post(title, body)
+        crm.clock.advance(1)
+    crm.as_user("zhang.wei").notices.post("East sales meeting", "Monday", team=2)
+    columns = ("title", "body", "author_name")
+    found = assert_search_sort_count(crm, rep.notices.board, rep.notices.board_count, term="monday", columns=columns,
+                                     sorts=("posted_on", "title"))
+    assert found["title"].tolist() == ["East sales meeting", "Fire drill", "New price list"]
+    assert rep.notices.board(search="0%")["title"].tolist() == ["Parking"]
+    rep.notices.read(int(found["id"][0]))
+    assert_search_sort_count(crm, rep.notices.board, rep.notices.board_count, term="day", columns=columns,
+                             sorts=("posted_on", "title"), unread_only=True)
+    mine = assert_search_stays_in_scope(crm.as_user("liu.yang").notices.board, rep.notices.board, term="monday")
+    assert mine["title"].tolist() == ["Fire drill", "New price list"]          # West sales: not East's meeting

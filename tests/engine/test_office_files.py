@@ -5,7 +5,8 @@ import os
 import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 
 @pytest.fixture
@@ -179,3 +180,22 @@ def test_file_pages_are_slices_and_stay_in_scope(crm, rep):
     colleague = every_page(crm.as_user("liu.yang").files.list, size=2)
     assert sorted(colleague["name"]) == [f"shared {n}.txt" for n in range(3)]
     assert_bad_pages_refused(crm, rep.files.list, shared=True)
+
+
+def test_files_are_searched_sorted_and_counted_in_the_engine(crm, rep):
+    for n, (name, shared, description) in enumerate((("offer.pdf", True, "Offer for Star Tech"),
+                                                     ("notes.txt", False, None), ("price list.xlsx", True, "Prices"),
+                                                     ("100% plan.docx", False, "Plan"))):
+        rep.files.upload(b"x" * (n + 1) * 10, name=name, shared=shared, description=description)
+        crm.clock.advance(1)
+    crm.as_user("wang.fang").files.upload(b"hers", name="her offer.pdf")
+    crm.as_user("liu.yang").files.upload(b"far", name="west offer.pdf", shared=True)
+    columns, sorts = ("name", "description", "owner_name"), ("uploaded_on", "name", "size")
+    found = assert_search_sort_count(crm, crm.files.list, crm.files.count, term="offer", columns=columns, sorts=sorts)
+    assert len(found) == 3
+    assert crm.files.list(search="prices")["name"].tolist() == ["price list.xlsx"]
+    assert crm.files.list(search="0%")["name"].tolist() == ["100% plan.docx"]
+    assert_search_sort_count(crm, rep.files.list, rep.files.count, term="pdf", columns=columns, sorts=sorts, mine=True)
+    assert rep.files.count(shared=False, search="plan") == 1
+    mine = assert_search_stays_in_scope(rep.files.list, crm.files.list, term="offer")
+    assert mine["name"].tolist() == ["west offer.pdf", "offer.pdf"]          # shared with everyone, not hers

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from crm_engine import InvalidInput, NotFound
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 
 class SMTPSink(socketserver.ThreadingTCPServer):
@@ -214,3 +215,22 @@ def test_inbox_and_sent_pages_are_slices(crm, rep):
     assert_pages(rep.messages.sent, size=2)
     for verb in (wang.messages.inbox, rep.messages.sent):
         assert_bad_pages_refused(crm, verb)
+
+
+def test_the_inbox_is_searched_sorted_and_counted_in_the_engine(crm, rep):
+    wang, boss = crm.as_user("wang.fang"), crm.as_user("zhang.wei")
+    for sender, body in ((rep, "Lunch at noon?"), (boss, "Team meeting at ten"), (rep, "Star Tech called"),
+                         (boss, "Targets 100% met")):
+        sender.messages.send(body, users=["wang.fang"])
+        crm.clock.advance(1)
+    boss.messages.send("Meeting moved", users=["li.ming"])
+    columns = ("sender_name", "subject", "body")
+    found = assert_search_sort_count(crm, wang.messages.inbox, wang.messages.inbox_count, term="ZHANG",
+                                     columns=columns, sorts=("sent_on", "sender_name"))
+    assert found["body"].tolist() == ["Targets 100% met", "Team meeting at ten"]
+    assert wang.messages.inbox(search="0%")["body"].tolist() == ["Targets 100% met"]
+    wang.messages.read(int(found["id"][0]))
+    assert_search_sort_count(crm, wang.messages.inbox, wang.messages.inbox_count, term="te", columns=columns,
+                             sorts=("sent_on", "sender_name"), unread_only=True)
+    mine = assert_search_stays_in_scope(rep.messages.inbox, wang.messages.inbox, term="meeting")
+    assert mine["body"].tolist() == ["Meeting moved"] and rep.messages.inbox_count(search="meeting") == 1

@@ -5,7 +5,8 @@ import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.office.tasks import TASK
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 
 @pytest.fixture
@@ -132,3 +133,39 @@ def test_task_pages_are_slices_of_the_schedule_and_stay_in_scope(crm, rep):
     assert len(every_page(supervisor.tasks.overdue, team=True, size=2)) == 7
     assert_bad_pages_refused(crm, rep.tasks.list)
     assert_bad_pages_refused(crm, supervisor.tasks.overdue, team=True)
+
+
+def test_tasks_are_searched_sorted_and_counted_in_the_engine(crm, rep):
+    for title, on_date, at_time, customer in (
+            ("Call Star Tech", "2026-03-02", "10:00", 1), ("Write report", "2026-03-02", None, None),
+            ("Visit Bright", "2026-03-03", "09:00", 2), ("Plan", "2026-03-04", None, None),
+            ("Call back", "2026-03-02", "08:30", None)):
+        rep.tasks.add(title, on_date=on_date, at_time=at_time, customer_id=customer)
+    supervisor = crm.as_user("zhang.wei")
+    supervisor.tasks.add("Call the bank", assignee="wang.fang", on_date="2026-03-03", at_time="11:00")
+    supervisor.tasks.add("Visit", assignee="zhao.lei", on_date="2026-03-02")
+    crm.as_user("liu.yang").tasks.add("Call far west", on_date="2026-03-03")
+    rep.tasks.complete(rep.tasks.list(search="plan")["id"][0], result="Done")
+
+    def listed(**kw):       # `timed`: by date, the tasks without a time come first
+        return supervisor.tasks.list(**kw).assign(timed=lambda f: f["at_time"].notna())
+
+    sorts = {"on_date": ["on_date", "timed", "at_time"], "status": ["status"], "owner_name": ["owner_name"]}
+    found = assert_search_sort_count(crm, listed, supervisor.tasks.count, term="call", team=True,
+                                     columns=("title", "customer_name", "owner_name"), sorts=sorts)
+    assert found["title"].tolist() == ["Call back", "Call Star Tech", "Call the bank"]   # not the far west
+    assert supervisor.tasks.list(team=True, search="star")["title"].tolist() == ["Call Star Tech"]
+    assert_search_sort_count(crm, listed, supervisor.tasks.count, term="a", team=True, since="2026-03-02",
+                             until="2026-03-03", columns=("title", "customer_name", "owner_name"), sorts=sorts)
+    mine = assert_search_stays_in_scope(rep.tasks.list, supervisor.tasks.list, term="call", team=True)
+    assert set(mine["owner_name"]) == {"Li Ming"}
+
+
+def test_the_span_of_a_day_a_week_and_a_month(crm, rep):
+    assert rep.tasks.span("day", "2026-03-04") == (dt.date(2026, 3, 4),) * 2
+    assert rep.tasks.span("week", "2026-03-04") == (dt.date(2026, 3, 2), dt.date(2026, 3, 8))
+    assert rep.tasks.span("month", "2024-02-10") == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    assert rep.tasks.span() == rep.tasks.span("week", "2026-03-02")
+    with pytest.raises(InvalidInput) as refused:
+        rep.tasks.span("year")
+    assert refused.value.field == "period"

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 
 @pytest.fixture
@@ -186,3 +187,34 @@ def test_payment_receivable_and_overdue_pages_are_slices_and_stay_in_scope(crm, 
     assert len(every_page(rep.payments.list, size=2)) == 6
     for verb in (rep.payments.list, rep.payments.receivables, rep.payments.overdue):
         assert_bad_pages_refused(crm, verb)
+
+
+def test_payments_and_receivables_are_searched_sorted_and_counted_in_the_engine(crm, rep):
+    for username, index, quantity, paid in (("li.ming", 0, 2, 0), ("li.ming", 1, 3, 4000), ("li.ming", 0, 1, 2500),
+                                            ("wang.fang", 0, 4, 1000), ("liu.yang", 0, 2, 3000)):
+        seller = crm.as_user(username)
+        customer = int(seller.customers.list()["id"][index])
+        contract = seller.contracts.sign(seller.contracts.add(customer, {"NB-14": quantity}).id)
+        for _ in range(2 if paid else 0):
+            seller.payments.receive(contract.id, paid / 2)
+        crm.clock.advance(10)
+    crm.clock.advance(5)                                            # three are past the 30 days' payment terms
+    found = assert_search_sort_count(crm, crm.payments.list, crm.payments.count, term="bright",
+                                     columns=("contract_no", "customer_name", "recorded_by"),
+                                     sorts=("received_on", "amount", "customer_name"))
+    assert len(found) == 2
+    columns = ("contract_no", "customer_name", "owner_name")
+    sorts = {"days_overdue": ["days_overdue", "outstanding"], "outstanding": ["outstanding"],
+             "customer_name": ["customer_name"]}
+    assert_search_sort_count(crm, crm.payments.receivables, crm.payments.receivables_count, term="li",
+                             columns=columns, sorts=sorts, id_column="contract_id")
+    assert_search_sort_count(crm, crm.payments.receivables, crm.payments.receivables_count, term="star",
+                             columns=columns, sorts=sorts, id_column="contract_id", open_only=False)
+    overdue = crm.payments.overdue()
+    assert 2 < len(overdue) < len(crm.payments.receivables())
+    assert_search_sort_count(crm, crm.payments.overdue, crm.payments.overdue_count, term="star", columns=columns,
+                             sorts=sorts, id_column="contract_id")
+    mine = assert_search_stays_in_scope(rep.payments.receivables, crm.payments.receivables, term="t",
+                                        id_column="contract_id")
+    assert set(mine["owner_name"]) == {"Li Ming"} and rep.payments.receivables_count(search="t") == len(mine) == 3
+    assert_search_stays_in_scope(rep.payments.list, crm.payments.list, term="t")

@@ -3,7 +3,8 @@ import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from crm_engine.service import TICKET, tokens
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 STAR, BRIGHT, HARBOUR, PUDONG, CHENGDU = 1, 2, 3, 4, 5
 
@@ -292,3 +293,22 @@ def test_search_results_page_too(archive):
         with pytest.raises(InvalidInput) as refused:
             archive.service.search("printer", **page)
         assert refused.value.field in ("limit", "offset"), page
+
+
+def test_tickets_are_searched_sorted_and_counted_in_the_engine(crm):
+    for customer, subject, state in ((STAR, "Printer jams", "new"), (BRIGHT, "Toner low", "assigned"),
+                                     (HARBOUR, "Printer offline", "new"), (CHENGDU, "Invoice 100%", "new"),
+                                     (STAR, "Server fan", "assigned")):
+        ticket_in(crm, state, customer, subject=subject)
+        crm.clock.advance(1)
+    columns = ("subject", "customer_name", "handler_name")
+    sorts = ("created_on", "id", "customer_name", "state")
+    found = assert_search_sort_count(crm, crm.service.list, crm.service.count, term="PRINTER", columns=columns,
+                                     sorts=sorts)
+    assert set(found["subject"]) == {"Printer jams", "Printer offline"}
+    assert set(crm.service.list(search="sun li")["subject"]) == {"Toner low", "Server fan"}  # the handler
+    assert_search_sort_count(crm, crm.service.list, crm.service.count, term="star", columns=columns, sorts=sorts,
+                             state="new")
+    assert crm.service.list(search="0%")["subject"].tolist() == ["Invoice 100%"]
+    mine = assert_search_stays_in_scope(crm.as_user("li.ming").service.list, crm.service.list, term="printer")
+    assert mine["subject"].tolist() == ["Printer jams"]

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
+from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
+                                  assert_search_stays_in_scope, every_page, snapshot)
 
 
 def stock(crm, code):
@@ -190,3 +191,27 @@ def test_shipment_and_return_pages_are_slices_and_stay_in_scope(crm, rep, contra
     assert len(every_page(crm.as_user("zhang.wei").returns.list, size=2)) == 3
     assert_bad_pages_refused(crm, rep.shipments.list)
     assert_bad_pages_refused(crm, rep.returns.list)
+
+
+def test_shipments_and_returns_are_searched_sorted_and_counted_in_the_engine(crm, rep, contract):
+    for quantity in (1, 2, 1):
+        shipment = rep.shipments.add(contract_id=contract.id, lines={"NB-14": 2})
+        rep.returns.add(shipment.id, {"NB-14": quantity}, reason="quality")
+        crm.clock.advance(1)
+    harbour = int(crm.as_user("wang.fang").customers.list()["id"][0])
+    wang = crm.as_user("wang.fang")
+    other = wang.contracts.sign(wang.contracts.add(harbour, {"NB-14": 4}).id)
+    returned = wang.shipments.add(contract_id=other.id, lines={"NB-14": 4})
+    wang.returns.add(returned.id, {"NB-14": 1}, reason="quality")
+    found = assert_search_sort_count(crm, crm.shipments.list, crm.shipments.count, term="harbour",
+                                     columns=("shipment_no", "customer_name", "contract_no", "order_no"),
+                                     sorts=("shipped_on", "customer_name"))
+    assert found["id"].tolist() == [returned.id]
+    assert crm.shipments.count(search=contract.contract_no) == 3
+    assert_search_sort_count(crm, crm.returns.list, crm.returns.count, term="star",
+                             columns=("return_no", "shipment_no", "customer_name"),
+                             sorts=("returned_on", "amount", "customer_name"))
+    assert crm.returns.count(search=returned.shipment_no) == 1
+    mine = assert_search_stays_in_scope(rep.returns.list, crm.returns.list, term="-")
+    assert set(mine["customer_name"]) == {"Star Tech"}
+    assert_search_stays_in_scope(rep.shipments.list, crm.shipments.list, term="-")

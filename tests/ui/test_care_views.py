@@ -14,6 +14,7 @@ from crm_engine.ui.base import PAGE_SIZE
 from crm_engine.ui.care import CallCenterModule, ChurnModule, ServiceModule
 from crm_engine.ui.classification import ClassificationView
 from crm_engine.ui.customers import Customer360View
+from tests.ui.helpers import assert_paged_by_the_engine, spy
 
 
 def open_row(listing, record_id):
@@ -34,11 +35,11 @@ def test_scan_lists_only_my_warnings(silent):
     assert view.list.ids == []
     view.scan.click()
     assert "2 new warnings" in view.status.value
-    assert sorted(view.list.frame["customer_name"]) == ["Bright Future Trading", "Star Tech"]
+    assert sorted(view.list.rows["customer_name"]) == ["Bright Future Trading", "Star Tech"]
     other = ChurnModule(silent.as_user("wang.fang"))
-    assert list(other.list.frame["customer_name"]) == ["Harbour Logistics"]
+    assert list(other.list.rows["customer_name"]) == ["Harbour Logistics"]
     supervisor = ChurnModule(silent.as_user("zhang.wei"))
-    assert len(supervisor.list.frame) == 4          # East sales and Shanghai, not West
+    assert len(supervisor.list.rows) == 4          # East sales and Shanghai, not West
     assert "Chengdu Foods" not in supervisor.list.table.value
 
 
@@ -279,12 +280,12 @@ def test_without_a_scenario_there_is_no_customer_to_ask_for_feedback(crm):
 def test_ticket_lists_are_scoped_and_filtered(crm):
     new_ticket(ServiceModule(crm.as_user("li.ming")), 1, subject="Star printer")
     new_ticket(ServiceModule(crm.as_user("wang.fang")), 3, subject="Harbour toner", service_type="consultation")
-    assert list(ServiceModule(crm.as_user("li.ming")).list.frame["subject"]) == ["Star printer"]
-    assert list(ServiceModule(crm.as_user("wang.fang")).list.frame["subject"]) == ["Harbour toner"]
+    assert list(ServiceModule(crm.as_user("li.ming")).list.rows["subject"]) == ["Star printer"]
+    assert list(ServiceModule(crm.as_user("wang.fang")).list.rows["subject"]) == ["Harbour toner"]
     staff = ServiceModule(crm.as_user("sun.li"))
-    assert sorted(staff.list.frame["subject"]) == ["Harbour toner", "Star printer"]
+    assert sorted(staff.list.rows["subject"]) == ["Harbour toner", "Star printer"]
     staff.service_type.value = "consultation"
-    assert list(staff.list.frame["subject"]) == ["Harbour toner"]
+    assert list(staff.list.rows["subject"]) == ["Harbour toner"]
     staff.service_type.value = None
     staff.list.search.value = "printer"
     assert list(staff.list.rows["subject"]) == ["Star printer"]
@@ -386,10 +387,10 @@ def test_call_becomes_an_interaction(known_caller):
 def test_call_list_is_scoped_to_the_taker(known_caller):
     log(CallCenterModule(known_caller.as_user("li.ming")), "Chen Jing", "13800000000", "Mine")
     log(CallCenterModule(known_caller.as_user("wang.fang")), "Somebody", "021-7777 0000", "Hers")
-    assert list(CallCenterModule(known_caller.as_user("li.ming")).list.frame["summary"]) == ["Mine"]
-    assert list(CallCenterModule(known_caller.as_user("wang.fang")).list.frame["summary"]) == ["Hers"]
+    assert list(CallCenterModule(known_caller.as_user("li.ming")).list.rows["summary"]) == ["Mine"]
+    assert list(CallCenterModule(known_caller.as_user("wang.fang")).list.rows["summary"]) == ["Hers"]
     staff = CallCenterModule(known_caller.as_user("sun.li"))
-    assert sorted(staff.list.frame["summary"]) == ["Hers", "Mine"]
+    assert sorted(staff.list.rows["summary"]) == ["Hers", "Mine"]
     staff.outcome.value = "ticket"
     assert staff.list.ids == []
 
@@ -538,3 +539,61 @@ def test_classification_tab_is_built_when_first_shown(crm):
     assert tab.children == ()
     module.tabs.selected_index = len(module.tabs.children) - 1
     assert isinstance(tab.children[0], ClassificationView)
+
+
+# -- paging: one page at a time, from the engine ---------------------------------------------------
+def test_ticket_list_asks_the_engine_for_one_page_at_a_time(crm, monkeypatch):
+    staff = crm.as_user("sun.li")
+    for n in range(PAGE_SIZE + 5):
+        staff.service.add(1 + n % 5, service_type="complaint", subject=f"{'Printer' if n % 3 else 'Screen'} {n:02d}",
+                          request="Broken")
+        if n % 2:
+            crm.clock.advance(1)
+    verb = staff.service.list
+    asked, counted = spy(monkeypatch, staff.service, "list"), spy(monkeypatch, staff.service, "count")
+    view = ServiceModule(staff)
+    assert_paged_by_the_engine(view.list, asked, counted, lambda **kw: verb(**kw)["id"].tolist(), term="screen",
+                               sort=("customer_name", False))
+    view.state.value = "new"                                        # a filter goes to the verb and its count
+    assert asked[-1]["state"] == counted[-1]["state"] == "new" and asked[-1]["limit"] == PAGE_SIZE
+
+
+def test_churn_and_call_lists_ask_the_engine_for_one_page_at_a_time(silent, monkeypatch):
+    rep = silent.as_user("li.ming")
+    for i in range(PAGE_SIZE + 2):
+        rep.customers.add(f"Quiet {i:02d}")
+        silent.clock.advance(3)
+    silent.clock.advance(200)
+    rep.churn.scan()
+    verb = rep.churn.list
+    asked, counted = spy(monkeypatch, rep.churn, "list"), spy(monkeypatch, rep.churn, "count")
+    view = ChurnModule(rep)
+    assert asked[-1]["state"] == counted[-1]["state"] == "open"
+    assert_paged_by_the_engine(view.list, asked, counted, lambda **kw: verb(state="open", **kw)["id"].tolist(),
+                               term="quiet 1", sort=("customer_name", False))
+    staff = silent.as_user("sun.li")
+    for n in range(PAGE_SIZE + 1):
+        staff.call_center.log(f"Caller {n:02d}", f"010-6666 {1000 + n}", "Asked for a quote" if n % 2 else "Jam",
+                              at=f"2026-03-02 {8 + n % 10:02d}:00")
+    calls = staff.call_center.list
+    asked, counted = spy(monkeypatch, staff.call_center, "list"), spy(monkeypatch, staff.call_center, "count")
+    view = CallCenterModule(staff)
+    assert_paged_by_the_engine(view.list, asked, counted, lambda **kw: calls(**kw)["id"].tolist(), term="quote",
+                               sort=("caller", False))
+
+
+def test_grades_ask_the_engine_for_one_page_at_a_time(crm, monkeypatch):
+    rep = crm.as_user("li.ming")
+    for n in range(PAGE_SIZE + 2):
+        customer = rep.customers.add(f"{'Graded' if n % 2 else 'Ranked'} {n:02d}")
+        rep.orders.add(customer.id, [{"product": "NB-14", "quantity": 1, "unit_price": 100 + 10 * n}])
+    director = crm.as_user("dong.li")
+    director.classification.grade()
+    grades = director.classification.grades
+    asked = spy(monkeypatch, director.classification, "grades")
+    counted = spy(monkeypatch, director.classification, "grades_count")
+    view = ClassificationView(director)
+    assert_paged_by_the_engine(view.grades, asked, counted, lambda **kw: grades(**kw)["customer_id"].tolist(),
+                               term="ranked", sort=("customer_name", False))
+    view.abc.value = "A"
+    assert asked[-1]["abc"] == counted[-1]["abc"] == "A" and view.grades.total == len(grades(abc="A"))

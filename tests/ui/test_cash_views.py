@@ -10,7 +10,9 @@ import pytest
 from crm_engine.ui import app as app_module
 from crm_engine.ui.admin import AdminModule
 from crm_engine.ui.cash import ContractsView, OrdersToCashModule, ReturnsView, ShipmentsView
-from crm_engine.ui.cash_payments import ExpensesView, PaymentsView
+from crm_engine.ui.base import PAGE_SIZE
+from crm_engine.ui.cash_payments import ExpensesView, PaymentsView, ReceiveForm
+from tests.ui.helpers import assert_paged_by_the_engine, spy
 
 
 def open_row(listing, record_id):
@@ -135,10 +137,10 @@ def test_instalment_plan_must_add_up(crm):
 def test_contract_lists_are_scoped(signed):
     crm = signed
     crm.as_user("wang.fang").contracts.add(3, {"SRV-2U": 1})
-    assert list(ContractsView(crm.as_user("li.ming")).list.frame["customer_name"]) == ["Star Tech"]
-    assert list(ContractsView(crm.as_user("wang.fang")).list.frame["customer_name"]) == ["Harbour Logistics"]
-    assert len(ContractsView(crm.as_user("zhang.wei")).list.frame) == 2
-    assert ContractsView(crm.as_user("liu.yang")).list.frame.empty
+    assert list(ContractsView(crm.as_user("li.ming")).list.rows["customer_name"]) == ["Star Tech"]
+    assert list(ContractsView(crm.as_user("wang.fang")).list.rows["customer_name"]) == ["Harbour Logistics"]
+    assert len(ContractsView(crm.as_user("zhang.wei")).list.rows) == 2
+    assert ContractsView(crm.as_user("liu.yang")).list.rows.empty
     view = ContractsView(crm.as_user("wang.fang"))
     view.open_contract(1)
     assert view.error_text and view.contract_id is None
@@ -328,7 +330,7 @@ def test_a_rep_cannot_decide_and_sees_only_own_claims(crm):
     claim(ExpensesView(crm.as_user("li.ming")))
     claim(ExpensesView(crm.as_user("wang.fang")), description="Client lunch", expense_type="entertainment")
     rep = ExpensesView(crm.as_user("li.ming"))
-    assert list(rep.list.frame["description"]) == ["Train to Nanjing"]
+    assert list(rep.list.rows["description"]) == ["Train to Nanjing"]
     rep.decide.expense_id = 2                                  # forced: the engine decides
     rep.decide.approve.click()
     assert rep.decide.error_text and crm.expenses.get(2).status == "claimed"
@@ -377,3 +379,54 @@ def test_products_editor(crm):
     rep_form.code.value, rep_form.name.value, rep_form.price.value = "X", "X", "1"
     rep_form.add.click()
     assert "may not" in rep_form.error_text
+
+
+# -- paging: one page at a time, from the engine ---------------------------------------------------
+def test_contract_list_asks_the_engine_for_one_page_at_a_time(crm, monkeypatch):
+    rep = crm.as_user("li.ming")
+    for n in range(PAGE_SIZE + 3):
+        contract = rep.contracts.add(1 + n % 2, {"NB-14": 1 + n % 4}, title=f"{'Laptops' if n % 3 else 'Desks'} {n}")
+        if n % 2:
+            rep.contracts.sign(contract.id)
+            crm.clock.advance(1)
+    verb = rep.contracts.list
+    asked, counted = spy(monkeypatch, rep.contracts, "list"), spy(monkeypatch, rep.contracts, "count")
+    view = ContractsView(rep)
+    assert_paged_by_the_engine(view.list, asked, counted, lambda **kw: verb(**kw)["id"].tolist(), term="desks",
+                               sort=("amount", True))
+    view.status_filter.value = "signed"
+    assert asked[-1]["status"] == counted[-1]["status"] == "signed" and asked[-1]["offset"] == 0
+
+
+def test_receivables_ask_the_engine_for_one_page_of_open_or_overdue_contracts(crm, monkeypatch):
+    rep = crm.as_user("li.ming")
+    for n in range(PAGE_SIZE + 4):
+        rep.contracts.sign(rep.contracts.add(1 + n % 2, {"NB-14": 1 + n % 3}).id)
+        crm.clock.advance(2)
+    crm.clock.advance(10)                                           # the first ones are past their 30 days
+    payments = rep.payments
+    receivables, overdue = payments.receivables, payments.overdue
+    asked = spy(monkeypatch, payments, "receivables")
+    counted = spy(monkeypatch, payments, "receivables_count")
+    asked_overdue, counted_overdue = spy(monkeypatch, payments, "overdue"), spy(monkeypatch, payments, "overdue_count")
+    monkeypatch.setattr(ReceiveForm, "refresh", lambda form: None)   # its contract choice asks for receivables too
+    view = PaymentsView(rep)
+    assert_paged_by_the_engine(view.receivables, asked, counted, lambda **kw: receivables(**kw)["contract_id"].tolist(),
+                               term="bright", sort=("customer_name", False))
+    view.overdue_only.value = True
+    assert asked_overdue[-1]["limit"] == PAGE_SIZE and "limit" not in counted_overdue[-1]
+    assert view.receivables.ids == overdue(sort="customer_name", limit=PAGE_SIZE)["contract_id"].tolist()
+    assert view.receivables.total == len(overdue()) < len(receivables())
+
+
+def test_pending_claims_ask_the_engine_for_one_page_at_a_time(crm, monkeypatch):
+    for n in range(PAGE_SIZE + 2):
+        claimant = crm.as_user("li.ming" if n % 2 else "wang.fang")
+        claimant.expenses.claim(100 + n, expense_type="travel", description=f"{'Taxi' if n % 3 else 'Hotel'} {n}",
+                                spent_on=dt.date(2026, 3, 1) - dt.timedelta(days=n % 4))
+    boss = crm.as_user("zhang.wei")
+    verb = boss.expenses.pending
+    asked, counted = spy(monkeypatch, boss.expenses, "pending"), spy(monkeypatch, boss.expenses, "pending_count")
+    view = ExpensesView(boss)
+    assert_paged_by_the_engine(view.pending, asked, counted, lambda **kw: verb(**kw)["id"].tolist(), term="hotel",
+                               sort=("amount", True))

@@ -7,6 +7,8 @@ import datetime as dt
 
 from crm_engine.ui.office import AddressBookView, FilesView, OfficeModule, ScheduleView
 from crm_engine.ui.office_board import MessagesView, NoticesView
+from crm_engine.ui.base import PAGE_SIZE
+from tests.ui.helpers import assert_paged_by_the_engine, spy
 
 
 def open_row(listing, record_id):
@@ -86,11 +88,11 @@ def test_schedules_are_private_to_their_scope(crm):
     crm.as_user("wang.fang").tasks.add("Wang's task")
     rep = ScheduleView(crm.as_user("li.ming"))
     rep.team.value = True
-    assert list(rep.list.frame["title"]) == ["Li's task"]
+    assert list(rep.list.rows["title"]) == ["Li's task"]
     boss = ScheduleView(crm.as_user("zhang.wei"))
     assert boss.list.ids == []
     boss.team.value = True
-    assert sorted(boss.list.frame["title"]) == ["Li's task", "Wang's task"]
+    assert sorted(boss.list.rows["title"]) == ["Li's task", "Wang's task"]
     assert ScheduleView(crm.as_user("chen.hua")).list.ids == []
 
 
@@ -297,3 +299,50 @@ def test_office_module_opens_on_unread(crm):
     office.show_waiting("messages")
     assert office.tabs.selected_index == 4 and office.messages.unread_only.value
     assert office.messages.inbox.ids == [1]
+
+
+# -- paging: one page at a time, from the engine ---------------------------------------------------
+def test_schedule_asks_the_engine_for_one_page_of_the_period(crm, monkeypatch):
+    rep = crm.as_user("li.ming")
+    for n in range(PAGE_SIZE + 4):
+        rep.tasks.add(f"{'Call' if n % 3 else 'Visit'} {n:02d}", on_date=dt.date(2026, 3, 2 + n % 7),
+                      at_time=None if n % 4 == 0 else f"{9 + n % 8:02d}:00")
+    rep.tasks.add("Next month", on_date="2026-04-02")
+    tasks = rep.tasks
+    listed, counted_verb = tasks.list, tasks.count
+    asked, counted = spy(monkeypatch, tasks, "list"), spy(monkeypatch, tasks, "count")
+    view = ScheduleView(rep)
+    week = tasks.span("week")
+    assert (asked[-1]["since"], asked[-1]["until"]) == (counted[-1]["since"], counted[-1]["until"]) == week
+    assert_paged_by_the_engine(view.list, asked, counted,
+                               lambda **kw: listed(since=week[0], until=week[1], **kw)["id"].tolist(),
+                               term="visit", sort=("status", False))
+    view.period.value = "month"
+    assert view.list.total == counted_verb(since="2026-03-01", until="2026-03-31") == PAGE_SIZE + 4
+    assert asked[-1]["until"] == dt.date(2026, 3, 31) and asked[-1]["limit"] == PAGE_SIZE
+
+
+def test_inbox_and_address_book_ask_the_engine_for_one_page(crm, monkeypatch):
+    wang = crm.as_user("wang.fang")
+    for n in range(PAGE_SIZE + 2):
+        sender = crm.as_user("li.ming" if n % 2 else "zhang.wei")
+        sender.messages.send(f"{'Lunch' if n % 3 else 'Meeting'} {n:02d}", users=["wang.fang"])
+        crm.clock.advance(n % 2 + 1)
+    inbox = wang.messages.inbox
+    asked, counted = spy(monkeypatch, wang.messages, "inbox"), spy(monkeypatch, wang.messages, "inbox_count")
+    view = MessagesView(wang)
+    assert_paged_by_the_engine(view.inbox, asked, counted, lambda **kw: inbox(**kw)["id"].tolist(), term="meeting",
+                               sort=("sender_name", False))
+    for n in range(PAGE_SIZE + 1):
+        wang.address_book.add(f"Entry {n:02d}", company="Star Tech" if n % 2 else None)
+    entries = wang.address_book.list
+    asked, counted = spy(monkeypatch, wang.address_book, "list"), spy(monkeypatch, wang.address_book, "count")
+    book = AddressBookView(wang)
+    ids = entries(sort="name")["id"].tolist()
+    assert asked[-1] == {"sort": "name", "descending": False, "limit": PAGE_SIZE, "offset": 0} and counted[-1] == {}
+    assert book.list.ids == ids[:PAGE_SIZE] and book.list.total == len(ids)
+    book.list.next.click()
+    assert asked[-1]["offset"] == PAGE_SIZE and book.list.ids == ids[PAGE_SIZE:]
+    book.find.value = "star"                                        # the address book's own search filter
+    assert asked[-1]["search"] == counted[-1]["search"] == "star" and asked[-1]["offset"] == 0
+    assert book.list.ids == entries(search="star", sort="name")["id"].tolist()
