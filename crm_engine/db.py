@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any, Iterator
@@ -71,6 +72,10 @@ class Database:
         self._holds = 0   # nesting of reading()
         self._kept = 0    # nesting of kept_open(): the file stays open between actions
         self._memo: dict = {}  # per action: today, policies, team trees (see memo())
+        # One thread at a time per workspace: JupyterLab can deliver widget events on a kernel
+        # subshell's thread while another thread is busy, and the connection, the nesting
+        # counters and the memo are shared. Held for a whole action, query or kept_open().
+        self._lock = threading.RLock()
 
     # -- connection -------------------------------------------------------
     @property
@@ -88,9 +93,10 @@ class Database:
 
     def release(self) -> None:
         """Close the file so other processes can open it; the next action reopens it."""
-        if self._con is not None and not (self._depth or self._holds or self._kept) and self.path is not None:
-            self._con.close()
-            self._con = None
+        with self._lock:
+            if self._con is not None and not (self._depth or self._holds or self._kept) and self.path is not None:
+                self._con.close()
+                self._con = None
 
     @contextmanager
     def indexes_deferred(self, tables) -> Iterator[None]:
@@ -113,18 +119,20 @@ class Database:
         """Keep a `keep_open=False` file open across the actions and queries inside (one click in a
         form: an action and the queries that redraw the view), instead of reopening it for each.
         Each action is still its own transaction; nothing is remembered between them."""
-        self._kept += 1
-        try:
-            yield
-        finally:
-            self._kept -= 1
-            if not self._kept and not self.keep_open:
-                self.release()
+        with self._lock:
+            self._kept += 1
+            try:
+                yield
+            finally:
+                self._kept -= 1
+                if not self._kept and not self.keep_open:
+                    self.release()
 
     def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
 
     @property
     def in_transaction(self) -> bool:
@@ -138,50 +146,52 @@ class Database:
         Any exception rolls everything back, so a failed action leaves the
         workspace exactly as it was.
         """
-        if self._depth:
-            self._depth += 1
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._con
+                finally:
+                    self._depth -= 1
+                return
+            con = self.con
+            self._run(con, "BEGIN TRANSACTION")
+            self._memo.clear()
+            self._depth = 1
             try:
-                yield self._con
+                yield con
+                self._run(con, "COMMIT")
+            except BaseException as error:
+                try:
+                    con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                if isinstance(error, duckdb.Error):
+                    raise map_error(error, self.path) from None
+                raise
             finally:
-                self._depth -= 1
-            return
-        con = self.con
-        self._run(con, "BEGIN TRANSACTION")
-        self._memo.clear()
-        self._depth = 1
-        try:
-            yield con
-            self._run(con, "COMMIT")
-        except BaseException as error:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
-            if isinstance(error, duckdb.Error):
-                raise map_error(error, self.path) from None
-            raise
-        finally:
-            self._depth = 0
-            if not self._holds:
-                self._memo.clear()
-            if not self.keep_open:
-                self.release()
+                self._depth = 0
+                if not self._holds:
+                    self._memo.clear()
+                if not self.keep_open:
+                    self.release()
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read outside any action: DuckDB errors mapped, the file released after."""
-        con = self.con
-        self._holds += 1
-        try:
-            yield con
-        except duckdb.Error as error:
-            raise map_error(error, self.path) from None
-        finally:
-            self._holds -= 1
-            if not (self._holds or self._depth):
-                self._memo.clear()
-            if not self.keep_open:
-                self.release()
+        with self._lock:
+            con = self.con
+            self._holds += 1
+            try:
+                yield con
+            except duckdb.Error as error:
+                raise map_error(error, self.path) from None
+            finally:
+                self._holds -= 1
+                if not (self._holds or self._depth):
+                    self._memo.clear()
+                if not self.keep_open:
+                    self.release()
 
     def _run(self, con, sql: str, params: Any = None):
         try:

@@ -213,3 +213,38 @@ def test_indexes_deferred_rebuilds_them_and_a_failure_keeps_them(tmp_path):
             db.execute("INSERT INTO orders VALUES (1, 1, 'dup', DATE '2026-01-01', 1, 'confirmed', 1)")
     assert indexes() == before and db.scalar("SELECT count(*) FROM orders") == 5000
     db.close()
+
+
+def test_two_threads_share_a_keep_open_false_workspace_one_at_a_time(workspace_file):
+    """JupyterLab may run a widget's click on a kernel subshell's thread while another thread works
+    with the same workspace: each action, query and holding() has the workspace to itself."""
+    import threading
+
+    crm = CRM.open(workspace_file, keep_open=False)
+    rep, boss = crm.as_user("li.ming"), crm.as_user("zhang.wei")
+    failures = []
+
+    def clicks():
+        try:
+            for n in range(40):
+                with crm.holding():
+                    rep.customers.add(f"Thread Customer {n}")
+                    rep.customers.count()
+        except Exception as error:  # noqa: BLE001 — any failure fails the test below
+            failures.append(error)
+
+    def reads():
+        try:
+            for _ in range(120):
+                assert boss.customers.count() >= 4
+                crm.as_user("li.ming")
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+
+    threads = [threading.Thread(target=clicks), threading.Thread(target=reads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == [] and rep.customers.count() == 42
+    crm.close()
