@@ -122,7 +122,10 @@ class App(View):
                                               value=crm.language)
         self.days = widgets.BoundedIntText(value=1, min=1, max=366, layout=widgets.Layout(width="6em"))
         self.advance = base.Button(crm, icon="forward")
-        self.clock_box = widgets.HBox([self.days, self.advance])
+        # A scenario's month can take seconds at scale: the days done show as they pass.
+        self.clock_progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="10em",
+                                                                                              display="none"))
+        self.clock_box = widgets.HBox([self.days, self.advance, self.clock_progress])
         self.menu = widgets.ToggleButtons(style={"button_width": "auto"})
         self.body = widgets.VBox()
         self._relabelling = False
@@ -164,7 +167,11 @@ class App(View):
         # In a teaching scenario the clock brings the simulated customers' orders, requests and
         # answers (crm.simulation); elsewhere it only moves the date.
         if self._attempt(self.crm.simulation.present):
-            report = self._attempt(self.crm.simulation.advance, self.days.value)
+            self.clock_progress.value, self.clock_progress.layout.display = 0, None
+            try:
+                report = self._attempt(self.crm.simulation.advance, self.days.value, progress=self._day_done)
+            finally:
+                self.clock_progress.layout.display = "none"
             message = None if report is None else str(report)
         else:
             day = self._attempt(self.crm.clock.advance, self.days.value)
@@ -174,6 +181,9 @@ class App(View):
             self.notifications.refresh(self.crm)
             self.show_ok(message)
             self._open(keep_status=True)
+
+    def _day_done(self, done: int, total: int) -> None:
+        self.clock_progress.max, self.clock_progress.value = total, done
 
     # -- rendering ------------------------------------------------------------------
     def _fill_users(self):

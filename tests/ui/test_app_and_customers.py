@@ -125,8 +125,12 @@ def test_clock_in_a_teaching_scenario_brings_the_simulated_customers(tmp_path):
     crm = builtin("hardware_distributor").scaled(60).create(tmp_path / "s.duckdb", student="ui")
     orders = crm.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0]
     shell = app_module.App(crm.as_user("dong.li"))
+    shown = []
+    shell.clock_progress.observe(lambda change: shown.append((change["new"], shell.clock_progress.max)), names="value")
     shell.days.value = 14
     shell.advance.click()
+    assert shown[-1] == (14, 14) and len(shown) >= 14                # the bar counted the days as they passed
+    assert shell.clock_progress.layout.display == "none"             # and is gone when the clock stops
     assert "crm-ok" in shell.status.value and "orders" in shell.status.value   # the clock's report
     assert crm.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0] > orders      # customers ordered
     assert crm.simulation.present()
