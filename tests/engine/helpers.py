@@ -107,3 +107,18 @@ def assert_search_stays_in_scope(mine, everyone, *, term: str, id_column: str = 
     assert set(found[id_column]) <= set(mine(**filters)[id_column])
     assert set(everyone(**filters, search=term)[id_column]) - set(found[id_column]), "nothing out of scope matched"
     return found
+
+
+def refused_unchanged(crm, act, error=None):
+    """`act()` is refused with `error` (TransitionNotAllowed by default), in words that differ
+    between English and Chinese, and leaves every table as it was; returns the error."""
+    import pytest
+    from crm_engine import TransitionNotAllowed
+
+    before = snapshot(crm)
+    with pytest.raises(error or TransitionNotAllowed) as caught:
+        act()
+    assert caught.value.message("zh_CN") != caught.value.message("en")
+    assert snapshot(crm) == before
+    return caught.value
+

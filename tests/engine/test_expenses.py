@@ -10,16 +10,6 @@ from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert
                                   assert_search_stays_in_scope, every_page, snapshot)
 
 
-@pytest.fixture
-def rep(crm):
-    return crm.as_user("li.ming")
-
-
-@pytest.fixture
-def star(rep):
-    return int(rep.customers.list()["id"][0])
-
-
 def test_claim_and_approve(crm, rep, star):
     claim = rep.expenses.claim(860, expense_type="travel", description="Train to Nanjing", customer_id=star,
                                spent_on="2026-02-27")

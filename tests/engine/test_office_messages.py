@@ -68,11 +68,6 @@ def sink():
 
 
 @pytest.fixture
-def rep(crm):
-    return crm.as_user("li.ming")
-
-
-@pytest.fixture
 def star(rep):
     """Star Tech with two contacts: Qian (primary, mobile and e-mail) and Zhou (desk phone only)."""
     customer = int(rep.customers.list()["id"][0])

@@ -10,16 +10,6 @@ from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert
 
 
 @pytest.fixture
-def rep(crm):
-    return crm.as_user("li.ming")
-
-
-@pytest.fixture
-def star(rep):
-    return int(rep.customers.list()["id"][0])
-
-
-@pytest.fixture
 def contract(rep, star):
     """A signed contract for 100,000 (20 notebooks at 5,000)."""
     draft = rep.contracts.add(star, [{"product": "NB-14", "quantity": 20, "unit_price": 5000}])

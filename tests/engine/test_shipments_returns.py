@@ -14,16 +14,6 @@ def stock(crm, code):
 
 
 @pytest.fixture
-def rep(crm):
-    return crm.as_user("li.ming")
-
-
-@pytest.fixture
-def star(rep):
-    return int(rep.customers.list()["id"][0])
-
-
-@pytest.fixture
 def contract(rep, star):
     """A signed contract for 8 notebooks and 2 servers."""
     draft = rep.contracts.add(star, [{"product": "NB-14", "quantity": 8, "unit_price": 4500},
