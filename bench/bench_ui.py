@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repo root: tests/ holds the generator
 
 from crm_engine.scenario import synthetic  # noqa: E402
+from crm_engine.ui.care import ChurnModule, ServiceModule  # noqa: E402
 from crm_engine.ui.customers import CustomerList, CustomersModule  # noqa: E402
 from crm_engine.ui.opportunities import OpportunitiesModule, OpportunityList, PipelineBoard  # noqa: E402
 from crm_engine.ui.reports import ReportsDashboard  # noqa: E402
@@ -129,6 +130,20 @@ def run(customers: int, orders: int, tickets: int, repeat: int) -> dict[str, dic
         results[f"report contribution ({who})"] = clicks(
             f"reports: contribution, all years ↔ 2025 ({who})",
             set_filter(dashboard.controls["year"], [2025, None], lambda d=dashboard: d.figure), max(3, repeat // 4))
+    # The churn list after a scan over every customer (about 40k warnings at 100k customers).
+    crm.as_user("dong.li").churn.scan()
+    for who, user in (("director", director), ("rep", rep)):
+        churn = ChurnModule(user)
+        results[f"churn next page ({who})"] = clicks(
+            f"churn warnings: next page ({who}, {churn.list.total:,} open)", next_page(churn.list), repeat)
+        results[f"churn state filter ({who})"] = clicks(
+            f"churn warnings: filter by state ({who})", set_filter(churn.state, ["warning", None, "open"]), repeat)
+    for who, user in (("service staff", crm.as_user("sun.li")), ("rep", rep)):
+        service = ServiceModule(user)
+        results[f"tickets next page ({who})"] = clicks(
+            f"service tickets: next page ({who}, {service.list.total:,})", next_page(service.list), repeat)
+        results[f"tickets state filter ({who})"] = clicks(
+            f"service tickets: filter by state ({who})", set_filter(service.state, ["new", None, "archived"]), repeat)
     crm.close()
     results.update(held_file(repeat))
     return results
