@@ -115,29 +115,33 @@ class Customer360:
         return self.orders["order_date"].max().date() if len(self.orders) else None
 
 
-# The 360's three lists, each one indexed lookup on a table stored by customer (see
-# scenario/history.py): separate statements returning plain rows beat one statement of
-# list-of-struct subqueries (measured in bench/bench_foundation.py).
-VIEW_COLUMNS = (
-    ("id", "name", "title", "phone", "mobile", "email", "is_primary"),
-    ("id", "on_date", "channel", "subject", "detail", "user_id"),
-    ("id", "order_no", "order_date", "amount", "status"),
+# The 360's three lists in one statement: three lookups on tables stored by customer (see
+# scenario/history.py), stacked with UNION ALL into shared columns and fetched as numpy arrays,
+# then cut apart by `part`. Measured in bench/bench_foundation.py: three statements cost three
+# round trips, and pandas building frames from Python tuples cost as much again.
+VIEW_PARTS = (  # (list, its columns ← the stacked columns they travel in)
+    ("contacts", {"id": "id", "name": "t1", "title": "t2", "phone": "t3", "mobile": "t4", "email": "t5",
+                  "is_primary": "flag"}),
+    ("interactions", {"id": "id", "on_date": "day", "channel": "t1", "subject": "t2", "detail": "t3",
+                      "user_id": "num"}),
+    ("orders", {"id": "id", "order_no": "t1", "order_date": "day", "amount": "amount", "status": "t2"}),
 )
-VIEW_SQL = (
-    f"SELECT {', '.join(VIEW_COLUMNS[0])} FROM contacts WHERE customer_id = ? ORDER BY is_primary DESC, id",
-    f"SELECT {', '.join(VIEW_COLUMNS[1])} FROM interactions WHERE customer_id = ? ORDER BY on_date DESC, id DESC",
-    f"SELECT {', '.join(VIEW_COLUMNS[2])} FROM orders WHERE customer_id = ? ORDER BY order_date DESC, id DESC",
-)
+VIEW_SQL = """
+    SELECT 0 AS part, id, name AS t1, title AS t2, phone AS t3, mobile AS t4, email AS t5, is_primary AS flag,
+           NULL::DATE AS day, NULL::DOUBLE AS amount, NULL::BIGINT AS num FROM contacts WHERE customer_id = $1
+    UNION ALL SELECT 1, id, channel, subject, detail, NULL, NULL, NULL, on_date, NULL, user_id
+              FROM interactions WHERE customer_id = $1
+    UNION ALL SELECT 2, id, order_no, status, NULL, NULL, NULL, NULL, order_date, amount::DOUBLE, NULL
+              FROM orders WHERE customer_id = $1
+    -- contacts: primary first, then by id; interactions and orders: newest first
+    ORDER BY part, flag DESC, day DESC, CASE WHEN part = 0 THEN id ELSE -id END"""
 
 
-def _frame(rows, columns) -> pd.DataFrame:
-    frame = pd.DataFrame(rows or [], columns=list(columns))
-    for column in ("on_date", "order_date"):
-        if column in frame:
-            frame[column] = pd.to_datetime(frame[column])
-    if "amount" in frame:
-        frame["amount"] = frame["amount"].astype(float)
-    return frame
+def _lists(arrays: dict) -> list[pd.DataFrame]:
+    """The stacked rows of VIEW_SQL (numpy arrays, ordered by part) as the three lists."""
+    bounds = [0, *arrays["part"].searchsorted([1, 2]), len(arrays["part"])]
+    return [pd.DataFrame({name: arrays[column][bounds[i]:bounds[i + 1]] for name, column in columns.items()})
+            for i, (_list, columns) in enumerate(VIEW_PARTS)]
 
 
 def visible(s: Session, alias: str = "c", mode: str = "read") -> str:
@@ -398,12 +402,12 @@ class Customers(Area):
     def view(self, customer_id: int) -> Customer360:
         """The card, contacts, interactions and order history of one customer."""
         s = self._s
-        *row, owner = s.readable_row(KIND, f"SELECT {SELECT}, u.name FROM customers c "
-                                           "LEFT JOIN users u ON u.id = c.owner_id WHERE c.id = ?", customer_id,
-                                     field="customer", owner=COLUMNS.index("owner_id"), missing="customer.not_found")
-        customer = Customer(*row)
-        frames = [_frame(s.db.rows(sql, [customer.id]), columns) for sql, columns in zip(VIEW_SQL, VIEW_COLUMNS)]
-        return Customer360(customer, owner, *frames)
+        # The card and its owner's name in two lookups: a join costs DuckDB a hash table (~1 ms).
+        customer = Customer(*s.readable_row(KIND, f"SELECT {SELECT} FROM customers c WHERE c.id = ?", customer_id,
+                                            field="customer", owner=COLUMNS.index("owner_id"),
+                                            missing="customer.not_found"))
+        owner = s.db.scalar("SELECT name FROM users WHERE id = ?", [customer.owner_id])
+        return Customer360(customer, owner, *_lists(s.db.numpy(VIEW_SQL, [customer.id])))
 
     # -- ownership (C5) ----------------------------------------------------------------
     @action

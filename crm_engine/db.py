@@ -118,15 +118,19 @@ class Database:
     def kept_open(self) -> Iterator[None]:
         """Keep a `keep_open=False` file open across the actions and queries inside (one click in a
         form: an action and the queries that redraw the view), instead of reopening it for each.
-        Each action is still its own transaction; nothing is remembered between them."""
+        Each action is still its own transaction and starts from an empty `memo`; the queries that
+        follow share one (today, the policy, dictionary labels: a list's page asks for them per
+        row). Nothing else can write meanwhile: the lock and the open file keep others out."""
         with self._lock:
             self._kept += 1
             try:
                 yield
             finally:
                 self._kept -= 1
-                if not self._kept and not self.keep_open:
-                    self.release()
+                if not self._kept:
+                    self._memo.clear()
+                    if not self.keep_open:
+                        self.release()
 
     def close(self) -> None:
         with self._lock:
@@ -188,7 +192,7 @@ class Database:
                 raise map_error(error, self.path) from None
             finally:
                 self._holds -= 1
-                if not (self._holds or self._depth):
+                if not (self._holds or self._depth or self._kept):
                     self._memo.clear()
                 if not self.keep_open:
                     self.release()
@@ -216,6 +220,11 @@ class Database:
         with self.reading() as con:
             return self._run(con, sql, params).df()
 
+    def numpy(self, sql: str, params: Any = None) -> dict:
+        """The result as one numpy array per column (cheaper than a DataFrame to cut apart)."""
+        with self.reading() as con:
+            return self._run(con, sql, params).fetchnumpy()
+
     def execute(self, sql: str, params: Any = None) -> None:
         """A write; only inside `transaction()`."""
         assert self._depth, "writes happen inside an action's transaction"
@@ -225,7 +234,7 @@ class Database:
         """`compute()` once per action or query (values like today's date and the sharing
         policy are read many times by one verb). Outside an action, always recomputed; a verb
         that changes such a value calls `forget()`."""
-        if not (self._depth or self._holds):
+        if not (self._depth or self._holds or self._kept):
             return compute()
         if key not in self._memo:
             self._memo[key] = compute()

@@ -57,6 +57,19 @@ def test_dictionary_is_bilingual_and_editable_by_the_admin(crm):
         crm.dictionary.list("planets")
 
 
+def test_labels_read_within_one_click_follow_an_edit_made_in_it(crm):
+    # One click shares a memo of the dictionary's labels (db.kept_open); an edit in the click
+    # must not leave the redraw that follows it showing the old name.
+    with crm.holding():
+        assert crm.dictionary.label("region", "east") != "Far East"
+        crm.dictionary.update("region", "east", name_en="Far East")
+        assert crm.dictionary.label("region", "east") == "Far East"
+        crm.dictionary.add("region", "hk", "Hong Kong", "香港")
+        assert crm.dictionary.label("region", "hk") == "Hong Kong"
+    assert crm.dictionary.label("region", "east") == "Far East"
+    assert crm.dictionary.label("region", "nowhere") == "nowhere"   # an unknown code shows itself
+
+
 def test_every_dictionary_entry_has_both_names(crm):
     for kind in crm.dictionary.kinds():
         entries = crm.dictionary.list(kind, include_inactive=True)
