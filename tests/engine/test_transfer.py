@@ -103,6 +103,26 @@ def test_orders_import_groups_lines_and_rejects_whole_orders(crm):
     assert again.imported == 0 and "already exists" in again.rejected.iloc[0].reason
 
 
+def test_blanks_around_values_are_trimmed_as_python_strips_them(crm):
+    import duckdb
+
+    from crm_engine.transfer import BLANK
+    chars = [chr(i) for i in range(1, 0x10000) if not 0xD800 <= i < 0xE000]
+    matched = duckdb.connect().execute(f"SELECT list_transform(?, lambda c: regexp_full_match(c, '{BLANK}'))",
+                                       [chars]).fetchone()[0]
+    assert [c for c, m in zip(chars, matched) if m != c.isspace()] == []
+    lines = pd.DataFrame({"order_no": ["\u3000C-1 ", "C-1", "C-2\t"], "customer": ["Star Tech\u00a0", " Star Tech", "Star Tech"],
+                          "order_date": [" 2026-01-10", "2026-01-10\u3000", "2026-01-11"],
+                          "product": ["NB-14 ", "\tSUP-1Y", " NOPE "], "quantity": ["1 ", " 2", "1"],
+                          "unit_price": [" ", "", "\u2003"]})
+    report = crm.as_user("li.ming").imports.orders(lines)
+    assert report.imported == 2
+    assert report.rejected[["line", "order_no", "product"]].values.tolist() == [[4, "C-2", "NOPE"]]
+    orders = crm.orders.list(customer_id=1).set_index("order_no")
+    price = crm.products.list().set_index("code")["price"].astype(float)
+    assert orders.loc["C-1", "amount"] == price["NB-14"] + 2 * price["SUP-1Y"]
+
+
 def test_a_bulk_orders_import_builds_the_order_indexes_once_and_keeps_them(crm, monkeypatch):
     from crm_engine import transfer
 
