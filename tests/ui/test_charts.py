@@ -61,6 +61,9 @@ def test_bar_and_pie_for_contribution_and_composition(company):
     assert sum(pie.data[0].values) == pytest.approx(frame["net_amount"].sum())
     top_only = crm.reports.contribution(year=2025, top=5)        # "all others" from the shares, not the rows
     assert sum(charts.contribution(top_only, kind="pie").data[0].values) == pytest.approx(frame["net_amount"].sum())
+    for fig in (bar, pie):   # built without plotly's checks (charts._unchecked): they must pass them
+        assert go.Figure(fig.to_dict()).to_dict() == fig.to_dict()
+        assert fig.layout.template.layout.paper_bgcolor == "white"
     composition = crm.reports.composition("level")
     assert charts.composition(composition).data[0].type == "pie"
     assert list(charts.composition(composition, kind="bar").data[0].y) == composition["customers"].tolist()
