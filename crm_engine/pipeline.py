@@ -86,6 +86,47 @@ class PipelineVerbs:
             FROM per_stage ORDER BY sort_order""", [*params, won_label])
 
     @query
+    def board(self, *, owner=None, cards: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The pipeline board: the open opportunities you may see in columns — `unassigned`,
+        then the assigned ones by stage. Returns two frames:
+
+        - columns: board_column (`unassigned` or a stage code), title, count, amount and the
+          probability-weighted amount, in board order (every active stage, zeros included);
+        - cards: the `cards` largest of each column (expected amount, then newest) with
+          board_column and owner_name.
+
+        Sums and counts come from SQL and only the cards shown travel to Python (a board over
+        20k opportunities stays one small read).
+        """
+        from .opportunities import SELECT
+
+        s = self._s
+        cards = validate.integer(cards, "cards", minimum=1, maximum=1000)
+        where, params = self._filters(None, owner, None, None, None, None, None)
+        label = "name_zh" if s.language == "zh_CN" else "name_en"
+        open_sql = f"""
+            SELECT {SELECT}, u.name AS owner_name,
+                   CASE WHEN o.state = 'unassigned' THEN 'unassigned' ELSE o.stage END AS board_column
+            FROM opportunities o JOIN users u ON u.id = o.owner_id
+            WHERE {where} AND o.state IN ('unassigned', 'assigned')"""
+        columns = s.db.df(f"""
+            WITH open AS ({open_sql}),
+            board AS (SELECT 'unassigned' AS board_column, ? AS title, -1 AS sort_order
+                      UNION ALL SELECT code, {label}, sort_order FROM dictionary
+                      WHERE kind = 'opportunity_stage' AND active)
+            SELECT b.board_column, b.title, count(o.id) AS count,
+                   coalesce(sum(o.expected_amount), 0)::DOUBLE AS amount,
+                   coalesce(sum(o.expected_amount * o.probability / 100), 0)::DOUBLE AS weighted
+            FROM board b LEFT JOIN open o USING (board_column)
+            GROUP BY b.board_column, b.title, b.sort_order ORDER BY b.sort_order, b.board_column""",
+            [*params, translate("state.opportunity.unassigned", s.language)])
+        shown = s.db.df(f"""
+            SELECT * FROM ({open_sql})
+            QUALIFY row_number() OVER (PARTITION BY board_column ORDER BY expected_amount DESC, id DESC) <= {cards}
+            ORDER BY board_column, expected_amount DESC, id DESC""", params)
+        return columns, shown
+
+    @query
     def win_rate(self, *, by: str | None = None, since=None, until=None) -> pd.DataFrame:
         """Won and lost opportunities you may see (closed between `since` and `until`), and
         win rate = won / (won + lost); `by` one of owner, source, campaign, month."""

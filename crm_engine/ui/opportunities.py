@@ -413,21 +413,11 @@ class PipelineBoard(FormView):
 
     def columns(self) -> list[dict]:
         """The board's data: per column its title, cards (first 20), count and sums."""
-        crm = self.crm
-        owner = self.owner.value
-        waiting = crm.opportunities.list(state="unassigned", owner=owner)
-        working = crm.opportunities.list(state="assigned", owner=owner)
-        out = [self._column(_state(crm, "unassigned"), waiting)]
-        for label, code in crm.dictionary.choices("opportunity_stage"):
-            out.append(self._column(label, working[working["stage"] == code]))
-        return out
-
-    @staticmethod
-    def _column(title: str, frame: pd.DataFrame) -> dict:
-        amount = frame["expected_amount"].astype(float)
-        return {"title": title, "count": len(frame), "amount": float(amount.sum()),
-                "weighted": float((amount * frame["probability"] / 100).sum()),
-                "cards": frame.sort_values(["expected_amount", "id"], ascending=False).head(CARDS_PER_COLUMN)}
+        summary, cards = self.crm.opportunities.board(owner=self.owner.value, cards=CARDS_PER_COLUMN)
+        by_column = dict(tuple(cards.groupby("board_column", sort=False)))
+        return [{"title": sales.cap(row.title), "count": int(row.count), "amount": float(row.amount),
+                 "weighted": float(row.weighted), "cards": by_column.get(row.board_column, cards.iloc[0:0])}
+                for row in summary.itertuples()]
 
     def refresh(self) -> None:
         columns = self._attempt(self.columns)

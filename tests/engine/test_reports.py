@@ -345,3 +345,22 @@ def test_rep_win_rate_is_their_row_of_the_directors(company, director):
     mine = rep.reports.win_rate("owner")
     theirs = director.reports.win_rate("owner")
     same(mine, theirs[theirs["owner"] == "Rep 0"], ["owner", "won", "lost", "win_rate"])
+
+
+@pytest.mark.parametrize("who, owner", [("dong.li", None), ("zhang.wei", None), ("zhang.wei", "rep0"), ("rep3", None)])
+def test_the_pipeline_board_sums_every_open_opportunity_and_shows_the_largest(company, who, owner):
+    crm = company[0].as_user(who)
+    summary, cards = crm.opportunities.board(owner=owner, cards=5)
+    open_ = pd.concat([crm.opportunities.list(state=state, owner=owner) for state in ("unassigned", "assigned")])
+    open_["board_column"] = open_["stage"].where(open_["state"] == "assigned", "unassigned")
+    stages = crm.dictionary.list("opportunity_stage")["code"].tolist()
+    assert summary["board_column"].tolist() == ["unassigned", *stages]
+    for row in summary.itertuples():
+        mine = open_[open_["board_column"] == row.board_column]
+        assert row.count == len(mine)
+        assert row.amount == pytest.approx(mine["expected_amount"].astype(float).sum())
+        assert row.weighted == pytest.approx((mine["expected_amount"].astype(float) * mine["probability"] / 100).sum())
+        largest = mine.sort_values(["expected_amount", "id"], ascending=False).head(5)["id"].tolist()
+        assert cards.loc[cards["board_column"] == row.board_column, "id"].tolist() == largest
+    assert summary["count"].sum() > 0
+    assert set(cards["owner_id"]) <= set(open_["owner_id"])   # in scope: what list() shows, nothing more
