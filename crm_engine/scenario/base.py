@@ -167,17 +167,16 @@ def interactions(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int
     frame = pd.DataFrame({
         "id": np.arange(first_id, first_id + n), "customer_id": cards["id"].to_numpy()[idx],
         "contact_id": people["id"].to_numpy()[contact_row], "user_id": cards["owner_id"].to_numpy()[idx],
-        "day": day, "channel": channel, "template": template, "product": products["name"].to_numpy()[product_row],
-        "contact": people["name"].to_numpy()[contact_row], "customer": cards["name"].to_numpy()[idx]})
-    table = pd.DataFrame(templates, columns=["channel", "subject", "detail"]).reset_index(names="template")
-    with db.registered("templates", table):
-        insert(db, """
-            INSERT INTO interactions (id, customer_id, contact_id, user_id, on_date, channel, subject, detail)
-            SELECT f.id, f.customer_id, f.contact_id, f.user_id, ?::DATE + f.day::INTEGER, f.channel, t.subject,
-                   replace(replace(replace(t.detail, '{contact}', f.contact), '{product}', f.product),
-                           '{customer}', f.customer)
-            FROM frame f JOIN templates t ON t.template = f.template
-            ORDER BY f.customer_id, f.id""", frame, [ctx.today])   # stored by customer: see history.insert_orders
+        "day": day, "channel": channel, "product": products["name"].to_numpy()[product_row],
+        "contact": people["name"].to_numpy()[contact_row], "customer": cards["name"].to_numpy()[idx],
+        "subject": np.array([s for _c, s, _d in templates], dtype=object)[template],
+        "detail": np.array([d for _c, _s, d in templates], dtype=object)[template]}, copy=False)
+    # The rows come by customer, then id: stored by customer, as history.insert_orders explains.
+    insert(db, """
+        INSERT INTO interactions (id, customer_id, contact_id, user_id, on_date, channel, subject, detail)
+        SELECT id, customer_id, contact_id, user_id, ?::DATE + day::INTEGER, channel, subject,
+               replace(replace(replace(detail, '{contact}', contact), '{product}', product), '{customer}', customer)
+        FROM frame""", frame, [ctx.today])
     return n
 
 
@@ -189,6 +188,7 @@ def _favourite(rng: np.random.Generator, line_no: np.ndarray, products: pd.DataF
     per_line = np.bincount(products["line_no"].to_numpy(), minlength=int(line_no.max(initial=0)) + 1)
     start = np.r_[0, np.cumsum(per_line)[:-1]]
     u = rng.random(n)
-    own = order[np.minimum(start[line_no] + (u * per_line[line_no]).astype(np.int64), len(order) - 1)]
+    count = per_line[line_no]
+    own = order[np.minimum(start[line_no] + (u * count).astype(np.int64), len(order) - 1)]
     anyone = rng.integers(0, len(products), n)
-    return np.where((rng.random(n) < loyalty) & (per_line[line_no] > 0), own, anyone)
+    return np.where((rng.random(n) < loyalty) & (count > 0), own, anyone)

@@ -96,17 +96,20 @@ def load_cast(ctx: Context) -> None:
 def _numbered(base: np.ndarray, base_norm: np.ndarray, language: str, style: str) -> tuple[np.ndarray, np.ndarray]:
     """Disambiguate repeated names the way registries do: a second one gets a branch number."""
     branch = pd.Series(base).groupby(base).cumcount().to_numpy() + 1
-    names, norms = np.array(base, dtype=object), np.array(base_norm, dtype=object)
-    for i in np.flatnonzero(branch > 1):
-        n = branch[i]
-        if style == "person":
-            suffix = f"({n})"
-        elif style == "shop":
-            suffix = f" No. {n}" if language == "en" else f"{n}号店"
-        else:
-            suffix = f" {n}" if language == "en" else f"{n}号"
-        names[i], norms[i] = names[i] + suffix, norms[i] + normalise(suffix)
-    return names, norms
+    # Most names repeat at 100k customers: the suffixes (and their normalised forms) are built
+    # once per branch number and added with numpy, not name by name.
+    numbers = np.arange(branch.max(initial=1) + 1)
+    if style == "person":
+        suffix = [f"({n})" for n in numbers]
+    elif style == "shop":
+        suffix = [f" No. {n}" if language == "en" else f"{n}号店" for n in numbers]
+    else:
+        suffix = [f" {n}" if language == "en" else f"{n}号" for n in numbers]
+    suffix[:2] = ["", ""]  # the first of a name keeps it as it is
+    suffix = np.array(suffix, dtype=object)
+    suffix_norm = np.array([normalise(s) if s else "" for s in suffix], dtype=object)
+    return (np.array(base, dtype=object) + suffix[branch],
+            np.array(base_norm, dtype=object) + suffix_norm[branch])
 
 
 def _words(words: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -60,23 +60,33 @@ def _batch(ctx: Context, cards: pd.DataFrame, rate: np.ndarray, number: int) -> 
     expected = rate * exposure(created, end, trend) * season.max() / season.mean()
     count = rng.poisson(expected)
     idx = np.repeat(np.arange(len(cards)), count)
-    k = (trend / 365.0)[idx]
-    lo, hi, u = created[idx], end[idx], rng.random(len(idx))
+    # Per customer first, then per order: the exponentials are the same numbers, computed once.
+    k = trend / 365.0
     flat = np.abs(k) < 1e-9
     safe = np.where(flat, 1.0, k)
-    t = np.where(flat, lo + u * (hi - lo),
-                 np.log(np.exp(safe * lo) + u * (np.exp(safe * hi) - np.exp(safe * lo))) / safe)
+    e_lo, e_hi = np.exp(safe * created), np.exp(safe * end)
+    lo, hi, u = created[idx], end[idx], rng.random(len(idx))
+    t = np.where(flat[idx], lo + u * (hi - lo), np.log(e_lo[idx] + u * (e_hi - e_lo)[idx]) / safe[idx])
     day = np.clip(np.floor(t), lo, hi).astype(np.int64)
-    month = (np.datetime64(ctx.today, "D") + day).astype("datetime64[M]").astype(np.int64) % 12
-    keep = rng.random(len(idx)) < season[month] / season.max()
+    keep = rng.random(len(idx)) < season[_months(ctx.today, day)] / season.max()
     # The anchor order fixes each customer's last order date (see base.py).
     idx = np.r_[idx[keep], np.arange(len(cards))]
     day = np.r_[day[keep], anchor]
-    order = np.lexsort((day, idx))
+    # By customer, then day (ties keep their order): one stable sort of a combined key
+    # orders the rows as np.lexsort((day, idx)) does, several times faster.
+    first = day.min(initial=0)
+    order = np.argsort(idx * (day.max(initial=0) - first + 1) + (day - first), kind="stable")
     idx, day = idx[order], day[order]
     return write(ctx, rng, cards["id"].to_numpy()[idx], cards["owner_id"].to_numpy()[idx], day,
                  cards["value"].to_numpy()[idx], cards["discount"].to_numpy()[idx],
                  cards["line_no"].to_numpy()[idx], base.value_spread, base.lines_per_order)
+
+
+def _months(today, day: np.ndarray) -> np.ndarray:
+    """The calendar month (0–11) of each day offset from `today`, through a table of the days spanned."""
+    first = day.min(initial=0)
+    span = np.datetime64(today, "D") + np.arange(first, day.max(initial=0) + 1)
+    return (span.astype("datetime64[M]").astype(np.int64) % 12)[day - first]
 
 
 def write(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np.ndarray, day: np.ndarray,
@@ -101,10 +111,12 @@ def draw(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np
     share = amount[line_order] / per[line_order] * rng.lognormal(0, 0.3, len(line_order))
     quantity = np.clip(np.round(share * 100 / unit), 1, 100_000).astype(np.int64)
     cents = quantity * unit
+    # copy=False: a column per array, not one block copied together (millions of rows at size M).
     header = pd.DataFrame({"customer_id": customer, "day": day, "owner_id": owner,
-                           "cents": np.add.reduceat(cents, np.r_[0, np.cumsum(per)[:-1]]) if n else cents[:0]})
+                           "cents": np.add.reduceat(cents, np.r_[0, np.cumsum(per)[:-1]]) if n else cents[:0]},
+                          copy=False)
     lines = pd.DataFrame({"order_row": line_order, "product_id": products["id"].to_numpy()[product],
-                          "quantity": quantity, "unit": unit, "cents": cents})
+                          "quantity": quantity, "unit": unit, "cents": cents}, copy=False)
     return header, lines
 
 
@@ -114,14 +126,16 @@ def insert_orders(ctx: Context, header: pd.DataFrame, lines: pd.DataFrame) -> in
     if n == 0:
         return 0
     first_order, first_line = db.next_id("orders"), db.next_id("order_lines")
-    header = header.assign(id=np.arange(first_order, first_order + n))
-    lines = lines.assign(id=np.arange(first_line, first_line + len(lines)),
-                         order_id=header["id"].to_numpy()[lines["order_row"].to_numpy()])
-    # Stored by customer (the ids keep the drawn order): a customer's orders then sit together,
-    # and the customer 360 reads one stretch of the table instead of searching all of it.
+    ids = np.arange(first_order, first_order + n)
+    header = pd.DataFrame({"id": ids, **{c: header[c].to_numpy() for c in header}}, copy=False)
+    lines = pd.DataFrame({"id": np.arange(first_line, first_line + len(lines)),
+                          "order_id": ids[lines["order_row"].to_numpy()],
+                          **{c: lines[c].to_numpy() for c in lines}}, copy=False)
+    # Stored by customer (the ids keep the drawn order, and the rows come sorted by customer):
+    # a customer's orders then sit together, and the customer 360 reads one stretch of the
+    # table instead of searching all of it.
     insert(db, """INSERT INTO orders SELECT id, customer_id, 'SO' || lpad(id::VARCHAR, 8, '0'),
-                      ?::DATE + day::INTEGER, (cents / 100)::DECIMAL(16, 2), 'confirmed', owner_id FROM frame
-                  ORDER BY customer_id, id""",
+                      ?::DATE + day::INTEGER, (cents / 100)::DECIMAL(16, 2), 'confirmed', owner_id FROM frame""",
            header, [ctx.today])
     insert(db, """INSERT INTO order_lines SELECT id, order_id, product_id, quantity, (unit / 100)::DECIMAL(14, 2),
                       (cents / 100)::DECIMAL(16, 2) FROM frame""", lines)
