@@ -26,10 +26,9 @@ class Audit(Area):
                 where.append(f"{column} = ?"), params.append(value)
         if user is not None:
             where.append("(u.username = ? OR u.id::VARCHAR = ?)"), params.extend([str(user), str(user)])
-        if since is not None:
-            where.append("a.on_date >= ?"), params.append(validate.date(since, "since"))
-        if until is not None:
-            where.append("a.on_date <= ?"), params.append(validate.date(until, "until"))
+        dated, args = validate.period("a.on_date", since, until)
+        where += dated
+        params += args
         sql = ("SELECT a.id, a.on_date, a.at_time, u.username, a.action, a.kind, a.record_id, a.before, a.after, a.note "
                "FROM audit a JOIN users u ON u.id = a.user_id")
         if where:

@@ -417,9 +417,8 @@ class Contracts(Area):
             where.append("k.status = ?"), params.append(validate.one_of(status, "status", CONTRACT.states))
         if owner is not None:
             where.append("k.owner_id = ?"), params.append(load_user(s.db, owner).id)
-        if since is not None:
-            where.append("k.created_on >= ?"), params.append(validate.date(since, "since"))
-        if until is not None:
-            where.append("k.created_on <= ?"), params.append(validate.date(until, "until"))
+        dated, args = validate.period("k.created_on", since, until)
+        where += dated
+        params += args
         found, args = validate.matching(search, ("k.contract_no", "c.name", "k.title", "u.name"))
         return " AND ".join(where + found), params + args

@@ -187,9 +187,8 @@ class Expenses(Area):
             where.append("e.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
         if expense_type is not None:
             where.append("e.expense_type = ?"), params.append(expense_type)
-        if since is not None:
-            where.append("e.spent_on >= ?"), params.append(validate.date(since, "since"))
-        if until is not None:
-            where.append("e.spent_on <= ?"), params.append(validate.date(until, "until"))
+        dated, args = validate.period("e.spent_on", since, until)
+        where += dated
+        params += args
         found, args = validate.matching(search, ("u.name", "c.name", "e.description"))
         return " AND ".join(where + found), params + args

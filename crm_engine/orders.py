@@ -102,10 +102,9 @@ class Orders(Area):
         where, params = [visible(self._s)], []
         if customer_id is not None:
             where.append("o.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
-        if since is not None:
-            where.append("o.order_date >= ?"), params.append(validate.date(since, "since"))
-        if until is not None:
-            where.append("o.order_date <= ?"), params.append(validate.date(until, "until"))
+        dated, args = validate.period("o.order_date", since, until)
+        where += dated
+        params += args
         page = validate.page(limit, offset)
         return self._s.db.df(
             "SELECT o.id, o.customer_id, c.name AS customer_name, o.order_no, o.order_date, o.amount, o.status, o.owner_id "

@@ -249,10 +249,9 @@ class Payments(Area):
             where.append("p.contract_id = ?"), params.append(validate.record_id(contract_id, "contract"))
         if customer_id is not None:
             where.append("p.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
-        if since is not None:
-            where.append("p.received_on >= ?"), params.append(validate.date(since, "since"))
-        if until is not None:
-            where.append("p.received_on <= ?"), params.append(validate.date(until, "until"))
+        dated, args = validate.period("p.received_on", since, until)
+        where += dated
+        params += args
         found, args = validate.matching(search, ("k.contract_no", "c.name", "u.name"))
         return " AND ".join(where + found), params + args
 

@@ -31,13 +31,6 @@ WIN_RATE_BY = {
 }
 
 
-def _dates(where: list, params: list, column: str, since, until) -> None:
-    if since is not None:
-        where.append(f"{column} >= ?"), params.append(validate.date(since, "since"))
-    if until is not None:
-        where.append(f"{column} <= ?"), params.append(validate.date(until, "until"))
-
-
 class PipelineVerbs:
     """Pipeline reports of `crm.opportunities`."""
 
@@ -57,7 +50,9 @@ class PipelineVerbs:
 
         s = self._s
         where, params = [visible(s), "o.state <> 'unassigned'"], []
-        _dates(where, params, "o.created_on", since, until)
+        dated, args = validate.period("o.created_on", since, until)
+        where += dated
+        params += args
         if owner is not None:
             where.append("o.owner_id = ?"), params.append(load_user(s.db, owner).id)
         label = "name_zh" if s.language == "zh_CN" else "name_en"
@@ -136,7 +131,9 @@ class PipelineVerbs:
         validate.one_of(by, "sales_by", tuple(WIN_RATE_BY))
         name, key = WIN_RATE_BY[by]
         where, params = [visible(s), "o.state IN ('succeeded', 'failed')"], []
-        _dates(where, params, "o.closed_on", since, until)
+        dated, args = validate.period("o.closed_on", since, until)
+        where += dated
+        params += args
         return s.db.df(f"""
             SELECT {name} AS {by or 'scope'}, count(*) FILTER (WHERE o.state = 'succeeded') AS won,
                    count(*) FILTER (WHERE o.state = 'failed') AS lost, count(*) AS closed,

@@ -162,10 +162,9 @@ class Returns(Area):
                                      ("r.contract_id", contract_id, "contract"), ("r.order_id", order_id, "order")):
             if value is not None:
                 where.append(f"{column} = ?"), params.append(validate.record_id(value, field))
-        if since is not None:
-            where.append("r.returned_on >= ?"), params.append(validate.date(since, "since"))
-        if until is not None:
-            where.append("r.returned_on <= ?"), params.append(validate.date(until, "until"))
+        dated, args = validate.period("r.returned_on", since, until)
+        where += dated
+        params += args
         found, args = validate.matching(search, ("r.return_no", "h.shipment_no", "c.name"))
         return " AND ".join(where + found), params + args
 

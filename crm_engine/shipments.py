@@ -267,9 +267,8 @@ class Shipments(Area):
                                      ("h.customer_id", customer_id, "customer")):
             if value is not None:
                 where.append(f"{column} = ?"), params.append(validate.record_id(value, field))
-        if since is not None:
-            where.append("h.shipped_on >= ?"), params.append(validate.date(since, "since"))
-        if until is not None:
-            where.append("h.shipped_on <= ?"), params.append(validate.date(until, "until"))
+        dated, args = validate.period("h.shipped_on", since, until)
+        where += dated
+        params += args
         found, args = validate.matching(search, ("h.shipment_no", "c.name", "k.contract_no", "o.order_no"))
         return " AND ".join(where + found), params + args

@@ -203,12 +203,9 @@ class Simulation(Area):
     def log(self, *, since=None, until=None) -> pd.DataFrame:
         """What the clock made happen, per day and kind (instructors)."""
         self._s.require_role(action="read_scenario")
-        where, params = ["TRUE"], []
-        if since is not None:
-            where.append("on_date >= ?"), params.append(validate.date(since, "since"))
-        if until is not None:
-            where.append("on_date <= ?"), params.append(validate.date(until, "until"))
-        return self._s.db.df(f"SELECT * FROM scenario_log WHERE {' AND '.join(where)} ORDER BY on_date, what", params)
+        where, params = validate.period("on_date", since, until)
+        return self._s.db.df(f"SELECT * FROM scenario_log WHERE {' AND '.join(['TRUE', *where])} "
+                             "ORDER BY on_date, what", params)
 
     # -- the clock ---------------------------------------------------------------------------------
     @action

@@ -12,7 +12,7 @@ import contextlib
 import io
 import os
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 import pandas as pd
@@ -347,12 +347,10 @@ class Imports(Area):
                     INSERT INTO orders SELECT order_id, any_value(customer_id), order_no, any_value(d),
                         sum(price * qty), 'confirmed', any_value(owner_id) FROM import_lines WHERE reason IS NULL
                     GROUP BY order_id, order_no ORDER BY 2, 1""")   # stored by customer (scenario.history)
-                for start in range(0, good, CHUNK):
+                for start, stop in _chunks(good, progress):
                     db.execute("INSERT INTO order_lines SELECT line_id, order_id, product_id, qty, price, price * qty "
                                "FROM import_lines WHERE line_id BETWEEN ? AND ? ORDER BY line_id",
-                               [line_base + start, line_base + min(start + CHUNK, good) - 1])
-                    if progress is not None and progress(min(start + CHUNK, good), good) is False:
-                        raise ImportAborted("import.aborted", done=min(start + CHUNK, good), total=good)
+                               [line_base + start, line_base + stop - 1])
         finally:
             with contextlib.suppress(duckdb.Error):
                 db.con.execute("DROP TABLE IF EXISTS import_lines")
@@ -376,7 +374,7 @@ class Imports(Area):
         with s.db.registered("names", names) as con:
             # Two equi-joins, not one join on "id = … OR name = …": an OR condition makes DuckDB
             # fall back to a nested-loop join (hundreds of seconds at 100k customers).
-            resolved = con.execute(f"""
+            return con.execute(f"""
                 SELECT customer, customer_id, owner_id, writable FROM (
                     SELECT n.customer, c.id AS customer_id, c.owner_id, {visible(s, 'c', 'write')} AS writable
                     FROM names n JOIN customers c ON c.id = TRY_CAST(n.customer AS INTEGER)
@@ -386,16 +384,22 @@ class Imports(Area):
                     FROM names n JOIN customers c ON c.name_norm = n.name_norm
                     WHERE TRY_CAST(n.customer AS INTEGER) IS NULL AND {visible(s, 'c')})
                 QUALIFY row_number() OVER (PARTITION BY customer ORDER BY customer_id) = 1""").df()
-        return resolved
 
     def _insert_chunks(self, rows: pd.DataFrame, progress, sql: str, params=None) -> int:
-        total = len(rows)
-        for start in range(0, total, CHUNK):
-            with self._s.db.registered("chunk", rows.iloc[start:start + CHUNK]):
+        for start, stop in _chunks(len(rows), progress):
+            with self._s.db.registered("chunk", rows.iloc[start:stop]):
                 self._s.db.execute(sql, params)
-            if progress is not None and progress(min(start + CHUNK, total), total) is False:
-                raise ImportAborted("import.aborted", done=min(start + CHUNK, total), total=total)
-        return total
+        return len(rows)
+
+
+def _chunks(total: int, progress) -> Iterator[tuple[int, int]]:
+    """(start, stop) of each `CHUNK` of `total` rows to insert; after each, `progress(done, total)`
+    is told, and answering False aborts the import (the action then rolls back)."""
+    for start in range(0, total, CHUNK):
+        stop = min(start + CHUNK, total)
+        yield start, stop
+        if progress is not None and progress(stop, total) is False:
+            raise ImportAborted("import.aborted", done=stop, total=total)
 
 
 def _first_failure(checks: list[tuple[str, str, str]]) -> str:

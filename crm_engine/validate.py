@@ -144,6 +144,17 @@ def matching(search, columns) -> tuple[list[str], list]:
     return ["(" + " OR ".join(f"{c} ILIKE ? ESCAPE '\\'" for c in columns) + ")"], [pattern] * len(columns)
 
 
+def period(column: str, since, until) -> tuple[list[str], list]:
+    """A list's date filter: `([condition, …], params)` keeping `column` (SQL) within
+    [since, until]; an end given as None is open, any other value must be a date. Add both to
+    the verb's WHERE, as with `matching`."""
+    where, params = [], []
+    for value, field, test in ((since, "since", ">="), (until, "until", "<=")):
+        if value is not None:
+            where.append(f"{column} {test} ?"), params.append(date(value, field))
+    return where, params
+
+
 def rating(value, field: str, *, required: bool = False) -> int | None:
     """A 1–5 rating (credit, satisfaction)."""
     return integer(value, field, required=required, minimum=1, maximum=5)

@@ -210,10 +210,9 @@ class Tasks(Area):
         where, params = [self._whose(user, team)], []
         if status is not None:
             where.append("t.status = ?"), params.append(validate.one_of(status, "status", TASK.states))
-        if since is not None:
-            where.append("t.on_date >= ?"), params.append(validate.date(since, "since"))
-        if until is not None:
-            where.append("t.on_date <= ?"), params.append(validate.date(until, "until"))
+        dated, args = validate.period("t.on_date", since, until)
+        where += dated
+        params += args
         if customer_id is not None:
             where.append("t.customer_id = ?"), params.append(validate.record_id(customer_id, "customer"))
         if overdue:

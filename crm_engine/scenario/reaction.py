@@ -145,15 +145,13 @@ def step_factors(prospect: Prospect, rep_line: str | None, assigned_on: dt.date 
     elif channel < 0 and step.kind.rank == 1:
         f["channel_mismatch"] = STEP["channel_mismatch"]
     reached = max((p.kind.rank for p in previous), default=0)
-    f["in_sequence" if step.kind.rank <= reached + 1 else "out_of_sequence"] = \
-        STEP["in_sequence"] if step.kind.rank <= reached + 1 else STEP["out_of_sequence"]
+    _either(f, STEP, step.kind.rank <= reached + 1, "in_sequence", "out_of_sequence")
     first = _first_contact(assigned_on, [*previous, step], contact_days)
     if first:
-        f["timely_first_contact" if first > 0 else "late_first_contact"] = \
-            STEP["timely_first_contact"] if first > 0 else STEP["late_first_contact"]
+        _either(f, STEP, first > 0, "timely_first_contact", "late_first_contact")
     line = _line(prospect, rep_line)
     if line:
-        f["line_match" if line > 0 else "line_mismatch"] = STEP["line_match"] if line > 0 else STEP["line_mismatch"]
+        _either(f, STEP, line > 0, "line_match", "line_mismatch")
     if previous:
         gap = (step.on - previous[-1].on).days
         if previous[-1].response in ("silence", "negative"):
@@ -164,6 +162,12 @@ def step_factors(prospect: Prospect, rep_line: str | None, assigned_on: dt.date 
         if gap > LONG_GAP_DAYS:
             f["long_gap"] = STEP["long_gap"]
     return f
+
+
+def _either(factors: dict, effects: dict, good: bool, if_good: str, if_not: str) -> None:
+    """Add the factor of a practice done well or badly, with its effect size."""
+    name = if_good if good else if_not
+    factors[name] = effects[name]
 
 
 def respond(probability: float, u: float) -> str:
@@ -183,11 +187,10 @@ def close_factors(prospect: Prospect, rep_line: str | None, assigned_on: dt.date
          "budget": CLOSE["budget"] * (prospect.budget - 0.5)}
     first = _first_contact(assigned_on, steps, contact_days)
     if first:
-        f["timely_first_contact" if first > 0 else "late_first_contact"] = \
-            CLOSE["timely_first_contact"] if first > 0 else CLOSE["late_first_contact"]
+        _either(f, CLOSE, first > 0, "timely_first_contact", "late_first_contact")
     line = _line(prospect, rep_line)
     if line:
-        f["line_match" if line > 0 else "line_mismatch"] = CLOSE["line_match"] if line > 0 else CLOSE["line_mismatch"]
+        _either(f, CLOSE, line > 0, "line_match", "line_mismatch")
     reached, skipped = 0, 0
     for step in steps:
         if step.kind.rank > reached + 1:

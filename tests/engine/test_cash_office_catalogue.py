@@ -1,4 +1,5 @@
-"""Orders to cash and my office speak both languages: every field an error can name has a label,
+"""The engine speaks both languages: every field an error can name (in any module) has a label;
+orders to cash and my office:
 every state and action a label, every dictionary entry the areas use exists."""
 import ast
 import pathlib
@@ -11,8 +12,8 @@ from crm_engine.expenses import EXPENSE
 from crm_engine.office.tasks import TASK
 
 ENGINE = pathlib.Path(__file__).parents[2] / "crm_engine"
-MODULES = ["contracts.py", "shipments.py", "returns.py", "payments.py", "expenses.py", "office/tasks.py",
-           "office/files.py", "office/address_book.py", "office/notices.py", "office/messages.py"]
+# Every engine module (the views only pass the engine's errors on).
+MODULES = sorted(str(p.relative_to(ENGINE)) for p in ENGINE.rglob("*.py") if "ui" not in p.relative_to(ENGINE).parts)
 # The action of the first state_history row each kind writes (from no state to the first one).
 FIRST_MOVE = {"contract": "create", "expense": "claim", "task": "create"}
 VALIDATORS = {"text", "date", "amount", "integer", "rating", "record_id", "one_of", "email", "phone"}
@@ -34,12 +35,12 @@ def field_names(path: pathlib.Path) -> set[str]:
     return {f for f in found if isinstance(f, str)}
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_every_field_named_in_an_error_has_a_label(module):
+def test_every_field_named_in_an_error_has_a_label():
     catalogue = i18n.catalog()
-    names = field_names(ENGINE / module)
-    assert names, "the scan found no fields: it is broken"
-    assert sorted(n for n in names if f"field.{n}" not in catalogue) == []
+    names = {module: field_names(ENGINE / module) for module in MODULES}
+    assert len(names["contracts.py"]) > 5, "the scan found no fields: it is broken"
+    assert {m: sorted(n for n in found if f"field.{n}" not in catalogue) for m, found in names.items()
+            if any(f"field.{n}" not in catalogue for n in found)} == {}
 
 
 @pytest.mark.parametrize("machine", [CONTRACT, EXPENSE, TASK], ids=lambda m: m.kind)
