@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import validate
 from .dictionary import require_code
-from .errors import NotAllowed, TransitionNotAllowed
+from .errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from .session import Area, Session, action, load_user, query
 from .statemachine import StateMachine
 
@@ -84,6 +84,42 @@ WON_BACK = """
     WHERE c.status = 'lost' {only} AND EXISTS (
         SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.status <> 'cancelled'
         AND o.order_date >= w.churned_on)
+"""
+
+
+# A scan over the days `$first` … `$today` (one day when the clock did not move past a scan),
+# set-based. Each customer that can be due (not lost; one won back by this scan counts from
+# today) has stretches of days with the same last order: one from the window's first day,
+# and one from each later day it ordered. In a stretch its reference date is fixed, so it is
+# due from the first day whose cut-off has passed that date (`$cutoffs`/`$days`: each cut-off
+# and the first day that has it, ascending) until the stretch ends: the next order clears it.
+MOVES = """
+    WITH known AS (
+        SELECT c.id AS customer_id, c.created_on, list_contains($back, c.id) AS back,
+               CASE WHEN list_contains($back, c.id) THEN $today ELSE $first END AS since
+        FROM customers c WHERE c.status <> 'lost'),
+    sold AS (
+        SELECT customer_id, max(order_date) AS ever,
+               max(order_date) FILTER (WHERE order_date <= $first OR order_date > $today) AS before
+        FROM orders WHERE status <> 'cancelled' GROUP BY customer_id),
+    stretch AS (
+        SELECT k.customer_id, k.since AS start, CASE WHEN k.back THEN s.ever ELSE s.before END AS last_order,
+               k.created_on
+        FROM known k LEFT JOIN sold s USING (customer_id)
+        UNION ALL
+        SELECT DISTINCT o.customer_id, o.order_date, greatest(o.order_date, s.before), k.created_on
+        FROM orders o JOIN known k USING (customer_id) JOIN sold s USING (customer_id)
+        WHERE o.status <> 'cancelled' AND o.order_date > k.since AND o.order_date <= $today),
+    timeline AS (
+        SELECT customer_id, start, row_number() OVER w = 1 AS opening, last_order,
+               coalesce(last_order, created_on) AS reference_date,
+               coalesce(lead(start) OVER w - 1, $today) AS stop, lead(start) OVER w IS NULL AS last
+        FROM stretch WINDOW w AS (PARTITION BY customer_id ORDER BY start)),
+    days AS (SELECT unnest($cutoffs::DATE[]) AS cutoff, unnest($days::DATE[]) AS first_day)
+    SELECT t.customer_id, t.opening, t.last, t.stop, t.last_order, t.reference_date,
+           CASE WHEN d.first_day <= t.stop THEN greatest(t.start, d.first_day) END AS due_from
+    FROM timeline t ASOF LEFT JOIN days d ON d.cutoff > t.reference_date
+    WHERE t.opening OR d.first_day <= t.stop
 """
 
 
@@ -169,15 +205,15 @@ def order_recorded(s: Session, customer_id: int) -> None:
         s.audit("clear", KIND, warning_id, before={"state": state}, after={"state": "cleared"})
 
 
-def _reactivate(s: Session, customer_id: int | None) -> int:
-    """Set won-back customers active again (all of them, or one); returns how many."""
+def _reactivate(s: Session, customer_id: int | None) -> list[int]:
+    """Set won-back customers active again (all of them, or one); returns their ids."""
     if not s.db.scalar("SELECT count(*) FROM churn_warnings WHERE state = 'churned'"):
-        return 0  # no one was ever confirmed lost by churn: nothing to win back
+        return []  # no one was ever confirmed lost by churn: nothing to win back
     only = "AND c.id = ?" if customer_id is not None else ""
     params = [customer_id] if customer_id is not None else []
     ids = [r[0] for r in s.db.rows(WON_BACK.format(only=only) + " ORDER BY c.id", params)]
     if not ids:
-        return 0
+        return []
     today = s.today()
     s.db.execute(f"UPDATE customers SET status = 'active', updated_on = ? WHERE id IN ({WON_BACK.format(only=only)})",
                  [today, *params])
@@ -185,63 +221,95 @@ def _reactivate(s: Session, customer_id: int | None) -> int:
         s.audit("reactivate", "customer", customer_id, before={"status": "lost"}, after={"status": "active"})
     else:
         s.audit("reactivate", "customer", None, before={"status": "lost"}, after={"status": "active", "customers": ids})
-    return len(ids)
+    return ids
+
+
+def _first_day(s: Session, since, today: dt.date) -> dt.date:
+    """A scan's first day: today, or `since` — not after today, and after the last scan (the
+    days up to it were scanned with the warnings as they stood then)."""
+    if since is None:
+        return today
+    first = validate.date(since, "since")
+    if first > today:
+        raise InvalidInput("churn.since_future", field="since", since=first, today=today)
+    last = s.db.scalar("SELECT max(on_date) FROM audit WHERE kind = 'churn' AND action = 'scan'")
+    if first < today and last is not None and first <= last:
+        raise InvalidInput("churn.since_scanned", field="since", since=first, scanned=last,
+                           next=last + dt.timedelta(days=1))
+    return first
 
 
 class Churn(Area):
     """`crm.churn`: scan for silent customers, then suspend or confirm each warning."""
 
     @action
-    def scan(self) -> ScanResult:
+    def scan(self, since=None) -> ScanResult:
         """Raise a warning for every due customer and clear warnings that no longer apply.
 
         Idempotent: a second scan on the same day (with no new orders) changes nothing.
         Anyone may run it — it applies the company's rule, not the caller's judgement —
         and the counts it returns cover only the warnings the caller may see.
+
+        `since` (a date before today, after the last scan) catches up on the days the clock
+        moved without a scan: each warning is raised, and cleared, on the day its customer
+        crossed the line, exactly as a scan on every one of those days would have done.
         """
         s = self._s
         db, today, months = s.db, s.today(), threshold(s)
-        limit = cutoff(today, months)
-        reactivated = _reactivate(s, None)
-        # The due set once; then open warnings whose customer is no longer due (it ordered
-        # again, was deleted, or the threshold changed) are cleared …
-        db.execute(f"CREATE OR REPLACE TEMP TABLE churn_due AS {due_sql()}", {"cutoff": limit})
-        db.execute("""CREATE OR REPLACE TEMP TABLE churn_clear AS
-            SELECT w.id, w.state FROM churn_warnings w
-            WHERE w.state IN ('warning', 'suspended')
-              AND NOT EXISTS (SELECT 1 FROM churn_due d WHERE d.customer_id = w.customer_id)""")
-        if db.scalar("SELECT count(*) FROM churn_clear"):
-            db.execute("INSERT INTO state_history SELECT 'churn', id, 'clear', state, 'cleared', ?, ?, NULL "
-                       "FROM churn_clear", [s.user.id, today])
-            db.execute("UPDATE churn_warnings SET state = 'cleared', closed_on = ?, closed_by = ?, updated_on = ? "
-                       "WHERE id IN (SELECT id FROM churn_clear)", [today, s.user.id, today])
-        # … and due customers without an open warning get one (ids follow customer ids).
+        first = _first_day(s, since, today)
+        back = _reactivate(s, None)
+        # The days of the window, as the first day of each cut-off (the rule's one definition).
+        days: dict[dt.date, dt.date] = {}
+        for offset in range((today - first).days + 1):
+            day = first + dt.timedelta(days=offset)
+            days.setdefault(cutoff(day, months), day)
+        db.execute(f"CREATE OR REPLACE TEMP TABLE churn_moves AS {MOVES}",
+                   {"first": first, "today": today, "back": back, "cutoffs": list(days), "days": list(days.values())})
+        # Open warnings: cleared on the first day their customer is not due (NULL: still due today).
+        db.execute("""CREATE OR REPLACE TEMP TABLE churn_open AS
+            SELECT w.id, w.customer_id, w.state,
+                   CASE WHEN m.due_from IS DISTINCT FROM $first THEN $first WHEN NOT m.last THEN m.stop + 1 END AS closed_on
+            FROM churn_warnings w LEFT JOIN churn_moves m ON m.customer_id = w.customer_id AND m.opening
+            WHERE w.state IN ('warning', 'suspended')""", {"first": first})
+        db.execute("INSERT INTO state_history SELECT 'churn', id, 'clear', state, 'cleared', ?, closed_on, NULL "
+                   "FROM churn_open WHERE closed_on IS NOT NULL", [s.user.id])
+        db.execute("""UPDATE churn_warnings w SET state = 'cleared', closed_on = o.closed_on, closed_by = ?,
+                          updated_on = o.closed_on
+                      FROM churn_open o WHERE o.id = w.id AND o.closed_on IS NOT NULL""", [s.user.id])
+        # New warnings, numbered by day then customer; one that a later order ended is cleared that day.
         base = db.next_id("churn_warnings") - 1
-        db.execute("""INSERT INTO churn_warnings
-                (id, customer_id, state, raised_on, last_order_date, reference_date, updated_on)
-            SELECT $base + row_number() OVER (ORDER BY d.customer_id), d.customer_id, 'warning', $today,
-                   d.last_order, d.reference_date, $today
-            FROM churn_due d
-            WHERE NOT EXISTS (SELECT 1 FROM churn_warnings w
-                              WHERE w.customer_id = d.customer_id AND w.state IN ('warning', 'suspended'))""",
-                   {"base": base, "today": today})
-        db.execute("INSERT INTO state_history SELECT 'churn', id, 'raise', NULL, 'warning', ?, ?, "
-                   "strftime(reference_date, '%Y-%m-%d') FROM churn_warnings WHERE id > ?", [s.user.id, today, base])
+        db.execute("""INSERT INTO churn_warnings (id, customer_id, state, raised_on, last_order_date, reference_date,
+                                                  closed_on, closed_by, updated_on)
+            SELECT $base + row_number() OVER (ORDER BY m.due_from, m.customer_id), m.customer_id,
+                   CASE WHEN m.last THEN 'warning' ELSE 'cleared' END, m.due_from, m.last_order, m.reference_date,
+                   CASE WHEN NOT m.last THEN m.stop + 1 END, CASE WHEN NOT m.last THEN $user END,
+                   CASE WHEN m.last THEN m.due_from ELSE m.stop + 1 END
+            FROM churn_moves m
+            WHERE m.due_from IS NOT NULL AND NOT (m.opening AND m.due_from = $first
+                  AND EXISTS (SELECT 1 FROM churn_open o WHERE o.customer_id = m.customer_id))""",
+                   {"base": base, "first": first, "user": s.user.id})
+        db.execute("""INSERT INTO state_history
+            SELECT 'churn', id, 'raise', NULL, 'warning', $user, raised_on, strftime(reference_date, '%Y-%m-%d')
+            FROM churn_warnings WHERE id > $base
+            UNION ALL SELECT 'churn', id, 'clear', 'warning', 'cleared', $user, closed_on, NULL
+            FROM churn_warnings WHERE id > $base AND state = 'cleared'""", {"base": base, "user": s.user.id})
         mine = s.scope(KIND, "c.owner_id")
         # Counting needs the customers' owners only when the caller's scope is limited.
         owners = "" if mine == "TRUE" else "LEFT JOIN customers c ON c.id = w.customer_id"
         raised, cleared, total_raised, total_cleared, still_open = db.one(f"""
             SELECT count(*) FILTER (WHERE w.id > $base AND {mine}),
-                   count(*) FILTER (WHERE k.id IS NOT NULL AND {mine}),
+                   count(*) FILTER (WHERE (k.id IS NOT NULL OR w.id > $base AND w.state = 'cleared') AND {mine}),
                    count(*) FILTER (WHERE w.id > $base),
-                   count(k.id),
+                   count(*) FILTER (WHERE k.id IS NOT NULL OR w.id > $base AND w.state = 'cleared'),
                    count(*) FILTER (WHERE w.state IN ('warning', 'suspended') AND {mine})
-            FROM churn_warnings w LEFT JOIN churn_clear k ON k.id = w.id {owners}""", {"base": base})
-        db.execute("DROP TABLE temp.churn_due")
-        db.execute("DROP TABLE temp.churn_clear")
-        s.audit("scan", KIND, None, after={"raised": total_raised, "cleared": total_cleared,
-                                           "reactivated": reactivated, "months": months, "cutoff": limit})
-        return ScanResult(raised, cleared, reactivated, still_open, limit, months)
+            FROM churn_warnings w LEFT JOIN churn_open k ON k.id = w.id AND k.closed_on IS NOT NULL {owners}""",
+                                                                          {"base": base})
+        db.execute("DROP TABLE temp.churn_moves")
+        db.execute("DROP TABLE temp.churn_open")
+        window = {"since": first} if first < today else {}
+        s.audit("scan", KIND, None, after={"raised": total_raised, "cleared": total_cleared, "reactivated": len(back),
+                                           "months": months, "cutoff": cutoff(today, months), **window})
+        return ScanResult(raised, cleared, len(back), still_open, cutoff(today, months), months)
 
     @action
     def suspend(self, warning_id: int, measures: str) -> ChurnWarning:

@@ -213,9 +213,9 @@ class Simulation(Area):
         """Move the scenario clock forward by `days` (1–366), one day at a time: each day brings
         the orders, service requests, calls, leads, lapses and events the scenario says, and the
         customers' answers to what students did. The same as advancing one day `days` times.
-        `progress(done, total)` is called after each day. The churn scan runs on every day a
-        warning is due to be raised or cleared (`scan="end"`: only on the last day — faster on
-        very large workspaces, with warnings dated that day).
+        `progress(done, total)` is called after each day. The churn scan catches up on every day
+        of the advance: each warning is raised, and cleared, on the day its customer crossed the
+        line (`scan="end"`: a scan for the last day only, with every new warning dated that day).
         """
         s = self._s
         days = validate.integer(days, "days", minimum=1, maximum=366)

@@ -4,12 +4,11 @@ rules in step.
 Each day's orders, requests, calls and leads are drawn in memory (daily.py); the workspace
 is brought up to date — rows written, the engine clock set to that day — only on days the
 engine has something to do: an event it records (a notice, an opportunity, a price), a
-campaign starting or ending, a churn warning to raise or clear, and the last day. Whether a
-warning is due is mirrored in memory from churn.py's rule (last order older than the
-threshold), so the engine's own `churn.scan()` runs on exactly the days it changes something
-and each warning is raised on the day the customer crossed the line. Hence advancing 30 days
-once or one day 30 times leaves the same world (only the audit trail records how the clock
-was moved).
+campaign starting or ending, a lost customer ordering again (won back that day), and the last
+day. There the engine's own churn scan catches up on the days since the last one
+(`churn.scan(since=…)`): each warning is raised, and cleared, on the day its customer crossed
+the line, as a scan on every day would have. Hence advancing 30 days once or one day 30 times
+leaves the same world (only the audit trail records how the clock was moved).
 """
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..churn import cutoff, threshold
 from . import daily, rand
 from .context import Context, insert
 from .model import day as scenario_day
@@ -44,44 +42,18 @@ def world(ctx: Context) -> daily.World:
     return daily.World(frame)
 
 
-class ChurnMirror:
-    """churn.py's rule, mirrored in memory to know on which days a scan would change anything:
-    a customer is due when it is not lost and its last order (else its creation) is older than
-    the cut-off. The engine's scan does the real work; this only says when to call it."""
+class WinBacks:
+    """Which customers are lost (churn confirmed), to stop the clock on the day one orders again:
+    the engine wins it back that day, and a catch-up scan counts it from then."""
 
-    SQL = """SELECT c.id, c.status = 'lost' AS lost,
-                    date_diff('day', $base, coalesce(lo.last_order, c.created_on)) AS reference,
-                    EXISTS (SELECT 1 FROM churn_warnings w WHERE w.customer_id = c.id
-                            AND w.state IN ('warning', 'suspended')) AS open
-             FROM customers c LEFT JOIN (SELECT customer_id, max(order_date) AS last_order FROM orders
-                                         WHERE status <> 'cancelled' GROUP BY customer_id) lo ON lo.customer_id = c.id
-             ORDER BY c.id"""
+    def __init__(self, world: daily.World):
+        self.lost = world.lost.copy()
+        self.today = False
 
-    def __init__(self, ctx: Context, world: daily.World, base: dt.date):
-        state = ctx.db.df(self.SQL, {"base": base}).set_index("id").reindex(world["customer_id"])
-        self.base, self.months = base, threshold(ctx.crm._s)
-        self.lost = state["lost"].fillna(False).to_numpy(bool).copy()
-        self.open = state["open"].fillna(False).to_numpy(bool).copy()
-        self.reference = state["reference"].fillna(-10 ** 6).to_numpy(np.int64).copy()
-        self.reactivate = False
-
-    def ordered(self, rows: np.ndarray, on: dt.date) -> None:
-        if len(rows):
-            self.reference[rows] = np.maximum(self.reference[rows], (on - self.base).days)
-            self.reactivate |= bool(self.lost[rows].any())
-
-    def _due(self, on: dt.date) -> np.ndarray:
-        return ~self.lost & (self.reference < (cutoff(on, self.months) - self.base).days)
-
-    def changes(self, on: dt.date) -> bool:
-        due = self._due(on)
-        return self.reactivate or bool((due != self.open).any())
-
-    def scanned(self, on: dt.date) -> None:
-        if self.reactivate:
-            self.lost &= self.reference < 0  # lost customers that ordered during the advance are back
-            self.reactivate = False
-        self.open = self._due(on)
+    def ordered(self, rows: np.ndarray) -> None:
+        if len(rows) and self.lost[rows].any():
+            self.lost[rows] = False
+            self.today = True
 
 
 def begin(ctx: Context) -> None:
@@ -142,8 +114,8 @@ def ensure_traits(ctx: Context) -> int:
 
 # -- one advance ---------------------------------------------------------------------------------
 def run(ctx: Context, days: int, *, scan: str = "daily") -> dict:
-    """Advance the clock by `days`, as described above. `scan="end"` runs the churn scan only on
-    the last day (faster on very large workspaces; warnings are then dated that day)."""
+    """Advance the clock by `days`, as described above. `scan="end"` runs the churn scan on the
+    last day only, for that day (warnings are then dated that day)."""
     from . import responses
 
     totals = dict.fromkeys(("orders", "order_amount", "tickets", "calls", "leads", "lapsed", "won_back", "events",
@@ -152,7 +124,8 @@ def run(ctx: Context, days: int, *, scan: str = "daily") -> dict:
     start = ctx.today
     customers = world(ctx)
     responses.settle_winbacks(ctx, customers)
-    mirror = ChurnMirror(ctx, customers, start)
+    comebacks = WinBacks(customers)
+    scanned = start  # the catch-up scan starts the day after
     pending = daily.Pending(ctx, start)
     specs = ctx.scenario.pipeline.campaigns
     campaigns = ctx.db.rows("SELECT id, state FROM campaigns ORDER BY id")[:len(specs)]
@@ -161,12 +134,12 @@ def run(ctx: Context, days: int, *, scan: str = "daily") -> dict:
         on = start + dt.timedelta(days=number)
         t, offset = (on - ctx.generated).days, number
         engine, made = daily.events(ctx, customers, on, pending, campaigns)
-        rows, amount, comebacks = daily.orders(ctx, customers, on, pending)
-        mirror.ordered(rows, on)
+        rows, amount, won_back = daily.orders(ctx, customers, on, pending)
+        comebacks.ordered(rows)
         counts = {"orders": len(rows), "tickets": daily.tickets(ctx, customers, on, pending) + made["tickets"],
                   "calls": daily.calls(ctx, customers, on, pending),
                   "leads": daily.leads(ctx, on, campaigns, pending) + made["leads"],
-                  "won_back": comebacks, "lapsed": int(np.sum(customers["lapse"] == t))}   # foreseen and events' lapses
+                  "won_back": won_back, "lapsed": int(np.sum(customers["lapse"] == t))}   # foreseen and events' lapses
         for what, records in counts.items():
             pending.note(offset, what, records, round(amount, 2) if what == "orders" else None)
             totals[what] += records
@@ -185,7 +158,7 @@ def run(ctx: Context, days: int, *, scan: str = "daily") -> dict:
             elif state == "active":
                 accrued[k] += 1
             campaigns[k] = (campaign_id, state)
-        due = scan == "daily" and mirror.changes(on)
+        due = scan == "daily" and comebacks.today
         if engine or moves or due or number == days:
             pending.flush()
             ctx.crm.clock.set(on)
@@ -197,10 +170,10 @@ def run(ctx: Context, days: int, *, scan: str = "daily") -> dict:
             if number == days:
                 totals["answers"] = responses.draw_due_steps(ctx)
             if due or number == days:
-                result = ctx.crm.churn.scan()
+                result = ctx.crm.churn.scan(since=scanned + dt.timedelta(days=1) if scan == "daily" else None)
                 totals["warnings_raised"] += result.raised
                 totals["warnings_cleared"] += result.cleared
-                mirror.scanned(on)
+                scanned, comebacks.today = on, False
         ctx.step()
     return totals
 
