@@ -99,22 +99,6 @@ class Database:
                 self._con = None
 
     @contextmanager
-    def indexes_deferred(self, tables) -> Iterator[None]:
-        """Inside an action that bulk-loads `tables`: drop their secondary indexes and build them
-        again at the end, in one pass — updating an index row by row costs several times the
-        load itself. (Primary keys stay: they check the ids.) On failure the rollback restores them."""
-        assert self._depth, "only inside an action's transaction"
-        names = ", ".join("'" + table.replace("'", "''") + "'" for table in tables)
-        indexes = self._con.execute(
-            f"SELECT index_name, sql FROM duckdb_indexes() WHERE database_name = current_database() "
-            f"AND schema_name = current_schema() AND table_name IN ({names}) ORDER BY index_name").fetchall()
-        for name, _sql in indexes:
-            self._run(self._con, f'DROP INDEX "{name}"')
-        yield
-        for _name, sql in indexes:
-            self._run(self._con, sql)
-
-    @contextmanager
     def kept_open(self) -> Iterator[None]:
         """Keep a `keep_open=False` file open across the actions and queries inside (one click in a
         form: an action and the queries that redraw the view), instead of reopening it for each.

@@ -24,7 +24,6 @@ from .names import normalise
 from .session import Area, action
 
 CHUNK = 200_000
-BULK_ROWS = 50_000   # order lines from which an import may build the order indexes at the end
 PHONE = validate.PHONE_PATTERN  # the same rule as single adds
 # What str.strip() removes, as an RE2 class: exactly the characters Python's isspace() accepts
 # (checked over the whole BMP in tests/engine/test_transfer.py). trim(x, characters) would do
@@ -315,21 +314,22 @@ class Imports(Area):
                     FROM incoming i LEFT JOIN resolved r ON r.customer = i.customer
                          LEFT JOIN products p ON p.code = i.product AND p.active),
                 checked AS (  -- one order = one customer and one date; one bad line rejects the whole order
-                    SELECT order_no, count(DISTINCT customer_id) AS customers, count(DISTINCT d) AS dates,
+                    SELECT order_no, min(customer_id) IS DISTINCT FROM max(customer_id)
+                                     OR min(d) IS DISTINCT FROM max(d) AS mixed,  -- (NULLs: the line's own reason)
                            min(line) FILTER (WHERE reason IS NOT NULL) AS bad_line, min(line) AS first_line
                     FROM lines GROUP BY order_no),
                 orders AS (  -- the good ones numbered in the file's order (of their first lines)
-                    SELECT *, CASE WHEN customers = 1 AND dates = 1 AND bad_line IS NULL THEN {order_base - 1}
-                                   + row_number() OVER (PARTITION BY customers = 1 AND dates = 1 AND bad_line IS NULL
+                    SELECT *, CASE WHEN NOT mixed AND bad_line IS NULL THEN {order_base - 1}
+                                   + row_number() OVER (PARTITION BY NOT mixed AND bad_line IS NULL
                                                         ORDER BY first_line) END AS order_id
                     FROM checked),
                 judged AS (
                     SELECT l.* REPLACE (
                             CASE WHEN l.reason IS NOT NULL THEN l.reason
-                                 WHEN o.customers > 1 OR o.dates > 1 THEN 'import.inconsistent_order'
+                                 WHEN o.mixed THEN 'import.inconsistent_order'
                                  WHEN o.bad_line IS NOT NULL THEN 'import.order_has_bad_line' END AS reason,
                             CASE WHEN l.reason IS NOT NULL THEN l.detail
-                                 WHEN o.customers > 1 OR o.dates > 1 THEN l.order_no
+                                 WHEN o.mixed THEN l.order_no
                                  ELSE o.bad_line::VARCHAR END AS detail),
                            o.order_id
                     FROM lines l JOIN orders o USING (order_no))
@@ -339,18 +339,14 @@ class Imports(Area):
         try:
             bad = db.df("SELECT line, reason, detail FROM import_lines WHERE reason IS NOT NULL ORDER BY line")
             good = db.scalar("SELECT count(*) FROM import_lines WHERE reason IS NULL")
-            # A load that at least doubles the order history builds its indexes once at the end;
-            # a smaller one keeps them (rebuilding would cost more than updating them).
-            bulk = good >= max(BULK_ROWS, line_base - 1)
-            with db.indexes_deferred(("orders", "order_lines")) if bulk else contextlib.nullcontext():
-                db.execute("""
-                    INSERT INTO orders SELECT order_id, any_value(customer_id), order_no, any_value(d),
-                        sum(price * qty), 'confirmed', any_value(owner_id) FROM import_lines WHERE reason IS NULL
-                    GROUP BY order_id, order_no ORDER BY 2, 1""")   # stored by customer (scenario.history)
-                for start, stop in _chunks(good, progress):
-                    db.execute("INSERT INTO order_lines SELECT line_id, order_id, product_id, qty, price, price * qty "
-                               "FROM import_lines WHERE line_id BETWEEN ? AND ? ORDER BY line_id",
-                               [line_base + start, line_base + stop - 1])
+            db.execute("""
+                INSERT INTO orders SELECT order_id, any_value(customer_id), order_no, any_value(d),
+                    sum(price * qty), 'confirmed', any_value(owner_id) FROM import_lines WHERE reason IS NULL
+                GROUP BY order_id, order_no ORDER BY 2, 1""")   # stored by customer (scenario.history)
+            for start, stop in _chunks(good, progress):
+                db.execute("INSERT INTO order_lines SELECT line_id, order_id, product_id, qty, price, price * qty "
+                           "FROM import_lines WHERE line_id BETWEEN ? AND ? ORDER BY line_id",
+                           [line_base + start, line_base + stop - 1])
         finally:
             with contextlib.suppress(duckdb.Error):
                 db.con.execute("DROP TABLE IF EXISTS import_lines")

@@ -80,7 +80,7 @@ def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int
     ctx.generated = ctx.today
     ctx.total = 9 + -(-scenario.customers.size // history.CHUNK)
     ctx.step(0)
-    with s.db.transaction(), _bulk_load(s.db), s.db.indexes_deferred(BULK_TABLES):
+    with s.db.transaction(), _bulk_load(s.db):
         _setup(ctx)
         load_cast(ctx)
         _check_codes(ctx)
@@ -113,9 +113,6 @@ def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int
 
 
 # The tables the history fills with hundreds of thousands of rows: indexed once, at the end.
-BULK_TABLES = ("orders", "order_lines", "interactions", "contacts")
-
-
 @contextmanager
 def _bulk_load(db):
     """Skip FSST string compression while the history is written: analysing millions of unique

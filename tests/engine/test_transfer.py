@@ -103,6 +103,22 @@ def test_orders_import_groups_lines_and_rejects_whole_orders(crm):
     assert again.imported == 0 and "already exists" in again.rejected.iloc[0].reason
 
 
+def test_an_order_whose_lines_disagree_is_rejected_whole(crm):
+    lines = pd.DataFrame({
+        "order_no": ["M-1", "M-1", "M-2", "M-2", "M-3", "M-3", "M-4"],
+        "customer": ["Star Tech", "1", "Star Tech", "Star Tech", "Star Tech", "Bright Future Trading", "Nobody"],
+        "order_date": ["2026-01-10", "2026-01-10", "2026-01-10", "2026-01-11", "2026-01-12", "2026-01-12",
+                       "2026-01-12"],
+        "product": ["NB-14"] * 7, "quantity": ["1"] * 7})
+    report = crm.as_user("li.ming").imports.orders(lines)
+    assert report.imported == 2     # M-1: "1" is Star Tech's id, the same customer
+    reasons = report.rejected.set_index("line")["reason"]
+    assert list(reasons.index) == [4, 5, 6, 7, 8]
+    assert all("name different customers or dates" in reasons[line] for line in (4, 5, 6, 7))
+    assert "no customer you may see" in reasons[8]
+    assert sorted(crm.orders.list()["order_no"]) == ["M-1"]
+
+
 def test_blanks_around_values_are_trimmed_as_python_strips_them(crm):
     import duckdb
 
@@ -123,14 +139,11 @@ def test_blanks_around_values_are_trimmed_as_python_strips_them(crm):
     assert orders.loc["C-1", "amount"] == price["NB-14"] + 2 * price["SUP-1Y"]
 
 
-def test_a_bulk_orders_import_builds_the_order_indexes_once_and_keeps_them(crm, monkeypatch):
-    from crm_engine import transfer
-
+def test_an_orders_import_keeps_the_order_indexes_and_an_abort_changes_nothing(crm):
     def indexes():
         return crm._s.db.rows("SELECT index_name FROM duckdb_indexes() WHERE table_name IN ('orders', 'order_lines') "
                               "ORDER BY 1")
     before = indexes()
-    monkeypatch.setattr(transfer, "BULK_ROWS", 3)         # "bulk" from 3 lines, to keep the test small
     lines = pd.DataFrame({"order_no": ["B-1", "B-1", "B-2", "B-3"], "customer": ["Star Tech"] * 4,
                           "order_date": ["2026-01-10"] * 4, "product": ["NB-14", "SUP-1Y", "NB-14", "NB-14"],
                           "quantity": ["1", "1", "2", "3"], "unit_price": [""] * 4})

@@ -190,31 +190,6 @@ def test_a_failed_action_leaves_no_trace(crm):
 
 
 
-def test_indexes_deferred_rebuilds_them_and_a_failure_keeps_them(tmp_path):
-    """A bulk load drops the secondary indexes and builds them again at the end; the data and the
-    indexes are as if they had been there all along, and a failed load leaves both as they were."""
-    db = Database(str(tmp_path / "w.duckdb"))
-    db.migrate()
-
-    def indexes():
-        return db.con.execute("SELECT index_name, sql FROM duckdb_indexes() WHERE table_name IN "
-                              "('orders', 'order_lines') ORDER BY index_name").fetchall()
-    before = indexes()
-    assert {name for name, _ in before} >= {"orders_customer", "order_lines_order"}
-    with db.transaction(), db.indexes_deferred(("orders", "order_lines")):
-        assert indexes() == []
-        db.execute("INSERT INTO orders SELECT i, i % 7, 'SO' || i, DATE '2026-01-01', 1, 'confirmed', 1 "
-                   "FROM range(1, 5001) t(i)")
-    assert indexes() == before
-    assert db.scalar("SELECT count(*) FROM orders WHERE customer_id = 3") == 714
-    with pytest.raises(Conflict):                      # a duplicate id: the load fails, nothing changes
-        with db.transaction(), db.indexes_deferred(("orders",)):
-            db.execute("INSERT INTO orders SELECT i, 1, 'SO', DATE '2026-01-01', 1, 'confirmed', 1 FROM range(9000, 9010) t(i)")
-            db.execute("INSERT INTO orders VALUES (1, 1, 'dup', DATE '2026-01-01', 1, 'confirmed', 1)")
-    assert indexes() == before and db.scalar("SELECT count(*) FROM orders") == 5000
-    db.close()
-
-
 def test_two_threads_share_a_keep_open_false_workspace_one_at_a_time(workspace_file):
     """JupyterLab may run a widget's click on a kernel subshell's thread while another thread works
     with the same workspace: each action, query and holding() has the workspace to itself."""
