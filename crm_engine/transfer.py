@@ -29,6 +29,10 @@ PHONE = validate.PHONE_PATTERN  # the same rule as single adds
 # (checked over the whole BMP in tests/engine/test_transfer.py). trim(x, characters) would do
 # the same ten times slower.
 BLANK = r"[\s\x{0b}\pZ\x{1c}-\x{1f}\x{85}]"
+# The same characters listed, for a cheap look at a value's first and last character: only
+# values that start or end with a blank go through the regular expression (most go round it).
+BLANKS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+          "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # What each import takes: required and optional fields (after the column mapping).
 FIELDS = {
     "customers": (("name",), ("phone", "email", "address", "owner", "level", "region", "industry",
@@ -162,8 +166,8 @@ class Imports(Area):
         """`frame` visible to SQL as `incoming`, every text column trimmed of the blanks Python's
         `str.strip()` removes (full-width spaces from Chinese spreadsheets too)."""
         db = self._s.db
-        trimmed = ", ".join(f'regexp_replace(coalesce("{c}", \'\'), \'^{BLANK}+|{BLANK}+$\', \'\', \'g\') AS "{c}"'
-                            for c in frame.columns if c != "name_norm" and pd.api.types.is_string_dtype(frame[c]))
+        trimmed = ", ".join(f'{_trimmed(c)} AS "{c}"' for c in frame.columns
+                            if c != "name_norm" and pd.api.types.is_string_dtype(frame[c]))
         with db.registered("incoming_raw", frame) as con:
             db.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * REPLACE ({trimmed}) FROM incoming_raw")
             try:
@@ -333,9 +337,9 @@ class Imports(Area):
                                  ELSE o.bad_line::VARCHAR END AS detail),
                            o.order_id
                     FROM lines l JOIN orders o USING (order_no))
-                SELECT *, CASE WHEN reason IS NULL THEN {line_base - 1}   -- lines numbered in the file's order
-                                    + row_number() OVER (PARTITION BY reason IS NULL ORDER BY line) END AS line_id
-                FROM judged""")
+                -- lines numbered by their line in the file (a rejected line leaves its number unused:
+                -- numbering only the good ones would sort them all once more)
+                SELECT *, CASE WHEN reason IS NULL THEN {line_base - 2} + line END AS line_id FROM judged""")
         try:
             bad = db.df("SELECT line, reason, detail FROM import_lines WHERE reason IS NOT NULL ORDER BY line")
             good = db.scalar("SELECT count(*) FROM import_lines WHERE reason IS NULL")
@@ -343,7 +347,7 @@ class Imports(Area):
                 INSERT INTO orders SELECT order_id, any_value(customer_id), order_no, any_value(d),
                     sum(price * qty), 'confirmed', any_value(owner_id) FROM import_lines WHERE reason IS NULL
                 GROUP BY order_id, order_no ORDER BY 2, 1""")   # stored by customer (scenario.history)
-            for start, stop in _chunks(good, progress):
+            for start, stop in _chunks(len(frame), progress):
                 db.execute("INSERT INTO order_lines SELECT line_id, order_id, product_id, qty, price, price * qty "
                            "FROM import_lines WHERE line_id BETWEEN ? AND ? ORDER BY line_id",
                            [line_base + start, line_base + stop - 1])
@@ -396,6 +400,13 @@ def _chunks(total: int, progress) -> Iterator[tuple[int, int]]:
         yield start, stop
         if progress is not None and progress(stop, total) is False:
             raise ImportAborted("import.aborted", done=stop, total=total)
+
+
+def _trimmed(column: str) -> str:
+    """SQL: the text column without the blanks around it ('' for a missing value)."""
+    value, blanks = f'coalesce("{column}", \'\')', " || ".join(f"chr({ord(c)})" for c in BLANKS)
+    return (f"CASE WHEN contains({blanks}, left({value}, 1)) OR contains({blanks}, right({value}, 1)) "
+            f"THEN regexp_replace({value}, '^{BLANK}+|{BLANK}+$', '', 'g') ELSE {value} END")
 
 
 def _first_failure(checks: list[tuple[str, str, str]]) -> str:

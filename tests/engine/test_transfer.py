@@ -122,11 +122,12 @@ def test_an_order_whose_lines_disagree_is_rejected_whole(crm):
 def test_blanks_around_values_are_trimmed_as_python_strips_them(crm):
     import duckdb
 
-    from crm_engine.transfer import BLANK
+    from crm_engine.transfer import BLANK, BLANKS
     chars = [chr(i) for i in range(1, 0x10000) if not 0xD800 <= i < 0xE000]
     matched = duckdb.connect().execute(f"SELECT list_transform(?, lambda c: regexp_full_match(c, '{BLANK}'))",
                                        [chars]).fetchone()[0]
     assert [c for c, m in zip(chars, matched) if m != c.isspace()] == []
+    assert BLANKS == "".join(c for c in chars if c.isspace())
     lines = pd.DataFrame({"order_no": ["\u3000C-1 ", "C-1", "C-2\t"], "customer": ["Star Tech\u00a0", " Star Tech", "Star Tech"],
                           "order_date": [" 2026-01-10", "2026-01-10\u3000", "2026-01-11"],
                           "product": ["NB-14 ", "\tSUP-1Y", " NOPE "], "quantity": ["1 ", " 2", "1"],
