@@ -7,6 +7,8 @@ writes them (S1–S5), so service analysis and the archive search have real mate
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -26,24 +28,28 @@ def ticket_templates(style: str, language: str) -> pd.DataFrame:
 
 
 def ticket_texts(ctx: Context, rng: np.random.Generator, service_type: np.ndarray,
-                 line_no: np.ndarray) -> pd.DataFrame:
+                 line_no: np.ndarray) -> dict[str, np.ndarray]:
     """Subject, request, handling and result texts for tickets of the given types (a template of
     the type, or of `other` for types the catalogue has no words for, filled with a product)."""
-    table = ticket_templates(ctx.scenario.style, ctx.language)
-    known = set(table["service_type"])
-    kind = np.where(np.isin(service_type, list(known)), service_type, "other")
-    groups = table.groupby("service_type")["template"]
-    first, per = groups.min(), groups.count()
-    start, count = first.reindex(kind).to_numpy(), per.reindex(kind).to_numpy()
-    template = start + rng.integers(0, 60, len(kind)) % count
+    types, first, count, grids = _filled(ctx.scenario.style, ctx.language, tuple(ctx.products["name"]))
+    at = types.get_indexer(np.where(np.isin(service_type, types.to_numpy()), service_type, "other"))
+    template = first[at] + rng.integers(0, 60, len(at)) % count[at]
     product = _favourite(rng, line_no, ctx.products)
-    names = ctx.products["name"].to_numpy()
-    # Every (template, product) text is filled once and picked per ticket: a few hundred
-    # replacements instead of one per ticket and column.
-    def filled(column):
-        grid = np.array([[text.replace("{product}", name) for name in names] for text in table[column]], dtype=object)
-        return grid[template, product]
-    return pd.DataFrame({column: filled(column) for column in ("subject", "request", "handling", "result")})
+    return {column: grid[template, product] for column, grid in grids.items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _filled(style: str, language: str, names: tuple[str, ...]):
+    """Every (template, product) text filled once, to be picked per ticket: a few hundred
+    replacements instead of one per ticket and column — and, cached, none on each day the
+    clock draws a handful of tickets. Returns the types, each one's first template and count,
+    and the texts by column (a template × product grid)."""
+    table = ticket_templates(style, language)
+    groups = table.groupby("service_type")["template"]
+    first, count = groups.min(), groups.count()
+    grids = {column: np.array([[text.replace("{product}", name) for name in names] for text in table[column]],
+                              dtype=object) for column in ("subject", "request", "handling", "result")}
+    return first.index, first.to_numpy(), count.to_numpy(), grids
 
 
 def generate(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int:
@@ -114,10 +120,10 @@ def _tickets(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int:
                              "satisfaction": np.broadcast_to(satisfaction, n)[k], "order": order})
     archived = state == "archived"
     table = pd.concat([
-        rows(done, 1, "handling", handled, words["handling"].to_numpy(), np.nan, 0),
+        rows(done, 1, "handling", handled, words["handling"], np.nan, 0),
         rows(second, 1, "feedback", first_feedback, STILL_OPEN[ctx.language], rng.integers(1, 3, n), 1),
-        rows(second, 2, "handling", rehandled, words["handling"].to_numpy(), np.nan, 2),
-        rows(archived, np.where(second, 2, 1), "feedback", feedback, words["result"].to_numpy(), satisfaction, 3),
+        rows(second, 2, "handling", rehandled, words["handling"], np.nan, 2),
+        rows(archived, np.where(second, 2, 1), "feedback", feedback, words["result"], satisfaction, 3),
     ]).sort_values(["ticket_id", "order"], kind="stable")
     if len(table):
         insert(db, "INSERT INTO ticket_steps SELECT ? + row_number() OVER () - 1, ticket_id, attempt, step, user_id, "

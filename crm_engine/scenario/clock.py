@@ -22,24 +22,35 @@ from .context import Context, insert
 from .model import day as scenario_day
 
 WORLD = """
-    SELECT c.id AS customer_id, c.owner_id, c.status, c.level, c.region, c.customer_type, t.rate, t.trend,
-           t.order_value AS value, t.discount, t.pattern, t.product_line, t.churn_reason,
-           date_diff('day', $generated, t.lapse_on) AS lapse, date_diff('day', $generated, t.won_back_on) AS won_back,
-           k.contact, k.mobile
+    SELECT c.id AS customer_id, coalesce(c.owner_id, 1)::BIGINT AS owner_id, coalesce(c.status = 'lost', false) AS lost,
+           t.rate, t.trend, t.order_value AS value, t.discount, coalesce(list_contains($unhappy, t.pattern), false)
+           AS unhappy, greatest(coalesce(list_position($lines, t.product_line), 0) - 1, 0)::BIGINT AS line_no,
+           date_diff('day', $generated, t.lapse_on)::DOUBLE AS lapse,
+           date_diff('day', $generated, t.won_back_on)::DOUBLE AS won_back{picks}
     FROM customers c JOIN scenario_traits t ON t.kind = 'customer' AND t.record_id = c.id
-    LEFT JOIN (SELECT customer_id, arg_min(name, id) AS contact, arg_min(coalesce(mobile, phone), id) AS mobile
-               FROM contacts GROUP BY customer_id) k ON k.customer_id = c.id
     ORDER BY c.id"""
 
 
 def world(ctx: Context) -> daily.World:
-    """Every customer with its traits (lapse and won-back as days from the generation date)."""
-    frame = ctx.db.df(WORLD, {"generated": ctx.generated})
-    frame["line_no"] = frame["product_line"].map({line: i for i, line in enumerate(ctx.lines)}).fillna(0).astype(int)
-    for column in ("lapse", "won_back"):
-        frame[column] = pd.to_numeric(frame[column]).astype(float)
-    frame["owner_id"] = frame["owner_id"].fillna(1).astype(np.int64)
-    return daily.World(frame)
+    """Every customer with its traits (lapse and won-back as days from the generation date, NaN
+    for none; the line as its number, the first for none), as numpy arrays. Worked out in SQL,
+    so that only the columns the clock reads come back: for the card fields events pick
+    customers by, only whether each picked value matches, keyed (field, value)."""
+    picks = sorted({(column, getattr(event, column)) for event in ctx.scenario.events for column in daily.PICKS
+                    if getattr(event, column) is not None})
+    columns = ctx.db.numpy(WORLD.format(picks="".join(f", coalesce(c.{column} = $pick{k}, false) AS pick{k}"
+                                                      for k, (column, _value) in enumerate(picks))),
+                           {"generated": ctx.generated, "unhappy": list(daily.UNHAPPY), "lines": ctx.lines,
+                            **{f"pick{k}": value for k, (_column, value) in enumerate(picks)}})
+    named = {f"pick{k}": pick for k, pick in enumerate(picks)}
+    return daily.World({named.get(name, name): _plain(values) for name, values in columns.items()})
+
+
+def _plain(values: np.ndarray) -> np.ndarray:
+    """A writable array of its own, NULLs as NaN (numbers) or None."""
+    if isinstance(values, np.ma.MaskedArray):
+        values = values.filled(np.nan if values.dtype.kind == "f" else None)
+    return np.array(values)
 
 
 class WinBacks:

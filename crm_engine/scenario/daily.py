@@ -24,13 +24,29 @@ from .model import day as scenario_day
 
 WON_BACK_RATE = 0.7   # a won-back customer orders at this share of its old rate
 UNHAPPY = ("declining", "drifting", "lapsed")
+PICKS = ("region", "level", "customer_type")  # the card fields an event may pick its customers by
+
+
+# A known customer calls from its first contact's number, under that contact's name (else a
+# made-up one, drawn with the call). Read as the calls are written, for the few callers only:
+# reading every customer's contact when the clock starts costs more.
+CONTACTS = """SELECT customer_id, arg_min(name, id), arg_min(coalesce(mobile, phone), id) FROM contacts
+              WHERE customer_id = ANY(?) GROUP BY customer_id"""
 
 
 class Pending:
-    """Rows drawn for days the workspace does not show yet; `day` columns count from `base`."""
+    """Rows drawn for days the workspace does not show yet; `day` columns count from `base`.
+    Tickets, calls and leads wait as a dict of numpy arrays a day (cheaper to build and join
+    than a DataFrame a day)."""
 
     def __init__(self, ctx: Context, base: dt.date):
         self.ctx, self.base = ctx, base
+        # Who takes requests and leads, looked up once (the cast does not change during an advance).
+        self.desk = ctx.ids("service_staff")
+        self.lead_taker = ctx.first("marketing", "service_staff", "director")
+        self._clear()
+
+    def _clear(self) -> None:
         self.headers, self.lines, self.tickets, self.calls, self.leads, self.log = [], [], [], [], [], []
         self._orders = 0
 
@@ -45,7 +61,7 @@ class Pending:
 
     def flush(self) -> None:
         """Write everything drawn so far (orders, tickets, calls, leads, the day log)."""
-        ctx, db, base = self.ctx, self.ctx.db, self.base
+        db, base = self.ctx.db, self.base
         if self.headers:
             header, lines = pd.concat(self.headers, ignore_index=True), pd.concat(self.lines, ignore_index=True)
             first_order, first_line = db.next_id("orders"), db.next_id("order_lines")
@@ -58,22 +74,20 @@ class Pending:
             insert(db, """INSERT INTO order_lines SELECT id, order_id, product_id, quantity,
                               (unit / 100)::DECIMAL(14, 2), (cents / 100)::DECIMAL(16, 2) FROM frame""", lines)
         if self.tickets:
-            frame = pd.concat(self.tickets, ignore_index=True)
-            frame["id"] = np.arange(db.next_id("tickets"), db.next_id("tickets") + len(frame))
+            frame = self._rows("tickets", self.tickets)
             insert(db, """INSERT INTO tickets (id, customer_id, service_type, subject, request, state, created_on,
                               created_by, attempts)
                           SELECT id, customer_id, service_type, subject, request, 'new', ?::DATE + day::INTEGER,
                               taker, 0 FROM frame""", frame, [base])
             self._history("ticket", "new", frame)
         if self.calls:
-            frame = pd.concat(self.calls, ignore_index=True)
-            frame["id"] = np.arange(db.next_id("calls"), db.next_id("calls") + len(frame))
+            frame = self._rows("calls", self.calls)
+            self._callers(frame)
             insert(db, """INSERT INTO calls SELECT id, ?::DATE + day::INTEGER + to_seconds(seconds),
                               ?::DATE + day::INTEGER, caller, phone, summary, taker, customer_id::INTEGER, NULL, NULL
                           FROM frame""", frame, [base, base])
         if self.leads:
-            frame = pd.concat(self.leads, ignore_index=True)
-            frame["id"] = np.arange(db.next_id("leads"), db.next_id("leads") + len(frame))
+            frame = self._rows("leads", self.leads)
             insert(db, """INSERT INTO leads (id, name, company, company_norm, phone, source, campaign_id, state,
                               last_activity_on, note, created_on, created_by)
                           SELECT id, name, company, company_norm, phone, source, campaign_id::INTEGER, 'unassigned',
@@ -87,7 +101,28 @@ class Pending:
             frame = pd.DataFrame(self.log, columns=["day", "what", "records", "amount"])
             insert(db, "INSERT INTO scenario_log SELECT ?::DATE + day::INTEGER, what, records, amount FROM frame",
                    frame, [base])
-        self.__init__(ctx, base)
+        self._clear()
+
+    def _rows(self, table: str, days: list[dict]) -> pd.DataFrame:
+        """The days' rows for `table` as one frame, numbered from its next id."""
+        frame = pd.DataFrame({column: np.concatenate([day[column] for day in days]) for column in days[0]})
+        first = self.ctx.db.next_id(table)
+        frame["id"] = np.arange(first, first + len(frame))
+        return frame
+
+    def _callers(self, frame: pd.DataFrame) -> None:
+        """Known callers' names and numbers from their contacts (CONTACTS), where the card has them."""
+        customer = frame["customer_id"].to_numpy(dtype=float)
+        rows = np.flatnonzero(~np.isnan(customer))
+        if len(rows) == 0:
+            return
+        found = {int(c): (name, number) for c, name, number in
+                 self.ctx.db.rows(CONTACTS, [sorted({int(c) for c in customer[rows]})])}
+        caller, phone = frame["caller"].to_numpy(dtype=object).copy(), frame["phone"].to_numpy(dtype=object).copy()
+        for row in rows:
+            name, number = found.get(int(customer[row]), (None, None))
+            caller[row], phone[row] = name or caller[row], number or phone[row]
+        frame["caller"], frame["phone"] = caller, phone
 
     def _history(self, kind: str, state: str, frame: pd.DataFrame) -> None:
         moves = frame[["id", "taker", "day"]]
@@ -96,69 +131,87 @@ class Pending:
 
 
 class World:
-    """The customers as the clock sees them: the frame (one row per customer, by id) and its
-    columns as numpy arrays, read many times a day; `set` keeps both in step."""
+    """The customers as the clock sees them: a numpy array per column (one row per customer, by
+    id), read many times a day; `set` changes a column for some customers. `unhappy` and `lost`
+    come with the columns."""
 
-    def __init__(self, frame: pd.DataFrame):
-        self.frame = frame
-        self._columns: dict[str, np.ndarray] = {}
-        self.unhappy = frame["pattern"].isin(UNHAPPY).to_numpy()
-        self.lost = (frame["status"] == "lost").to_numpy()
+    def __init__(self, columns: dict[str, np.ndarray]):
+        self._columns = columns
+        self.unhappy, self.lost = columns["unhappy"], columns["lost"]
+        self.keys = rand.Keys(columns["customer_id"])  # the customers' part of every daily draw, hashed once
+        self._bounds: dict = {}
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self._columns["customer_id"])
 
-    def __getitem__(self, column: str) -> np.ndarray:
-        if column not in self._columns:
-            self._columns[column] = self.frame[column].to_numpy().copy()
+    def __getitem__(self, column: str | tuple[str, str]) -> np.ndarray:
         return self._columns[column]
 
     def set(self, column: str, rows: np.ndarray, value) -> None:
-        self[column][rows] = value
-        self.frame.loc[self.frame.index[rows], column] = value
+        self._columns[column][rows] = value
 
-    def rows(self, positions: np.ndarray) -> pd.DataFrame:
-        return self.frame.iloc[positions]
+    def floor(self, what: str, bound) -> np.ndarray:
+        """`rand.zero_below(bound())`, worked out once per world (so `bound` reads only columns
+        that `set` never changes)."""
+        if what not in self._bounds:
+            self._bounds[what] = rand.zero_below(bound())
+        return self._bounds[what]
 
 
-def matches(world: World, event) -> np.ndarray:
-    mask = np.ones(len(world), dtype=bool)
-    for column, value in (("region", event.region), ("level", event.level), ("customer_type", event.customer_type)):
-        if value is not None:
-            mask &= world[column] == value
+def matches(world: World, event, rows=slice(None)) -> np.ndarray:
+    """Which customers (of `rows`) the event concerns: the world has whether each has the value
+    an event picks by, keyed (field, value)."""
+    mask = np.ones(len(world["customer_id"][rows]), dtype=bool)
+    for column in PICKS:
+        if getattr(event, column) is not None:
+            mask &= world[column, getattr(event, column)][rows]
     return mask
 
 
-def alive(world: World, t: int) -> np.ndarray:
-    """Who still orders on day t (days from the generation): not lapsed, not lost — or won back."""
-    lapse, won = world["lapse"], world["won_back"]
-    active = (np.isnan(lapse) | (t < lapse)) & ~world.lost
-    return active | (~np.isnan(won) & (t >= won))
+def alive(world: World, t: int, rows=slice(None)) -> np.ndarray:
+    """Who (of `rows`) still orders on day t (days from the generation): not lapsed, not lost — or
+    won back. Days are floats, NaN for never: NaN <= t is false."""
+    lapse, won = world["lapse"][rows], world["won_back"][rows]
+    return (~(lapse <= t) & ~world.lost[rows]) | (won <= t)
 
 
-def promotion(ctx: Context, world: World, on: dt.date) -> np.ndarray:
-    factor = np.ones(len(world))
-    for event in ctx.scenario.events:
-        if event.kind == "promotion":
-            start = scenario_day(event.day, ctx.generated)
-            if start <= on < start + dt.timedelta(days=event.days):
-                factor = np.where(matches(world, event), factor * event.factor, factor)
+def promotion(ctx: Context, world: World, on: dt.date, rows=slice(None)) -> np.ndarray:
+    factor = np.ones(len(world["customer_id"][rows]))
+    for event in _promotions(ctx):
+        start = scenario_day(event.day, ctx.generated)
+        if start <= on < start + dt.timedelta(days=event.days):
+            factor = np.where(matches(world, event, rows), factor * event.factor, factor)
     return factor
+
+
+def _promotions(ctx: Context) -> list:
+    return [event for event in ctx.scenario.events if event.kind == "promotion"]
+
+
+def _order_bound(ctx: Context, world: World) -> np.ndarray:
+    """The highest daily order rate each customer can have: its rate at the top of the trend
+    clip (5, above the won-back share), in the busiest month, in every promotion at once."""
+    season = np.asarray(ctx.scenario.customers.seasonality, dtype=float)
+    boost = np.prod([max(event.factor, 1.0) for event in _promotions(ctx)])
+    return world["rate"] * (5.0 * season.max() / season.mean() * boost)
 
 
 def orders(ctx: Context, world: World, on: dt.date, pending: Pending) -> tuple[np.ndarray, float, int]:
     """The day's orders; returns (positions of the customers that ordered, amount, won-back comebacks)."""
     base, t = ctx.scenario.customers, (on - ctx.generated).days
+    u = rand.uniforms(ctx.seed, "clock_orders", on.toordinal(), world.keys)
+    comeback = world["won_back"] == t  # the order that shows the customer is back
+    # Most customers order nothing on a given day: the rate is worked out only for those whose
+    # draw could make an order at their highest rate (and the comebacks).
+    rows = np.flatnonzero((u >= world.floor("orders", lambda: _order_bound(ctx, world))) | comeback)
     season = np.asarray(base.seasonality, dtype=float)
-    won = world["won_back"]
-    won_back = ~np.isnan(won) & (t >= won)
-    trend = np.clip(np.exp(world["trend"] * t / 365), 0.1, 5.0)
-    rate = world["rate"] * np.where(won_back, WON_BACK_RATE, trend) * season[on.month - 1] / season.mean()
-    rate = rate * promotion(ctx, world, on) * alive(world, t)
-    count = rand.poisson(rand.uniforms(ctx.seed, "clock_orders", on.toordinal(), world["customer_id"]), rate)
-    comeback = ~np.isnan(won) & (t == won)  # the order that shows the customer is back
-    count = np.where(comeback, np.maximum(count, 1), count)
-    idx = np.repeat(np.arange(len(world)), count)
+    won_back = world["won_back"][rows] <= t
+    trend = np.clip(np.exp(world["trend"][rows] * t / 365), 0.1, 5.0)
+    rate = world["rate"][rows] * np.where(won_back, WON_BACK_RATE, trend) * season[on.month - 1] / season.mean()
+    rate = rate * promotion(ctx, world, on, rows) * alive(world, t, rows)
+    count = rand.poisson(u[rows], rate)
+    count = np.where(comeback[rows], np.maximum(count, 1), count)
+    idx = np.repeat(rows, count)
     if len(idx) == 0:
         return idx, 0.0, 0
     rng = rand.generator(ctx.seed, "clock_lines", on.toordinal())
@@ -172,63 +225,70 @@ def orders(ctx: Context, world: World, on: dt.date, pending: Pending) -> tuple[n
 def tickets(ctx: Context, world: World, on: dt.date, pending: Pending) -> int:
     """Service requests: each customer (active, or lapsed within two months) at its yearly rate."""
     service, t = ctx.scenario.service, (on - ctx.generated).days
-    lapse = world["lapse"]
-    reachable = alive(world, t) | (~np.isnan(lapse) & (t < lapse + 60))
-    rate = service.tickets_per_customer_year / 365 * np.where(world.unhappy, 1.6, 1.0) * reachable
-    u = rand.uniforms(ctx.seed, "clock_tickets", on.toordinal(), world["customer_id"])
-    idx = np.repeat(np.arange(len(world)), rand.poisson(u, rate))
+    u = rand.uniforms(ctx.seed, "clock_tickets", on.toordinal(), world.keys)
+    # As for orders: the rate only for those whose draw could make a request at 1.6 times the base.
+    rows = np.flatnonzero(u >= rand.zero_below(service.tickets_per_customer_year / 365 * 1.6))
+    lapse = world["lapse"][rows]
+    reachable = alive(world, t, rows) | (~np.isnan(lapse) & (t < lapse + 60))
+    rate = service.tickets_per_customer_year / 365 * np.where(world.unhappy[rows], 1.6, 1.0) * reachable
+    idx = np.repeat(rows, rand.poisson(u[rows], rate))
     if len(idx) == 0:
         return 0
     rng = rand.generator(ctx.seed, "clock_tickets", on.toordinal())
     kind = choice(rng, service.types, len(idx))
     if "complaint" in service.types:
         kind = np.where(world.unhappy[idx] & (rng.random(len(idx)) < 0.3), "complaint", kind)
-    return new_tickets(ctx, rng, world.rows(idx), kind, on, pending)
+    return new_tickets(ctx, rng, world, idx, kind, on, pending)
 
 
-def new_tickets(ctx: Context, rng: np.random.Generator, who: pd.DataFrame, kind: np.ndarray, on: dt.date,
-                pending: Pending) -> int:
-    """Tickets in state *new* for the customers in `who` (one each), taken by the service desk."""
-    n = len(who)
+def new_tickets(ctx: Context, rng: np.random.Generator, world: World, rows: np.ndarray, kind: np.ndarray,
+                on: dt.date, pending: Pending) -> int:
+    """Tickets in state *new* for the customers at `rows` (one each), taken by the service desk."""
+    n = len(rows)
     if n:
-        words = ticket_texts(ctx, rng, kind, who["line_no"].to_numpy())
-        desk = ctx.ids("service_staff")
-        pending.tickets.append(pd.DataFrame({
-            "customer_id": who["customer_id"].to_numpy(), "service_type": kind, "subject": words["subject"],
-            "request": words["request"], "taker": desk[np.arange(n) % len(desk)] if len(desk) else 1,
-            "day": (on - pending.base).days}))
+        words = ticket_texts(ctx, rng, kind, world["line_no"][rows])
+        pending.tickets.append({
+            "customer_id": world["customer_id"][rows], "service_type": kind, "subject": words["subject"],
+            "request": words["request"], "taker": _in_turn(pending.desk, n),
+            "day": np.full(n, (on - pending.base).days)})
     return n
+
+
+def _in_turn(desk: np.ndarray, n: int) -> np.ndarray:
+    """Who takes each of n requests or calls: the service desk in turn, else the administrator."""
+    return desk[np.arange(n) % len(desk)] if len(desk) else np.ones(n, dtype=np.int64)
 
 
 def calls(ctx: Context, world: World, on: dt.date, pending: Pending) -> int:
     """Inbound calls waiting in the call-centre log: known customers (their contact's number) and strangers."""
     service, language = ctx.scenario.service, ctx.language
     known_rate = service.calls_per_day * (1 - service.unknown_callers) / max(ctx.scenario.customers.size, 1)
-    u = rand.uniforms(ctx.seed, "clock_calls", on.toordinal(), world["customer_id"])
-    known = np.repeat(np.arange(len(world)), rand.poisson(u, np.full(len(world), known_rate)))
+    u = rand.uniforms(ctx.seed, "clock_calls", on.toordinal(), world.keys)
+    rows = np.flatnonzero(u >= rand.zero_below(known_rate))  # a few a day: the others surely do not call
+    known = np.repeat(rows, rand.poisson(u[rows], np.full(len(rows), known_rate)))
     strangers = int(rand.poisson(rand.uniforms(ctx.seed, "clock_calls", on.toordinal(), 0),
                                  service.calls_per_day * service.unknown_callers)[0])
     n = len(known) + strangers
     if n == 0:
         return 0
     rng = rand.generator(ctx.seed, "clock_calls", on.toordinal())
-    has = world.rows(known)
-    callers = np.r_[has["contact"].fillna("").to_numpy(dtype=object), person_names(rng, strangers, language)]
+    # Known callers get their contact's name and number when the calls are written (CONTACTS);
+    # the made-up ones are drawn for every call all the same, so the draws never depend on them.
+    callers = np.r_[np.full(len(known), "", dtype=object), person_names(rng, strangers, language)]
     callers = np.where(callers == "", person_names(rng, n, language), callers)
-    numbers = np.r_[has["mobile"].fillna("").to_numpy(dtype=object), phones(rng, strangers, True)]
+    numbers = np.r_[np.full(len(known), "", dtype=object), phones(rng, strangers, True)]
     numbers = np.where(numbers == "", phones(rng, n, True), numbers)
-    line_no = np.r_[has["line_no"].to_numpy(), rng.integers(0, len(ctx.lines), strangers)]
+    line_no = np.r_[world["line_no"][known], rng.integers(0, len(ctx.lines), strangers)]
     product = ctx.products["name"].to_numpy()[_favourite(rng, line_no, ctx.products)]
     catalogue = texts.phrases("CALLS", ctx.scenario.style, language)
     pick = rng.integers(0, 12, n)
     summary = [catalogue[w][k % len(catalogue[w])].format(product=p)
                for w, k, p in zip(np.where(np.arange(n) < len(known), "known", "unknown"), pick, product)]
-    desk = ctx.ids("service_staff")
-    pending.calls.append(pd.DataFrame({
+    pending.calls.append({
         "seconds": np.sort(rng.integers(8 * 3600 + 1800, 17 * 3600 + 1800, n)), "caller": callers, "phone": numbers,
-        "summary": summary, "taker": desk[np.arange(n) % len(desk)] if len(desk) else 1,
-        "customer_id": np.r_[has["customer_id"].to_numpy(float), np.full(strangers, np.nan)],
-        "day": (on - pending.base).days}))
+        "summary": np.array(summary, dtype=object), "taker": _in_turn(pending.desk, n),
+        "customer_id": np.r_[world["customer_id"][known].astype(float), np.full(strangers, np.nan)],
+        "day": np.full(n, (on - pending.base).days)})
     return n
 
 
@@ -257,19 +317,19 @@ def new_leads(ctx: Context, rng: np.random.Generator, which: list, campaigns: li
     product = ctx.products["name"].to_numpy()[rng.integers(0, len(ctx.products), n)]
     q = np.array([quality if quality is not None else (pipeline.campaigns[c].quality if c is not None else 0.5)
                   for c in which]).clip(0.1, 0.9)
-    frame = pd.DataFrame({
+    lead = {
         "name": person_names(rng, n, language), "company": companies, "phone": phones(rng, n, True),
-        "source": [source or ("campaign" if c is not None else None) for c in which],
-        "campaign_id": [campaigns[c][0] if c is not None else None for c in which],
-        "note": [texts.LEAD_NOTES[language].format(product=p) for p in product],
-        "taker": ctx.first("marketing", "service_staff", "director"), "day": (on - pending.base).days,
+        "source": np.array([source or ("campaign" if c is not None else None) for c in which], dtype=object),
+        "campaign_id": np.array([campaigns[c][0] if c is not None else np.nan for c in which], dtype=float),
+        "note": np.array([texts.LEAD_NOTES[language].format(product=p) for p in product], dtype=object),
+        "taker": np.full(n, pending.lead_taker), "day": np.full(n, (on - pending.base).days),
         "need": rng.beta(4 * q, 4 * (1 - q)), "budget": rng.beta(2, 2, n), "responsiveness": rng.beta(2, 2, n),
         "channel": choice(rng, ctx.scenario.customers.channels, n),
-        "line": np.array(ctx.lines, dtype=object)[rng.integers(0, len(ctx.lines), n)]})
-    missing = frame["source"].isna().to_numpy()
-    frame.loc[missing, "source"] = choice(rng, pipeline.lead_sources, int(missing.sum()))
-    frame["company_norm"] = [normalise(c) if isinstance(c, str) else None for c in frame["company"]]
-    pending.leads.append(frame)
+        "line": np.array(ctx.lines, dtype=object)[rng.integers(0, len(ctx.lines), n)]}
+    missing = np.array([value is None for value in lead["source"]])
+    lead["source"][missing] = choice(rng, pipeline.lead_sources, int(missing.sum()))
+    lead["company_norm"] = np.array([normalise(c) if isinstance(c, str) else None for c in companies], dtype=object)
+    pending.leads.append(lead)
     return n
 
 
@@ -288,8 +348,8 @@ def events(ctx: Context, world: World, on: dt.date, pending: Pending, campaigns:
             pool = np.flatnonzero(matches(world, event) & alive(world, t))
             u = rand.uniforms(ctx.seed, "events", number, world["customer_id"][pool])
             chosen = np.sort(pool[np.argsort(u, kind="stable")[:event.count]])
-            made["tickets"] += new_tickets(ctx, rng, world.rows(chosen), np.full(len(chosen), "complaint",
-                                                                                  dtype=object), on, pending)
+            made["tickets"] += new_tickets(ctx, rng, world, chosen, np.full(len(chosen), "complaint", dtype=object),
+                                           on, pending)
         elif event.kind == "leads":
             made["leads"] += new_leads(ctx, rng, [None] * event.count, campaigns, on, pending, source=event.source,
                                        quality=event.quality)
@@ -301,7 +361,6 @@ def events(ctx: Context, world: World, on: dt.date, pending: Pending, campaigns:
                 insert(ctx.db, "UPDATE scenario_traits SET lapse_on = ?, churn_reason = 'competitor' "
                                "WHERE kind = 'customer' AND record_id IN (SELECT id FROM frame)", ids, [on])
                 world.set("lapse", hit, float(t))
-                world.set("churn_reason", hit, "competitor")
         else:
             if event.kind == "price":
                 row = ctx.products.index[ctx.products["code"] == event.product]

@@ -49,21 +49,52 @@ def generator(seed: int, stream: str, *keys: int) -> np.random.Generator:
                                   *(int(k) & 0xFFFFFFFF for k in keys)])
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: a cheap, well-mixed 64-bit hash (wrapping arithmetic is intended)."""
-    x = (x ^ (x >> np.uint64(30))) * _M1
-    x = (x ^ (x >> np.uint64(27))) * _M2
-    return x ^ (x >> np.uint64(31))
+def _mix(x: np.ndarray, spare: np.ndarray | None = None) -> np.ndarray:
+    """splitmix64's finaliser: a cheap, well-mixed 64-bit hash (wrapping arithmetic is intended).
+    Works in place on `x` (always an array of uniforms' own), shifting into `spare` if given: at
+    100k customers a fresh temporary costs more than the arithmetic."""
+    for shift, multiplier in ((30, _M1), (27, _M2), (31, None)):
+        x ^= np.right_shift(x, np.uint64(shift), out=spare)
+        if multiplier is not None:
+            x *= multiplier
+    return x
+
+
+def _key(key) -> np.ndarray:
+    return np.asarray(key, dtype=np.int64).astype(np.uint64) * _GOLDEN + np.uint64(0x632BE59BD9B4E019)
+
+
+class Keys:
+    """Integer keys made ready for `uniforms` once, for keys drawn on again and again (the clock
+    draws for every customer several times a day): the same draws as the plain integers. After
+    scalar keys, the hashing works in two buffers kept here (so one thread at a time)."""
+
+    def __init__(self, keys):
+        with np.errstate(over="ignore"):
+            self.term = _key(keys)
+        self._buffers: tuple[np.ndarray, np.ndarray] | None = None
+
+    def hash(self, h: np.ndarray) -> np.ndarray:
+        """_mix(h ^ keys) for a single h, in the buffers."""
+        if self._buffers is None:
+            self._buffers = (np.empty_like(self.term), np.empty_like(self.term))
+        x, spare = self._buffers
+        return _mix(np.bitwise_xor(self.term, h, out=x), spare)
 
 
 def uniforms(seed: int, stream: str, *keys) -> np.ndarray:
-    """Uniform draws in [0, 1) from (seed, stream, keys); keys are ints or integer arrays (broadcast)."""
+    """Uniform draws in [0, 1) from (seed, stream, keys); keys are ints, integer arrays or `Keys` (broadcast)."""
     with np.errstate(over="ignore"):
         h = _mix(np.atleast_1d(np.uint64(int(seed) & 0xFFFFFFFFFFFFFFFF) + np.uint64(STREAMS[stream]) * _GOLDEN))
         for key in keys:
-            k = np.asarray(key, dtype=np.int64).astype(np.uint64)
-            h = _mix(h ^ (k * _GOLDEN + np.uint64(0x632BE59BD9B4E019)))
-    return (h >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+            if isinstance(key, Keys):
+                h = key.hash(h) if h.size == 1 else _mix(h ^ key.term)
+            else:
+                h = _mix(h ^ _key(key))
+        h >>= np.uint64(11)  # 53 bits: as an int64 they convert to float exactly as well, and much faster
+    u = h.view(np.int64).astype(np.float64)
+    u *= 1.0 / (1 << 53)
+    return u
 
 
 def uniform(seed: int, stream: str, *keys: int) -> float:
@@ -89,6 +120,14 @@ def poisson(u: np.ndarray, lam: np.ndarray, kmax: int = 60) -> np.ndarray:
         keep = left >= cdf
         idx, term, cdf, rate, left = idx[keep], term[keep], cdf[keep], rate[keep], left[keep]
     return k
+
+
+def zero_below(bound) -> np.ndarray:
+    """The draw under which `poisson` surely gives 0 for any rate up to `bound` (a count is 0
+    while u < exp(-rate)). Most customers draw nothing on a given day, so the clock works out
+    the exact rates only for the draws at or above it; the margin (1e-9 at least, relative)
+    is far wider than the rounding of the rates and of exp."""
+    return np.exp(-(np.asarray(bound, dtype=np.float64) * (1 + 1e-6) + 1e-9))
 
 
 def normal(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:

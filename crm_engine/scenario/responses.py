@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import NotAllowed
 from ..i18n import translate
 from . import rand, reaction
-from .context import Context
+from .context import Context, insert
 
 STEPS_SQL = """
     SELECT p.opportunity_id, p.id, p.planned_date, p.action,
@@ -34,13 +34,18 @@ OPPS_SQL = """
            d.probability AS decided_p, json_extract_string(d.factors, '$.reason') AS reason
     FROM opportunities o LEFT JOIN scenario_outcomes d ON d.kind = 'close' AND d.record_id = o.id
     WHERE o.id IN ({ids}) ORDER BY o.id"""
+TRAITS_SQL = """
+    SELECT kind, record_id, need, budget, responsiveness, channel, product_line FROM scenario_traits
+    WHERE kind = 'opportunity' AND record_id IN ({ids}) OR kind = 'lead' AND record_id IN ({leads})"""
 
 
-def prospect(ctx: Context, opportunity_id: int, lead_id: int | None = None) -> reaction.Prospect:
-    """The opportunity's hidden traits: stored, else its lead's, else drawn from (seed, id) and stored."""
-    row = _traits(ctx, "opportunity", opportunity_id)
+def prospect(ctx: Context, opportunity_id: int, lead_id: int | None = None,
+             known: dict | None = None) -> reaction.Prospect:
+    """The opportunity's hidden traits: stored, else its lead's, else drawn from (seed, id) and stored.
+    `known`: the stored traits already read, by (kind, record id)."""
+    row = _traits(ctx, "opportunity", opportunity_id, known)
     if row is None:
-        inherited = _traits(ctx, "lead", lead_id) if lead_id else None
+        inherited = _traits(ctx, "lead", lead_id, known) if lead_id else None
         if inherited is not None:
             need, budget, responsiveness, channel, line = inherited
         else:
@@ -66,7 +71,9 @@ def _mentioned_line(ctx: Context, opportunity_id: int) -> str | None:
     return min(found)[1] if found else None
 
 
-def _traits(ctx: Context, kind: str, record_id: int):
+def _traits(ctx: Context, kind: str, record_id: int, known: dict | None = None):
+    if known is not None:
+        return known.get((kind, record_id))
     return ctx.db.one("SELECT need, budget, responsiveness, channel, product_line FROM scenario_traits "
                       "WHERE kind = ? AND record_id = ?", [kind, record_id])
 
@@ -76,7 +83,7 @@ def _contact_days(ctx: Context) -> int:
 
 
 def _rep_line(ctx: Context, owner: int) -> str | None:
-    line = ctx.users.set_index("id")["line"].get(owner)
+    line = dict(zip(ctx.users["id"], ctx.users["line"])).get(owner)
     return line if isinstance(line, str) else None
 
 
@@ -93,6 +100,7 @@ def answer_plans(ctx: Context, opportunity_ids: list[int], upto_step: int | None
     ids = ", ".join(str(int(i)) for i in opportunity_ids)
     plans = ctx.db.df(STEPS_SQL.format(ids=ids))
     opps = ctx.db.df(OPPS_SQL.format(ids=ids)).set_index("id")
+    known = _known_traits(ctx, ids, opps["lead_id"])
     rows, days = [], _contact_days(ctx)
     for opp_id, steps in plans.groupby("opportunity_id", sort=True):
         steps = steps.reset_index(drop=True)
@@ -110,15 +118,23 @@ def answer_plans(ctx: Context, opportunity_ids: list[int], upto_step: int | None
                         raise NotAllowed("simulation.step_not_due", step=int(steps["id"].iloc[k]), id=int(opp_id),
                                          date=on.isoformat())
                     break
-                who = who or prospect(ctx, int(opp_id), None if pd.isna(opp["lead_id"]) else int(opp["lead_id"]))
+                who = who or prospect(ctx, int(opp_id), None if pd.isna(opp["lead_id"]) else int(opp["lead_id"]), known)
                 response, decided, drawn = _draw(ctx, opp, who, facts, reaction.StepFact(on, kind), k, decided, days)
                 for info in drawn:
                     info["record_id"] = int(steps["id"].iloc[k]) if info["kind"] == "step" else info["record_id"]
                 rows.extend(drawn)
             facts.append(reaction.StepFact(on, kind, response))
-    for info in rows:
-        _store(ctx, **info)
+    _store_all(ctx, rows)
     return sum(1 for info in rows if info["kind"] == "step")
+
+
+def _known_traits(ctx: Context, ids: str, leads: pd.Series) -> dict:
+    """The stored traits of the opportunities (and of their leads) in one query, by (kind, record id)."""
+    leads = ", ".join(str(int(i)) for i in leads.dropna()) or "NULL"
+    known = {}
+    for kind, record_id, *traits in ctx.db.rows(TRAITS_SQL.format(ids=ids, leads=leads)):
+        known.setdefault((kind, record_id), tuple(traits))
+    return known
 
 
 def _draw(ctx: Context, opp, who: reaction.Prospect, previous: list, this: reaction.StepFact, k: int, decided,
@@ -187,18 +203,34 @@ def render(language: str, kind: str, response: str, info: dict) -> str:
     return text
 
 
-def _store(ctx: Context, kind: str, record_id: int, basis: int, subject: int, effective, response: str,
-           p: float, factors: dict, **info) -> None:
+OUTCOME = ("kind", "record_id", "basis", "subject_id", "drawn_on", "effective_on", "response", "probability",
+           "factors", "detail")
+
+
+def _outcome(ctx: Context, kind: str, record_id: int, basis: int, subject: int, effective, response: str,
+             p: float, factors: dict, **info) -> list:
+    """An answer as a row of scenario_outcomes."""
     info = {k: v for k, v in info.items() if v not in (None, [])}
     detail = render(ctx.language, kind, response, info)
     # A plan step is answered on its own date, whenever the answer is looked up; a churn
     # suspension is answered when the measures are weighed (the day they are asked about or
     # the first day the clock moves after them).
     answered = effective if kind in ("step", "close") else ctx.today
+    return [kind, record_id, basis, subject, answered, effective, response, float(p),
+            json.dumps({"factors": {k: round(v, 4) for k, v in factors.items()}, **info}, ensure_ascii=False,
+                       sort_keys=True), detail]
+
+
+def _store(ctx: Context, *answer, **info) -> None:
     ctx.db.execute("INSERT INTO scenario_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   [kind, record_id, basis, subject, answered, effective, response, float(p),
-                    json.dumps({"factors": {k: round(v, 4) for k, v in factors.items()}, **info},
-                               ensure_ascii=False, sort_keys=True), detail])
+                   _outcome(ctx, *answer, **info))
+
+
+def _store_all(ctx: Context, answers: list[dict]) -> None:
+    """Many answers in one statement (the end of an advance draws dozens), in their order."""
+    if answers:
+        frame = pd.DataFrame([_outcome(ctx, **answer) for answer in answers], columns=list(OUTCOME))
+        insert(ctx.db, f"INSERT INTO scenario_outcomes SELECT {', '.join(OUTCOME)} FROM frame", frame)
 
 
 def stored(ctx: Context, kind: str, record_id: int, basis: int | None = None) -> dict | None:
