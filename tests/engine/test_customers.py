@@ -129,6 +129,23 @@ def test_contacts_interactions_orders_make_the_360(crm):
         rep.customers.log_interaction(star, "x", on_date="2026-03-03")
 
 
+def test_the_360_lists_newest_first_and_the_primary_contact_first(crm):
+    rep = crm.as_user("li.ming")
+    star = int(rep.customers.list(search="Star Tech").iloc[0].id)
+    for name, primary in (("Ann", False), ("Bo", False), ("Cai", True), ("Dong", False)):
+        rep.customers.add_contact(star, name, is_primary=primary)
+    for subject, day in (("b", "2026-01-05"), ("a", "2026-02-01"), ("c", "2026-01-05"), ("d", "2025-12-30")):
+        rep.customers.log_interaction(star, subject, on_date=day)
+    for day in ("2026-01-05", "2026-02-20", "2026-01-05", "2025-11-11"):
+        rep.orders.add(star, [{"product": "NB-14", "quantity": 1}], order_date=day)
+    view = rep.customers.view(star)
+    assert view.contacts["name"].tolist() == ["Cai", "Ann", "Bo", "Dong"]
+    assert view.interactions["subject"].tolist() == ["a", "c", "b", "d"]   # same day: the later record first
+    orders = view.orders
+    assert orders["order_date"].dt.strftime("%m-%d").tolist() == ["02-20", "01-05", "01-05", "11-11"]
+    assert orders["id"].iloc[1] > orders["id"].iloc[2]
+
+
 def test_orders_refuse_bad_lines(crm):
     rep = crm.as_user("li.ming")
     star = int(rep.customers.list(search="Star Tech").iloc[0].id)
