@@ -128,12 +128,14 @@ VIEW_PARTS = (  # (list, its columns ← the stacked columns they travel in)
                       "user_id": "num"}),
     ("orders", {"id": "id", "order_no": "t1", "order_date": "day", "amount": "amount", "status": "t2"}),
 )
+# (false and 0 fill the flag and the number where a part has none: a NULL would turn the
+# whole column into floats or objects, see Database.numpy)
 VIEW_SQL = """
     SELECT 0 AS part, id, name AS t1, title AS t2, phone AS t3, mobile AS t4, email AS t5, is_primary AS flag,
-           NULL::DATE AS day, NULL::DOUBLE AS amount, NULL::BIGINT AS num FROM contacts WHERE customer_id = $1
-    UNION ALL SELECT 1, id, channel, subject, detail, NULL, NULL, NULL, on_date, NULL, user_id
+           NULL::DATE AS day, NULL::DOUBLE AS amount, 0::BIGINT AS num FROM contacts WHERE customer_id = $1
+    UNION ALL SELECT 1, id, channel, subject, detail, NULL, NULL, false, on_date, NULL, user_id
               FROM interactions WHERE customer_id = $1
-    UNION ALL SELECT 2, id, order_no, status, NULL, NULL, NULL, NULL, order_date, amount::DOUBLE, NULL
+    UNION ALL SELECT 2, id, order_no, status, NULL, NULL, NULL, false, order_date, amount::DOUBLE, 0
               FROM orders WHERE customer_id = $1"""
 
 

@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any, Iterator
 
 import duckdb
+import numpy as np
 
 from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceLocked
 
@@ -57,6 +58,19 @@ def map_error(error: duckdb.Error, path: str | None = None) -> CRMError:
     if isinstance(error, duckdb.IOException):
         return WorkspaceError("error.io", workspace=name, detail=text)
     return WorkspaceError("error.database", detail=text)
+
+
+def _unmasked(values: np.ndarray) -> np.ndarray:
+    """A fetchnumpy column as a plain array: DuckDB hands columns with NULLs over as masked
+    arrays, which pandas and slicing handle several times slower."""
+    if not isinstance(values, np.ma.MaskedArray):
+        return values
+    if not values.mask.any():
+        return values.data
+    kind = values.dtype.kind
+    plain = values.data.astype(np.float64 if kind in "iuf" else object if kind not in "mM" else values.dtype)
+    plain[values.mask] = np.datetime64("NaT") if kind in "mM" else None if plain.dtype == object else np.nan
+    return plain
 
 
 class Database:
@@ -205,9 +219,10 @@ class Database:
             return self._run(con, sql, params).df()
 
     def numpy(self, sql: str, params: Any = None) -> dict:
-        """The result as one numpy array per column (cheaper than a DataFrame to cut apart)."""
+        """The result as one plain numpy array per column (cheaper than a DataFrame to cut apart),
+        NULLs as None (text), NaN (numbers) or NaT (dates)."""
         with self.reading() as con:
-            return self._run(con, sql, params).fetchnumpy()
+            return {name: _unmasked(values) for name, values in self._run(con, sql, params).fetchnumpy().items()}
 
     def execute(self, sql: str, params: Any = None) -> None:
         """A write; only inside `transaction()`."""

@@ -47,9 +47,7 @@ def world(ctx: Context) -> daily.World:
 
 
 def _plain(values: np.ndarray) -> np.ndarray:
-    """A writable array of its own, NULLs as NaN (numbers) or None."""
-    if isinstance(values, np.ma.MaskedArray):
-        values = values.filled(np.nan if values.dtype.kind == "f" else None)
+    """A writable array of its own (`World.set` changes some)."""
     return np.array(values)
 
 
