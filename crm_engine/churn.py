@@ -13,7 +13,8 @@ The rule (C3), measured on the scenario clock:
   whose customer is no longer due — it ordered again, it was deleted, or the
   threshold changed. After a scan the open warnings are exactly the due customers,
   so running it twice raises nothing new. It is one set of SQL statements, however
-  many customers there are.
+  many customers there are. `scan(since=…)` does the same for every day since the last
+  scan in one go, dating each warning (and its clearing) on its own day.
 * Recording an order through `crm.orders.add` clears that customer's open warning at
   once if the order makes it no longer due (orders that arrive by import are caught
   by the next scan).
@@ -252,7 +253,9 @@ class Churn(Area):
 
         `since` (a date before today, after the last scan) catches up on the days the clock
         moved without a scan: each warning is raised, and cleared, on the day its customer
-        crossed the line, exactly as a scan on every one of those days would have done.
+        crossed the line, exactly as a scan on every one of those days would have done — with
+        today's threshold, and a customer this scan wins back counted from today (the
+        scenario clock stops on a win-back's day, so it never differs there).
         """
         s = self._s
         db, today, months = s.db, s.today(), threshold(s)
