@@ -58,23 +58,13 @@ SORTABLE = {"days_silent": "days_silent", "customer_name": "c.name", "raised_on"
 FROM_SQL = ("FROM churn_warnings w LEFT JOIN customers c ON c.id = w.customer_id "
             "LEFT JOIN users u ON u.id = c.owner_id")
 
-# The rule in one place: due customers, with their last order and reference date.
-# Named parameter $cutoff; `due_sql(only)` narrows both the orders and the customers
-# read to a set of customer ids (an SQL list or subquery), so small checks stay small.
-DUE = """
-    SELECT c.id AS customer_id, lo.last_order, coalesce(lo.last_order, c.created_on) AS reference_date
-    FROM customers c
-    LEFT JOIN (SELECT customer_id, max(order_date) AS last_order FROM orders
-               WHERE status <> 'cancelled' {orders_only} GROUP BY customer_id) lo ON lo.customer_id = c.id
-    WHERE c.status <> 'lost' AND coalesce(lo.last_order, c.created_on) < $cutoff {customers_only}
+# Whether one customer ($customer) is due on the day of $cutoff: the rule above for the order
+# hook; the scan applies it to everyone over a window of days (MOVES).
+STILL_DUE = """
+    SELECT count(*) FROM customers c
+    WHERE c.id = $customer AND c.status <> 'lost' AND coalesce((SELECT max(order_date) FROM orders
+          WHERE customer_id = $customer AND status <> 'cancelled'), c.created_on) < $cutoff
 """
-
-
-def due_sql(only: str | None = None) -> str:
-    """The due customers (all, or those among `only`); parameter $cutoff (and any `only` needs)."""
-    if only is None:
-        return DUE.format(orders_only="", customers_only="")
-    return DUE.format(orders_only=f"AND customer_id IN {only}", customers_only=f"AND c.id IN {only}")
 
 
 # Lost customers (by confirmed churn) with an order on or after the confirmation day.
@@ -193,8 +183,7 @@ def order_recorded(s: Session, customer_id: int) -> None:
     and win back a lost customer. One customer, a few small queries."""
     today, months = s.today(), threshold(s)
     _reactivate(s, customer_id)
-    still_due = s.db.scalar(f"SELECT count(*) FROM ({due_sql('($customer)')})",
-                            {"cutoff": cutoff(today, months), "customer": customer_id})
+    still_due = s.db.scalar(STILL_DUE, {"cutoff": cutoff(today, months), "customer": customer_id})
     if still_due:
         return
     for warning_id, state in s.db.rows(
@@ -309,10 +298,10 @@ class Churn(Area):
                                                                           {"base": base})
         db.execute("DROP TABLE temp.churn_moves")
         db.execute("DROP TABLE temp.churn_open")
-        window = {"since": first} if first < today else {}
+        window, limit = ({"since": first} if first < today else {}), cutoff(today, months)
         s.audit("scan", KIND, None, after={"raised": total_raised, "cleared": total_cleared, "reactivated": len(back),
-                                           "months": months, "cutoff": cutoff(today, months), **window})
-        return ScanResult(raised, cleared, len(back), still_open, cutoff(today, months), months)
+                                           "months": months, "cutoff": limit, **window})
+        return ScanResult(raised, cleared, len(back), still_open, limit, months)
 
     @action
     def suspend(self, warning_id: int, measures: str) -> ChurnWarning:

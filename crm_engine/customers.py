@@ -147,9 +147,9 @@ def _lists(arrays: dict) -> list[pd.DataFrame]:
     for k, (_list, columns) in enumerate(VIEW_PARTS):
         rows = np.flatnonzero(part == k)
         if k == 0:
-            rows = rows[np.lexsort((ids[rows], ~np.asarray(arrays["flag"][rows], dtype=bool)))]
+            rows = rows[np.lexsort((ids[rows], ~arrays["flag"][rows]))]
         else:
-            newest = -np.asarray(arrays["day"][rows], dtype="datetime64[D]").astype(np.int64)
+            newest = -arrays["day"][rows].astype("datetime64[D]").astype(np.int64)
             rows = rows[np.lexsort((-ids[rows], newest))]
         lists.append(pd.DataFrame({name: arrays[column][rows] for name, column in columns.items()}))
     return lists

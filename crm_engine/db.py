@@ -68,8 +68,13 @@ def _unmasked(values: np.ndarray) -> np.ndarray:
     if not values.mask.any():
         return values.data
     kind = values.dtype.kind
-    plain = values.data.astype(np.float64 if kind in "iuf" else object if kind not in "mM" else values.dtype)
-    plain[values.mask] = np.datetime64("NaT") if kind in "mM" else None if plain.dtype == object else np.nan
+    if kind in "mM":
+        plain, missing = values.data.copy(), np.datetime64("NaT")
+    elif kind in "iuf":
+        plain, missing = values.data.astype(np.float64), np.nan
+    else:
+        plain, missing = values.data.astype(object), None
+    plain[values.mask] = missing
     return plain
 
 

@@ -43,12 +43,8 @@ def world(ctx: Context) -> daily.World:
                            {"generated": ctx.generated, "unhappy": list(daily.UNHAPPY), "lines": ctx.lines,
                             **{f"pick{k}": value for k, (_column, value) in enumerate(picks)}})
     named = {f"pick{k}": pick for k, pick in enumerate(picks)}
-    return daily.World({named.get(name, name): _plain(values) for name, values in columns.items()})
-
-
-def _plain(values: np.ndarray) -> np.ndarray:
-    """A writable array of its own (`World.set` changes some)."""
-    return np.array(values)
+    # Arrays of the world's own, writable (`World.set` changes some).
+    return daily.World({named.get(name, name): np.array(values) for name, values in columns.items()})
 
 
 class WinBacks:

@@ -112,7 +112,6 @@ def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int
                      opportunities, tickets, calls, warnings)
 
 
-# The tables the history fills with hundreds of thousands of rows: indexed once, at the end.
 @contextmanager
 def _bulk_load(db):
     """Skip FSST string compression while the history is written: analysing millions of unique
