@@ -41,6 +41,11 @@ def invariants(crm) -> dict:
         "lines_do_not_sum": count(crm, "SELECT count(*) FROM orders o LEFT JOIN (SELECT order_id, sum(amount) AS s "
                                        "FROM order_lines GROUP BY 1) l ON l.order_id = o.id "
                                        "WHERE l.s IS DISTINCT FROM o.amount"),
+        # No primary keys on the order history (schema 006): the engine's ids must stay unique.
+        "order_ids_repeated": count(crm, "SELECT count(*) - count(DISTINCT id) FROM orders"),
+        "line_ids_repeated": count(crm, "SELECT count(*) - count(DISTINCT id) FROM order_lines"),
+        "lines_without_order": count(crm, "SELECT count(*) FROM order_lines l WHERE NOT EXISTS "
+                                          "(SELECT 1 FROM orders o WHERE o.id = l.order_id)"),
         "line_amount_wrong": count(crm, "SELECT count(*) FROM order_lines WHERE amount <> quantity * unit_price "
                                         "OR quantity < 1"),
         "primary_contacts_not_one": count(crm, "SELECT count(*) FROM customers c WHERE (SELECT count(*) FROM contacts k "

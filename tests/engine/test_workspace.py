@@ -160,6 +160,28 @@ def test_opening_an_older_workspace_upgrades_it(tmp_path):
             assert crm.customers.count() == 2
 
 
+def test_schema_6_rebuilds_the_order_history_without_primary_keys(tmp_path):
+    """Orders and lines made at version 5 come through the rebuild unchanged, in stored order,
+    with the customer index and without the primary keys or the lines' index."""
+    path = tmp_path / "v5.duckdb"
+    db = Database(str(path))
+    db.migrate(upto=5)
+    with db.transaction():
+        db.execute("INSERT INTO orders SELECT 10 - i, i % 3 + 1, 'SO' || i, DATE '2025-01-01' + i::INTEGER, "
+                   "i * 1.5, CASE WHEN i = 4 THEN 'cancelled' ELSE 'confirmed' END, NULLIF(i % 2, 0) "
+                   "FROM range(10) r(i)")
+        db.execute("INSERT INTO order_lines SELECT 100 + i, 10 - i // 2, 1 + i % 4, i + 1, 0.75, 0.75 * (i + 1) "
+                   "FROM range(20) r(i)")
+    before = {t: db.rows(f"SELECT * FROM {t}") for t in ("orders", "order_lines")}
+    db.migrate()
+    assert {t: db.rows(f"SELECT * FROM {t}") for t in ("orders", "order_lines")} == before
+    assert db.rows("SELECT DISTINCT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                   "AND table_name IN ('orders', 'order_lines')") == []
+    assert db.rows("SELECT table_name, index_name, expressions FROM duckdb_indexes() "
+                   "WHERE table_name IN ('orders', 'order_lines')") == [("orders", "orders_customer", "[customer_id]")]
+    db.close()
+
+
 def test_read_only_open_of_an_old_workspace_asks_for_an_upgrade(tmp_path):
     if latest_version() == 1:
         pytest.skip("only one schema version exists")
