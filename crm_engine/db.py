@@ -95,10 +95,12 @@ class Database:
         # subshell's thread while another thread is busy, and the connection, the nesting
         # counters and the memo are shared. Held for a whole action, query or kept_open().
         self._lock = threading.RLock()
+        self._behind: tuple[threading.Thread, list] | None = None  # a write running behind(), with its error
 
     # -- connection -------------------------------------------------------
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
+        self._settle()
         if self._con is None:
             try:
                 self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only)
@@ -137,6 +139,7 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
+            self._settle(quietly=True)
             if self._con is not None:
                 self._con.close()
                 self._con = None
@@ -155,6 +158,7 @@ class Database:
         """
         with self._lock:
             if self._depth:
+                self._settle()
                 self._depth += 1
                 try:
                     yield self._con
@@ -167,8 +171,10 @@ class Database:
             self._depth = 1
             try:
                 yield con
+                self._settle()
                 self._run(con, "COMMIT")
             except BaseException as error:
+                self._settle(quietly=True)  # the connection is free again before it rolls back
                 try:
                     con.execute("ROLLBACK")
                 except duckdb.Error:
@@ -232,7 +238,41 @@ class Database:
     def execute(self, sql: str, params: Any = None) -> None:
         """A write; only inside `transaction()`."""
         assert self._depth, "writes happen inside an action's transaction"
+        self._settle()
         self._run(self._con, sql, params)
+
+    def behind(self, write, *args) -> None:
+        """Run `write(*args)` — a bulk write of the current action — on a second thread while
+        the caller goes on (the scenario generator draws the next batch with numpy meanwhile:
+        DuckDB appends a DataFrame on one core, so the other is free). One write at a time; the
+        next use of the database from any other thread waits for it first (`con`, `execute`,
+        COMMIT), and its error is raised there, so the action fails and rolls back as usual.
+        `write` may only `execute` and use `registered` frames, and the frames must not change
+        until it is done."""
+        assert self._depth, "writes happen inside an action's transaction"
+        self._settle()
+        failed: list = []
+
+        def run():
+            try:
+                write(*args)
+            except BaseException as error:  # handed to the thread that settles
+                failed.append(error)
+
+        thread = threading.Thread(target=run, name="crm-write-behind", daemon=True)
+        self._behind = (thread, failed)
+        thread.start()
+
+    def _settle(self, quietly: bool = False) -> None:
+        """Wait for the write running `behind()` (if any; not from inside it) and raise its error."""
+        pending = self._behind
+        if pending is None or pending[0] is threading.current_thread():
+            return
+        self._behind = None
+        pending[0].join()
+        if pending[1] and not quietly:
+            error = pending[1][0]
+            raise map_error(error, self.path) if isinstance(error, duckdb.Error) else error
 
     def memo(self, key, compute):
         """`compute()` once per action or query (values like today's date and the sharing

@@ -172,7 +172,8 @@ def interactions(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int
         "subject": np.array([s for _c, s, _d in templates], dtype=object)[template],
         "detail": np.array([d for _c, _s, d in templates], dtype=object)[template]}, copy=False)
     # The rows come by customer, then id: stored by customer, as history.insert_orders explains.
-    insert(db, """
+    # Written behind (Database.behind): the order history is drawn meanwhile.
+    db.behind(insert, db, """
         INSERT INTO interactions (id, customer_id, contact_id, user_id, on_date, channel, subject, detail)
         SELECT id, customer_id, contact_id, user_id, ?::DATE + day::INTEGER, channel, subject,
                replace(replace(replace(detail, '{contact}', contact), '{product}', product), '{customer}', customer)

@@ -133,10 +133,14 @@ def insert_orders(ctx: Context, header: pd.DataFrame, lines: pd.DataFrame) -> in
                           **{c: lines[c].to_numpy() for c in lines}}, copy=False)
     # Stored by customer (the ids keep the drawn order, and the rows come sorted by customer):
     # a customer's orders then sit together, and the customer 360 reads one stretch of the
-    # table instead of searching all of it.
+    # table instead of searching all of it. Written behind: the next batch is drawn meanwhile.
+    db.behind(_insert_orders, db, header, lines, ctx.today)
+    return n
+
+
+def _insert_orders(db, header: pd.DataFrame, lines: pd.DataFrame, today) -> None:
     insert(db, """INSERT INTO orders SELECT id, customer_id, 'SO' || lpad(id::VARCHAR, 8, '0'),
                       ?::DATE + day::INTEGER, (cents / 100)::DECIMAL(16, 2), 'confirmed', owner_id FROM frame""",
-           header, [ctx.today])
+           header, [today])
     insert(db, """INSERT INTO order_lines SELECT id, order_id, product_id, quantity, (unit / 100)::DECIMAL(14, 2),
                       (cents / 100)::DECIMAL(16, 2) FROM frame""", lines)
-    return n

@@ -4,6 +4,7 @@ import sys
 import textwrap
 
 import duckdb
+import pandas as pd
 import pytest
 
 from crm_engine import CRM, Conflict, InvalidInput, NotAllowed, WorkspaceError, WorkspaceLocked
@@ -210,6 +211,46 @@ def test_a_failed_action_leaves_no_trace(crm):
         rep.orders.add(1, [{"product": "NB-14", "quantity": 1}, {"product": "NO-SUCH", "quantity": 1}])
     assert snapshot(crm) == before
 
+
+
+def _slow_insert(db, frame):
+    """A write on the behind() thread that takes a while (the caller goes on meanwhile)."""
+    with db.registered("frame", frame):
+        db.execute("INSERT INTO settings SELECT key, value FROM frame, range(20000) r(i) WHERE i = 19999")
+
+
+def test_a_write_behind_is_in_place_before_the_next_use_of_the_workspace(crm):
+    db = crm._s.db
+    frame = pd.DataFrame({"key": [f"behind.{i}" for i in range(50)], "value": ["1"] * 50})
+    with db.transaction():
+        db.behind(_slow_insert, db, frame)
+        assert db.scalar("SELECT count(*) FROM settings WHERE key LIKE 'behind.%'") == 50   # waited for it
+        db.behind(_slow_insert, db, frame.assign(key=frame["key"] + "b"))
+    assert db.scalar("SELECT count(*) FROM settings WHERE key LIKE 'behind.%'") == 100      # COMMIT waited too
+
+
+@pytest.mark.parametrize("fails", ["behind", "after"])
+def test_a_failed_write_behind_or_a_failure_while_it_runs_leaves_no_trace(crm, fails):
+    """The write's error reaches the action (as the engine's own error) and the action rolls back
+    whole; an error of the caller while the write runs waits for it, then rolls back the same."""
+    db = crm._s.db
+    before = snapshot(crm)
+    duplicate = pd.DataFrame({"key": ["today"], "value": ['"2030-01-01"']})  # settings.key is a primary key
+    fresh = pd.DataFrame({"key": ["behind.x"], "value": ["1"]})
+    with pytest.raises(Conflict if fails == "behind" else RuntimeError):
+        with db.transaction():
+            db.execute("INSERT INTO settings VALUES ('behind.first', '1')")
+            db.behind(_slow_insert, db, duplicate if fails == "behind" else fresh)
+            if fails == "after":
+                raise RuntimeError("the caller fails while the write runs")
+            db.execute("INSERT INTO settings VALUES ('behind.last', '1')")
+    assert snapshot(crm) == before
+    assert crm.customers.count() == 5  # the workspace works on
+
+
+def test_a_write_behind_belongs_to_an_action(crm):
+    with pytest.raises(AssertionError):
+        crm._s.db.behind(lambda: None)
 
 
 def test_two_threads_share_a_keep_open_false_workspace_one_at_a_time(workspace_file):
