@@ -121,7 +121,7 @@ def draw(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np
 
 
 def insert_orders(ctx: Context, header: pd.DataFrame, lines: pd.DataFrame) -> int:
-    """Write drawn orders (ids follow the rows' order) and their lines."""
+    """Write drawn orders (ids follow the rows' order) and their lines, behind (Database.behind)."""
     n, db = len(header), ctx.db
     if n == 0:
         return 0

@@ -7,7 +7,7 @@
 -- itself (Database.next_id under the file's one writer), always ascending, and writes an
 -- order's lines together, so ids are unique by construction (the generation and import tests
 -- check it) and both a lookup by id and an order's lines are found through DuckDB's min/max
--- zone maps: 0.4–0.6 ms with or without the ART on 1.4M orders. A customer's orders keep
+-- zone maps: 0.4–0.7 ms with or without the ART on 1.4M orders. A customer's orders keep
 -- their index: orders the clock adds later arrive by day, not by customer.
 -- DuckDB cannot drop a primary key in place, so both tables are rebuilt, rows in stored order.
 
