@@ -19,7 +19,7 @@ from .base import _favourite
 from .care import ticket_texts
 from .context import Context, choice, customer_names, insert, person_names, phones
 from .funnel import traits as write_traits
-from .history import draw
+from .history import draw, insert_orders
 from .model import day as scenario_day
 
 WON_BACK_RATE = 0.7   # a won-back customer orders at this share of its old rate
@@ -63,16 +63,8 @@ class Pending:
         """Write everything drawn so far (orders, tickets, calls, leads, the day log)."""
         db, base = self.ctx.db, self.base
         if self.headers:
-            header, lines = pd.concat(self.headers, ignore_index=True), pd.concat(self.lines, ignore_index=True)
-            first_order, first_line = db.next_id("orders"), db.next_id("order_lines")
-            header["id"] = np.arange(first_order, first_order + len(header))
-            lines["id"] = np.arange(first_line, first_line + len(lines))
-            lines["order_id"] = header["id"].to_numpy()[lines["order_row"].to_numpy()]
-            insert(db, """INSERT INTO orders SELECT id, customer_id, 'SO' || lpad(id::VARCHAR, 8, '0'),
-                              ?::DATE + day::INTEGER, (cents / 100)::DECIMAL(16, 2), 'confirmed', owner_id FROM frame""",
-                   header, [base])
-            insert(db, """INSERT INTO order_lines SELECT id, order_id, product_id, quantity,
-                              (unit / 100)::DECIMAL(14, 2), (cents / 100)::DECIMAL(16, 2) FROM frame""", lines)
+            insert_orders(db, pd.concat(self.headers, ignore_index=True), pd.concat(self.lines, ignore_index=True),
+                          base)
         if self.tickets:
             frame = self._rows("tickets", self.tickets)
             insert(db, """INSERT INTO tickets (id, customer_id, service_type, subject, request, state, created_on,

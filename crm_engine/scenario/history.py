@@ -93,7 +93,7 @@ def write(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: n
           value: np.ndarray, discount: np.ndarray, line_no: np.ndarray, spread: float, lines_per_order: float) -> int:
     """Orders (one per row) with their lines, set-based. Returns how many."""
     drawn = draw(ctx, rng, customer, owner, day, value, discount, line_no, spread, lines_per_order)
-    return insert_orders(ctx, *drawn)
+    return insert_orders(ctx.db, *drawn, ctx.today)
 
 
 def draw(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np.ndarray, day: np.ndarray,
@@ -120,9 +120,10 @@ def draw(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np
     return header, lines
 
 
-def insert_orders(ctx: Context, header: pd.DataFrame, lines: pd.DataFrame) -> int:
-    """Write drawn orders (ids follow the rows' order) and their lines, behind (Database.behind)."""
-    n, db = len(header), ctx.db
+def insert_orders(db, header: pd.DataFrame, lines: pd.DataFrame, base) -> int:
+    """Write drawn orders (ids follow the rows' order, days counted from `base`) and their lines,
+    behind (Database.behind): the history draws its next batch meanwhile. Returns how many."""
+    n = len(header)
     if n == 0:
         return 0
     first_order, first_line = db.next_id("orders"), db.next_id("order_lines")
@@ -131,16 +132,16 @@ def insert_orders(ctx: Context, header: pd.DataFrame, lines: pd.DataFrame) -> in
     lines = pd.DataFrame({"id": np.arange(first_line, first_line + len(lines)),
                           "order_id": ids[lines["order_row"].to_numpy()],
                           **{c: lines[c].to_numpy() for c in lines}}, copy=False)
-    # Stored by customer (the ids keep the drawn order, and the rows come sorted by customer):
-    # a customer's orders then sit together, and the customer 360 reads one stretch of the
-    # table instead of searching all of it. Written behind: the next batch is drawn meanwhile.
-    db.behind(_insert_orders, db, header, lines, ctx.today)
+    # Stored by customer (the ids keep the drawn order, and the history's rows come sorted by
+    # customer): a customer's orders then sit together, and the customer 360 reads one stretch
+    # of the table instead of searching all of it.
+    db.behind(_insert_orders, db, header, lines, base)
     return n
 
 
-def _insert_orders(db, header: pd.DataFrame, lines: pd.DataFrame, today) -> None:
+def _insert_orders(db, header: pd.DataFrame, lines: pd.DataFrame, base) -> None:
     insert(db, """INSERT INTO orders SELECT id, customer_id, 'SO' || lpad(id::VARCHAR, 8, '0'),
                       ?::DATE + day::INTEGER, (cents / 100)::DECIMAL(16, 2), 'confirmed', owner_id FROM frame""",
-           header, [today])
+           header, [base])
     insert(db, """INSERT INTO order_lines SELECT id, order_id, product_id, quantity, (unit / 100)::DECIMAL(14, 2),
                       (cents / 100)::DECIMAL(16, 2) FROM frame""", lines)
