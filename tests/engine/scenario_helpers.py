@@ -44,6 +44,9 @@ def invariants(crm) -> dict:
         # No primary keys on the order history (schema 006): the engine's ids must stay unique.
         "order_ids_repeated": count(crm, "SELECT count(*) - count(DISTINCT id) FROM orders"),
         "line_ids_repeated": count(crm, "SELECT count(*) - count(DISTINCT id) FROM order_lines"),
+        # Nor on the two append-only logs (schema 007).
+        "interaction_ids_repeated": count(crm, "SELECT count(*) - count(DISTINCT id) FROM interactions"),
+        "ticket_step_ids_repeated": count(crm, "SELECT count(*) - count(DISTINCT id) FROM ticket_steps"),
         "lines_without_order": count(crm, "SELECT count(*) FROM order_lines l WHERE NOT EXISTS "
                                           "(SELECT 1 FROM orders o WHERE o.id = l.order_id)"),
         "line_amount_wrong": count(crm, "SELECT count(*) FROM order_lines WHERE amount <> quantity * unit_price "

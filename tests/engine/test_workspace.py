@@ -183,6 +183,30 @@ def test_schema_6_rebuilds_the_order_history_without_primary_keys(tmp_path):
     db.close()
 
 
+def test_schema_7_rebuilds_the_two_logs_without_primary_keys(tmp_path):
+    """Interactions and ticket steps made at version 6 come through the rebuild unchanged, in
+    stored order, with the interactions' customer index and without either primary key."""
+    path = tmp_path / "v6.duckdb"
+    db = Database(str(path))
+    db.migrate(upto=6)
+    with db.transaction():
+        db.execute("INSERT INTO interactions SELECT 20 - i, i % 4 + 1, NULLIF(i % 3, 0), 2, DATE '2025-03-01' + i::INTEGER, "
+                   "'phone', 'Call ' || i || ' 🙂', CASE WHEN i % 2 = 0 THEN 'detail; DROP TABLE x' END "
+                   "FROM range(12) r(i)")
+        db.execute("INSERT INTO ticket_steps SELECT 30 - i, i // 2 + 1, 1 + i % 2, "
+                   "CASE WHEN i % 2 = 0 THEN 'handling' ELSE 'feedback' END, 3, DATE '2025-04-01' + i::INTEGER, "
+                   "'Step ' || i, CASE WHEN i % 2 = 1 THEN 1 + i % 5 END FROM range(9) r(i)")
+    before = {t: db.rows(f"SELECT * FROM {t}") for t in ("interactions", "ticket_steps")}
+    db.migrate()
+    assert {t: db.rows(f"SELECT * FROM {t}") for t in ("interactions", "ticket_steps")} == before
+    assert db.rows("SELECT DISTINCT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                   "AND table_name IN ('interactions', 'ticket_steps')") == []
+    assert db.rows("SELECT table_name, index_name, expressions FROM duckdb_indexes() "
+                   "WHERE table_name IN ('interactions', 'ticket_steps')") == [
+        ("interactions", "interactions_customer", "[customer_id]")]
+    db.close()
+
+
 def test_read_only_open_of_an_old_workspace_asks_for_an_upgrade(tmp_path):
     if latest_version() == 1:
         pytest.skip("only one schema version exists")
