@@ -140,7 +140,8 @@ def insert_orders(db, header: pd.DataFrame, lines: pd.DataFrame, base) -> int:
 
 
 def _insert_orders(db, header: pd.DataFrame, lines: pd.DataFrame, base) -> None:
-    insert(db, """INSERT INTO orders SELECT id, customer_id, 'SO' || lpad(id::VARCHAR, 8, '0'),
+    # printf pads to 8 digits and, unlike lpad, never cuts a longer id short (two orders would share a number).
+    insert(db, """INSERT INTO orders SELECT id, customer_id, printf('SO%08d', id),
                       ?::DATE + day::INTEGER, (cents / 100)::DECIMAL(16, 2), 'confirmed', owner_id FROM frame""",
            header, [base])
     insert(db, """INSERT INTO order_lines SELECT id, order_id, product_id, quantity, (unit / 100)::DECIMAL(14, 2),

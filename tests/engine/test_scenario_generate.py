@@ -122,3 +122,21 @@ def test_progress_is_reported_while_generating(tmp_path):
     make(tmp_path, customers=100, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1][0] == calls[-1][1] and len(calls) >= 5
     assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))
+
+
+def test_order_numbers_stay_distinct_past_eight_digits():
+    """Generated order numbers are 'SO' and the id padded to 8 digits; a longer id is not cut
+    short (cut to 8, order 100,000,000 would share order 10,000,000's number)."""
+    import pandas as pd
+    from crm_engine.scenario import history
+
+    with CRM.memory(today="2026-03-02") as crm:
+        db = crm._s.db
+        with db.transaction():
+            db.execute("INSERT INTO orders VALUES (99999999, 1, 'SO99999999', DATE '2026-03-01', 1, 'confirmed', 1)")
+            header = pd.DataFrame({"customer_id": [1, 1], "day": [0, 0], "owner_id": [1, 1], "cents": [100, 250]})
+            lines = pd.DataFrame({"order_row": [0, 1], "product_id": [1, 1], "quantity": [1, 1],
+                                  "unit": [100, 250], "cents": [100, 250]})
+            assert history.insert_orders(db, header, lines, crm.today()) == 2
+        assert [r[0] for r in db.rows("SELECT order_no FROM orders ORDER BY id")] == [
+            "SO99999999", "SO100000000", "SO100000001"]
