@@ -101,8 +101,9 @@ class OpportunityForm(FormView):
                                          description=crm.t("field.campaign"), style=sales.WIDE)
         # A new deal with a customer you already have: find it and link it (the opportunity then
         # shows in that customer's 360, and winning it adds to that customer instead of a new one).
+        # Searched on Enter or leaving the box, not per keystroke (each search reads every customer you may see).
         self.customer_search = widgets.Text(placeholder=crm.t("ui.opportunities.find_customer"),
-                                            layout=widgets.Layout(width="30em"))
+                                            continuous_update=False, layout=widgets.Layout(width="30em"))
         self.customer = widgets.Dropdown(description=crm.t("ui.opportunities.existing_customer"),
                                          style=sales.WIDE, layout=widgets.Layout(width="30em"))
         self.customer_search.observe(lambda _: self._find_customers(), names="value")

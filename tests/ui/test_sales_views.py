@@ -506,6 +506,7 @@ def test_an_opportunity_with_an_existing_customer_is_linked_to_it(crm):
     form = OpportunityForm(rep)
     offered = {label for label, _ in form.customer.options}
     assert offered == {"— none: a new prospect —", "1 · Star Tech", "2 · Bright Future Trading"}  # only his own
+    assert form.customer_search.continuous_update is False  # one search per Enter, not per keystroke
     form.customer_search.value = "bright"
     assert [label for label, _ in form.customer.options][1:] == ["2 · Bright Future Trading"]
     form.customer.value = 2
