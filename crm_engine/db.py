@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections import deque
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any, Iterator
@@ -78,8 +79,13 @@ def _unmasked(values: np.ndarray) -> np.ndarray:
     return plain
 
 
+_DROPPED = RuntimeError("queued writes dropped: the action failed")
+
+
 class Database:
     """A connection to one workspace file (or an in-memory workspace)."""
+
+    QUEUED = 3  # writes queued by behind() at most, the running one included
 
     def __init__(self, path: str | None = None, *, read_only: bool = False, keep_open: bool = True):
         self.path = None if path in (None, MEMORY) else os.fspath(path)
@@ -95,7 +101,11 @@ class Database:
         # subshell's thread while another thread is busy, and the connection, the nesting
         # counters and the memo are shared. Held for a whole action, query or kept_open().
         self._lock = threading.RLock()
-        self._behind: tuple[threading.Thread, list] | None = None  # a write running behind(), with its error
+        # Writes queued by behind(): run in order on one thread, the first error kept (see behind()).
+        self._queue: deque = deque()
+        self._queued = threading.Condition()
+        self._writer: threading.Thread | None = None
+        self._failed: list[BaseException] = []
 
     # -- connection -------------------------------------------------------
     @property
@@ -242,36 +252,58 @@ class Database:
         self._run(self._con, sql, params)
 
     def behind(self, write, *args) -> None:
-        """Run `write(*args)` — a bulk write of the current action — on a second thread while
-        the caller goes on (the scenario generator draws the next batch with numpy meanwhile:
-        DuckDB appends a DataFrame on one core, so the other is free). One write at a time; the
-        next use of the database from any other thread waits for it first (`con`, `execute`,
-        COMMIT), and its error is raised there, so the action fails and rolls back as usual.
-        `write` may only `execute` and use `registered` frames, and the frames must not change
-        until it is done."""
+        """Queue `write(*args)` — a bulk write of the current action — to run on a second thread
+        while the caller goes on (the scenario generator draws its next rows with numpy
+        meanwhile: DuckDB appends a DataFrame on one core, so the other is free). Queued writes run
+        one at a time, in the order queued; at most `QUEUED` wait (the caller waits for room, so
+        drawn frames do not pile up in memory). The next use of the database from any other thread
+        waits until all have run (`con`, `execute`, COMMIT) and raises the first one's error there,
+        so the action fails and rolls back as usual; writes queued after a failed one do not run.
+        `write` may only `execute` and use `registered` frames, and its arguments must not change
+        until it has run."""
         assert self._depth, "writes happen inside an action's transaction"
-        self._settle()
-        failed: list = []
+        with self._queued:
+            while len(self._queue) >= self.QUEUED:
+                self._queued.wait()
+            self._queue.append((write, args))
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_queued, name="crm-write-behind", daemon=True)
+                self._writer.start()
 
-        def run():
+    def _write_queued(self) -> None:
+        """The writer thread: run the queue until it is empty, then end (the next behind() starts another)."""
+        while True:
+            with self._queued:
+                if not self._queue:
+                    self._writer = None
+                    self._queued.notify_all()
+                    return
+                write, args = self._queue[0]
             try:
-                write(*args)
+                if not self._failed:
+                    write(*args)
             except BaseException as error:  # handed to the thread that settles
-                failed.append(error)
-
-        thread = threading.Thread(target=run, name="crm-write-behind", daemon=True)
-        self._behind = (thread, failed)
-        thread.start()
+                self._failed.append(error)
+            with self._queued:
+                self._queue.popleft()
+                self._queued.notify_all()
 
     def _settle(self, quietly: bool = False) -> None:
-        """Wait for the write running `behind()` (if any; not from inside it) and raise its error."""
-        pending = self._behind
-        if pending is None or pending[0] is threading.current_thread():
+        """Wait until every write queued by `behind()` has run (not from the writer itself) and raise
+        the first one's error. `quietly` (the action is failing anyway): the writes still waiting
+        are dropped, the one running is waited for, and no error is raised."""
+        if self._writer is None and not self._failed:
             return
-        self._behind = None
-        pending[0].join()
-        if pending[1] and not quietly:
-            error = pending[1][0]
+        with self._queued:
+            if self._writer is threading.current_thread():
+                return
+            if quietly and self._writer is not None:
+                self._failed.append(_DROPPED)
+            while self._writer is not None:
+                self._queued.wait()
+            failed, self._failed = self._failed, []
+        if failed and not quietly:
+            error = failed[0]
             raise map_error(error, self.path) if isinstance(error, duckdb.Error) else error
 
     def memo(self, key, compute):

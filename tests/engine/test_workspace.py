@@ -272,6 +272,67 @@ def test_a_failed_write_behind_or_a_failure_while_it_runs_leaves_no_trace(crm, f
     assert crm.customers.count() == 5  # the workspace works on
 
 
+def _logged(db, log, name, wait=None):
+    """A write behind that notes when it runs (after `wait()` returns, if given)."""
+    if wait is not None:
+        wait()
+    log.append(name)
+    db.execute("INSERT INTO settings VALUES (?, ?)", [f"behind.{name}", str(len(log))])
+
+
+def test_writes_behind_queue_up_and_run_in_order_with_room_for_a_few(crm, monkeypatch):
+    """The caller queues writes and goes on; they run one at a time in the order queued, and a
+    caller who finds the queue full waits for room (drawn frames do not pile up)."""
+    import threading
+
+    db = crm._s.db
+    monkeypatch.setattr(type(db), "QUEUED", 2)
+    go, log = threading.Event(), []
+    with db.transaction():
+        db.behind(_logged, db, log, "a", lambda: go.wait(10))
+        db.behind(_logged, db, log, "b")                       # the queue is full now: a running, b waiting
+        third = threading.Thread(target=db.behind, args=(_logged, db, log, "c"))
+        third.start()
+        third.join(0.3)
+        assert third.is_alive() and log == []                  # c waits for room while a cannot finish
+        go.set()
+        third.join(10)
+        assert db.rows("SELECT key, value FROM settings WHERE key LIKE 'behind.%' ORDER BY key") == [
+            ("behind.a", "1"), ("behind.b", "2"), ("behind.c", "3")]
+    assert log == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("fails", ["first write", "caller"])
+def test_writes_queued_after_a_failure_do_not_run(crm, fails):
+    """After a failed write, or when the caller fails while writes wait, the waiting ones are
+    dropped; the action rolls back whole and says why."""
+    import time
+
+    db = crm._s.db
+    before = snapshot(crm)
+    log = []
+    duplicate = pd.DataFrame({"key": ["today"], "value": ['"2030-01-01"']})
+
+    def until_dropped():  # the caller has failed: the drop is marked before a finishes
+        deadline = time.monotonic() + 10
+        while not db._failed and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    with pytest.raises(Conflict if fails == "first write" else RuntimeError):
+        with db.transaction():
+            if fails == "first write":
+                db.behind(_slow_insert, db, duplicate)
+            else:
+                db.behind(_logged, db, log, "a", until_dropped)
+            db.behind(_logged, db, log, "b")
+            if fails == "caller":
+                raise RuntimeError("the caller fails while writes wait")
+            db.execute("INSERT INTO settings VALUES ('behind.last', '1')")
+    assert "b" not in log
+    assert snapshot(crm) == before
+    assert crm.customers.count() == 5  # the workspace works on
+
+
 def test_a_write_behind_belongs_to_an_action(crm):
     with pytest.raises(AssertionError):
         crm._s.db.behind(lambda: None)
