@@ -13,14 +13,14 @@ import pandas as pd
 
 from . import rand, texts
 from .context import (LEVEL_RATE, LEVEL_VALUE, NEVER, PATTERN_RISK, PATTERN_SATISFACTION, Context, choice,
-                      customer_names, insert, person_names, phones)
+                      customer_names, person_names, phones)
 
 KEY_LEVELS = ("key_account", "partner", "strategic_partner")
 
 
 def customers(ctx: Context) -> pd.DataFrame:
     """Generate and write the customer cards and their traits; returns the frame later steps use."""
-    base, db = ctx.scenario.customers, ctx.db
+    base = ctx.scenario.customers
     rng = rand.generator(ctx.seed, "customers")
     n, language = base.size, ctx.language
     horizon = round(base.history_years * 365)
@@ -61,7 +61,7 @@ def customers(ctx: Context) -> pd.DataFrame:
     address = (("No. " + number + " " + street + ", " + city) if language == "en"
                else city + "市" + street + number + "号")
     satisfaction = np.clip(np.round(np.vectorize(PATTERN_SATISFACTION.get)(pattern) + rng.normal(0, 0.8, n)), 1, 5)
-    first_id = db.next_id("customers")
+    first_id = ctx.take("customers", n)
     cards = pd.DataFrame({
         "id": np.arange(first_id, first_id + n), "name": names, "name_norm": norms,
         "phone": phones(rng, n, mobile=base.naming == "person"), "address": address, "owner_id": owner,
@@ -85,7 +85,7 @@ def customers(ctx: Context) -> pd.DataFrame:
         "churn_risk": np.clip(np.vectorize(PATTERN_RISK.get)(pattern) + rng.normal(0, 0.1, n), 0, 1),
         "churn_reason": choice(rng, base.reasons, n),
     })
-    insert(db, """
+    ctx.write("""
         INSERT INTO customers (id, name, name_norm, phone, address, owner_id, legal_rep, founded, ownership, industry,
             company_size, assets, customer_type, level, credit, satisfaction, region, route, status, created_on,
             created_by)
@@ -102,7 +102,7 @@ def write_traits(ctx: Context, cards: pd.DataFrame, rate: np.ndarray) -> None:
     frame["line"] = np.array(ctx.lines, dtype=object)[cards["line_no"].to_numpy()]
     frame["rate"] = rate
     frame["lapse"] = np.where(frame["lapse"] >= NEVER, np.nan, frame["lapse"])
-    insert(ctx.db, """
+    ctx.write("""
         INSERT INTO scenario_traits (kind, record_id, need, budget, responsiveness, channel, product_line, churn_risk,
             churn_reason, pattern, rate, trend, order_value, discount, lapse_on, won_back_on)
         SELECT 'customer', id, need, budget, responsiveness, channel, line, churn_risk, churn_reason, pattern, rate,
@@ -111,7 +111,7 @@ def write_traits(ctx: Context, cards: pd.DataFrame, rate: np.ndarray) -> None:
 
 def contacts(ctx: Context, cards: pd.DataFrame) -> pd.DataFrame:
     """1–4 contacts per customer (the first is primary); returns (customer_id, contact id, name) rows."""
-    base, db, language = ctx.scenario.customers, ctx.db, ctx.language
+    base, language = ctx.scenario.customers, ctx.language
     rng = rand.generator(ctx.seed, "contacts")
     per = np.minimum(1 + rng.poisson(base.contacts - 1, len(cards)), 4)
     owner = np.repeat(cards["id"].to_numpy(), per)
@@ -125,18 +125,18 @@ def contacts(ctx: Context, cards: pd.DataFrame) -> pd.DataFrame:
     else:
         title = np.where(first & (rng.random(n) < 0.5), np.array(titles, dtype=object)[rng.integers(0, len(titles), n)],
                          title)
-    first_id = db.next_id("contacts")
+    first_id = ctx.take("contacts", n)
     frame = pd.DataFrame({"id": np.arange(first_id, first_id + n), "customer_id": owner, "name": names,
                           "title": title, "mobile": phones(rng, n, mobile=True), "is_primary": first})
-    insert(db, "INSERT INTO contacts (id, customer_id, name, title, mobile, is_primary) "
-               "SELECT id, customer_id, name, title, mobile, is_primary FROM frame", frame)
+    ctx.write("INSERT INTO contacts (id, customer_id, name, title, mobile, is_primary) "
+              "SELECT id, customer_id, name, title, mobile, is_primary FROM frame", frame)
     return frame
 
 
 def interactions(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int:
     """Interaction records over each customer's active life, often through its preferred channel
     (a student who reads the history can find it out)."""
-    base, db, language = ctx.scenario.customers, ctx.db, ctx.language
+    base, language = ctx.scenario.customers, ctx.language
     rng = rand.generator(ctx.seed, "interactions")
     end = np.minimum(0, cards["anchor"].to_numpy() + 90)
     start = cards["created"].to_numpy()
@@ -163,7 +163,7 @@ def interactions(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int
     contact_row = starts[idx] + (rng.random(n) * counts[idx]).astype(np.int64)
     products = ctx.products
     product_row = _favourite(rng, cards["line_no"].to_numpy()[idx], products)
-    first_id = db.next_id("interactions")
+    first_id = ctx.take("interactions", n)
     frame = pd.DataFrame({
         "id": np.arange(first_id, first_id + n), "customer_id": cards["id"].to_numpy()[idx],
         "contact_id": people["id"].to_numpy()[contact_row], "user_id": cards["owner_id"].to_numpy()[idx],
@@ -172,8 +172,7 @@ def interactions(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int
         "subject": np.array([s for _c, s, _d in templates], dtype=object)[template],
         "detail": np.array([d for _c, _s, d in templates], dtype=object)[template]}, copy=False)
     # The rows come by customer, then id: stored by customer, as history.insert_orders explains.
-    # Written behind (Database.behind): the order history is drawn meanwhile.
-    db.behind(insert, db, """
+    ctx.write("""
         INSERT INTO interactions (id, customer_id, contact_id, user_id, on_date, channel, subject, detail)
         SELECT id, customer_id, contact_id, user_id, ?::DATE + day::INTEGER, channel, subject,
                replace(replace(replace(detail, '{contact}', contact), '{product}', product), '{customer}', customer)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import rand, texts
 from .base import _favourite
-from .context import Context, choice, insert
+from .context import Context, choice
 
 UNHAPPY = ("declining", "drifting", "lapsed")
 STILL_OPEN = {"en": "Still not solved; please try again.", "zh_CN": "问题仍未解决,请再处理。"}
@@ -58,7 +58,7 @@ def generate(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int:
 
 
 def _tickets(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int:
-    service, db = ctx.scenario.service, ctx.db
+    service = ctx.scenario.service
     rng = rand.generator(ctx.seed, "tickets")
     start = cards["created"].to_numpy()
     end = np.minimum(0, cards["anchor"].to_numpy() + 60)
@@ -92,7 +92,7 @@ def _tickets(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int:
     contact = people.groupby("customer_id")["id"].min().reindex(cards["id"].to_numpy()[idx]).to_numpy()
     is_open = np.isin(state, ["new"])
     done = np.isin(state, ["handled", "archived"])
-    first_id = db.next_id("tickets")
+    first_id = ctx.take("tickets", n)
     ids = np.arange(first_id, first_id + n)
     creators = handlers if len(handlers) else None
     frame = pd.DataFrame({
@@ -106,7 +106,7 @@ def _tickets(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int:
         "result": np.where(state == "archived", words["result"], None),
         "satisfaction": np.where(state == "archived", satisfaction, np.nan),
         "feedback": np.where(state == "archived", feedback, np.nan)})
-    insert(db, """INSERT INTO tickets SELECT id, customer_id, contact_id::INTEGER, service_type, subject, request,
+    ctx.write("""INSERT INTO tickets SELECT id, customer_id, contact_id::INTEGER, service_type, subject, request,
                       state, ?::DATE + created::INTEGER, created_by, NULL, assigned_to::INTEGER,
                       assigned_by::INTEGER, ?::DATE + assigned::INTEGER, attempts, handling,
                       ?::DATE + handled::INTEGER, result, satisfaction::INTEGER, ?::DATE + feedback::INTEGER,
@@ -126,13 +126,13 @@ def _tickets(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int:
         rows(archived, np.where(second, 2, 1), "feedback", feedback, words["result"], satisfaction, 3),
     ]).sort_values(["ticket_id", "order"], kind="stable")
     if len(table):
-        insert(db, "INSERT INTO ticket_steps SELECT ? + row_number() OVER () - 1, ticket_id, attempt, step, user_id, "
-                   "?::DATE + day::INTEGER, text, satisfaction::INTEGER FROM frame",
-               table, [db.next_id("ticket_steps"), ctx.today])
+        ctx.write("INSERT INTO ticket_steps SELECT ? + row_number() OVER () - 1, ticket_id, attempt, step, user_id, "
+                  "?::DATE + day::INTEGER, text, satisfaction::INTEGER FROM frame",
+                  table, [ctx.take("ticket_steps", len(table)), ctx.today])
     moves = pd.DataFrame({"id": ids, "state": state, "creator": frame["created_by"], "created": created,
                           "assigned": assigned, "assigner": assigner, "handler": handler, "handled": handled,
                           "feedback": feedback})
-    insert(db, """INSERT INTO state_history
+    ctx.write("""INSERT INTO state_history
                   SELECT 'ticket', id, 'create', NULL, 'new', creator, ?::DATE + created::INTEGER, NULL FROM frame
                   UNION ALL
                   SELECT 'ticket', id, 'assign', 'new', 'assigned', assigner, ?::DATE + assigned::INTEGER, NULL

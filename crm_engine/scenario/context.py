@@ -35,6 +35,8 @@ class Context:
     total: int = 1
     users: pd.DataFrame = field(default_factory=pd.DataFrame)
     products: pd.DataFrame = field(default_factory=pd.DataFrame)
+    next_ids: dict[str, int] = field(default_factory=dict)   # see take()
+    stages: list[tuple[str, int]] = field(default_factory=list)  # opportunity stages (code, probability)
 
     @property
     def db(self):
@@ -52,6 +54,21 @@ class Context:
         self.done = min(self.done + units, self.total)
         if self.progress is not None:
             self.progress(self.done, self.total)
+
+    def take(self, table: str, count: int) -> int:
+        """The first of `count` new ids of `table`, counted here instead of read from the workspace, so
+        a step can number its rows while earlier steps are still being written (`write`). The counts
+        start from the workspace (`number_from`) before the first write; the generator is the only
+        writer until it is done, so they are the ids `Database.next_id` would give."""
+        first = self.next_ids[table]
+        self.next_ids[table] = first + count
+        return first
+
+    def write(self, sql: str, frame: pd.DataFrame, params=None) -> None:
+        """`insert(db, sql, frame, params)` queued behind the drawing (`Database.behind`): the writes run
+        in the order queued, on the other core, while the next rows are drawn. `frame` must not change
+        afterwards."""
+        self.db.behind(insert, self.db, sql, frame, params)
 
     def ids(self, role: str | None = None) -> np.ndarray:
         users = self.users if role is None else self.users[self.users["role"] == role]
@@ -90,6 +107,20 @@ def load_cast(ctx: Context) -> None:
     products["line_no"] = products["line"].map({line: i for i, line in enumerate(ctx.lines)}).astype(int)
     products["cents"] = (products["price"].astype(float) * 100).round().astype(np.int64)
     ctx.products = products
+
+
+# Tables whose rows the generator numbers itself (Context.take).
+NUMBERED = ("customers", "contacts", "interactions", "orders", "order_lines", "campaigns", "leads", "lead_followups",
+            "opportunities", "plan_steps", "targets", "tickets", "ticket_steps")
+
+
+def number_from(ctx: Context) -> None:
+    """Start the generator's id counts (Context.take) from the workspace, in one statement; and read the
+    opportunity stages, which the sales pipeline needs while the writes run behind."""
+    ctx.next_ids = dict(zip(NUMBERED, ctx.db.one("SELECT " + ", ".join(
+        f"(SELECT coalesce(max(id), 0) + 1 FROM {table})" for table in NUMBERED))))
+    ctx.stages = ctx.db.rows("SELECT code, value FROM dictionary WHERE kind = 'opportunity_stage' AND active "
+                             "ORDER BY sort_order")
 
 
 # -- composed names ------------------------------------------------------------------------------

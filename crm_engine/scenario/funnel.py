@@ -15,7 +15,7 @@ import pandas as pd
 from ..names import normalise
 from . import rand, texts
 from .base import _favourite
-from .context import Context, choice, customer_names, insert, person_names, phones
+from .context import Context, choice, customer_names, person_names, phones
 from .model import day
 
 ORDER = {"unassigned": 0, "pending": 1, "following": 2, "invalid": 3, "converted": 3, "voided": 1}
@@ -35,8 +35,8 @@ def history(ctx: Context, rows: list[tuple]) -> None:
     if not rows:
         return
     frame = pd.DataFrame(rows, columns=["kind", "record_id", "action", "from_state", "to_state", "user_id", "day"])
-    insert(ctx.db, "INSERT INTO state_history SELECT kind, record_id, action, from_state, to_state, user_id, "
-                   "?::DATE + day::INTEGER, NULL FROM frame ORDER BY day, record_id", frame, [ctx.today])
+    ctx.write("INSERT INTO state_history SELECT kind, record_id, action, from_state, to_state, user_id, "
+              "?::DATE + day::INTEGER, NULL FROM frame ORDER BY day, record_id", frame, [ctx.today])
 
 
 def traits(ctx: Context, kind: str, ids: np.ndarray, rng: np.random.Generator, need: np.ndarray,
@@ -45,15 +45,15 @@ def traits(ctx: Context, kind: str, ids: np.ndarray, rng: np.random.Generator, n
     frame = pd.DataFrame({"id": ids, "need": need, "budget": rng.beta(2, 2, n), "responsiveness": rng.beta(2, 2, n),
                           "channel": choice(rng, ctx.scenario.customers.channels, n),
                           "line": np.array(ctx.lines, dtype=object)[line_no]})
-    insert(ctx.db, "INSERT INTO scenario_traits (kind, record_id, need, budget, responsiveness, channel, product_line) "
-                   "SELECT ?, id, need, budget, responsiveness, channel, line FROM frame", frame, [kind])
+    ctx.write("INSERT INTO scenario_traits (kind, record_id, need, budget, responsiveness, channel, product_line) "
+              "SELECT ?, id, need, budget, responsiveness, channel, line FROM frame", frame, [kind])
 
 
 def _campaigns(ctx: Context) -> pd.DataFrame:
     specs = ctx.scenario.pipeline.campaigns
     rows = []
     owner = ctx.first("marketing", "director")
-    first_id = ctx.db.next_id("campaigns")
+    first_id = ctx.take("campaigns", len(specs))
     rng = rand.generator(ctx.seed, "campaigns")
     for number, c in enumerate(specs):
         start, end = ((day(c.start, ctx.today) - ctx.today).days, (day(c.end, ctx.today) - ctx.today).days)
@@ -67,7 +67,7 @@ def _campaigns(ctx: Context) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["id", "key", "name", "type", "state", "owner", "start", "end", "budget", "cost",
                                         "expected", "description", "created", "rate", "quality"])
     if len(frame):
-        insert(ctx.db, """INSERT INTO campaigns SELECT id, name, type, state, owner, ?::DATE + start::INTEGER,
+        ctx.write("""INSERT INTO campaigns SELECT id, name, type, state, owner, ?::DATE + start::INTEGER,
                               ?::DATE + "end"::INTEGER, budget, cost, expected, description, ?::DATE + created::INTEGER,
                               owner FROM frame""", frame, [ctx.today] * 3)
         moves = [("campaign", r.id, "create", None, "planned", r.owner, r.created) for r in frame.itertuples()]
@@ -80,7 +80,7 @@ def _campaigns(ctx: Context) -> pd.DataFrame:
 
 
 def _leads(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame, campaigns: pd.DataFrame) -> int:
-    pipeline, language, db = ctx.scenario.pipeline, ctx.language, ctx.db
+    pipeline, language = ctx.scenario.pipeline, ctx.language
     rng = rand.generator(ctx.seed, "leads")
     created, campaign = [-rng.integers(0, 91, pipeline.leads)], [np.full(pipeline.leads, -1)]
     for row in campaigns.itertuples():
@@ -112,7 +112,7 @@ def _leads(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame, campaigns: p
     assigned = np.where(owner > 0, np.minimum(created + rng.integers(0, 5, n), end), 0)
     ups = np.where(np.isin(state, ["following", "converted"]), rng.integers(1, 4, n),
                    np.where(state == "invalid", rng.integers(1, 3, n), 0))
-    first_id = db.next_id("leads")
+    first_id = ctx.take("leads", n)
     lead_ids = np.arange(first_id, first_id + n)
     f_lead = np.repeat(np.arange(n), ups)
     f_day = assigned[f_lead] + np.floor(rng.random(len(f_lead)) * (end - assigned + 1)[f_lead]).astype(np.int64)
@@ -148,7 +148,7 @@ def _leads(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame, campaigns: p
         "converted": np.where(state == "converted", end, np.nan), "created": created,
         "created_by": np.where(owner > 0, owner, keeper)})
     frame["company_norm"] = [normalise(c) if isinstance(c, str) else None for c in frame["company"]]
-    insert(db, """INSERT INTO leads (id, name, company, company_norm, phone, source, campaign_id, state, owner_id,
+    ctx.write("""INSERT INTO leads (id, name, company, company_norm, phone, source, campaign_id, state, owner_id,
                       assigned_on, last_activity_on, note, close_reason, customer_id, contact_id, converted_on,
                       created_on, created_by)
                   SELECT id, name, company, company_norm, phone, source, campaign_id::INTEGER, state, owner_id::INTEGER,
@@ -161,14 +161,14 @@ def _leads(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame, campaigns: p
                                   "channel": choice(rng, {"phone": .5, "wechat": .3, "email": .2}, len(f_lead)),
                                   "detail": np.array(followups, dtype=object)[
                                       rng.integers(0, len(followups), len(f_lead))]})
-        insert(db, "INSERT INTO lead_followups SELECT ? + row_number() OVER (ORDER BY day, lead_id) - 1, lead_id, "
-                   "user_id, ?::DATE + day::INTEGER, channel, detail, NULL FROM frame",
-               table, [db.next_id("lead_followups"), ctx.today])
+        ctx.write("INSERT INTO lead_followups SELECT ? + row_number() OVER (ORDER BY day, lead_id) - 1, lead_id, "
+                  "user_id, ?::DATE + day::INTEGER, channel, detail, NULL FROM frame",
+                  table, [ctx.take("lead_followups", len(table)), ctx.today])
     owned = np.flatnonzero(owner > 0)
     holdings = pd.DataFrame({"id": lead_ids[owned], "user_id": owner[owned], "day": assigned[owned],
                              "ended": np.where(state[owned] == "converted", end[owned], np.nan)})
-    insert(db, "INSERT INTO assignments SELECT 'lead', id, user_id, user_id, ?::DATE + day::INTEGER, "
-               "?::DATE + ended::INTEGER, 'claim' FROM frame", holdings, [ctx.today, ctx.today])
+    ctx.write("INSERT INTO assignments SELECT 'lead', id, user_id, user_id, ?::DATE + day::INTEGER, "
+              "?::DATE + ended::INTEGER, 'claim' FROM frame", holdings, [ctx.today, ctx.today])
     moves = [("lead", int(i), "create", None, "unassigned", int(b), int(c))
              for i, b, c in zip(lead_ids, frame["created_by"], created)]
     for k in owned:
@@ -189,10 +189,8 @@ def _leads(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame, campaigns: p
 def _opportunities(ctx: Context, cards: pd.DataFrame, campaigns: pd.DataFrame) -> int:
     """Open opportunities (some waiting for a supervisor, others at every stage with a plan under
     way) and the last year's closed ones (won ones tied to the customers they became)."""
-    pipeline, language, db = ctx.scenario.pipeline, ctx.language, ctx.db
+    pipeline, language, stages = ctx.scenario.pipeline, ctx.language, ctx.stages
     rng = rand.generator(ctx.seed, "opportunities")
-    stages = db.rows("SELECT code, value FROM dictionary WHERE kind = 'opportunity_stage' AND active "
-                     "ORDER BY sort_order")
     reps, lines = ctx.ids("account_manager"), ctx.lines
     rep_line = ctx.users.set_index("id")["line"]
     n_open, n_closed = pipeline.open_opportunities, pipeline.closed_opportunities
@@ -239,7 +237,7 @@ def _opportunities(ctx: Context, cards: pd.DataFrame, campaigns: pd.DataFrame) -
     summary = [summaries[k].format(qty=q, product=p) for k, q, p in
                zip(rng.integers(0, len(summaries), n), qty, product)]
     stage_no = np.clip(done - 1, 0, len(stages) - 1)
-    first_id = db.next_id("opportunities")
+    first_id = ctx.take("opportunities", n)
     ids = np.arange(first_id, first_id + n)
     has_campaign = (rng.random(n) < 0.2) & bool(len(campaigns)) & (kind != "unassigned")
     frame = pd.DataFrame({
@@ -260,7 +258,7 @@ def _opportunities(ctx: Context, cards: pd.DataFrame, campaigns: pd.DataFrame) -
         "lost_reason": np.where(kind == "failed", choice(rng, {"price": .3, "competitor": .3, "no_budget": .2,
                                                                "no_need": .1, "unreachable": .1}, n), None),
         "created": created, "created_by": creator})
-    insert(db, """INSERT INTO opportunities (id, source, customer_name, contact_name, contact_phone, summary,
+    ctx.write("""INSERT INTO opportunities (id, source, customer_name, contact_name, contact_phone, summary,
                       expected_amount, probability, state, stage, owner_id, assigned_on, assigned_by, campaign_id,
                       customer_id, closed_on, won_amount, lost_reason, created_on, created_by)
                   SELECT id, source, customer_name, contact_name, contact_phone, summary, expected_amount, probability,
@@ -271,8 +269,8 @@ def _opportunities(ctx: Context, cards: pd.DataFrame, campaigns: pd.DataFrame) -
     held = np.flatnonzero(kind != "unassigned")
     holdings = pd.DataFrame({"id": ids[held], "user_id": owner[held], "assigner": frame["assigned_by"].to_numpy()[held],
                              "day": assigned[held], "ended": np.where(closed[held] < 0, closed[held], np.nan)})
-    insert(db, "INSERT INTO assignments SELECT 'opportunity', id, user_id, assigner::INTEGER, ?::DATE + day::INTEGER, "
-               "?::DATE + ended::INTEGER, 'assign' FROM frame", holdings, [ctx.today, ctx.today])
+    ctx.write("INSERT INTO assignments SELECT 'opportunity', id, user_id, assigner::INTEGER, ?::DATE + day::INTEGER, "
+              "?::DATE + ended::INTEGER, 'assign' FROM frame", holdings, [ctx.today, ctx.today])
     moves = [("opportunity", int(i), "create", None, "unassigned", int(b), int(c)) for i, b, c in zip(ids, creator, created)]
     moves += [("opportunity", int(ids[k]), "assign", "unassigned", "assigned", int(frame["assigned_by"].iloc[k]),
                int(assigned[k])) for k in held]
@@ -307,11 +305,11 @@ def _plans(ctx: Context, rng: np.random.Generator, opps: pd.DataFrame, done: np.
         "contact": opps["contact_name"].to_numpy()[row], "customer": opps["customer_name"].to_numpy()[row],
         "product": product[row], "owner": opps["owner_id"].to_numpy()[row]})
     fill = "replace(replace(replace({}, '{{contact}}', contact), '{{customer}}', customer), '{{product}}', product)"
-    insert(ctx.db, f"""INSERT INTO plan_steps SELECT ? + row_number() OVER (ORDER BY opportunity_id, day) - 1,
+    ctx.write(f"""INSERT INTO plan_steps SELECT ? + row_number() OVER (ORDER BY opportunity_id, day) - 1,
                            opportunity_id, ?::DATE + day::INTEGER, {fill.format('action')}, {fill.format('result')},
                            CASE WHEN result IS NULL THEN NULL ELSE ?::DATE + day::INTEGER END, owner,
                            CASE WHEN result IS NULL THEN NULL ELSE owner END FROM frame""",
-           frame, [ctx.db.next_id("plan_steps"), ctx.today, ctx.today])
+              frame, [ctx.take("plan_steps", len(frame)), ctx.today, ctx.today])
 
 
 def _targets(ctx: Context) -> None:
@@ -321,7 +319,8 @@ def _targets(ctx: Context) -> None:
     from ..targets import period_bounds
     _, start, end = period_bounds(period)
     setter = ctx.first("director")
-    ctx.db.execute("""
+    # Over the order history: queued after its writes, so it runs once they are in (one row per active manager).
+    ctx.db.behind(ctx.db.execute, """
         INSERT INTO targets
         SELECT $base + row_number() OVER (ORDER BY u.id), u.id, NULL, $period, $start, $end, 'order_amount',
                greatest(round(coalesce(sum(o.amount), 0) * 1.1 / 6, -3), 1000),
@@ -329,5 +328,5 @@ def _targets(ctx: Context) -> None:
                $today
         FROM users u LEFT JOIN orders o ON o.owner_id = u.id AND o.order_date > $today::DATE - 183
         WHERE u.role = 'account_manager' AND u.active GROUP BY u.id, u.team_id""",
-                   {"base": ctx.db.next_id("targets") - 1, "period": period, "start": start, "end": end,
-                    "setter": setter, "today": ctx.today})
+                  {"base": ctx.take("targets", len(ctx.ids("account_manager"))) - 1, "period": period,
+                   "start": start, "end": end, "setter": setter, "today": ctx.today})

@@ -3,7 +3,7 @@
 The org, the catalogue and the settings go through the engine's own verbs (a few
 dozen rows, all validated and audited); customers, contacts, interactions, orders,
 leads, opportunities, tickets and calls are drawn with numpy and written with
-`INSERT … SELECT` from DataFrames. Then the engine's churn scan runs, the exercise's
+`INSERT … SELECT` from DataFrames, on a second thread while the next ones are drawn. Then the engine's churn scan runs, the exercise's
 tasks are put on the schedule and day-0 events happen — so the engine's invariants
 hold from the first moment (tests/engine/test_scenario_generate.py checks them).
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..crm import CRM
 from ..errors import Conflict, CRMError, InvalidInput
 from . import base, care, clock, funnel, history
-from .context import Context, load_cast
+from .context import Context, load_cast, number_from
 from .model import Scenario, day
 from .rand import variant_seed
 
@@ -84,6 +84,9 @@ def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int
         _setup(ctx)
         load_cast(ctx)
         _check_codes(ctx)
+        # From here the steps draw while the rows of the earlier ones are written behind (Context.write),
+        # numbering their rows themselves (Context.take); the first statement after them waits for the writes.
+        number_from(ctx)
         ctx.step()
         cards = base.customers(ctx)
         rate = history.calibrate(ctx, cards)

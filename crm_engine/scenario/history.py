@@ -92,8 +92,9 @@ def _months(today, day: np.ndarray) -> np.ndarray:
 def write(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np.ndarray, day: np.ndarray,
           value: np.ndarray, discount: np.ndarray, line_no: np.ndarray, spread: float, lines_per_order: float) -> int:
     """Orders (one per row) with their lines, set-based. Returns how many."""
-    drawn = draw(ctx, rng, customer, owner, day, value, discount, line_no, spread, lines_per_order)
-    return insert_orders(ctx.db, *drawn, ctx.today)
+    header, lines = draw(ctx, rng, customer, owner, day, value, discount, line_no, spread, lines_per_order)
+    return insert_orders(ctx.db, header, lines, ctx.today,
+                         first=(ctx.take("orders", len(header)), ctx.take("order_lines", len(lines))))
 
 
 def draw(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np.ndarray, day: np.ndarray,
@@ -120,13 +121,14 @@ def draw(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np
     return header, lines
 
 
-def insert_orders(db, header: pd.DataFrame, lines: pd.DataFrame, base) -> int:
-    """Write drawn orders (ids follow the rows' order, days counted from `base`) and their lines,
-    behind (Database.behind): the history draws its next batch meanwhile. Returns how many."""
+def insert_orders(db, header: pd.DataFrame, lines: pd.DataFrame, base, first: tuple[int, int] | None = None) -> int:
+    """Write drawn orders (ids follow the rows' order from `first`, else from the workspace's next
+    ids; days counted from `base`) and their lines, behind (Database.behind): the history draws its
+    next batch meanwhile. Returns how many."""
     n = len(header)
     if n == 0:
         return 0
-    first_order, first_line = db.next_id("orders"), db.next_id("order_lines")
+    first_order, first_line = first or (db.next_id("orders"), db.next_id("order_lines"))
     ids = np.arange(first_order, first_order + n)
     header = pd.DataFrame({"id": ids, **{c: header[c].to_numpy() for c in header}}, copy=False)
     lines = pd.DataFrame({"id": np.arange(first_line, first_line + len(lines)),
