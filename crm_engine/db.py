@@ -255,8 +255,8 @@ class Database:
         """Queue `write(*args)` — a bulk write of the current action — to run on a second thread
         while the caller goes on (the scenario generator draws its next rows with numpy
         meanwhile: DuckDB appends a DataFrame on one core, so the other is free). Queued writes run
-        one at a time, in the order queued; at most `QUEUED` wait (the caller waits for room, so
-        drawn frames do not pile up in memory). The next use of the database from any other thread
+        one at a time, in the order queued; at most `QUEUED` are queued, the running one included
+        (the caller waits for room, so drawn frames do not pile up in memory). The next use of the database from any other thread
         waits until all have run (`con`, `execute`, COMMIT) and raises the first one's error there,
         so the action fails and rolls back as usual; writes queued after a failed one do not run.
         `write` may only `execute` and use `registered` frames, and its arguments must not change

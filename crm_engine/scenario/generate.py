@@ -3,9 +3,10 @@
 The org, the catalogue and the settings go through the engine's own verbs (a few
 dozen rows, all validated and audited); customers, contacts, interactions, orders,
 leads, opportunities, tickets and calls are drawn with numpy and written with
-`INSERT … SELECT` from DataFrames, on a second thread while the next ones are drawn. Then the engine's churn scan runs, the exercise's
-tasks are put on the schedule and day-0 events happen — so the engine's invariants
-hold from the first moment (tests/engine/test_scenario_generate.py checks them).
+`INSERT … SELECT` from DataFrames, on a second thread while the next ones are drawn.
+Then the engine's churn scan runs, the exercise's tasks are put on the schedule and
+day-0 events happen — so the engine's invariants hold from the first moment
+(tests/engine/test_scenario_generate.py checks them).
 """
 from __future__ import annotations
 
