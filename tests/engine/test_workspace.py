@@ -161,49 +161,41 @@ def test_opening_an_older_workspace_upgrades_it(tmp_path):
             assert crm.customers.count() == 2
 
 
-def test_schema_6_rebuilds_the_order_history_without_primary_keys(tmp_path):
-    """Orders and lines made at version 5 come through the rebuild unchanged, in stored order,
-    with the customer index and without the primary keys or the lines' index."""
-    path = tmp_path / "v5.duckdb"
-    db = Database(str(path))
-    db.migrate(upto=5)
-    with db.transaction():
-        db.execute("INSERT INTO orders SELECT 10 - i, i % 3 + 1, 'SO' || i, DATE '2025-01-01' + i::INTEGER, "
-                   "i * 1.5, CASE WHEN i = 4 THEN 'cancelled' ELSE 'confirmed' END, NULLIF(i % 2, 0) "
-                   "FROM range(10) r(i)")
-        db.execute("INSERT INTO order_lines SELECT 100 + i, 10 - i // 2, 1 + i % 4, i + 1, 0.75, 0.75 * (i + 1) "
-                   "FROM range(20) r(i)")
-    before = {t: db.rows(f"SELECT * FROM {t}") for t in ("orders", "order_lines")}
-    db.migrate()
-    assert {t: db.rows(f"SELECT * FROM {t}") for t in ("orders", "order_lines")} == before
-    assert db.rows("SELECT DISTINCT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
-                   "AND table_name IN ('orders', 'order_lines')") == []
-    assert db.rows("SELECT table_name, index_name, expressions FROM duckdb_indexes() "
-                   "WHERE table_name IN ('orders', 'order_lines')") == [("orders", "orders_customer", "[customer_id]")]
-    db.close()
+# Schema 006 (the order history) and 007 (the two append-only logs) rebuild tables without their
+# primary keys: (the version before, rows made at it, the tables, the indexes they keep).
+REBUILDS = {
+    6: (5, ["INSERT INTO orders SELECT 10 - i, i % 3 + 1, 'SO' || i, DATE '2025-01-01' + i::INTEGER, i * 1.5, "
+            "CASE WHEN i = 4 THEN 'cancelled' ELSE 'confirmed' END, NULLIF(i % 2, 0) FROM range(10) r(i)",
+            "INSERT INTO order_lines SELECT 100 + i, 10 - i // 2, 1 + i % 4, i + 1, 0.75, 0.75 * (i + 1) "
+            "FROM range(20) r(i)"],
+        ("orders", "order_lines"), [("orders", "orders_customer", "[customer_id]")]),
+    7: (6, ["INSERT INTO interactions SELECT 20 - i, i % 4 + 1, NULLIF(i % 3, 0), 2, DATE '2025-03-01' + i::INTEGER, "
+            "'phone', 'Call ' || i || ' 🙂', CASE WHEN i % 2 = 0 THEN 'detail; DROP TABLE x' END FROM range(12) r(i)",
+            "INSERT INTO ticket_steps SELECT 30 - i, i // 2 + 1, 1 + i % 2, CASE WHEN i % 2 = 0 THEN 'handling' "
+            "ELSE 'feedback' END, 3, DATE '2025-04-01' + i::INTEGER, 'Step ' || i, CASE WHEN i % 2 = 1 THEN 1 + i % 5 "
+            "END FROM range(9) r(i)"],
+        ("interactions", "ticket_steps"), [("interactions", "interactions_customer", "[customer_id]")]),
+}
 
 
-def test_schema_7_rebuilds_the_two_logs_without_primary_keys(tmp_path):
-    """Interactions and ticket steps made at version 6 come through the rebuild unchanged, in
-    stored order, with the interactions' customer index and without either primary key."""
-    path = tmp_path / "v6.duckdb"
-    db = Database(str(path))
-    db.migrate(upto=6)
+@pytest.mark.parametrize("version", sorted(REBUILDS))
+def test_schema_rebuilds_tables_without_primary_keys(tmp_path, version):
+    """Rows made at the version before come through the rebuild unchanged and in stored order; the
+    tables lose their primary keys and keep only the customer index."""
+    before_version, rows, tables, indexes = REBUILDS[version]
+    db = Database(str(tmp_path / f"v{before_version}.duckdb"))
+    db.migrate(upto=before_version)
     with db.transaction():
-        db.execute("INSERT INTO interactions SELECT 20 - i, i % 4 + 1, NULLIF(i % 3, 0), 2, DATE '2025-03-01' + i::INTEGER, "
-                   "'phone', 'Call ' || i || ' 🙂', CASE WHEN i % 2 = 0 THEN 'detail; DROP TABLE x' END "
-                   "FROM range(12) r(i)")
-        db.execute("INSERT INTO ticket_steps SELECT 30 - i, i // 2 + 1, 1 + i % 2, "
-                   "CASE WHEN i % 2 = 0 THEN 'handling' ELSE 'feedback' END, 3, DATE '2025-04-01' + i::INTEGER, "
-                   "'Step ' || i, CASE WHEN i % 2 = 1 THEN 1 + i % 5 END FROM range(9) r(i)")
-    before = {t: db.rows(f"SELECT * FROM {t}") for t in ("interactions", "ticket_steps")}
+        for sql in rows:
+            db.execute(sql)
+    before = {t: db.rows(f"SELECT * FROM {t}") for t in tables}
     db.migrate()
-    assert {t: db.rows(f"SELECT * FROM {t}") for t in ("interactions", "ticket_steps")} == before
+    assert {t: db.rows(f"SELECT * FROM {t}") for t in tables} == before
+    names = ", ".join(f"'{t}'" for t in tables)
     assert db.rows("SELECT DISTINCT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
-                   "AND table_name IN ('interactions', 'ticket_steps')") == []
+                   f"AND table_name IN ({names})") == []
     assert db.rows("SELECT table_name, index_name, expressions FROM duckdb_indexes() "
-                   "WHERE table_name IN ('interactions', 'ticket_steps')") == [
-        ("interactions", "interactions_customer", "[customer_id]")]
+                   f"WHERE table_name IN ({names})") == indexes
     db.close()
 
 
