@@ -1,10 +1,11 @@
 """Teaching scenarios, generation: deterministic, a variant per student with the same shape, and
 every built-in passes the engine's invariants."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from crm_engine import CRM, Conflict, InvalidInput, NotAllowed
-from crm_engine.scenario import builtin
+from crm_engine.scenario import builtin, history
 
 from .scenario_helpers import count, invariants, tables
 
@@ -127,9 +128,6 @@ def test_progress_is_reported_while_generating(tmp_path):
 def test_order_numbers_stay_distinct_past_eight_digits():
     """Generated order numbers are 'SO' and the id padded to 8 digits; a longer id is not cut
     short (cut to 8, order 100,000,000 would share order 10,000,000's number)."""
-    import pandas as pd
-    from crm_engine.scenario import history
-
     with CRM.memory(today="2026-03-02") as crm:
         db = crm._s.db
         with db.transaction():
