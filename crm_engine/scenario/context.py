@@ -111,7 +111,7 @@ def load_cast(ctx: Context) -> None:
 
 # Tables whose rows the generator numbers itself (Context.take).
 NUMBERED = ("customers", "contacts", "interactions", "orders", "order_lines", "campaigns", "leads", "lead_followups",
-            "opportunities", "plan_steps", "targets", "tickets", "ticket_steps")
+            "opportunities", "plan_steps", "tickets", "ticket_steps")
 
 
 def number_from(ctx: Context) -> None:

@@ -319,14 +319,14 @@ def _targets(ctx: Context) -> None:
     from ..targets import period_bounds
     _, start, end = period_bounds(period)
     setter = ctx.first("director")
-    # Over the order history: queued after its writes, so it runs once they are in (one row per active manager).
+    # Over the order history: queued after its writes, so it runs once they are in; it numbers its
+    # rows from the table itself (no step after it needs their ids).
     ctx.db.behind(ctx.db.execute, """
         INSERT INTO targets
-        SELECT $base + row_number() OVER (ORDER BY u.id), u.id, NULL, $period, $start, $end, 'order_amount',
+        SELECT (SELECT coalesce(max(id), 0) FROM targets) + row_number() OVER (ORDER BY u.id), u.id, NULL, $period, $start, $end, 'order_amount',
                greatest(round(coalesce(sum(o.amount), 0) * 1.1 / 6, -3), 1000),
                coalesce((SELECT min(s.id) FROM users s WHERE s.role = 'supervisor' AND s.team_id = u.team_id), $setter),
                $today
         FROM users u LEFT JOIN orders o ON o.owner_id = u.id AND o.order_date > $today::DATE - 183
         WHERE u.role = 'account_manager' AND u.active GROUP BY u.id, u.team_id""",
-                  {"base": ctx.take("targets", len(ctx.ids("account_manager"))) - 1, "period": period,
-                   "start": start, "end": end, "setter": setter, "today": ctx.today})
+                  {"period": period, "start": start, "end": end, "setter": setter, "today": ctx.today})
