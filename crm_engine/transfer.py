@@ -225,6 +225,7 @@ class Imports(Area):
                 bad = checked["reason"].isna() & (checked["owner_id"] == owner_id)
                 checked.loc[bad, "reason"] = "import.owner_not_allowed"
                 checked.loc[bad, "detail"] = checked.loc[bad, "owner"]
+        _blame_the_importer(s, checked)
         return checked
 
     def _insert_customers(self, good: pd.DataFrame, progress) -> int:
@@ -411,6 +412,14 @@ def _trimmed(column: str) -> str:
     value, blanks = f'coalesce("{column}", \'\')', " || ".join(f"chr({ord(c)})" for c in BLANKS)
     return (f"CASE WHEN contains({blanks}, left({value}, 1)) OR contains({blanks}, right({value}, 1)) "
             f"THEN regexp_replace({value}, '^{BLANK}+|{BLANK}+$', '', 'g') ELSE {value} END")
+
+
+def _blame_the_importer(s, checked: pd.DataFrame) -> None:
+    """A row without an owner goes to the importing user; when that user cannot own customers
+    (the admin), say so and how to fix it instead of naming an empty owner."""
+    mine = (checked["reason"] == "import.owner_not_allowed") & (checked["owner"].fillna("").str.strip() == "")
+    checked.loc[mine, "reason"] = "import.importer_cannot_own"
+    checked.loc[mine, "detail"] = s.user.username
 
 
 def _first_failure(checks: list[tuple[str, str, str]]) -> str:
