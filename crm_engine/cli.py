@@ -162,10 +162,10 @@ def _nothing_imported(crm, report, source) -> str:
     if not report.total:
         return crm.t("import.no_rows", path=os.path.basename(source))
     counts = report.rejected["reason"].value_counts()
-    reasons = [f"{reason} ({count})" for reason, count in counts.head(3).items()]
+    reasons = [crm.t("import.reason_count", reason=reason, count=count) for reason, count in counts.head(3).items()]
     if len(counts) > 3:
         reasons.append("…")
-    return _one_line(crm.t("import.nothing_imported", total=report.total, reasons="; ".join(reasons)))
+    return _one_line(crm.t("import.nothing_imported", total=report.total, reasons=" | ".join(reasons)))
 
 
 @main.command()

@@ -13,6 +13,8 @@ import sys
 import duckdb
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_engine import CRM
 from crm_engine.cli import main
@@ -228,3 +230,44 @@ def test_unreadable_and_unwritable_files(files, tmp_path):
         result = runner.invoke(main, args)
         assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_refusal_speaks_the_workspace_language(files, tmp_path):
+    workspace = str(tmp_path / "zh.duckdb")
+    shutil.copy(files["workspace"], workspace)
+    with CRM.open(workspace) as crm:
+        crm.admin.set_setting("language", "zh_CN")
+    result = CliRunner().invoke(main, ["import", workspace, "customers", files["csv"]])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: 没有导入任何行，1 行全部被拒绝：admin 不能拥有客户：请加上 `--as 用户名`，"
+        "或在文件中加一列 owner（客户经理的用户名）（×1）")
+
+
+def test_a_bug_is_one_line_that_says_so(monkeypatch):
+    import crm_engine.scenario
+
+    def broken(language):
+        raise KeyError("title")
+    monkeypatch.setattr(crm_engine.scenario, "catalogue", broken)
+    result = CliRunner().invoke(main, ["scenario", "list"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip() == ("Error: unexpected KeyError: 'title' (a bug in CRM Lab; "
+                                     "CRM_LAB_DEBUG=1 shows where)")
+    monkeypatch.setenv("CRM_LAB_DEBUG", "1")
+    assert isinstance(CliRunner().invoke(main, ["scenario", "list"]).exception, KeyError)
+
+
+@settings(max_examples=40)
+@given(items=st.lists(st.text(alphabet="=ab 公司名称_\t", max_size=8), min_size=1, max_size=3),
+       days=st.text(alphabet="-0123456789x.", min_size=1, max_size=6))
+def test_any_map_or_day_count_ends_in_one_line(files, items, days):
+    """Whatever `--map` and DAYS are, one line and 1 or 2 (the file's one row is never importable as admin)."""
+    runs = [["import", files["workspace"], "customers", files["csv"], *sum((["--map", i] for i in items), [])]]
+    if not days.isdigit() or not 1 <= int(days) <= 366:
+        runs.append(["scenario", "advance", files["workspace"], days])
+    for args in runs:
+        result = CliRunner().invoke(main, args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
+        assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1, result.output
