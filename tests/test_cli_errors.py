@@ -40,6 +40,14 @@ def files(tmp_path_factory):
         paths[name] = str(folder / f"{name}.dat")
         with open(paths[name], "wb") as handle:
             handle.write(content)
+    for name, content in {"binary_toml": bytes(range(256)) * 4, "fake_xlsx": b"not a workbook\n"}.items():
+        paths[name] = str(folder / name.replace("_", "."))
+        with open(paths[name], "wb") as handle:
+            handle.write(content)
+    paths["course"] = str(folder / "course")  # a student's folder whose workspace file is junk
+    os.mkdir(paths["course"])
+    with open(os.path.join(paths["course"], "a1_opportunity-s001.crm"), "wb") as handle:
+        handle.write(b"junk")
     paths["sqlite"] = str(folder / "gradebook.db")   # what nbgrader keeps next to the course
     with sqlite3.connect(paths["sqlite"]) as con:
         con.execute("CREATE TABLE grade (id TEXT, score REAL)")
@@ -77,7 +85,7 @@ CASES = [
     "import {workspace} customers {csv} --map name=owner --map region=owner",
     "import {workspace} customers {csv} --as nobody", "import {workspace} customers {csv} --as li.ming --encoding nope",
     "import {workspace} customers {csv} --as li.ming --rejected {under_file}",
-    "import {sqlite} customers {csv}", "import {foreign} customers {csv}", "import {locked} customers {csv}",
+    "import {workspace} customers {fake_xlsx} --as li.ming", "import {sqlite} customers {csv}", "import {foreign} customers {csv}", "import {locked} customers {csv}",
     "import {text} customers {csv}",
     # export
     "export {workspace} people {missing}.csv", "export {workspace} customers {missing}.txt",
@@ -90,11 +98,12 @@ CASES = [
     "restore {workspace} {sqlite} --yes", "restore {workspace} {text} --yes", "restore {workspace} {empty} --yes",
     "restore {workspace} {foreign} --yes", "restore {workspace} {random} --yes", "restore {workspace} {folder} --yes",
     "restore {workspace} {missing} --yes", "restore {sqlite} {workspace} --yes", "restore {workspace} {workspace}",
+    "restore {workspace} {locked} --yes",
     # theory-site
     "theory-site {text}", "theory-site {under_file}",
     # scenario
     "scenario list --language fr", "scenario show no_such", "scenario show {missing}.toml",
-    "scenario show {folder}", "scenario show {text}", "scenario create no_such {missing}",
+    "scenario show {folder}", "scenario show {binary_toml}", "scenario create {binary_toml} {missing}", "scenario show {text}", "scenario create no_such {missing}",
     "scenario create fmcg_wholesaler {text}", "scenario create fmcg_wholesaler {folder}",
     "scenario create fmcg_wholesaler {under_file}", "scenario create fmcg_wholesaler {missing} --customers 0",
     "scenario create fmcg_wholesaler {missing} --customers -5", "scenario create fmcg_wholesaler {missing} --seed -1",
@@ -107,7 +116,7 @@ CASES = [
     "scenario advance {text} 1",
     # course
     "course workspace no_such s001 --folder {folder}", "course workspace a1_opportunity s001 --folder {text}",
-    "course release no_such --root {folder}", "course grade no_such --root {folder}",
+    "course workspace a1_opportunity s001 --folder {course}", "course release no_such --root {folder}", "course grade no_such --root {folder}",
     "course dashboard no_such --root {folder}", "course dashboard a1_opportunity --root {text}",
 ]
 
@@ -184,6 +193,14 @@ def test_a_sqlite_file_is_not_a_workspace_and_nothing_is_downloaded(files, monke
     for kind in ("text", "empty", "random", "csv", "foreign"):
         result = runner.invoke(main, ["info", files[kind]])
         assert result.exit_code == 1 and result.output.strip().endswith("is not a CRM Lab workspace."), result.output
+
+
+def test_restoring_from_a_backup_open_elsewhere_names_the_backup(files, tmp_path):
+    workspace = str(tmp_path / "ws.duckdb")
+    shutil.copy(files["workspace"], workspace)
+    result = CliRunner().invoke(main, ["restore", workspace, files["locked"], "--yes"])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: Workspace locked.duckdb is open in another process"), result.output
 
 
 def test_workspaces_never_load_or_install_extensions(files):
