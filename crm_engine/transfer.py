@@ -124,6 +124,7 @@ class Imports(Area):
         frame = frame.rename(columns={str(c): str(c).strip() for c in frame.columns})
         if mapping:
             frame = frame.rename(columns=mapping)
+            _one_column_per_field(frame)
         required, optional = FIELDS[kind]
         missing = [c for c in required if c not in frame.columns]
         if missing:
@@ -412,6 +413,14 @@ def _trimmed(column: str) -> str:
     value, blanks = f'coalesce("{column}", \'\')', " || ".join(f"chr({ord(c)})" for c in BLANKS)
     return (f"CASE WHEN contains({blanks}, left({value}, 1)) OR contains({blanks}, right({value}, 1)) "
             f"THEN regexp_replace({value}, '^{BLANK}+|{BLANK}+$', '', 'g') ELSE {value} END")
+
+
+def _one_column_per_field(frame: pd.DataFrame) -> None:
+    """A mapping that renames a column onto one the file already has would leave two columns of one
+    field (and pandas a frame where a column is a frame): refuse it, naming the field."""
+    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if twice:
+        raise InvalidInput("import.mapped_twice", field="mapping", columns=", ".join(twice))
 
 
 def _blame_the_importer(s, checked: pd.DataFrame) -> None:

@@ -36,7 +36,8 @@ def files(tmp_path_factory):
     for name, content in {"text": b"hello, this is no workspace\n", "empty": b"",
                           "random": bytes(range(256)) * 16,
                           "csv": "name,region\n新客户甲,华东\n".encode("utf-8"),
-                          "header_only": b"name,region\n"}.items():
+                          "header_only": b"name,region\n",
+                          "two_names": "name,公司名称\nA,B\n".encode("utf-8")}.items():
         paths[name] = str(folder / f"{name}.dat")
         with open(paths[name], "wb") as handle:
             handle.write(content)
@@ -83,6 +84,7 @@ CASES = [
     "import {workspace} customers {csv} --map account", "import {workspace} customers {csv} --map =name",
     "import {workspace} customers {csv} --map name=", "import {workspace} customers {csv} --map name=account",
     "import {workspace} customers {csv} --map name=owner --map region=owner",
+    "import {workspace} customers {two_names} --as li.ming --map 公司名称=name",
     "import {workspace} customers {csv} --as nobody", "import {workspace} customers {csv} --as li.ming --encoding nope",
     "import {workspace} customers {csv} --as li.ming --rejected {under_file}",
     "import {workspace} customers {fake_xlsx} --as li.ming", "import {sqlite} customers {csv}", "import {foreign} customers {csv}", "import {locked} customers {csv}",
