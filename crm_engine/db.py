@@ -24,6 +24,21 @@ from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceL
 APP_ID = "crm-lab"
 MEMORY = ":memory:"
 
+# How a NEW workspace file is written (docs/performance.md, "Workspace files"). Both settings only
+# shape files being created (a backup ATTACHed as new included); an existing file keeps the block
+# size and storage version it was made with, so older workspaces open and work as before.
+# - storage_compatibility_version: DuckDB 2 otherwise writes storage version 69, which the DuckDB
+#   1.x line (CLI, DBeaver, R, older Python) refuses; 'v1.4.0' files open in 1.4 and 1.5.
+# - default_block_size: every table and index takes at least one block, so the default 256 KB made
+#   a 120-customer assignment ~15 MB; 16 KB blocks make it ~1.3 MB for the same rows.
+CREATE_CONFIG = {"storage_compatibility_version": "v1.4.0", "default_block_size": "16384"}
+
+
+def connect_config() -> dict:
+    """The `duckdb.connect` config of every connection: the same for every file of a process, since
+    DuckDB refuses a second connection to a file with a different configuration."""
+    return dict(CREATE_CONFIG)
+
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every file in `schema/`, in version order."""
@@ -113,7 +128,7 @@ class Database:
         self._settle()
         if self._con is None:
             try:
-                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only)
+                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only, config=connect_config())
                 # No console progress bars over a notebook's output (long set-based statements draw them).
                 self._con.execute("SET enable_progress_bar = false")
             except duckdb.Error as error:
@@ -341,6 +356,14 @@ class Database:
         """The next id of `table`. Not a sequence: DuckDB sequences do not roll
         back, and a failed action must leave no trace (ids stay deterministic)."""
         return self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+
+    def file_format(self) -> dict:
+        """How the workspace file is written: its block size in bytes and the oldest DuckDB storage
+        version that reads it (e.g. 'v1.4.0+'); both fixed when the file was created."""
+        block, tags = self.one(
+            "SELECT (SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()), "
+            "(SELECT tags FROM duckdb_databases() WHERE database_name = current_database())")
+        return {"block_size": block, "storage_version": (tags or {}).get("storage_version")}
 
     # -- schema -------------------------------------------------------------
     def schema_version(self) -> int | None:
