@@ -1,6 +1,6 @@
 """Workspace-file benchmarks (issue #22). Prints numbers; asserts nothing.
 
-How a new workspace file is written (`crm_engine.db.CREATE_CONFIG`): its block size and its storage
+How a new workspace file is written (`crm_engine.db.create_options`): its block size and its storage
 version. For each scenario size — an assignment (120 customers), S (10k customers / 200k orders),
 M (100k / 2M) — generate the hardware distributor once per way of writing the file, then report the
 file size, the generation time, the time to open the workspace (`CRM.open` and its first reads), the
@@ -41,14 +41,14 @@ VARIANTS = [
     ("16 KB, v1.4.0", {"storage_compatibility_version": "v1.4.0", "default_block_size": "16384"}),
     ("16 KB, v69", {"default_block_size": "16384"}),
 ]
-PROJECT = dict(db.CREATE_CONFIG)  # restored after each run (the test suite runs this in its own process)
+PROJECT = db.create_options  # restored after each run (the test suite runs this script in its process)
 SCAN = ("SELECT date_trunc('month', order_date) AS month, count(*), sum(amount) FROM orders "
         "GROUP BY ALL ORDER BY month")
 
 
-def _as(config: dict):
-    """Make `db` create (and open) files with `config` instead of the project's choice."""
-    db.CREATE_CONFIG = dict(config)
+def _as(config: dict | None):
+    """Make `db` create files with `config` instead of the project's choice (None: the project's again)."""
+    db.create_options = PROJECT if config is None else (lambda *_, **__: dict(config))
 
 
 def generate(folder: str, label: str, customers: int, orders: int | None, config: dict) -> tuple[str, float]:
@@ -60,9 +60,8 @@ def generate(folder: str, label: str, customers: int, orders: int | None, config
     return path, time.perf_counter() - started
 
 
-def open_ms(path: str, config: dict, repeat: int) -> float:
+def open_ms(path: str, repeat: int) -> float:
     """Median ms of opening the workspace and reading what opening reads (schema, settings, user)."""
-    _as(config)
     spent = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -91,7 +90,7 @@ def run(label: str, customers: int, orders: int | None, folder: str, views: int,
     try:
         return _run(label, customers, orders, folder, views, repeat)
     finally:
-        _as(PROJECT)
+        _as(None)
 
 
 def _run(label: str, customers: int, orders: int | None, folder: str, views: int, repeat: int) -> list[dict]:
@@ -109,11 +108,8 @@ def _run(label: str, customers: int, orders: int | None, folder: str, views: int
         results.append({"size": label, "variant": name, "config": config, "path": path,
                         "file_mb": os.path.getsize(path) / 2 ** 20,
                         "generate_s": statistics.median(s for _, s in made[name]),
-                        "open_ms": open_ms(path, config, 5)})
-    opened = []
-    for r in results:
-        _as(r["config"])
-        opened.append(CRM.open(r["path"]))
+                        "open_ms": open_ms(path, 5)})
+    opened = [CRM.open(r["path"]) for r in results]
     count = opened[0].customers.count()
     ids = np.random.default_rng(0).integers(1, count + 1, views).tolist()
     for r, ms in zip(results, interleaved([crm.customers.view for crm in opened], ids)):
@@ -130,7 +126,9 @@ def _run(label: str, customers: int, orders: int | None, folder: str, views: int
 
 def show(results: list[dict]) -> None:
     base = results[0]
-    print(f"{base['size']}: {base['customers']:,} customers")
+    chosen = PROJECT(base["customers"])
+    print(f"{base['size']}: {base['customers']:,} customers; the project writes "
+          f"{int(chosen['default_block_size']) // 1024} KB, {chosen['storage_compatibility_version']}")
     print(f"  {'file written as':<16} {'file MB':>8} {'generate s':>11} {'open ms':>8} {'360 ms':>8} {'scan ms':>8}"
           "   ratios to the default: file, generate, open, 360, scan")
     for r in results:

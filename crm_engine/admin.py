@@ -6,7 +6,7 @@ import os
 from contextlib import contextmanager
 
 from . import access, validate
-from .db import latest_version
+from .db import create_file, latest_version
 from .errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError
 from .session import USER_COLUMNS, Area, User, action, load_user, query
 
@@ -217,6 +217,9 @@ class Admin(Area):
                 raise InvalidInput("backup.same_file", field="path")
             source = _ident(s.db.scalar("SELECT current_database()"))
             try:
+                # Written like its workspace (block size, DuckDB 1.4's storage version), not as
+                # ATTACH would create it: db.create_options. An in-memory workspace has no file.
+                create_file(path, block_size=s.db.file_format()["block_size"] if s.db.path else None)
                 with self._attached(path, read_only=False), s.db.transaction():
                     s.db.execute(f"COPY FROM DATABASE {source} TO crm_backup")
             except BaseException:

@@ -17,7 +17,7 @@ import os
 from functools import cached_property
 
 from . import i18n
-from .db import Database
+from .db import Database, create_file
 from .errors import Conflict, CRMError, WorkspaceError
 from .session import Session, load_user
 
@@ -33,14 +33,16 @@ class CRM:
     # -- opening --------------------------------------------------------------
     @classmethod
     def create(cls, path, *, today=None, language: str = "en", company: str | None = None,
-               keep_open: bool = True) -> "CRM":
+               keep_open: bool = True, expected_customers: int | None = None) -> "CRM":
         """A new workspace file with the administrator `admin` and a root team.
 
-        `today` starts the scenario clock (default: today's date, stored once).
+        `today` starts the scenario clock (default: today's date, stored once). `expected_customers`
+        (default: a class-sized few hundred) lays the file out for its size (db.create_options).
         """
         path = os.fspath(path)
         if os.path.exists(path):
             raise Conflict("workspace.exists", workspace=path)
+        create_file(path, expected_customers)
         return cls._bootstrap(Database(path, keep_open=keep_open), today, language, company)
 
     @classmethod

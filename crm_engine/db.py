@@ -24,20 +24,36 @@ from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceL
 APP_ID = "crm-lab"
 MEMORY = ":memory:"
 
-# How a NEW workspace file is written (docs/performance.md, "Workspace files"). Both settings only
-# shape files being created (a backup ATTACHed as new included); an existing file keeps the block
-# size and storage version it was made with, so older workspaces open and work as before.
-# - storage_compatibility_version: DuckDB 2 otherwise writes storage version 69, which the DuckDB
-#   1.x line (CLI, DBeaver, R, older Python) refuses; 'v1.4.0' files open in 1.4 and 1.5.
-# - default_block_size: every table and index takes at least one block, so the default 256 KB made
-#   a 120-customer assignment ~15 MB; 16 KB blocks make it ~1.3 MB for the same rows.
-CREATE_CONFIG = {"storage_compatibility_version": "v1.4.0", "default_block_size": "16384"}
+# How a NEW workspace file is written (docs/performance.md, "Workspace files"). Both are fixed when the
+# file is created and kept by every later write; an existing file keeps what it was made with, so
+# older workspaces open and work as before (they are not converted).
+# - The storage version: DuckDB 2 otherwise writes version 69, which the DuckDB 1.x line (CLI,
+#   DBeaver, R, older Python) refuses; 'v1.4.0' files open in DuckDB 1.4 and 1.5 (and 2).
+# - The block size: every table and index takes at least one block, so DuckDB's 256 KB made a
+#   120-customer assignment 15 MB. 16 KB blocks make it 1.3 MB, but past ~2,000 customers they cost
+#   more than they save (compressed segments end at a block: at 100k customers the file doubles);
+#   64 KB is never larger than 256 KB at any size measured (bench/bench_storage.py).
+STORAGE_VERSION = "v1.4.0"
+SMALL_BLOCK, LARGE_BLOCK = 16_384, 65_536
+SMALL_UPTO = 2_000  # customers: a workspace expected to hold at most this many gets SMALL_BLOCK
 
 
-def connect_config() -> dict:
-    """The `duckdb.connect` config of every connection: the same for every file of a process, since
-    DuckDB refuses a second connection to a file with a different configuration."""
-    return dict(CREATE_CONFIG)
+def create_options(expected_customers: int | None = None, block_size: int | None = None) -> dict:
+    """The DuckDB config a new workspace file is created with: DuckDB 1.4's storage version, and a
+    block size for the customers it is expected to hold (None: a small one) unless `block_size`."""
+    if block_size is None:
+        small = expected_customers is None or expected_customers <= SMALL_UPTO
+        block_size = SMALL_BLOCK if small else LARGE_BLOCK
+    return {"storage_compatibility_version": STORAGE_VERSION, "default_block_size": str(block_size)}
+
+
+def create_file(path, expected_customers: int | None = None, *, block_size: int | None = None) -> None:
+    """Create the empty DuckDB file at `path` (which must not exist) with `create_options`; every
+    later connection, whatever its own config, keeps its block size and storage version."""
+    try:
+        duckdb.connect(os.fspath(path), config=create_options(expected_customers, block_size)).close()
+    except duckdb.Error as error:
+        raise map_error(error, os.fspath(path)) from None
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -128,7 +144,7 @@ class Database:
         self._settle()
         if self._con is None:
             try:
-                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only, config=connect_config())
+                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only)
                 # No console progress bars over a notebook's output (long set-based statements draw them).
                 self._con.execute("SET enable_progress_bar = false")
             except duckdb.Error as error:

@@ -50,7 +50,8 @@ def create(scenario: Scenario, path, *, student: str | None = None, seed: int | 
         raise InvalidInput("scenario.language", field="language", language=language,
                            choices=", ".join(scenario.languages))
     crm = CRM.create(path, today=scenario.today, language=language, keep_open=keep_open,
-                     company=scenario.text(scenario.company.name, language))
+                     company=scenario.text(scenario.company.name, language),
+                     expected_customers=scenario.customers.size)
     try:
         build(crm, scenario, student=student, seed=seed, progress=progress)
     except BaseException:

@@ -1,7 +1,7 @@
 """Workspace files (issue #22): small, and readable by the DuckDB 1.x tools analysts use.
 
-A new workspace is written with 16 KB blocks and DuckDB 1.4's storage version
-(`crm_engine.db.CREATE_CONFIG`); a file made the old way keeps working as it is.
+A new workspace is written in DuckDB 1.4's storage version, with 16 KB blocks when it is class-sized
+and 64 KB when it is large (`crm_engine.db.create_options`); a file made the old way keeps working as it is.
 """
 from __future__ import annotations
 
@@ -40,11 +40,23 @@ def test_an_assignment_workspace_takes_at_most_2_mb(tmp_path, name):
     assert _on_disk(course.path) <= 2 * 2 ** 20, f"{name}: {_on_disk(course.path) / 2 ** 20:.2f} MB"
 
 
-def test_a_new_workspace_and_its_backup_are_written_for_duckdb_1_4(tmp_path):
-    with CRM.create(tmp_path / "new.duckdb", today=TODAY) as crm:
-        assert crm._s.db.file_format() == {"block_size": 16_384, "storage_version": "v1.4.0+"}
-        backup = crm.admin.backup(tmp_path / "copy.duckdb")
+@pytest.mark.parametrize("expected, block", [(None, 16_384), (120, 16_384), (2_000, 16_384), (10_000, 65_536)])
+def test_a_new_workspace_and_its_backup_are_written_for_duckdb_1_4(tmp_path, expected, block):
+    with CRM.create(tmp_path / "new.duckdb", today=TODAY, expected_customers=expected) as crm:
+        assert crm._s.db.file_format() == {"block_size": block, "storage_version": "v1.4.0+"}
+        backup = crm.admin.backup(tmp_path / "copy.duckdb")   # laid out like its workspace
     with CRM.open(backup, read_only=True) as copy:
+        assert copy._s.db.file_format() == {"block_size": block, "storage_version": "v1.4.0+"}
+
+
+def test_a_large_scenario_gets_larger_blocks(tmp_path):
+    with builtin("hardware_distributor").scaled(2_500, 5_000).create(tmp_path / "big.duckdb", student="s") as crm:
+        assert crm._s.db.file_format()["block_size"] == 65_536
+
+
+def test_a_backup_of_an_in_memory_workspace_is_class_sized(crm, tmp_path):
+    path = crm.admin.backup(tmp_path / "mem.duckdb")
+    with CRM.open(path, read_only=True) as copy:
         assert copy._s.db.file_format() == {"block_size": 16_384, "storage_version": "v1.4.0+"}
 
 
@@ -52,7 +64,7 @@ def test_the_block_size_and_storage_version_change_no_table(tmp_path, monkeypatc
     scenario = builtin("hardware_distributor").scaled(120)
     with scenario.create(tmp_path / "small.duckdb", student="s001") as crm:
         small = tables(crm)
-    monkeypatch.setattr(db, "CREATE_CONFIG", {})   # DuckDB 2's own default: 256 KB blocks, version 69
+    monkeypatch.setattr(db, "create_options", lambda *_, **__: {})   # DuckDB 2's own: 256 KB blocks, version 69
     with scenario.create(tmp_path / "default.duckdb", student="s001") as crm:
         assert crm._s.db.file_format()["block_size"] == DEFAULT_BLOCK
         assert tables(crm) == small
@@ -61,7 +73,7 @@ def test_the_block_size_and_storage_version_change_no_table(tmp_path, monkeypatc
 def test_a_workspace_made_the_old_way_opens_writes_and_stays_as_it_was(tmp_path, monkeypatch):
     path = tmp_path / "old.duckdb"
     with monkeypatch.context() as patched:
-        patched.setattr(db, "CREATE_CONFIG", {})
+        patched.setattr(db, "create_options", lambda *_, **__: {})
         with CRM.create(path, today=TODAY) as crm:
             build_company(crm)
     with CRM.open(path) as crm:   # the project's config now: not converted, still works
