@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from . import access, validate
 from .db import create_file, latest_version
-from .errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError
+from .errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError, WorkspaceLocked
 from .session import USER_COLUMNS, Area, User, action, load_user, query
 
 # Settings an administrator may change, with the check each value must pass.
@@ -251,6 +251,8 @@ class Admin(Area):
             try:
                 attached = self._attached(path, read_only=True)
                 attached.__enter__()
+            except WorkspaceLocked as error:  # a backup open in another process is still a workspace: name it
+                raise WorkspaceLocked(error.key, **{**error.params, "workspace": os.path.basename(path)}) from None
             except WorkspaceError:
                 raise WorkspaceError("workspace.not_crm", workspace=path) from None
         except CRMError as error:

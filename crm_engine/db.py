@@ -110,6 +110,25 @@ def _unmasked(values: np.ndarray) -> np.ndarray:
     return plain
 
 
+# A workspace never needs an extension beyond those built into the wheel (json, parquet, icu).
+# Left on, DuckDB would hand a foreign file it recognises (nbgrader's SQLite gradebook.db) or an
+# ATTACH of one to an extension it first downloads: a network call, then a confusing error.
+_OFFLINE = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+
+
+def not_duckdb(path: str) -> bool:
+    """True when `path` is a file that is not a DuckDB database (a SQLite file, a CSV, an empty
+    file): every DuckDB file carries `DUCK` at byte 8. Unreadable paths are left to DuckDB to report."""
+    if not os.path.isfile(path):  # missing (a new workspace), a directory, a pipe
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError:  # no permission
+        return False
+    return head[8:12] != b"DUCK"
+
+
 _DROPPED = RuntimeError("queued writes dropped: the action failed")
 
 
@@ -143,8 +162,10 @@ class Database:
     def con(self) -> duckdb.DuckDBPyConnection:
         self._settle()
         if self._con is None:
+            if self.path is not None and not_duckdb(self.path):
+                raise WorkspaceError("workspace.not_crm", workspace=self.path)
             try:
-                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only)
+                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only, config=_OFFLINE)
                 # No console progress bars over a notebook's output (long set-based statements draw them).
                 self._con.execute("SET enable_progress_bar = false")
             except duckdb.Error as error:
