@@ -6,6 +6,7 @@ import os
 from contextlib import contextmanager
 
 from . import access, validate
+from .atomic import building
 from .db import latest_version
 from .errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError
 from .session import USER_COLUMNS, Area, User, action, load_user, query
@@ -216,14 +217,11 @@ class Admin(Area):
             if s.db.path and os.path.abspath(s.db.path) == path:
                 raise InvalidInput("backup.same_file", field="path")
             source = _ident(s.db.scalar("SELECT current_database()"))
-            try:
-                with self._attached(path, read_only=False), s.db.transaction():
+            # Written under a temporary name and renamed when complete: a killed backup leaves no
+            # file that looks like a backup, and nothing in the way of the next try.
+            with building(path) as temporary:
+                with self._attached(temporary, read_only=False), s.db.transaction():
                     s.db.execute(f"COPY FROM DATABASE {source} TO crm_backup")
-            except BaseException:
-                for leftover in (path, path + ".wal"):
-                    if os.path.exists(leftover):
-                        os.remove(leftover)
-                raise
         except CRMError as error:
             error.language = error.language or s.language
             raise

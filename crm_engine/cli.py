@@ -333,3 +333,7 @@ def course_dashboard(assignment, root):
     from . import course_admin
 
     click.echo(_course_step(lambda: course_admin.dashboard(assignment, root=root)).summary())
+
+
+if __name__ == "__main__":  # python -m crm_engine.cli (tests run the CLI this way)
+    main()
