@@ -409,5 +409,5 @@ def course_dashboard(assignment, root):
     click.echo(_course_step(lambda: course_admin.dashboard(assignment, root=root)).summary())
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m crm_engine.cli (tests run the CLI this way)
     main()

@@ -9,8 +9,10 @@ between. Every DuckDB exception is turned into a `CRMError` here and nowhere els
 from __future__ import annotations
 
 import os
+import random
 import re
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from importlib import resources
@@ -137,9 +139,11 @@ class Database:
 
     QUEUED = 3  # writes queued by behind() at most, the running one included
 
-    def __init__(self, path: str | None = None, *, read_only: bool = False, keep_open: bool = True):
+    def __init__(self, path: str | None = None, *, read_only: bool = False, keep_open: bool = True,
+                 wait: float | None = None):
         self.path = None if path in (None, MEMORY) else os.fspath(path)
         self.read_only = read_only
+        self.wait = waiting_time(wait)  # seconds an open waits for another process to let go (see connect())
         # An in-memory database lives only as long as its connection.
         self.keep_open = keep_open or self.path is None
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -165,7 +169,7 @@ class Database:
             if self.path is not None and not_duckdb(self.path):
                 raise WorkspaceError("workspace.not_crm", workspace=self.path)
             try:
-                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only, config=_OFFLINE)
+                self._con = connect(self.path or MEMORY, read_only=self.read_only, wait=self.wait)
                 # No console progress bars over a notebook's output (long set-based statements draw them).
                 self._con.execute("SET enable_progress_bar = false")
             except duckdb.Error as error:
@@ -198,6 +202,25 @@ class Database:
                     self._memo.clear()
                     if not self.keep_open:
                         self.release()
+
+    def hold(self) -> None:
+        """Keep a `keep_open=False` file open from now until the matching `let_go()` — like
+        `kept_open()`, but across calls that are not one block of code (a notebook cell, from the
+        cell events of `crm_engine.ui.cells`). Other threads still take turns per action or query.
+        Calls nest; every `hold()` needs its `let_go()`."""
+        with self._lock:
+            self._kept += 1
+
+    def let_go(self) -> None:
+        """End one `hold()`: at the last one the memo is dropped and a `keep_open=False` file closed."""
+        with self._lock:
+            if not self._kept:
+                return
+            self._kept -= 1
+            if not self._kept:
+                self._memo.clear()
+                if not self.keep_open:
+                    self.release()
 
     def close(self) -> None:
         with self._lock:
@@ -440,3 +463,42 @@ class Database:
                 [APP_ID, str(target)],
             )
         return target
+
+
+# -- taking turns: one process at a time on a file ----------------------------------------------------
+ENV_WAIT = "CRM_LAB_WAIT"  # seconds to wait for a workspace file another process holds
+DEFAULT_WAIT = 5.0
+_jitter = random.Random()  # sleeps only; never the scenario's randomness
+
+
+def waiting_time(wait: float | None = None) -> float:
+    """How long an open waits for another process to let go of a file: `wait` if given, else
+    `$CRM_LAB_WAIT`, else DEFAULT_WAIT seconds. 0 means fail at once."""
+    source = "wait"
+    if wait is None:
+        wait, source = os.environ.get(ENV_WAIT, "").strip() or DEFAULT_WAIT, ENV_WAIT
+    try:
+        seconds = float(wait)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise InvalidInput("workspace.bad_wait", field="wait", name=source, value=wait)
+    return seconds
+
+
+def connect(path: str, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """`duckdb.connect`, taking turns: while another process holds the file, try again after short
+    random sleeps (jitter, so two waiting processes do not retry in step) for up to `wait` seconds;
+    then the lock error goes to the caller. A `keep_open=False` process holds a file only for one
+    action or query (a few ms), so a few seconds is ample unless the other side keeps it open."""
+    deadline = time.monotonic() + wait
+    pause = 0.002
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only, config=_OFFLINE)
+        except duckdb.Error as error:
+            left = deadline - time.monotonic()
+            if "Conflicting lock" not in str(error) or left <= 0:
+                raise
+        time.sleep(min(left, pause * (0.5 + _jitter.random())))
+        pause = min(pause * 1.5, 0.05)
