@@ -66,7 +66,6 @@ class Parsed:
         self.relations = relations    # every relation name DuckDB knows, lower case
         self.workspace = workspace    # the workspace's own tables
         self.tables: list[tuple[str, str, str]] = []   # (catalog, schema, table), lower case
-        self.described: list[str] = []                 # DESCRIBE / SHOW <table>: its columns only
         self.functions: list[str] = []                 # table functions
 
     def walk(self, item, scope: frozenset = frozenset()) -> "Parsed":
@@ -104,8 +103,9 @@ class Parsed:
             name = self._cte_name(str(entry.get("key", "")))
             self.walk(entry.get("value"), inner)
             inner = inner | {name}
-        if item.get("ctename"):              # RECURSIVE_CTE_NODE / CTE_NODE: the CTE refers to itself
-            inner = inner | {self._cte_name(str(item["ctename"]))}
+        own = item.get("cte_name") or item.get("ctename")
+        if own:                               # RECURSIVE_CTE_NODE: the CTE refers to itself
+            inner = inner | {self._cte_name(str(own))}
         self._children(item, inner, skip=("cte_map",))
 
     def _cte_name(self, name: str) -> str:
@@ -140,15 +140,10 @@ class Parsed:
             if name.lower() not in SHOW_SPECIAL:
                 raise refused(f"SHOW {name.strip(chr(34)).upper()}")
         elif name:
-            # DESCRIBE t / SHOW t give columns, which are public; SUMMARIZE t gives values.
-            target = ((item.get("catalog_name") or "").lower(), (item.get("schema_name") or "").lower(),
-                      name.lower())
-            if show == "SUMMARY":
-                self.tables.append(target)
-            elif target[:2] != ("", "") and target[:2] != ("", "main") or target[2] not in self.workspace:
-                raise InvalidInput("sql.unknown_table", field="sql_query", table=name)
-            else:
-                self.described.append(target[2])
+            # SHOW t / SUMMARIZE t name the table directly (DESCRIBE t wraps a SELECT * FROM t):
+            # all follow the rule for reading it. Column names of any table: information_schema.
+            self.tables.append(((item.get("catalog_name") or "").lower(), (item.get("schema_name") or "").lower(),
+                                name.lower()))
 
     def _scalar(self, item: dict) -> None:
         name = str(item.get("function_name", "")).lower()
