@@ -352,13 +352,14 @@ class CRM:
         from .reports import Reports
         return Reports(self._s)
 
-    def sql(self, query: str, params=None):
+    def sql(self, query: str, params=None, *, seconds: float = 10.0, max_rows: int = 100_000):
         """Read-only SQL for analysts: one SELECT over the tables whose every row you may read
-        (docs/data-model.md), as a DataFrame.
+        (docs/data-model.md), as a DataFrame; it never writes and never reaches a file, and
+        stops past `seconds` or `max_rows` with a clear error.
 
             crm.sql("SELECT region, count(*) AS customers FROM customers GROUP BY region")
         """
-        return self.reports.sql(query, params)
+        return self.reports.sql(query, params, seconds=seconds, max_rows=max_rows)
 
     @cached_property
     def simulation(self):

@@ -8,6 +8,7 @@ between. Every DuckDB exception is turned into a `CRMError` here and nowhere els
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -20,6 +21,7 @@ from typing import Any, Iterator
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceLocked
 
@@ -319,6 +321,62 @@ class Database:
         NULLs as None (text), NaN (numbers) or NaT (dates)."""
         with self.reading() as con:
             return {name: _unmasked(values) for name, values in self._run(con, sql, params).fetchnumpy().items()}
+
+    def read_bounded(self, sql: str, params: Any = None, *, seconds: float, rows: int, vet=None):
+        """One untrusted read (crm.sql) as a DataFrame, fenced in by DuckDB itself.
+
+        It runs on a cursor of its own — Python variables are no tables there, and nothing
+        registered on the engine's connection is visible — inside a `READ ONLY` transaction,
+        so DuckDB refuses any write to the workspace, and that transaction is rolled back
+        whatever happens. `vet(plans)` first sees the statement's physical plans
+        (`EXPLAIN (FORMAT json)`, parsed) and may raise. Past `seconds` the query is
+        interrupted (`InvalidInput` "sql.time_limit"); more than `rows` rows is
+        `InvalidInput` "sql.row_limit", found while fetching, so a huge result is never
+        held in memory. Settings such as `enable_external_access` are not touched: they
+        are global to the database instance and cannot be switched back on, so they would
+        cripple the engine's imports, exports and backups (docs/data-model.md)."""
+        with self.reading() as con:
+            cursor = con.cursor()
+            timer = threading.Timer(seconds, cursor.interrupt)
+            try:
+                cursor.execute("SET python_enable_replacements = false")  # this cursor only
+                cursor.execute("BEGIN TRANSACTION READ ONLY")
+                timer.start()
+                try:
+                    if vet is not None:
+                        vet([json.loads(row[1]) for row in self._run(cursor, "EXPLAIN (FORMAT json) " + sql,
+                                                                      params).fetchall()])
+                    self._run(cursor, sql, params)
+                    return self._fetch_at_most(cursor, rows)
+                except duckdb.InterruptException:
+                    raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                except CRMError as error:
+                    if str(error.params.get("detail", "")).startswith("INTERRUPT Error"):
+                        raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                    raise
+            finally:
+                timer.cancel()
+                try:
+                    cursor.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # interrupted or already aborted: closing the cursor rolls back too
+                cursor.close()
+
+    @staticmethod
+    def _fetch_at_most(cursor, rows: int):
+        chunks = []
+        count = 0
+        while True:
+            chunk = cursor.fetch_df_chunk(8)  # 8 vectors of 2,048 rows
+            if chunk.empty:
+                break
+            count += len(chunk)
+            if count > rows:
+                raise InvalidInput("sql.row_limit", field="sql_query", rows=rows)
+            chunks.append(chunk)
+        if not chunks:
+            return chunk
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
     def execute(self, sql: str, params: Any = None) -> None:
         """A write; only inside `transaction()`."""
