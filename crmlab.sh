@@ -26,7 +26,7 @@ uv_tool() {
     [ "$("$UV" --version 2>/dev/null)" = "uv $wanted" ] && return 0
     rm -rf .tools/uv
     "$PY" -m venv .tools/uv
-    .tools/uv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.txt
+    .tools/uv/bin/python -m pip install -qq --disable-pip-version-check --require-hashes -r requirements-uv.txt
 }
 
 setup() {

@@ -98,6 +98,7 @@ def test_start_installs_no_developer_tools_and_test_adds_them():
     assert not start & DEVELOPER_TOOLS, sorted(start & DEVELOPER_TOOLS)
     assert DEVELOPER_TOOLS <= test and start < test
     assert {"sphinx", "myst-parser"} <= _closure(lock, ("theory",))
+    assert {"jupyterhub", "jupyterhub-idle-culler"} <= _closure(lock, ("hub",))
     # crmlab.sh: `start` syncs without extras, `test` with the dev extra, both from the lock as it is.
     script = (ROOT / "crmlab.sh").read_text("utf-8")
     assert re.search(r'\[ "\$mode" = test \] && extras=\(--extra dev\)', script)
