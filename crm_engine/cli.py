@@ -224,6 +224,32 @@ def theory_site(target):
     click.echo(f"Theory site written: {index}")
 
 
+@main.command("courseware")
+@click.argument("target", type=click.Path(file_okay=False))
+@click.option("--instructor", is_flag=True,
+              help="Everything: also the assignment sources, notebooks/instructor, briefs, nbgrader and hub configs.")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default="en", show_default=True,
+              help="Language of the messages and of the demo workspace.")
+@click.option("--customers", default=400, show_default=True, help="Customers of the demo workspace.")
+@friendly
+def courseware_copy(target, instructor, language, customers):
+    """Copy the course out of the installed CRM Lab into TARGET: notebooks, theory and a demo workspace."""
+    from . import courseware, i18n
+    from .errors import CRMError
+
+    try:
+        copied = courseware.copy_out(target, instructor=instructor)
+    except CRMError as error:
+        raise click.ClickException(error.message(language)) from None
+    # The notebooks open ../workspace/demo.duckdb, so the copy gets one (an existing one is kept).
+    workspace = os.path.join(target, "workspace", "demo.duckdb")
+    click.get_current_context().invoke(demo, path=workspace, language=language, customers=customers,
+                                       orders=20 * customers, if_missing=True)
+    click.echo(i18n.t("courseware.copied", language, target=target, items=", ".join(p.name for p in copied)))
+    click.echo(i18n.t("courseware.open", language,
+                      notebook=os.path.join(target, "notebooks", "00_start_here.ipynb")))
+
+
 # -- teaching scenarios (crm_engine/scenario) ------------------------------------------------------
 @main.group()
 def scenario():
@@ -416,5 +442,5 @@ def course_dashboard(assignment, root):
     click.echo(_course_step(lambda: course_admin.dashboard(assignment, root=root)).summary())
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m crm_engine.cli (tests run the CLI this way)
     main()

@@ -202,7 +202,7 @@ def test_restoring_from_a_backup_open_elsewhere_names_the_backup(files, tmp_path
     shutil.copy(files["workspace"], workspace)
     result = CliRunner().invoke(main, ["restore", workspace, files["locked"], "--yes"])
     assert result.exit_code == 1
-    assert result.output.strip().startswith("Error: Workspace locked.duckdb is open in another process"), result.output
+    assert result.output.strip().startswith("Error: Workspace locked.duckdb is held by another process"), result.output
 
 
 def test_workspaces_never_load_or_install_extensions(files):
@@ -219,7 +219,7 @@ def test_workspaces_never_load_or_install_extensions(files):
 def test_a_locked_workspace_is_named_with_its_process(files):
     result = CliRunner().invoke(main, ["info", files["locked"]])
     assert result.exit_code == 1
-    assert "locked.duckdb is open in another process" in result.output and "Traceback" not in result.output
+    assert "locked.duckdb is held by another process" in result.output and "Traceback" not in result.output
 
 
 def test_real_stderr_of_the_command(tmp_path):

@@ -75,11 +75,8 @@ def create_class(scenario: Scenario, roster, folder, *, seed: int | None = None,
         row = {"student": student, "path": path, "seed": variant_seed(base_seed, student)}
         if os.path.exists(path) and not overwrite:
             row.update(status="exists", customers=None, orders=None)
-        else:
-            for leftover in (path, path + ".wal"):
-                if os.path.exists(leftover):
-                    os.remove(leftover)
-            crm = scenario.create(path, student=student, seed=seed, language=language)
+        else:  # built in one step: a stopped run leaves each workspace whole, old or new
+            crm = scenario.create(path, student=student, seed=seed, language=language, replace=overwrite)
             try:
                 counts = crm._s.db.one("SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)")
             finally:

@@ -524,11 +524,14 @@ class Scenario:
         return build(crm, self, student=student, seed=seed, progress=progress)
 
     def create(self, path, *, student: str | None = None, seed: int | None = None, language: str | None = None,
-               progress=None, keep_open: bool = True):
-        """A new workspace file at `path` holding this scenario (one student's variant); returns the CRM."""
+               progress=None, keep_open: bool = True, replace: bool = False, then=None):
+        """A new workspace file at `path` holding this scenario (one student's variant); returns the CRM.
+
+        Built in one step: a failed or killed generation leaves nothing at `path` (with
+        `replace=True`, the file that was there). `then(crm)` runs before the file appears."""
         from .generate import create
         return create(self, path, student=student, seed=seed, language=language, progress=progress,
-                      keep_open=keep_open)
+                      keep_open=keep_open, replace=replace, then=then)
 
 
 def _plain(value):
