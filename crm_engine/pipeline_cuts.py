@@ -8,8 +8,8 @@ and sum over it, so each report is cut the same way. The groups:
 - `team`: the holder's team **and every team above it** — a team's figure includes its
   sub-teams', so an opportunity counts once in each of its holder's team and their parents;
 - `product`, `category`: an opportunity counts **once per product (category) it contains**;
-  its amounts there are the amounts of those lines (a won opportunity's won amount is split
-  by line, the open amount likewise). One without lines counts under `-` with its own amounts;
+  its amount there, open or won, is the sum of those lines' amounts (even where the expected
+  or won amount was set by hand). One without lines counts under `-` with its own amounts;
 - `region`: the region of the customer the opportunity is for (named when recorded, or the
   one it became when won); `-` when there is none yet;
 - `month`, `quarter`, `year`: of the date the report is about (closing for win rates,
