@@ -217,9 +217,10 @@ class Admin(Area):
                 raise InvalidInput("backup.same_file", field="path")
             source = _ident(s.db.scalar("SELECT current_database()"))
             try:
-                # Written like its workspace (block size, DuckDB 1.4's storage version), not as
-                # ATTACH would create it: db.create_options. An in-memory workspace has no file.
-                create_file(path, block_size=s.db.file_format()["block_size"] if s.db.path else None)
+                # Laid out for the customers it holds, in DuckDB 1.4's storage version (db.create_options),
+                # not as ATTACH would make it — so backing up a workspace made before this layout also
+                # converts it: the copy is small and readable by DuckDB 1.x.
+                create_file(path, s.db.scalar("SELECT count(*) FROM customers"))
                 with self._attached(path, read_only=False), s.db.transaction():
                     s.db.execute(f"COPY FROM DATABASE {source} TO crm_backup")
             except BaseException:
