@@ -6,8 +6,9 @@ import os
 from contextlib import contextmanager
 
 from . import access, validate
+from .atomic import building
 from .db import create_file, latest_version
-from .errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError
+from .errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError, WorkspaceLocked
 from .session import USER_COLUMNS, Area, User, action, load_user, query
 
 # Settings an administrator may change, with the check each value must pass.
@@ -216,18 +217,15 @@ class Admin(Area):
             if s.db.path and os.path.abspath(s.db.path) == path:
                 raise InvalidInput("backup.same_file", field="path")
             source = _ident(s.db.scalar("SELECT current_database()"))
-            try:
-                # Laid out for the customers it holds, in DuckDB 1.4's storage version (db.create_options),
-                # not as ATTACH would make it — so backing up a workspace made before this layout also
-                # converts it: the copy is small and readable by DuckDB 1.x.
-                create_file(path, s.db.scalar("SELECT count(*) FROM customers"))
-                with self._attached(path, read_only=False), s.db.transaction():
+            # Written under a temporary name and renamed when complete: a killed backup leaves no
+            # file that looks like a backup, and nothing in the way of the next try. The file is laid
+            # out for the customers it holds, in DuckDB 1.4's storage version (db.create_options), not
+            # as ATTACH would make it — so backing up a workspace made before this layout also
+            # converts it: the copy is small and readable by DuckDB 1.x.
+            with building(path) as temporary:
+                create_file(temporary, s.db.scalar("SELECT count(*) FROM customers"))
+                with self._attached(temporary, read_only=False), s.db.transaction():
                     s.db.execute(f"COPY FROM DATABASE {source} TO crm_backup")
-            except BaseException:
-                for leftover in (path, path + ".wal"):
-                    if os.path.exists(leftover):
-                        os.remove(leftover)
-                raise
         except CRMError as error:
             error.language = error.language or s.language
             raise
@@ -252,6 +250,8 @@ class Admin(Area):
             try:
                 attached = self._attached(path, read_only=True)
                 attached.__enter__()
+            except WorkspaceLocked as error:  # a backup open in another process is still a workspace: name it
+                raise WorkspaceLocked(error.key, **{**error.params, "workspace": os.path.basename(path)}) from None
             except WorkspaceError:
                 raise WorkspaceError("workspace.not_crm", workspace=path) from None
         except CRMError as error:

@@ -8,9 +8,12 @@ between. Every DuckDB exception is turned into a `CRMError` here and nowhere els
 """
 from __future__ import annotations
 
+import json
 import os
+import random
 import re
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from importlib import resources
@@ -18,6 +21,7 @@ from typing import Any, Iterator
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceLocked
 
@@ -110,6 +114,25 @@ def _unmasked(values: np.ndarray) -> np.ndarray:
     return plain
 
 
+# A workspace never needs an extension beyond those built into the wheel (json, parquet, icu).
+# Left on, DuckDB would hand a foreign file it recognises (nbgrader's SQLite gradebook.db) or an
+# ATTACH of one to an extension it first downloads: a network call, then a confusing error.
+_OFFLINE = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+
+
+def not_duckdb(path: str) -> bool:
+    """True when `path` is a file that is not a DuckDB database (a SQLite file, a CSV, an empty
+    file): every DuckDB file carries `DUCK` at byte 8. Unreadable paths are left to DuckDB to report."""
+    if not os.path.isfile(path):  # missing (a new workspace), a directory, a pipe
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError:  # no permission
+        return False
+    return head[8:12] != b"DUCK"
+
+
 _DROPPED = RuntimeError("queued writes dropped: the action failed")
 
 
@@ -118,9 +141,11 @@ class Database:
 
     QUEUED = 3  # writes queued by behind() at most, the running one included
 
-    def __init__(self, path: str | None = None, *, read_only: bool = False, keep_open: bool = True):
+    def __init__(self, path: str | None = None, *, read_only: bool = False, keep_open: bool = True,
+                 wait: float | None = None):
         self.path = None if path in (None, MEMORY) else os.fspath(path)
         self.read_only = read_only
+        self.wait = waiting_time(wait)  # seconds an open waits for another process to let go (see connect())
         # An in-memory database lives only as long as its connection.
         self.keep_open = keep_open or self.path is None
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -143,8 +168,10 @@ class Database:
     def con(self) -> duckdb.DuckDBPyConnection:
         self._settle()
         if self._con is None:
+            if self.path is not None and not_duckdb(self.path):
+                raise WorkspaceError("workspace.not_crm", workspace=self.path)
             try:
-                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only)
+                self._con = connect(self.path or MEMORY, read_only=self.read_only, wait=self.wait)
                 # No console progress bars over a notebook's output (long set-based statements draw them).
                 self._con.execute("SET enable_progress_bar = false")
             except duckdb.Error as error:
@@ -177,6 +204,25 @@ class Database:
                     self._memo.clear()
                     if not self.keep_open:
                         self.release()
+
+    def hold(self) -> None:
+        """Keep a `keep_open=False` file open from now until the matching `let_go()` — like
+        `kept_open()`, but across calls that are not one block of code (a notebook cell, from the
+        cell events of `crm_engine.ui.cells`). Other threads still take turns per action or query.
+        Calls nest; every `hold()` needs its `let_go()`."""
+        with self._lock:
+            self._kept += 1
+
+    def let_go(self) -> None:
+        """End one `hold()`: at the last one the memo is dropped and a `keep_open=False` file closed."""
+        with self._lock:
+            if not self._kept:
+                return
+            self._kept -= 1
+            if not self._kept:
+                self._memo.clear()
+                if not self.keep_open:
+                    self.release()
 
     def close(self) -> None:
         with self._lock:
@@ -275,6 +321,62 @@ class Database:
         NULLs as None (text), NaN (numbers) or NaT (dates)."""
         with self.reading() as con:
             return {name: _unmasked(values) for name, values in self._run(con, sql, params).fetchnumpy().items()}
+
+    def read_bounded(self, sql: str, params: Any = None, *, seconds: float, rows: int, vet=None):
+        """One untrusted read (crm.sql) as a DataFrame, fenced in by DuckDB itself.
+
+        It runs on a cursor of its own — Python variables are no tables there, and nothing
+        registered on the engine's connection is visible — inside a `READ ONLY` transaction,
+        so DuckDB refuses any write to the workspace, and that transaction is rolled back
+        whatever happens. `vet(plans)` first sees the statement's physical plans
+        (`EXPLAIN (FORMAT json)`, parsed) and may raise. Past `seconds` the query is
+        interrupted (`InvalidInput` "sql.time_limit"); more than `rows` rows is
+        `InvalidInput` "sql.row_limit", found while fetching, so a huge result is never
+        held in memory. Settings such as `enable_external_access` are not touched: they
+        are global to the database instance and cannot be switched back on, so they would
+        cripple the engine's imports, exports and backups (docs/data-model.md)."""
+        with self.reading() as con:
+            cursor = con.cursor()
+            timer = threading.Timer(seconds, cursor.interrupt)
+            try:
+                cursor.execute("SET python_enable_replacements = false")  # this cursor only
+                cursor.execute("BEGIN TRANSACTION READ ONLY")
+                timer.start()
+                try:
+                    if vet is not None:
+                        vet([json.loads(row[1]) for row in self._run(cursor, "EXPLAIN (FORMAT json) " + sql,
+                                                                      params).fetchall()])
+                    self._run(cursor, sql, params)
+                    return self._fetch_at_most(cursor, rows)
+                except duckdb.InterruptException:
+                    raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                except CRMError as error:
+                    if str(error.params.get("detail", "")).startswith("INTERRUPT Error"):
+                        raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                    raise
+            finally:
+                timer.cancel()
+                try:
+                    cursor.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # interrupted or already aborted: closing the cursor rolls back too
+                cursor.close()
+
+    @staticmethod
+    def _fetch_at_most(cursor, rows: int):
+        chunks = []
+        count = 0
+        while True:
+            chunk = cursor.fetch_df_chunk(8)  # 8 vectors of 2,048 rows
+            if chunk.empty:
+                break
+            count += len(chunk)
+            if count > rows:
+                raise InvalidInput("sql.row_limit", field="sql_query", rows=rows)
+            chunks.append(chunk)
+        if not chunks:
+            return chunk
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
     def execute(self, sql: str, params: Any = None) -> None:
         """A write; only inside `transaction()`."""
@@ -419,3 +521,42 @@ class Database:
                 [APP_ID, str(target)],
             )
         return target
+
+
+# -- taking turns: one process at a time on a file ----------------------------------------------------
+ENV_WAIT = "CRM_LAB_WAIT"  # seconds to wait for a workspace file another process holds
+DEFAULT_WAIT = 5.0
+_jitter = random.Random()  # sleeps only; never the scenario's randomness
+
+
+def waiting_time(wait: float | None = None) -> float:
+    """How long an open waits for another process to let go of a file: `wait` if given, else
+    `$CRM_LAB_WAIT`, else DEFAULT_WAIT seconds. 0 means fail at once."""
+    source = "wait"
+    if wait is None:
+        wait, source = os.environ.get(ENV_WAIT, "").strip() or DEFAULT_WAIT, ENV_WAIT
+    try:
+        seconds = float(wait)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise InvalidInput("workspace.bad_wait", field="wait", name=source, value=wait)
+    return seconds
+
+
+def connect(path: str, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """`duckdb.connect`, taking turns: while another process holds the file, try again after short
+    random sleeps (jitter, so two waiting processes do not retry in step) for up to `wait` seconds;
+    then the lock error goes to the caller. A `keep_open=False` process holds a file only for one
+    action or query (a few ms), so a few seconds is ample unless the other side keeps it open."""
+    deadline = time.monotonic() + wait
+    pause = 0.002
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only, config=_OFFLINE)
+        except duckdb.Error as error:
+            left = deadline - time.monotonic()
+            if "Conflicting lock" not in str(error) or left <= 0:
+                raise
+        time.sleep(min(left, pause * (0.5 + _jitter.random())))
+        pause = min(pause * 1.5, 0.05)
