@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 
 import click
 
@@ -48,6 +49,12 @@ def friendly(command):
             raise
         except CRMError as error:
             raise click.ClickException(_one_line(error)) from None
+        except BrokenPipeError:  # `crm-lab info … | head`: the reader has all it wanted; say nothing more
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):  # no file descriptor behind stdout (a test runner)
+                pass
+            sys.exit(1)
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             raise click.ClickException(_one_line(f"{where}{error.strerror or error}")) from None

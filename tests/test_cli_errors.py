@@ -277,6 +277,17 @@ def test_a_bug_is_one_line_that_says_so(monkeypatch):
     assert isinstance(CliRunner().invoke(main, ["scenario", "list"]).exception, KeyError)
 
 
+def test_a_closed_pipe_ends_quietly(monkeypatch):
+    """`crm-lab scenario list | head -1`: once the reader is gone there is no one to tell."""
+    import crm_engine.scenario
+
+    def gone(language):
+        raise BrokenPipeError(32, "Broken pipe")
+    monkeypatch.setattr(crm_engine.scenario, "catalogue", gone)
+    result = CliRunner().invoke(main, ["scenario", "list"])
+    assert result.exit_code == 1 and result.output == ""
+
+
 @settings(max_examples=40)
 @given(items=st.lists(st.text(alphabet="=ab 公司名称_\t", max_size=8), min_size=1, max_size=3),
        days=st.text(alphabet="-0123456789x.", min_size=1, max_size=6))

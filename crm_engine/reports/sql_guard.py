@@ -155,6 +155,14 @@ class Parsed:
                                function=".".join(p for p in (item.get("catalog"), item.get("schema"), name) if p))
 
 
+def _qualified(name: str) -> tuple[str, str, str]:
+    """(catalog, schema, table) of a plan's `catalog.schema.table`. DuckDB quotes a part that needs it:
+    the workspace 2026001.duckdb (a class's files are named by student id) is the catalog "2026001"."""
+    parts = [quoted.replace('""', '"') if quoted else plain
+             for quoted, plain in re.findall(r'"((?:[^"]|"")*)"|([^."]+)', name)]
+    return tuple(parts) if len(parts) == 3 else ("", "", name)
+
+
 def check_plan(plan, allowed_tables: set[str], database: str) -> None:
     """InvalidInput unless every operator of an `EXPLAIN (FORMAT json)` plan only reads
     `allowed_tables` (of `database`, main schema) or an allowed catalogue or row-making function."""
@@ -178,8 +186,7 @@ def check_plan(plan, allowed_tables: set[str], database: str) -> None:
                                    allowed=", ".join(sorted(TABLE_FUNCTIONS)))
         elif "Table" in info:
             table = str(info["Table"]).lower()
-            catalog, _, rest = table.partition(".")
-            schema, _, bare = rest.partition(".")
+            catalog, schema, bare = _qualified(table)
             if catalog != database or schema != "main" or bare not in allowed_tables:
                 raise InvalidInput("sql.unknown_table", field="sql_query", table=table)
         elif not children and name not in PLAN_LEAVES:
