@@ -18,7 +18,7 @@ from functools import cached_property
 
 from . import i18n
 from .atomic import building
-from .db import Database
+from .db import Database, create_file
 from .errors import CRMError, WorkspaceError
 from .session import Session, load_user
 
@@ -34,16 +34,19 @@ class CRM:
     # -- opening --------------------------------------------------------------
     @classmethod
     def create(cls, path, *, today=None, language: str = "en", company: str | None = None,
-               keep_open: bool = True, wait: float | None = None, fill=None, replace: bool = False) -> "CRM":
+               keep_open: bool = True, wait: float | None = None, fill=None, replace: bool = False,
+               expected_customers: int | None = None) -> "CRM":
         """A new workspace file with the administrator `admin` and a root team.
 
-        `today` starts the scenario clock (default: today's date, stored once). `fill(crm)`, if
+        `today` starts the scenario clock (default: today's date, stored once). `expected_customers`
+        (default: a class-sized few hundred) lays the file out for its size (db.create_options). `fill(crm)`, if
         given, fills the new workspace (as `admin`) before it appears at `path`: the file is built
         under a temporary name and renamed into place only when complete (`crm_engine.atomic`), so
         a build that fails or is killed leaves nothing at `path` — or, with `replace=True`, the
         previous file untouched. `keep_open` and `wait` are those of `open()`.
         """
         with building(path, replace=replace) as temporary:
+            create_file(temporary, expected_customers)
             with cls._bootstrap(Database(temporary), today, language, company) as crm:
                 if fill is not None:
                     fill(crm)
@@ -349,13 +352,14 @@ class CRM:
         from .reports import Reports
         return Reports(self._s)
 
-    def sql(self, query: str, params=None):
+    def sql(self, query: str, params=None, *, seconds: float = 10.0, max_rows: int = 100_000):
         """Read-only SQL for analysts: one SELECT over the tables whose every row you may read
-        (docs/data-model.md), as a DataFrame.
+        (docs/data-model.md), as a DataFrame; it never writes and never reaches a file, and
+        stops past `seconds` or `max_rows` with a clear error.
 
             crm.sql("SELECT region, count(*) AS customers FROM customers GROUP BY region")
         """
-        return self.reports.sql(query, params)
+        return self.reports.sql(query, params, seconds=seconds, max_rows=max_rows)
 
     @cached_property
     def simulation(self):

@@ -8,6 +8,7 @@ between. Every DuckDB exception is turned into a `CRMError` here and nowhere els
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -18,12 +19,44 @@ from typing import Any, Iterator
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceLocked
 from .turns import connect, let_go as _let_go, waiting_time  # noqa: F401 (waiting_time: part of this API)
 
 APP_ID = "crm-lab"
 MEMORY = ":memory:"
+
+# How a NEW workspace file is written (docs/performance.md, "Workspace files"). Both are fixed when the
+# file is created and kept by every later write; an existing file keeps what it was made with, so
+# older workspaces open and work as before (they are not converted).
+# - The storage version: DuckDB 2 otherwise writes version 69, which the DuckDB 1.x line (CLI,
+#   DBeaver, R, older Python) refuses; 'v1.4.0' files open in DuckDB 1.4 and 1.5 (and 2).
+# - The block size: every table and index takes at least one block, so DuckDB's 256 KB made a
+#   120-customer assignment 15 MB. 16 KB blocks make it 1.3 MB, but past ~2,000 customers they cost
+#   more than they save (compressed segments end at a block: at 100k customers the file doubles);
+#   64 KB is never larger than 256 KB at any size measured (bench/bench_storage.py).
+STORAGE_VERSION = "v1.4.0"
+SMALL_BLOCK, LARGE_BLOCK = 16_384, 65_536
+SMALL_UPTO = 2_000  # customers: a workspace expected to hold at most this many gets SMALL_BLOCK
+
+
+def create_options(expected_customers: int | None = None, block_size: int | None = None) -> dict:
+    """The DuckDB config a new workspace file is created with: DuckDB 1.4's storage version, and a
+    block size for the customers it is expected to hold (None: a small one) unless `block_size`."""
+    if block_size is None:
+        small = expected_customers is None or expected_customers <= SMALL_UPTO
+        block_size = SMALL_BLOCK if small else LARGE_BLOCK
+    return {"storage_compatibility_version": STORAGE_VERSION, "default_block_size": str(block_size)}
+
+
+def create_file(path, expected_customers: int | None = None, *, block_size: int | None = None) -> None:
+    """Create the empty DuckDB file at `path` (which must not exist) with `create_options`; every
+    later connection, whatever its own config, keeps its block size and storage version."""
+    try:
+        duckdb.connect(os.fspath(path), config=create_options(expected_customers, block_size)).close()
+    except duckdb.Error as error:
+        raise map_error(error, os.fspath(path)) from None
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -80,6 +113,25 @@ def _unmasked(values: np.ndarray) -> np.ndarray:
     return plain
 
 
+# A workspace never needs an extension beyond those built into the wheel (json, parquet, icu).
+# Left on, DuckDB would hand a foreign file it recognises (nbgrader's SQLite gradebook.db) or an
+# ATTACH of one to an extension it first downloads: a network call, then a confusing error.
+_OFFLINE = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+
+
+def not_duckdb(path: str) -> bool:
+    """True when `path` is a file that is not a DuckDB database (a SQLite file, a CSV, an empty
+    file): every DuckDB file carries `DUCK` at byte 8. Unreadable paths are left to DuckDB to report."""
+    if not os.path.isfile(path):  # missing (a new workspace), a directory, a pipe
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError:  # no permission
+        return False
+    return head[8:12] != b"DUCK"
+
+
 _DROPPED = RuntimeError("queued writes dropped: the action failed")
 
 
@@ -115,8 +167,10 @@ class Database:
     def con(self) -> duckdb.DuckDBPyConnection:
         self._settle()
         if self._con is None:
+            if self.path is not None and not_duckdb(self.path):
+                raise WorkspaceError("workspace.not_crm", workspace=self.path)
             try:
-                self._con = connect(self.path or MEMORY, read_only=self.read_only, wait=self.wait)
+                self._con = connect(self.path or MEMORY, read_only=self.read_only, wait=self.wait, config=_OFFLINE)
                 # No console progress bars over a notebook's output (long set-based statements draw them).
                 self._con.execute("SET enable_progress_bar = false")
             except duckdb.Error as error:
@@ -269,6 +323,62 @@ class Database:
         with self.reading() as con:
             return {name: _unmasked(values) for name, values in self._run(con, sql, params).fetchnumpy().items()}
 
+    def read_bounded(self, sql: str, params: Any = None, *, seconds: float, rows: int, vet=None):
+        """One untrusted read (crm.sql) as a DataFrame, fenced in by DuckDB itself.
+
+        It runs on a cursor of its own — Python variables are no tables there, and nothing
+        registered on the engine's connection is visible — inside a `READ ONLY` transaction,
+        so DuckDB refuses any write to the workspace, and that transaction is rolled back
+        whatever happens. `vet(plans)` first sees the statement's physical plans
+        (`EXPLAIN (FORMAT json)`, parsed) and may raise. Past `seconds` the query is
+        interrupted (`InvalidInput` "sql.time_limit"); more than `rows` rows is
+        `InvalidInput` "sql.row_limit", found while fetching, so a huge result is never
+        held in memory. Settings such as `enable_external_access` are not touched: they
+        are global to the database instance and cannot be switched back on, so they would
+        cripple the engine's imports, exports and backups (docs/data-model.md)."""
+        with self.reading() as con:
+            cursor = con.cursor()
+            timer = threading.Timer(seconds, cursor.interrupt)
+            try:
+                cursor.execute("SET python_enable_replacements = false")  # this cursor only
+                cursor.execute("BEGIN TRANSACTION READ ONLY")
+                timer.start()
+                try:
+                    if vet is not None:
+                        vet([json.loads(row[1]) for row in self._run(cursor, "EXPLAIN (FORMAT json) " + sql,
+                                                                      params).fetchall()])
+                    self._run(cursor, sql, params)
+                    return self._fetch_at_most(cursor, rows)
+                except duckdb.InterruptException:
+                    raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                except CRMError as error:
+                    if str(error.params.get("detail", "")).startswith("INTERRUPT Error"):
+                        raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                    raise
+            finally:
+                timer.cancel()
+                try:
+                    cursor.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # interrupted or already aborted: closing the cursor rolls back too
+                cursor.close()
+
+    @staticmethod
+    def _fetch_at_most(cursor, rows: int):
+        chunks = []
+        count = 0
+        while True:
+            chunk = cursor.fetch_df_chunk(8)  # 8 vectors of 2,048 rows
+            if chunk.empty:
+                break
+            count += len(chunk)
+            if count > rows:
+                raise InvalidInput("sql.row_limit", field="sql_query", rows=rows)
+            chunks.append(chunk)
+        if not chunks:
+            return chunk
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+
     def execute(self, sql: str, params: Any = None) -> None:
         """A write; only inside `transaction()`."""
         assert self._depth, "writes happen inside an action's transaction"
@@ -365,6 +475,14 @@ class Database:
         """The next id of `table`. Not a sequence: DuckDB sequences do not roll
         back, and a failed action must leave no trace (ids stay deterministic)."""
         return self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+
+    def file_format(self) -> dict:
+        """How the workspace file is written: its block size in bytes and the oldest DuckDB storage
+        version that reads it (e.g. 'v1.4.0+'); both fixed when the file was created."""
+        block, tags = self.one(
+            "SELECT (SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()), "
+            "(SELECT tags FROM duckdb_databases() WHERE database_name = current_database())")
+        return {"block_size": block, "storage_version": (tags or {}).get("storage_version")}
 
     # -- schema -------------------------------------------------------------
     def schema_version(self) -> int | None:

@@ -36,7 +36,8 @@ def waiting_time(wait: float | None = None) -> float:
     return seconds
 
 
-def connect(path: str, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+def connect(path: str, *, read_only: bool = False, wait: float = 0.0,
+            config: dict | None = None) -> duckdb.DuckDBPyConnection:
     """`duckdb.connect`, taking turns: while another process holds the file, try again after short
     random sleeps (jitter, so two waiting processes do not retry in step) for up to `wait` seconds;
     then the lock error goes to the caller. A `keep_open=False` process holds a file only for one
@@ -52,7 +53,7 @@ def connect(path: str, *, read_only: bool = False, wait: float = 0.0) -> duckdb.
     pause, waited = 0.002, False
     while True:
         try:
-            con = duckdb.connect(path, read_only=read_only)
+            con = duckdb.connect(path, read_only=read_only, config=config or {})
         except duckdb.Error as error:
             if "Conflicting lock" not in str(error) or time.monotonic() >= deadline:
                 raise

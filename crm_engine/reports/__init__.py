@@ -39,12 +39,15 @@ class Reports(CustomerReports, CareReports, SalesReports, AnalyticsReports, Area
     """`crm.reports`: the statistics and reports of the CRM (统计报表)."""
 
     @query
-    def sql(self, query: str, params=None) -> pd.DataFrame:
+    def sql(self, query: str, params=None, *, seconds: float = _sql.SECONDS,
+            max_rows: int = _sql.MAX_ROWS) -> pd.DataFrame:
         """Run one read-only SELECT and return its rows (`crm.sql` is the same verb).
 
         Allowed only on tables whose every row you may read (see docs/data-model.md);
-        errors in the SQL come back as `InvalidInput` with DuckDB's explanation.
+        it can never write or reach a file. Past `seconds` (default 10) or `max_rows`
+        (default 100,000) it stops with `InvalidInput`; errors in the SQL come back as
+        `InvalidInput` with DuckDB's explanation.
 
             crm.sql("SELECT level, count(*) AS n FROM customers GROUP BY level ORDER BY n DESC")
         """
-        return _sql.run(self._s, query, params)
+        return _sql.run(self._s, query, params, seconds=seconds, max_rows=max_rows)

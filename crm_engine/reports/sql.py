@@ -1,27 +1,39 @@
-"""`crm.sql("SELECT …")`: read-only SQL for analysts and instructors, without breaking data scopes.
+"""`crm.sql("SELECT …")`: analyst SQL with a guarantee — it reads only what the role may read in full.
 
-The policy (docs/data-model.md):
+The policy (docs/data-model.md, "Who may use `crm.sql`"):
 
 1. **Read only.** The text must be exactly one SELECT statement (`WITH … SELECT`,
-   `FROM t`, `DESCRIBE t`, `SHOW TABLES` count as SELECT); anything else is refused
-   with `InvalidInput` before it runs.
+   `FROM t`, `DESCRIBE t`, `SHOW TABLES`, `SUMMARIZE t` count as SELECT); anything else
+   is refused with `InvalidInput` before it runs.
 2. **Whole tables only for those who see every row.** Raw SQL cannot apply per-row
    scopes, so a query may read a table only if the sharing policy gives the acting
-   user's role read scope `all` on every kind of record in it (`TABLES` below): by
-   default the administrator and the sales director read nearly everything, finance
-   the customers and the money, service staff the customers and tickets, and an
-   account manager or supervisor only the reference tables (users, teams, dictionary,
-   products …) and the company-wide campaigns and targets.
-   Anything else is `NotAllowed`, naming the table and the scope.
+   user's role read scope `all` on every kind of record in it (`TABLES` below); anything
+   else is `NotAllowed`, naming the table and the scope.
 3. **Never private office records.** Files, address books, notices and messages are
    private to their owners (F2–F5): no one reads them through `crm.sql`.
-4. **Nothing outside the workspace.** Only the workspace's own tables, DuckDB's catalog
-   (`information_schema`, `duckdb_tables()` …) and a few table functions that make
-   rows (`range`, `generate_series`, `unnest`) may appear; `read_csv`, file paths and
-   attached databases are refused.
+4. **Nothing outside the workspace.** Only the workspace's own tables, DuckDB's catalogue
+   of names and types (`information_schema`, `duckdb_tables()` …) and the row makers
+   `range`, `generate_series`, `unnest`; no file, setting, extension, other database.
+5. **Bounded.** At most `seconds` (default 10) and `max_rows` (default 100,000) rows;
+   past either, `InvalidInput` saying which and how to narrow the query.
 
-The statement is parsed by DuckDB itself (`extract_statements`, `json_serialize_sql`)
-and every table reference in the parse tree is checked, in subqueries and CTEs too.
+How it is guaranteed — layers, each DuckDB's own means, each enough for writes on its own:
+
+- *The parse tree* (`json_serialize_sql`, checked in `sql_guard.Parsed`): every node of the
+  statement must be a read; data-modifying CTEs (DuckDB calls `WITH x AS (UPDATE …)` a
+  SELECT) are refused wherever they hide; every table reference is resolved with correct
+  CTE scoping and must be an allowed workspace table; table functions come from an
+  allow-list; scalar functions that read settings or change state are refused.
+- *The bound plan* (`EXPLAIN (FORMAT json)`, `sql_guard.check_plan`): after DuckDB has
+  resolved every name, each scan must be of an allowed table or function and no operator
+  may write — what fooled the first reading meets the second.
+- *The execution* (`Database.read_bounded`): a cursor of its own with Python replacement
+  scans off, inside a `READ ONLY` transaction that is always rolled back, interrupted
+  from a timer past the time limit, fetched in chunks up to the row limit.
+
+Global switches like `enable_external_access = false` are not used: in one DuckDB instance
+they apply to every connection and cannot be switched back on, so they would cripple the
+engine's own imports, exports and backups (measured; docs/data-model.md).
 Errors in the SQL come back as `InvalidInput` carrying DuckDB's own explanation.
 """
 from __future__ import annotations
@@ -34,6 +46,7 @@ from .. import access, validate
 from ..errors import CRMError, InvalidInput, NotAllowed, WorkspaceLocked
 from ..i18n import Term
 from ..session import Session
+from .sql_guard import CATALOG_SCHEMAS, TABLE_FUNCTIONS, Parsed, check_plan
 
 # Company reference data every user already reads through the areas' screens.
 REFERENCE = frozenset({"crm_meta", "settings", "teams", "users", "sharing_policy", "dictionary", "products"})
@@ -59,42 +72,11 @@ TABLES = {
 }
 # The audit trail follows crm.audit.list: the administrator and directors see every row.
 AUDIT_ROLES = ("admin", "director")
-CATALOG_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
-TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest", "duckdb_tables", "duckdb_columns",
-                             "duckdb_views", "duckdb_constraints", "duckdb_types", "duckdb_schemas",
-                             "duckdb_keywords"})
 MAX_SQL = 100_000
-
-
-class _Found:
-    """What a parse tree refers to."""
-
-    def __init__(self):
-        self.tables: list[tuple[str, str, str]] = []   # (catalog, schema, table)
-        self.functions: list[str] = []
-        self.ctes: set[str] = set()
-
-    def walk(self, node) -> "_Found":
-        # The JSON tree nests FROM clauses, subqueries and CTEs arbitrarily deep; every
-        # dict is visited, so a table hidden in a subquery is found like any other.
-        stack = [node]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                kind = item.get("type")
-                if kind == "BASE_TABLE":
-                    self.tables.append((item.get("catalog_name") or "", item.get("schema_name") or "",
-                                        item.get("table_name") or ""))
-                elif kind == "TABLE_FUNCTION":
-                    function = item.get("function") or {}
-                    self.functions.append(str(function.get("function_name", "?")))
-                ctes = item.get("cte_map")
-                if isinstance(ctes, dict):
-                    self.ctes.update(str(entry.get("key", "")).lower() for entry in ctes.get("map", []))
-                stack.extend(item.values())
-        return self
+SECONDS = 10.0       # default time limit of one query
+MAX_ROWS = 100_000   # default row limit of one result
+# How far an analyst may raise the limits: a notebook kernel must stay usable.
+MOST_SECONDS, MOST_ROWS = 600, 10_000_000
 
 
 def _statement(s: Session, text: str) -> dict:
@@ -136,41 +118,70 @@ def check_access(s: Session, table: str) -> None:
             raise NotAllowed("sql.scope", table=table, role=access.role_term(role), scope=Term(f"scope.{scope}"))
 
 
-def run(s: Session, query: str, params=None) -> pd.DataFrame:
+def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_rows: int = MAX_ROWS) -> pd.DataFrame:
     """Check and run one read-only query (see the module docstring); a DataFrame of its rows."""
     text = validate.text(query, "sql_query", max_length=MAX_SQL)
     if params is not None and not isinstance(params, (list, tuple, dict)):
         raise InvalidInput("sql.params", field="sql_params")
+    seconds = _seconds(seconds)
+    max_rows = validate.integer(max_rows, "sql_max_rows", minimum=1, maximum=MOST_ROWS)
     try:
-        found = _Found().walk(_statement(s, text))
+        tree = _statement(s, text)
+        workspace = {r[0].lower() for r in s.db.rows(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'")}
+        # Every relation name DuckDB knows (system views included): a CTE may not take one.
+        relations = {r[0].lower() for r in s.db.rows(
+            "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()")}
+        relations |= _table_functions(s)
+        database = s.db.scalar("SELECT current_database()").lower()
     except InvalidInput:
         raise
     except CRMError as error:
         raise _sql_error(error) from None
-    tables = {r[0].lower() for r in s.db.rows(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'")}
-    database = s.db.scalar("SELECT current_database()").lower()
+    found = Parsed(relations, workspace).walk(tree)
     for function in found.functions:
-        if function.lower() not in TABLE_FUNCTIONS:
+        if function not in TABLE_FUNCTIONS:
             raise InvalidInput("sql.function", field="sql_query", function=function,
                                allowed=", ".join(sorted(TABLE_FUNCTIONS)))
+    allowed = set()
     for catalog, schema, name in found.tables:
-        catalog, schema, name = catalog.lower(), schema.lower(), name.lower()
         if catalog not in ("", database):
-            raise InvalidInput("sql.unknown_table", field="sql_query", table=f"{catalog}.{schema}.{name}")
-        if schema in CATALOG_SCHEMAS:
-            continue
-        if schema not in ("", "main"):
-            raise InvalidInput("sql.unknown_table", field="sql_query", table=f"{schema}.{name}")
-        if name in tables:
-            # A CTE may share a table's name; checking the table anyway errs on the safe side.
-            check_access(s, name)
-        elif not (schema == "" and name in found.ctes):
-            raise InvalidInput("sql.unknown_table", field="sql_query", table=name)
+            raise InvalidInput("sql.unknown_table", field="sql_query",
+                               table=".".join(p for p in (catalog, schema, name) if p))
+        if schema in CATALOG_SCHEMAS and catalog == "":
+            continue  # DuckDB's views of names and types; the plan check sees what they expand to
+        if schema not in ("", "main") or name not in workspace:
+            raise InvalidInput("sql.unknown_table", field="sql_query",
+                               table=".".join(p for p in (schema, name) if p))
+        check_access(s, name)
+        allowed.add(name)
     try:
-        return s.db.df(text, params)
+        return s.db.read_bounded(text, params, seconds=seconds, rows=max_rows,
+                                 vet=lambda plans: check_plan(plans, allowed, database))
+    except InvalidInput as error:
+        if error.key.startswith("sql."):
+            raise  # the limits and the plan check speak for themselves
+        raise _sql_error(error) from None
     except CRMError as error:
         raise _sql_error(error) from None
+
+
+_FUNCTIONS: list[frozenset] = []
+
+
+def _table_functions(s: Session) -> frozenset:
+    """The names of DuckDB's table functions (`FROM duckdb_settings` calls one without
+    parentheses). Listing them costs ~0.1 s and they come with the DuckDB build, so once."""
+    if not _FUNCTIONS:
+        _FUNCTIONS.append(frozenset(r[0].lower() for r in s.db.rows(
+            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type IN ('table', 'table_macro')")))
+    return _FUNCTIONS[0]
+
+
+def _seconds(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MOST_SECONDS:
+        raise InvalidInput("sql.limit_seconds", field="sql_seconds", most=MOST_SECONDS)
+    return float(value)
 
 
 def _sql_error(error: CRMError) -> CRMError:

@@ -28,10 +28,12 @@ def read_roster(path) -> list[str]:
     """The student ids of a class-list CSV, in file order."""
     path = os.fspath(path)
     try:
-        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        frame = pd.read_csv(path, dtype=str, encoding="gbk")
-    except (OSError, pd.errors.EmptyDataError):
+        try:
+            frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            frame = pd.read_csv(path, dtype=str, encoding="gbk")
+    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError):
+        # not a CSV at all (a spreadsheet, a database file): no student ids to be found in it
         raise InvalidInput("scenario.roster", field="scenario", path=path) from None
     column = next((c for c in frame.columns if str(c).strip().lower() in ID_COLUMNS), None)
     if column is None and len(frame.columns):

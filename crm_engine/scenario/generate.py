@@ -55,6 +55,7 @@ def create(scenario: Scenario, path, *, student: str | None = None, seed: int | 
                            choices=", ".join(scenario.languages))
     return CRM.create(path, today=scenario.today, language=language, keep_open=keep_open, replace=replace,
                       company=scenario.text(scenario.company.name, language),
+                      expected_customers=scenario.customers.size,
                       fill=lambda crm: _fill(crm, scenario, student, seed, progress, then))
 
 

@@ -478,7 +478,7 @@ class Scenario:
                 data = tomllib.load(handle)
         except OSError as error:
             raise _bad("scenario.file", path=path, detail=error.strerror or str(error)) from None
-        except tomllib.TOMLDecodeError as error:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:  # TOML is UTF-8 text; tomllib lets a bad byte through
             raise _bad("scenario.toml", path=path, detail=str(error)) from None
         return cls.from_dict(data)
 
