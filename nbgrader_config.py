@@ -14,6 +14,7 @@ c.CourseDirectory.course_id = "crm-lab"
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
     "*.duckdb*", "*.crm.tmp*",
+    "*.waiting",  # a process waiting for its turn on a workspace (crm_engine/turns.py)
 ]
 # Feedback is the HTML report: no need to copy each student's workspace into feedback/ as well.
 c.GenerateFeedbackApp.CourseDirectory.ignore = c.CourseDirectory.ignore + ["*.crm", "*.crm.wal"]

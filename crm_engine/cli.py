@@ -94,6 +94,15 @@ def main():
     """CRM Lab: a CRM engine and courseware for teaching customer relationship management."""
 
 
+def _clear_leftovers(path) -> None:
+    """Say what a killed earlier build of `path` left behind and is removed now (builds are atomic:
+    crm_engine/atomic.py); one still running elsewhere stops the command with its file and PID."""
+    from .atomic import clear_leftovers
+
+    for leftover in clear_leftovers(path):
+        click.echo(f"Removed an unfinished earlier build: {leftover}")
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--language", type=click.Choice(["en", "zh_CN"]), default="en", show_default=True)
@@ -110,6 +119,7 @@ def demo(path, language, customers, orders, seed, if_missing):
         click.echo(f"Demo workspace already exists: {path}")
         return
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    _clear_leftovers(path)
     with demo_company.create(path, language=language, customers=customers, orders=orders, seed=seed) as crm:
         click.echo(f"Created {path}: {crm.customers.count()} customers, {len(crm.orders.list())} orders, "
                    f"today is {crm.today()}.")
@@ -194,6 +204,7 @@ def export(path, kind, target, user):
 @friendly
 def backup(path, target):
     """Write a consistent snapshot of the workspace to a new file."""
+    _clear_leftovers(target)
     with CRM.open(path) as crm:
         click.echo(f"Backup written to {crm.admin.backup(target)}")
 
@@ -312,6 +323,7 @@ def scenario_create(name, path, student, seed, language, customers):
     """Make the workspace PATH from a scenario (a built-in NAME or a FILE.toml)."""
     found = _scenario(name, language, customers)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    _clear_leftovers(path)
     bar, progress = _bar("Generating")
     with bar:
         crm = found.create(path, student=student, seed=seed, progress=progress)
