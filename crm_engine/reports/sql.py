@@ -127,13 +127,15 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
     max_rows = validate.integer(max_rows, "sql_max_rows", minimum=1, maximum=MOST_ROWS)
     try:
         tree = _statement(s, text)
-        workspace = {r[0].lower() for r in s.db.rows(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'")}
-        # Every relation name DuckDB knows (system views included): a CTE may not take one.
-        relations = {r[0].lower() for r in s.db.rows(
-            "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()")}
-        relations |= _table_functions(s)
-        database = s.db.scalar("SELECT current_database()").lower()
+        # The workspace's tables, and every relation name DuckDB knows (system views included):
+        # a CTE may not take one of those.
+        names = s.db.rows(
+            "SELECT lower(table_name), database_name = current_database() AND schema_name = 'main', "
+            "lower(current_database()) FROM duckdb_tables() "
+            "UNION ALL SELECT lower(view_name), false, lower(current_database()) FROM duckdb_views()")
+        workspace = {name for name, own, _ in names if own}
+        relations = {name for name, _, _ in names} | _table_functions(s)
+        database = names[0][2]
     except InvalidInput:
         raise
     except CRMError as error:

@@ -16,22 +16,51 @@ from crm_engine import CRM, CRMError, InvalidInput, NotAllowed
 from crm_engine.reports import sql as sql_policy
 
 from tests.conftest import fresh_company
-from tests.engine.helpers import snapshot
 
 SECRET = "TOPSECRET-4711"
 ROLES = ["admin", "dong.li", "sun.li", "ma.lan", "cai.wu", "zhang.wei", "li.ming", "wang.fang", "zhao.lei",
          "chen.hua", "liu.yang"]
 
 
-@pytest.fixture(scope="module")
-def company():
+def _company() -> CRM:
     crm = fresh_company()
     crm.as_user("li.ming").orders.add(1, [{"product": "NB-14", "quantity": 2}])
-    before = fingerprint(crm, functions=True)
-    yield crm
+    return crm
+
+
+class Shared:
+    """One company for the whole corpus (building one per case would double its run time), rebuilt
+    after any case that did not finish cleanly, so one reopened hole cannot hide or fake another."""
+
+    def __init__(self):
+        self.crm, self.dirty = _company(), False
+        self.pristine = fingerprint(self.crm, functions=True)
+        self.pristine_light = fingerprint(self.crm)
+
+    def take(self) -> CRM:
+        if self.dirty:
+            self.crm.close()
+            self.crm = _company()
+        self.dirty = True
+        return self.crm
+
+
+@pytest.fixture(scope="module")
+def shared():
+    holder = Shared()
+    yield holder
     # the slow part of the fingerprint (every function and macro) once around the whole corpus
-    assert fingerprint(crm, functions=True) == before
-    crm.close()
+    assert holder.dirty or fingerprint(holder.crm, functions=True) == holder.pristine
+    holder.crm.close()
+
+
+@pytest.fixture
+def company(shared):
+    crm = shared.take()
+    yield crm
+    shared.dirty = fingerprint(crm) != shared.pristine_light
+
+
 
 
 @pytest.fixture
@@ -49,8 +78,12 @@ def fingerprint(crm, functions: bool = False) -> dict:
     db = crm._s.db
     macros = db.rows("SELECT database_name, schema_name, function_name FROM duckdb_functions() "
                      "WHERE NOT internal ORDER BY ALL") if functions else None
+    tables = [r[0] for r in db.rows(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1")]
+    # a count and an order-free sum of row hashes per table: every value of every row, in one query
+    rows = db.rows(" UNION ALL ".join(f"SELECT '{t}', count(*), sum(hash(r))::HUGEINT FROM {t} r" for t in tables))
     return {"macros": macros,
-        "rows": snapshot(crm),
+        "rows": sorted(rows),
         "audit": db.scalar("SELECT count(*) FROM audit"),
         "settings": db.rows("SELECT name, value FROM duckdb_settings() ORDER BY name"),
         "databases": db.rows("SELECT database_name, path, readonly FROM duckdb_databases() ORDER BY 1"),
@@ -216,7 +249,8 @@ CASES = (
 
 
 @pytest.mark.parametrize("text,who,error", CASES)
-def test_attack_is_refused_and_changes_nothing(company, folder, text, who, error):
+def test_attack_is_refused_and_changes_nothing(shared, folder, text, who, error):
+    company = shared.take()
     secret_frame = pd.DataFrame({"word": [SECRET]})  # DuckDB would scan it by name if asked
     assert len(secret_frame) == 1
     before, files = fingerprint(company), sorted(os.listdir(folder))
@@ -227,6 +261,7 @@ def test_attack_is_refused_and_changes_nothing(company, folder, text, who, error
     assert sorted(os.listdir(folder)) == files
     # the acting user is who they were: a rep is still a rep
     assert company._s.db.scalar("SELECT role FROM users WHERE username = 'li.ming'") == "account_manager"
+    shared.dirty = False
 
 
 WRITES_ON_FILE = [sql for _, sql in WRITES_HIDDEN_IN_SELECTS] + [
