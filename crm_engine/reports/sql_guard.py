@@ -138,7 +138,8 @@ class Parsed:
         show, name = item.get("show_type"), (item.get("table_name") or "")
         if show == "SHOW_SPECIAL":
             if name.lower() not in SHOW_SPECIAL:
-                raise refused(f"SHOW {name.strip(chr(34)).upper()}")
+                shown = "ALL TABLES" if name == "__show_tables_expanded" else name.strip('"').upper()
+                raise refused(f"SHOW {shown}")
         elif name:
             # SHOW t / SUMMARIZE t name the table directly (DESCRIBE t wraps a SELECT * FROM t):
             # all follow the rule for reading it. Column names of any table: information_schema.
@@ -177,10 +178,15 @@ def check_plan(plan, allowed_tables: set[str], database: str) -> None:
                 raise InvalidInput("sql.function", field="sql_query", function=str(info["Function"]).lower(),
                                    allowed=", ".join(sorted(TABLE_FUNCTIONS)))
         elif "Table" in info:
-            table = str(info["Table"]).lower()
-            catalog, _, rest = table.partition(".")
-            schema, _, bare = rest.partition(".")
-            if catalog != database or schema != "main" or bare not in allowed_tables:
+            table = str(info["Table"])
+            parts = _qualified(table)
+            if len(parts) != 3 or parts[:2] != [database, "main"] or parts[2] not in allowed_tables:
                 raise InvalidInput("sql.unknown_table", field="sql_query", table=table)
         elif not children and name not in PLAN_LEAVES:
             raise refused(name)
+
+
+def _qualified(name: str) -> list[str]:
+    """`db.schema.table` as its lower-case parts; DuckDB quotes a part like `"my-db"` (`""` inside)."""
+    parts = [m[0] or m[1].replace('""', '"') for m in re.findall(r'([^."]+)|"((?:[^"]|"")*)"', name)]
+    return [p.lower() for p in parts]

@@ -283,6 +283,16 @@ def test_a_file_workspace_is_byte_identical_after_every_write_attack(workspace_f
         assert checksum() == before
 
 
+def test_a_workspace_whose_name_needs_quoting(workspace_file):
+    """The plan names tables `"my shop-2".main.orders`: the check reads DuckDB's quoting."""
+    odd = workspace_file.with_name('my shop-2 "x".duckdb')
+    workspace_file.rename(odd)
+    with CRM.open(odd) as crm:
+        assert crm.sql("SELECT count(*) AS n FROM main.customers c JOIN users u ON u.id = c.owner_id")["n"].item() == 5
+        with pytest.raises(NotAllowed):
+            crm.as_user("li.ming").sql("SELECT count(*) FROM customers")
+
+
 def test_the_time_limit_interrupts_a_long_query(company):
     before = fingerprint(company)
     with pytest.raises(InvalidInput, match="longer than 0.5 seconds") as raised:
