@@ -82,7 +82,8 @@ class Parsed:
             self._children(item, scope)
         elif isinstance(kind, str) and (kind.endswith("_NODE") or "cte_map" in item):
             self._query(item, kind, scope)
-        elif isinstance(kind, str) and "alias" in item and "query_location" in item:
+        elif kind in TABLE_REFS or (isinstance(kind, str) and "alias" in item and "sample" in item):
+            # a table reference: known by its type, or an unknown kind by the fields all of them carry
             self._table_ref(item, kind, scope)
         else:                                 # modifiers, ORDER BY entries, literals …
             self._children(item, scope)

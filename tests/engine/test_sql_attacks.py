@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from crm_engine import CRM, CRMError, InvalidInput, NotAllowed
-from crm_engine.reports import sql as sql_policy
+from crm_engine.reports import sql as sql_policy, sql_guard
 
 from tests.conftest import fresh_company
 
@@ -464,3 +464,51 @@ def test_property_nothing_changes_and_nothing_forbidden_comes_back(property_comp
             expected = crm._s.db.scalar(text)  # the same text on the engine's own connection
             assert frame["n"].iloc[0] == expected
     assert fingerprint(crm) == before
+
+
+# -- each layer on its own: a future DuckDB's new kinds of node are refused until reviewed ----------
+def _base(name, **more):
+    return {"type": "BASE_TABLE", "alias": "", "sample": None, "query_location": 0, "table_name": name,
+            "schema_name": "", "catalog_name": "", **more}
+
+
+@pytest.mark.parametrize("tree", [
+    pytest.param({"node": {"type": "MERGE_INTO_QUERY_NODE", "cte_map": {"map": []}}}, id="unknown_query_node"),
+    pytest.param({"node": {"type": "SELECT_NODE", "cte_map": {"map": []},
+                           "from_table": {"type": "FUTURE_REF", "alias": "", "sample": None}}}, id="unknown_table_ref"),
+    pytest.param({"node": {"type": "SELECT_NODE", "cte_map": {"map": [
+        {"key": "x", "value": {"query_node": {"type": "UPDATE_QUERY_NODE", "cte_map": {"map": []}}}}]}}},
+        id="write_in_cte"),
+    pytest.param({"node": {"type": "SELECT_NODE", "cte_map": {"map": [
+        {"key": "a/b.csv", "value": {"query_node": {"type": "SELECT_NODE", "cte_map": {"map": []}}}}]}}},
+        id="cte_named_like_a_path"),
+])
+def test_the_parse_tree_check_refuses_what_it_does_not_know(tree):
+    with pytest.raises(InvalidInput):
+        sql_guard.Parsed(relations=set(), workspace={"users"}).walk(tree)
+
+
+def test_the_parse_tree_check_scopes_ctes_like_duckdb():
+    inner_cte = {"type": "SELECT_NODE", "cte_map": {"map": [
+        {"key": "secret", "value": {"query_node": {"type": "SELECT_NODE", "cte_map": {"map": []}}}}]},
+        "from_table": _base("secret")}
+    tree = {"type": "SELECT_NODE", "cte_map": {"map": []}, "from_table": _base("secret"),
+            "where_clause": {"class": "SUBQUERY", "type": "SUBQUERY", "subquery": {"node": inner_cte}}}
+    found = sql_guard.Parsed(relations=set(), workspace={"users"}).walk(tree)
+    assert found.tables == [("", "", "secret")]     # the outer one, not covered by the inner WITH
+
+
+@pytest.mark.parametrize("plan", [
+    pytest.param({"name": "COPY_TO_FILE", "children": [{"name": "SEQ_SCAN", "extra_info": {"Table": "m.main.users"}}]},
+                 id="write_operator"),
+    pytest.param({"name": "READ_CSV", "extra_info": {"Function": "READ_CSV"}}, id="file_function"),
+    pytest.param({"name": "SEQ_SCAN", "extra_info": {"Table": "other.main.users"}}, id="other_database"),
+    pytest.param({"name": "SEQ_SCAN", "extra_info": {"Table": "m.main.audit"}}, id="table_not_allowed"),
+    pytest.param({"name": "SEQ_SCAN", "extra_info": {"Table": "temp.main.users"}}, id="temp_table"),
+    pytest.param({"name": "FUTURE_SCAN", "extra_info": {}}, id="unknown_leaf"),
+])
+def test_the_plan_check_refuses_anything_but_allowed_scans(plan):
+    sql_guard.check_plan([{"name": "PROJECTION", "children": [{"name": "DUMMY_SCAN"}]}], {"users"}, "m")
+    sql_guard.check_plan([{"name": "SEQ_SCAN", "extra_info": {"Table": "m.main.users"}}], {"users"}, "m")
+    with pytest.raises(InvalidInput):
+        sql_guard.check_plan([plan], {"users"}, "m")
