@@ -29,7 +29,7 @@ def queries(draw):
     source = st.sampled_from(TABLES) | st.sampled_from(ATTACKS)
     main, other = draw(source), draw(source)
     condition = draw(st.sampled_from(CONDITIONS))
-    shape = draw(st.sampled_from(["plain", "cte", "join", "group", "subquery", "union"]))
+    shape = draw(st.sampled_from(["plain", "cte", "join", "group", "subquery", "union", "writing_cte"]))
     if shape in ("join", "union"):
         condition = "true"                    # these shapes read `other` themselves
     where = condition.format(other=other)
@@ -44,9 +44,13 @@ def queries(draw):
         text = f"SELECT count(*) AS n FROM (SELECT 1 AS k FROM {main} t WHERE {where}) GROUP BY ALL"
     elif shape == "subquery":
         text = f"SELECT (SELECT count(*) FROM {main} t WHERE {where}) AS n"
-    else:
+    elif shape == "union":
         text = f"SELECT count(*) AS n FROM (SELECT 1 FROM {main} UNION ALL SELECT 1 FROM {other})"
-    attack = any(part in ATTACKS for part in read) or condition.startswith(("EXISTS (WITH", "current_setting"))
+    else:  # the finding: DuckDB calls this a SELECT, and it writes
+        text = (f"WITH w AS (UPDATE users SET role = 'director' WHERE username = 'li.ming' RETURNING *) "
+                f"SELECT count(*) AS n FROM {main} t WHERE {where}")
+    attack = (shape == "writing_cte" or any(part in ATTACKS for part in read)
+              or condition.startswith(("EXISTS (WITH", "current_setting")))
     return text, read - set(ATTACKS), attack
 
 
