@@ -88,7 +88,10 @@ def _statement(s: Session, text: str) -> dict:
     kind = statements[0].type.name
     if kind != "SELECT":
         raise InvalidInput("sql.not_select", field="sql_query", kind=kind)
-    tree = json.loads(s.db.scalar("SELECT json_serialize_sql(?)", [text]))
+    try:
+        tree = json.loads(s.db.scalar("SELECT json_serialize_sql(?)", [text]))
+    except RecursionError:   # Python's JSON reader gives up a few hundred levels down
+        raise InvalidInput("sql.too_deep", field="sql_query") from None
     if tree.get("error"):
         raise InvalidInput("sql.failed", field="sql_query", detail=tree.get("error_message", ""))
     return tree

@@ -68,13 +68,19 @@ class Parsed:
         self.tables: list[tuple[str, str, str]] = []   # (catalog, schema, table), lower case
         self.functions: list[str] = []                 # table functions
 
-    def walk(self, item, scope: frozenset = frozenset()) -> "Parsed":
-        if isinstance(item, list):
-            for element in item:
-                self.walk(element, scope)
-            return self
-        if not isinstance(item, dict):
-            return self
+    def walk(self, tree, scope: frozenset = frozenset()) -> "Parsed":
+        # With a stack, not recursion: a query nested a few hundred levels deep is legal SQL
+        # and must not end in Python's RecursionError. Each entry carries the CTE names in scope.
+        self._stack = [(tree, scope)]
+        while self._stack:
+            item, scope = self._stack.pop()
+            if isinstance(item, list):
+                self._stack.extend((element, scope) for element in item)
+            elif isinstance(item, dict):
+                self._visit(item, scope)
+        return self
+
+    def _visit(self, item: dict, scope: frozenset) -> None:
         kind = item.get("type")
         if "class" in item:                  # an expression
             if item["class"] == "FUNCTION":
@@ -87,12 +93,10 @@ class Parsed:
             self._table_ref(item, kind, scope)
         else:                                 # modifiers, ORDER BY entries, literals …
             self._children(item, scope)
-        return self
 
     def _children(self, item: dict, scope: frozenset, skip: tuple = ()) -> None:
-        for key, value in item.items():
-            if key not in skip and isinstance(value, (dict, list)):
-                self.walk(value, scope)
+        self._stack.extend((value, scope) for key, value in item.items()
+                           if key not in skip and isinstance(value, (dict, list)))
 
     def _query(self, item: dict, kind: str, scope: frozenset) -> None:
         if kind not in QUERY_NODES:
@@ -102,7 +106,7 @@ class Parsed:
         # unless recursive, and never the ones after it; the query under the WITH sees all.
         for entry in (item.get("cte_map") or {}).get("map", []):
             name = self._cte_name(str(entry.get("key", "")))
-            self.walk(entry.get("value"), inner)
+            self._stack.append((entry.get("value"), inner))
             inner = inner | {name}
         own = item.get("cte_name") or item.get("ctename")
         if own:                               # RECURSIVE_CTE_NODE: the CTE refers to itself

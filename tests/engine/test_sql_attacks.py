@@ -292,6 +292,17 @@ def test_a_workspace_whose_name_needs_quoting(workspace_file):
             crm.as_user("li.ming").sql("SELECT count(*) FROM customers")
 
 
+def test_deep_nesting_is_checked_or_refused_clearly_never_a_traceback(company):
+    def nested(depth: int) -> str:
+        return "SELECT * FROM " + "(SELECT * FROM " * depth + "users" + ") t" * depth
+
+    assert len(company.sql(nested(150))) == len(company.sql("SELECT * FROM users"))
+    with pytest.raises(InvalidInput, match="nested too deeply"):
+        company.sql(nested(400))
+    with pytest.raises(InvalidInput, match="could not run"):
+        company.sql(nested(3000))   # DuckDB's own limit
+
+
 def test_the_time_limit_interrupts_a_long_query(company):
     before = fingerprint(company)
     with pytest.raises(InvalidInput, match="longer than 0.5 seconds") as raised:
