@@ -82,13 +82,14 @@ class Parsed:
 
     def _visit(self, item: dict, scope: frozenset) -> None:
         kind = item.get("type")
+        kind = kind if isinstance(kind, str) else None   # a sample's "type" is a value, not a node
         if "class" in item:                  # an expression
             if item["class"] == "FUNCTION":
                 self._scalar(item)
             self._children(item, scope)
-        elif isinstance(kind, str) and (kind.endswith("_NODE") or "cte_map" in item):
+        elif kind and (kind.endswith("_NODE") or "cte_map" in item):
             self._query(item, kind, scope)
-        elif kind in TABLE_REFS or (isinstance(kind, str) and "alias" in item and "sample" in item):
+        elif kind in TABLE_REFS or (kind and "alias" in item and "sample" in item):
             # a table reference: known by its type, or an unknown kind by the fields all of them carry
             self._table_ref(item, kind, scope)
         else:                                 # modifiers, ORDER BY entries, literals …

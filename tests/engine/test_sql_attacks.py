@@ -367,6 +367,9 @@ def test_legitimate_analysis_still_works(company):
     assert company.sql("SELECT unnest([1, 2, 3]) AS x")["x"].sum() == 6
     assert company.sql("SELECT * FROM generate_series(1, 3) t(x)")["x"].sum() == 6
     assert company.sql("SELECT random() < 1 AS ok")["ok"].item()
+    assert len(company.sql("SELECT * FROM customers USING SAMPLE 100% (bernoulli, 1)")) == 5  # "type" as a value
+    assert company.sql("SELECT count(*) AS n FROM customers c, LATERAL (SELECT count(*) AS k FROM orders o "
+                       "WHERE o.customer_id = c.id) l WHERE l.k > 0")["n"].item() == 1
     rep = company.as_user("li.ming")
     assert rep.sql('SELECT count(*) AS n FROM "USERS" JOIN main.teams t ON t.id = "USERS".team_id')["n"].item() > 0
 
@@ -413,6 +416,16 @@ def _base(name, **more):
 def test_the_parse_tree_check_refuses_what_it_does_not_know(tree):
     with pytest.raises(InvalidInput):
         sql_guard.Parsed(relations=set(), workspace={"users"}).walk(tree)
+
+
+def test_a_tree_the_check_cannot_read_is_refused_not_run(company, monkeypatch):
+    def confused(self, tree, scope=frozenset()):
+        raise KeyError("a shape of tree from a newer DuckDB")
+
+    monkeypatch.setattr(sql_guard.Parsed, "walk", confused)
+    with pytest.raises(InvalidInput, match="could not check this query") as raised:
+        company.sql("SELECT count(*) FROM customers")
+    assert raised.value.key == "sql.unchecked"
 
 
 def test_the_parse_tree_check_scopes_ctes_like_duckdb():
