@@ -137,19 +137,27 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
             "lower(current_database()) FROM duckdb_tables() "
             "UNION ALL SELECT lower(view_name), false, lower(current_database()) FROM duckdb_views()")
         workspace = {name for name, own, _ in names if own}
-        relations = {name for name, _, _ in names} | _table_functions(s)
+        known, table_functions = _functions(s)
+        relations = {name for name, _, _ in names} | table_functions
         database = names[0][2]
     except InvalidInput:
         raise
     except CRMError as error:
         raise _sql_error(error) from None
     try:
-        found = Parsed(relations, workspace).walk(tree)
+        found = Parsed(relations, workspace, known).walk(tree)
     except (TypeError, KeyError, AttributeError, ValueError) as error:
         if isinstance(error, CRMError):
             raise
         # A tree shaped in a way the check does not know (a newer DuckDB): refused, not guessed.
         raise InvalidInput("sql.unchecked", field="sql_query", detail=type(error).__name__) from None
+    if found.unknown:
+        # DuckDB would look for an extension that has it, install it from the network and load
+        # it into the engine's database: crm.sql never does that.
+        known, _ = _functions(s, refresh=True)
+        for function in found.unknown:
+            if function not in known:
+                raise InvalidInput("sql.unknown_function", field="sql_query", function=function)
     for function in found.functions:
         if function not in TABLE_FUNCTIONS:
             raise InvalidInput("sql.function", field="sql_query", function=function,
@@ -177,16 +185,19 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
         raise _sql_error(error) from None
 
 
-_FUNCTIONS: list[frozenset] = []
+_CATALOGUE: dict[str, frozenset] = {}
 
 
-def _table_functions(s: Session) -> frozenset:
-    """The names of DuckDB's table functions (`FROM duckdb_settings` calls one without
-    parentheses). Listing them costs ~0.1 s and they come with the DuckDB build, so once."""
-    if not _FUNCTIONS:
-        _FUNCTIONS.append(frozenset(r[0].lower() for r in s.db.rows(
-            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type IN ('table', 'table_macro')")))
-    return _FUNCTIONS[0]
+def _functions(s: Session, refresh: bool = False) -> tuple[frozenset, frozenset]:
+    """(every function DuckDB has loaded, the table functions among them: `FROM duckdb_settings`
+    calls one without parentheses). Listing them costs ~0.1 s and they come with the DuckDB build,
+    so once per process — again only when a query names one not seen (an extension loaded since)."""
+    if refresh or not _CATALOGUE:
+        rows = s.db.rows("SELECT DISTINCT lower(function_name), function_type IN ('table', 'table_macro') "
+                         "FROM duckdb_functions()")
+        _CATALOGUE["all"] = frozenset(name for name, _ in rows)
+        _CATALOGUE["table"] = frozenset(name for name, table in rows if table)
+    return _CATALOGUE["all"], _CATALOGUE["table"]
 
 
 def _seconds(value) -> float:

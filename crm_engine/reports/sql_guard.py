@@ -62,9 +62,11 @@ def refused(kind: str) -> InvalidInput:
 class Parsed:
     """What one statement tree refers to (see the module docstring)."""
 
-    def __init__(self, relations: set[str], workspace: set[str]):
+    def __init__(self, relations: set[str], workspace: set[str], known_functions: frozenset | None = None):
         self.relations = relations    # every relation name DuckDB knows, lower case
         self.workspace = workspace    # the workspace's own tables
+        self.known = known_functions  # every function DuckDB has loaded
+        self.unknown: list[str] = []  # functions it has not: DuckDB would install an extension for them
         self.tables: list[tuple[str, str, str]] = []   # (catalog, schema, table), lower case
         self.functions: list[str] = []                 # table functions
 
@@ -86,6 +88,8 @@ class Parsed:
         if "class" in item:                  # an expression
             if item["class"] == "FUNCTION":
                 self._scalar(item)
+            elif item["class"] == "WINDOW":
+                self._known(str(item.get("function_name", "")).lower())
             self._children(item, scope)
         elif kind and (kind.endswith("_NODE") or "cte_map" in item):
             self._query(item, kind, scope)
@@ -160,6 +164,11 @@ class Parsed:
             # A qualified name could reach a macro in another catalog.
             raise InvalidInput("sql.scalar", field="sql_query",
                                function=".".join(p for p in (item.get("catalog"), item.get("schema"), name) if p))
+        self._known(name)
+
+    def _known(self, name: str) -> None:
+        if self.known is not None and name and name not in self.known:
+            self.unknown.append(name)
 
 
 def check_plan(plan, allowed_tables: set[str], database: str) -> None:

@@ -213,6 +213,9 @@ NAMES_AND_CATALOGS = [
     ("nextval", "SELECT nextval('some_sequence') AS n"),
     ("setseed", "SELECT setseed(0.5) AS s"),
     ("qualified_function", "SELECT system.main.current_setting('threads') AS t"),
+    ("autoinstall_excel_extension", "SELECT excel_text(1, '0') AS x"),
+    ("autoinstall_spatial_extension", "SELECT ST_Point(1, 2) AS p"),
+    ("autoinstall_in_window", "SELECT st_area(NULL) OVER () AS a"),
     ("unknown_table", "SELECT * FROM no_such_table"),
 ]
 # A rep may not read the customers, orders or the audit trail in full; no spelling helps.
