@@ -23,7 +23,8 @@ How it is guaranteed — layers, each DuckDB's own means, each enough for writes
   statement must be a read; data-modifying CTEs (DuckDB calls `WITH x AS (UPDATE …)` a
   SELECT) are refused wherever they hide; every table reference is resolved with correct
   CTE scoping and must be an allowed workspace table; table functions come from an
-  allow-list; scalar functions that read settings or change state are refused.
+  allow-list; scalar functions that read settings or change state are refused, and so is
+  a function DuckDB has not loaded (it would install and load an extension for it).
 - *The bound plan* (`EXPLAIN (FORMAT json)`, `sql_guard.check_plan`): after DuckDB has
   resolved every name, each scan must be of an allowed table or function and no operator
   may write — what fooled the first reading meets the second.
