@@ -1,27 +1,52 @@
 #!/usr/bin/env bash
 # CRM Lab's two commands (see README):
-#   ./crmlab.sh start   set everything up, build the demo workspace, open JupyterLab on the landing notebook
-#   ./crmlab.sh test    set everything up and run the whole test suite
-# Both are idempotent: a second run reuses the virtual environment and the demo workspace.
+#   ./crmlab.sh start   set up what students need, build the demo workspace, open JupyterLab on the landing notebook
+#   ./crmlab.sh test    set up that plus the developers' tools and run the whole test suite
+# Both install exactly the versions in uv.lock, the same on every machine and every day, and are
+# idempotent: a second run reuses the virtual environment (stamped with the lock's hash) and the demo workspace.
+# Two more for maintainers:
+#   ./crmlab.sh lock    re-resolve uv.lock after pyproject.toml's dependencies changed (e.g. after a merge)
+#   ./crmlab.sh floors  install the lowest versions pyproject.toml allows (.venv-floors) and run the fast tests
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
 PY=${PYTHON:-python3}
+UV=.tools/uv/bin/uv
+# uv uses this interpreter and never downloads a Python of its own.
+export UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$VENV"
 
-setup() {
+uv_tool() {
+    # uv itself: the version pinned (with hashes) in requirements-uv.txt, in its own small venv under .tools/.
     if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
         echo "CRM Lab needs Python 3.11 or newer (found: $("$PY" --version 2>&1))." >&2
         exit 1
     fi
-    [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-    # Reinstall only when the declared dependencies change.
-    local stamp
-    stamp=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
-    if [ "$(cat "$VENV/.setup-stamp" 2>/dev/null)" != "$stamp" ]; then
-        "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
-        echo "$stamp" > "$VENV/.setup-stamp"
+    local wanted
+    wanted=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-uv.txt)
+    [ "$("$UV" --version 2>/dev/null)" = "uv $wanted" ] && return 0
+    rm -rf .tools/uv
+    "$PY" -m venv .tools/uv
+    .tools/uv/bin/python -m pip install -qq --disable-pip-version-check --require-hashes -r requirements-uv.txt
+}
+
+setup() {
+    # $1: "start" (what students need: the runtime) or "test" (plus the `dev` extra: pytest, sphinx, playwright, hub…).
+    uv_tool
+    local mode=$1 stamp
+    stamp=$(cat uv.lock pyproject.toml requirements-uv.txt | sha256sum | cut -d' ' -f1)
+    local previous
+    previous=$(cat "$VENV/.setup-stamp" 2>/dev/null || true)
+    # A developer's environment (set up by `test`) already holds everything `start` needs: keep it.
+    [ "$mode" = start ] && [ "$previous" = "$stamp test" ] && mode=test
+    [ "$previous" = "$stamp $mode" ] && return 0
+    local extras=()
+    [ "$mode" = test ] && extras=(--extra dev)
+    # --locked: refuse a uv.lock that no longer matches pyproject.toml instead of quietly re-resolving it.
+    if ! "$UV" sync --quiet --locked --python "$PY" "${extras[@]}"; then
+        echo "uv.lock does not match pyproject.toml (or could not be installed); after changing the dependencies run ./crmlab.sh lock." >&2
+        exit 1
     fi
+    echo "$stamp $mode" > "$VENV/.setup-stamp"
 }
 
 browser_deps() {
@@ -58,14 +83,14 @@ hub_deps() {
 
 case "${1:-}" in
     start)
-        setup
+        setup start
         "$VENV/bin/crm-lab" demo workspace/demo.duckdb --if-missing
         # Serve the whole course (notebooks, theory, instructor folders) and open the landing notebook.
         exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$PWD" \
             --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb "${@:2}"
         ;;
     test)
-        setup
+        setup test
         browser_deps
         hub_deps
         set +e
@@ -76,8 +101,28 @@ case "${1:-}" in
         [ "$status" -eq 5 ] && { echo "No tests ran." >&2; exit 1; }
         exit "$status"
         ;;
+    lock)
+        uv_tool
+        "$UV" lock --python "$PY" "${@:2}"
+        ;;
+    floors)
+        # The lowest versions of CRM Lab's direct dependencies that pyproject.toml allows, with the fast tests:
+        # a floor that is too low shows up here, not on a student's machine.
+        uv_tool
+        "$UV" pip compile --quiet pyproject.toml --extra dev --resolution lowest-direct --python "$PY" \
+            -o .venv-floors.txt
+        [ -x .venv-floors/bin/python ] || "$UV" venv --quiet --python "$PY" .venv-floors
+        VIRTUAL_ENV=.venv-floors "$UV" pip sync --quiet .venv-floors.txt
+        VIRTUAL_ENV=.venv-floors "$UV" pip install --quiet --no-deps -e .
+        set +e
+        .venv-floors/bin/python -m pytest -m "not slow" --ignore=tests/browser --ignore=tests/course "${@:2}"
+        status=$?
+        set -e
+        [ "$status" -eq 5 ] && { echo "No tests ran." >&2; exit 1; }
+        exit "$status"
+        ;;
     *)
-        echo "usage: ./crmlab.sh start | test [pytest options]" >&2
+        echo "usage: ./crmlab.sh start | test [pytest options] | lock | floors [pytest options]" >&2
         exit 2
         ;;
 esac

@@ -18,7 +18,7 @@ c.CourseDirectory.ignore = [
 # Feedback is the HTML report: no need to copy each student's workspace into feedback/ as well.
 c.GenerateFeedbackApp.CourseDirectory.ignore = c.CourseDirectory.ignore + ["*.crm", "*.crm.wal"]
 
-# A student's workspace is 15–25 MB; nbgrader's default limit (100 MB) leaves room, say so explicitly.
+# A student's workspace is 1.3–2 MB (docs/performance.md); nbgrader's default limit (100 MB) leaves room, say so explicitly.
 c.CourseDirectory.max_file_size = 100_000  # kilobytes
 
 # A solution cell the student may leave empty (they used the form) must not stop *Run All*:

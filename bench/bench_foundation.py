@@ -25,7 +25,7 @@ from crm_engine.scenario import synthetic
 
 
 def build(path: str, customers: int, orders: int) -> CRM:
-    crm = CRM.create(path, today="2026-03-02")
+    crm = CRM.create(path, today="2026-03-02", expected_customers=customers)
     team = crm.admin.add_team("Sales")
     reps = [crm.admin.add_user(f"rep{i}", f"Rep {i}", role="account_manager", team=team).id for i in range(20)]
     for i in range(20):

@@ -6,8 +6,9 @@ import os
 from contextlib import contextmanager
 
 from . import access, validate
-from .db import latest_version
-from .errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError
+from .atomic import building
+from .db import create_file, latest_version
+from .errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError, WorkspaceLocked
 from .session import USER_COLUMNS, Area, User, action, load_user, query
 
 # Settings an administrator may change, with the check each value must pass.
@@ -216,14 +217,14 @@ class Admin(Area):
             if s.db.path and os.path.abspath(s.db.path) == path:
                 raise InvalidInput("backup.same_file", field="path")
             source = _ident(s.db.scalar("SELECT current_database()"))
-            try:
-                with self._attached(path, read_only=False), s.db.transaction():
+            # Written under a temporary name and renamed when complete: a killed backup leaves no
+            # file that looks like a backup, and nothing in the way of the next try. The file is laid
+            # out like its workspace (block size, DuckDB 1.4's storage version), not as ATTACH would
+            # create it: db.create_options. An in-memory workspace has no file.
+            with building(path) as temporary:
+                create_file(temporary, block_size=s.db.file_format()["block_size"] if s.db.path else None)
+                with self._attached(temporary, read_only=False), s.db.transaction():
                     s.db.execute(f"COPY FROM DATABASE {source} TO crm_backup")
-            except BaseException:
-                for leftover in (path, path + ".wal"):
-                    if os.path.exists(leftover):
-                        os.remove(leftover)
-                raise
         except CRMError as error:
             error.language = error.language or s.language
             raise
@@ -248,6 +249,8 @@ class Admin(Area):
             try:
                 attached = self._attached(path, read_only=True)
                 attached.__enter__()
+            except WorkspaceLocked as error:  # a backup open in another process is still a workspace: name it
+                raise WorkspaceLocked(error.key, **{**error.params, "workspace": os.path.basename(path)}) from None
             except WorkspaceError:
                 raise WorkspaceError("workspace.not_crm", workspace=path) from None
         except CRMError as error:

@@ -11,26 +11,81 @@
     crm-lab scenario create fmcg_wholesaler workspaces/s001.duckdb --student s001
     crm-lab scenario class vocational_school class.csv workspaces/
     crm-lab scenario advance workspaces/s001.duckdb 7
+
+Exit codes: 0 done; 1 refused (the engine's reason, in the workspace's language; an import that
+imported nothing); 2 a malformed command line (click's usage errors: a bad option value, a missing file).
 """
 from __future__ import annotations
 
 import functools
 import os
+import sys
 
 import click
 
 from . import CRM, CRMError
+from .transfer import EXPORTABLE, FIELDS
+
+# Bounds a scenario itself accepts (scenario/model.py), checked before any work starts.
+CUSTOMERS = click.IntRange(1, 5_000_000)
+ORDERS = click.IntRange(0, 100_000_000)
+SEED = click.IntRange(0, 2**32 - 1)
+
+
+def _one_line(text: str) -> str:
+    """A message on one line (DuckDB's details span several)."""
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
 def friendly(command):
-    """Show a CRMError as one clear line instead of a traceback."""
+    """Show a refusal as one clear line (exit 1) instead of a traceback: a CRMError in the
+    workspace's language, an operating-system error with its file. Anything else is a bug in
+    CRM Lab: still one line, naming it as such (`CRM_LAB_DEBUG=1` shows the traceback)."""
     @functools.wraps(command)
     def run(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
         except CRMError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(_one_line(error)) from None
+        except BrokenPipeError:  # `crm-lab info … | head`: the reader has all it wanted; say nothing more
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):  # no file descriptor behind stdout (a test runner)
+                pass
+            sys.exit(1)
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(_one_line(f"{where}{error.strerror or error}")) from None
+        except Exception as error:
+            if os.environ.get("CRM_LAB_DEBUG"):
+                raise
+            raise click.ClickException(_one_line(
+                f"unexpected {type(error).__name__}: {error} (a bug in CRM Lab; CRM_LAB_DEBUG=1 shows where)")) from None
     return run
+
+
+def _mapping(ctx, param, values) -> dict[str, str]:
+    """`--map COLUMN=FIELD`, repeatable, as {column: field}."""
+    columns: dict[str, str] = {}
+    for item in values:
+        column, equals, field = (part.strip() for part in item.partition("="))
+        if not (equals and column and field):
+            raise click.BadParameter(f"{item!r} is not COLUMN=FIELD (e.g. 公司名称=name)")
+        if column in columns:
+            raise click.BadParameter(f"column {column!r} is mapped twice")
+        if field in columns.values():
+            raise click.BadParameter(f"two columns are mapped to {field!r}")
+        columns[column] = field
+    return columns
+
+
+def _new_file(ctx, param, value):
+    """A file to write: its folder must exist (checked before the work it would record)."""
+    if value is not None and not os.path.isdir(os.path.dirname(os.path.abspath(value))):
+        raise click.BadParameter(f"the folder of {value!r} does not exist")
+    return value
 
 
 @click.group()
@@ -42,9 +97,9 @@ def main():
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--language", type=click.Choice(["en", "zh_CN"]), default="en", show_default=True)
-@click.option("--customers", default=400, show_default=True, help="How many customers to generate.")
-@click.option("--orders", default=8000, show_default=True, help="About how many orders of history.")
-@click.option("--seed", default=2026, show_default=True)
+@click.option("--customers", type=CUSTOMERS, default=400, show_default=True, help="How many customers to generate.")
+@click.option("--orders", type=ORDERS, default=8000, show_default=True, help="About how many orders of history.")
+@click.option("--seed", type=SEED, default=2026, show_default=True)
 @click.option("--if-missing", is_flag=True, help="Do nothing when the workspace already exists.")
 @friendly
 def demo(path, language, customers, orders, seed, if_missing):
@@ -79,30 +134,51 @@ def info(path):
 @click.argument("kind", type=click.Choice(["customers", "contacts", "products", "orders"]))
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as", "user", default="admin", show_default=True, help="Import as this user.")
-@click.option("--map", "mapping", multiple=True, help="COLUMN=FIELD, e.g. 公司名称=name (repeatable).")
+@click.option("--map", "mapping", multiple=True, callback=_mapping,
+              help="COLUMN=FIELD, e.g. 公司名称=name (repeatable).")
 @click.option("--encoding", default=None, help="Force a CSV encoding (default: UTF-8, else GBK).")
-@click.option("--rejected", type=click.Path(dir_okay=False), help="Write rejected rows with reasons to this CSV.")
+@click.option("--rejected", type=click.Path(dir_okay=False), callback=_new_file,
+              help="Write rejected rows with reasons to this CSV.")
 @friendly
 def import_(path, kind, source, user, mapping, encoding, rejected):
-    """Import customers, contacts, products or orders from CSV / Excel."""
-    columns = dict(item.split("=", 1) for item in mapping)
+    """Import customers, contacts, products or orders from CSV / Excel.
+
+    Exit 0 when at least one row was imported (rejected rows are counted and listed), 1 when none was."""
+    unknown = sorted(set(mapping.values()) - set(sum(FIELDS[kind], ())))
+    if unknown:
+        raise click.BadParameter(f"{kind} have no field {', '.join(map(repr, unknown))}; fields: "
+                                 f"{', '.join(sum(FIELDS[kind], ()))}", param_hint="'--map'")
     with CRM.open(path, user=user) as crm, click.progressbar(length=1, label=f"Importing {kind}") as bar:
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)
-        report = getattr(crm.imports, kind)(source, mapping=columns, encoding=encoding, progress=progress)
+        report = getattr(crm.imports, kind)(source, mapping=mapping, encoding=encoding, progress=progress)
+        nothing = None if report.imported else _nothing_imported(crm, report, source)
     click.echo(str(report))
     if len(report.rejected):
         click.echo(report.rejected[["line", "reason"]].head(20).to_string(index=False))
         if rejected:
             report.rejected.to_csv(rejected, index=False, encoding="utf-8-sig")
             click.echo(f"All rejected rows: {rejected}")
+    if nothing:
+        raise click.ClickException(nothing)
+
+
+def _nothing_imported(crm, report, source) -> str:
+    """Why an import imported nothing, on one line: its most common reasons, with counts."""
+    if not report.total:
+        return crm.t("import.no_rows", path=os.path.basename(source))
+    counts = report.rejected["reason"].value_counts()
+    reasons = [crm.t("import.reason_count", reason=reason, count=count) for reason, count in counts.head(3).items()]
+    if len(counts) > 3:
+        reasons.append("…")
+    return _one_line(crm.t("import.nothing_imported", total=report.total, reasons=" | ".join(reasons)))
 
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.argument("kind")
-@click.argument("target", type=click.Path(dir_okay=False))
+@click.argument("kind", type=click.Choice(sorted(EXPORTABLE)), metavar="KIND")
+@click.argument("target", type=click.Path(dir_okay=False), callback=_new_file)
 @click.option("--as", "user", default="admin", show_default=True, help="Export what this user may see.")
 @friendly
 def export(path, kind, target, user):
@@ -114,7 +190,7 @@ def export(path, kind, target, user):
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.argument("target", type=click.Path(dir_okay=False))
+@click.argument("target", type=click.Path(dir_okay=False), callback=_new_file)
 @friendly
 def backup(path, target):
     """Write a consistent snapshot of the workspace to a new file."""
@@ -136,6 +212,7 @@ def restore(path, source):
 
 @main.command("theory-site")
 @click.argument("target", type=click.Path(file_okay=False), default="build/theory-site")
+@friendly
 def theory_site(target):
     """Build the offline HTML site of the CRM theory (English and 中文) into TARGET."""
     from . import theory
@@ -145,6 +222,32 @@ def theory_site(target):
     except (theory.TheoryNotFound, theory.SiteBuildError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Theory site written: {index}")
+
+
+@main.command("courseware")
+@click.argument("target", type=click.Path(file_okay=False))
+@click.option("--instructor", is_flag=True,
+              help="Everything: also the assignment sources, notebooks/instructor, briefs, nbgrader and hub configs.")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default="en", show_default=True,
+              help="Language of the messages and of the demo workspace.")
+@click.option("--customers", default=400, show_default=True, help="Customers of the demo workspace.")
+@friendly
+def courseware_copy(target, instructor, language, customers):
+    """Copy the course out of the installed CRM Lab into TARGET: notebooks, theory and a demo workspace."""
+    from . import courseware, i18n
+    from .errors import CRMError
+
+    try:
+        copied = courseware.copy_out(target, instructor=instructor)
+    except CRMError as error:
+        raise click.ClickException(error.message(language)) from None
+    # The notebooks open ../workspace/demo.duckdb, so the copy gets one (an existing one is kept).
+    workspace = os.path.join(target, "workspace", "demo.duckdb")
+    click.get_current_context().invoke(demo, path=workspace, language=language, customers=customers,
+                                       orders=20 * customers, if_missing=True)
+    click.echo(i18n.t("courseware.copied", language, target=target, items=", ".join(p.name for p in copied)))
+    click.echo(i18n.t("courseware.open", language,
+                      notebook=os.path.join(target, "notebooks", "00_start_here.ipynb")))
 
 
 # -- teaching scenarios (crm_engine/scenario) ------------------------------------------------------
@@ -160,7 +263,7 @@ def _scenario(name_or_file: str, language: str | None, customers: int | None):
     found = Scenario.from_toml(name_or_file) if name_or_file.endswith(".toml") else builtin(name_or_file)
     if language:
         found = found.replace(language=language)
-    return found.scaled(customers) if customers else found
+    return found if customers is None else found.scaled(customers)
 
 
 def _bar(label: str):
@@ -201,9 +304,9 @@ def scenario_show(name, language):
 @click.argument("name")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--student", default=None, help="The student whose variant to make.")
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--seed", type=SEED, default=None, help="Override the scenario's seed.")
 @click.option("--language", type=click.Choice(["en", "zh_CN"]), default=None)
-@click.option("--customers", type=int, default=None, help="Resize the customer base (orders scale along).")
+@click.option("--customers", type=CUSTOMERS, default=None, help="Resize the customer base (orders scale along).")
 @friendly
 def scenario_create(name, path, student, seed, language, customers):
     """Make the workspace PATH from a scenario (a built-in NAME or a FILE.toml)."""
@@ -221,9 +324,9 @@ def scenario_create(name, path, student, seed, language, customers):
 @click.argument("name")
 @click.argument("roster", type=click.Path(exists=True, dir_okay=False))
 @click.argument("folder", type=click.Path(file_okay=False))
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--seed", type=SEED, default=None, help="Override the scenario's seed.")
 @click.option("--language", type=click.Choice(["en", "zh_CN"]), default=None)
-@click.option("--customers", type=int, default=None, help="Resize the customer base (orders scale along).")
+@click.option("--customers", type=CUSTOMERS, default=None, help="Resize the customer base (orders scale along).")
 @click.option("--overwrite", is_flag=True, help="Replace workspaces that already exist.")
 @friendly
 def scenario_class(name, roster, folder, seed, language, customers, overwrite):
@@ -240,7 +343,7 @@ def scenario_class(name, roster, folder, seed, language, customers, overwrite):
 
 @scenario.command("advance")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.argument("days", type=int)
+@click.argument("days", type=click.IntRange(1, 366))
 @friendly
 def scenario_advance(path, days):
     """Move a scenario workspace's clock forward by DAYS: orders, requests, calls, leads, answers."""
@@ -265,6 +368,7 @@ def _course_step(action):
 
 
 @course.command("list")
+@friendly
 def course_list():
     """The assignments, their scenario and their criteria with points."""
     from .course import ASSIGNMENTS
@@ -299,6 +403,7 @@ def course_workspace(assignment, student, folder, language):
 @course.command("release")
 @click.argument("assignment")
 @click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
+@friendly
 def course_release(assignment, root):
     """nbgrader generate_assignment + release_assignment: students can fetch it."""
     from . import course_admin
@@ -312,6 +417,7 @@ def course_release(assignment, root):
 @click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
 @click.option("--no-collect", is_flag=True, help="Grade what is already in submitted/.")
 @click.option("--release-feedback", is_flag=True, help="Also release the feedback to the students.")
+@friendly
 def course_grade(assignment, root, no_collect, release_feedback):
     """collect, autograde and generate_feedback for the whole class."""
     from . import course_admin
@@ -328,8 +434,13 @@ def course_grade(assignment, root, no_collect, release_feedback):
 @course.command("dashboard")
 @click.argument("assignment")
 @click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
+@friendly
 def course_dashboard(assignment, root):
     """Grades per criterion, common mistakes and the class's CRM outcomes (charts: the instructor notebook)."""
     from . import course_admin
 
     click.echo(_course_step(lambda: course_admin.dashboard(assignment, root=root)).summary())
+
+
+if __name__ == "__main__":  # python -m crm_engine.cli (tests run the CLI this way)
+    main()

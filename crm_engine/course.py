@@ -334,7 +334,7 @@ class Course:
 
     @staticmethod
     def _create(spec: Assignment, path: pathlib.Path, student: str, language: str | None) -> None:
-        """Generate the student's variant under a temporary name, then move it into place, so a
+        """Generate the student's variant and record its start in one step (`crm_engine.atomic`), so a
         kernel stopped half-way never leaves a workspace that looks finished."""
         from .scenario import builtin
 
@@ -342,21 +342,16 @@ class Course:
         if spec.customers and spec.customers != scenario.customers.size:
             scenario = scenario.scaled(spec.customers)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
-            if leftover.exists():
-                leftover.unlink()
-        crm = scenario.create(temporary, student=student, language=language, keep_open=True)
-        try:
+
+        def start(crm: CRM) -> None:
             s = crm._s
             targets = {k: _plain(v) for k, v in (spec.targets(crm) if spec.targets else {}).items()}
             with s.db.transaction():
                 s.audit("start", KIND, None, after={"assignment": spec.name, "student": student,
                                                     "targets": targets, "baseline": baseline(s.db)},
                         note=spec.name)
-        finally:
-            crm.close()
-        os.replace(temporary, path)
+
+        scenario.create(path, student=student, language=language, then=start).close()
 
     # -- who and what ----------------------------------------------------------------------------
     @property

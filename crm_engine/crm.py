@@ -17,8 +17,9 @@ import os
 from functools import cached_property
 
 from . import i18n
-from .db import Database
-from .errors import Conflict, CRMError, WorkspaceError
+from .atomic import building
+from .db import Database, create_file
+from .errors import CRMError, WorkspaceError
 from .session import Session, load_user
 
 ADMIN_USERNAME = "admin"
@@ -33,15 +34,23 @@ class CRM:
     # -- opening --------------------------------------------------------------
     @classmethod
     def create(cls, path, *, today=None, language: str = "en", company: str | None = None,
-               keep_open: bool = True) -> "CRM":
+               keep_open: bool = True, wait: float | None = None, fill=None, replace: bool = False,
+               expected_customers: int | None = None) -> "CRM":
         """A new workspace file with the administrator `admin` and a root team.
 
-        `today` starts the scenario clock (default: today's date, stored once).
+        `today` starts the scenario clock (default: today's date, stored once). `expected_customers`
+        (default: a class-sized few hundred) lays the file out for its size (db.create_options). `fill(crm)`, if
+        given, fills the new workspace (as `admin`) before it appears at `path`: the file is built
+        under a temporary name and renamed into place only when complete (`crm_engine.atomic`), so
+        a build that fails or is killed leaves nothing at `path` — or, with `replace=True`, the
+        previous file untouched. `keep_open` and `wait` are those of `open()`.
         """
-        path = os.fspath(path)
-        if os.path.exists(path):
-            raise Conflict("workspace.exists", workspace=path)
-        return cls._bootstrap(Database(path, keep_open=keep_open), today, language, company)
+        with building(path, replace=replace) as temporary:
+            create_file(temporary, expected_customers)
+            with cls._bootstrap(Database(temporary), today, language, company) as crm:
+                if fill is not None:
+                    fill(crm)
+        return cls.open(path, keep_open=keep_open, wait=wait)
 
     @classmethod
     def memory(cls, *, today=None, language: str = "en", company: str | None = None) -> "CRM":
@@ -50,16 +59,19 @@ class CRM:
 
     @classmethod
     def open(cls, path, *, user: str | int = ADMIN_USERNAME, read_only: bool = False,
-             keep_open: bool = True, language: str | None = None) -> "CRM":
+             keep_open: bool = True, language: str | None = None, wait: float | None = None) -> "CRM":
         """Open an existing workspace, upgrading an older schema (read-write only).
 
         `keep_open=False` holds the file only while an action runs, so another
         process (nbgrader Validate, a second notebook) can open it in between.
+        While another process holds the file, every open of it (this one, and each
+        action's with `keep_open=False`) waits up to `wait` seconds for its turn —
+        default `$CRM_LAB_WAIT`, else 5 — before it raises `WorkspaceLocked`.
         """
         path = os.fspath(path)
         if not os.path.exists(path):
             raise WorkspaceError("workspace.missing", workspace=path)
-        db = Database(path, read_only=read_only, keep_open=keep_open)
+        db = Database(path, read_only=read_only, keep_open=keep_open, wait=wait)
         try:
             if db.schema_version() is None:
                 raise WorkspaceError("workspace.not_crm", workspace=path)
@@ -111,6 +123,15 @@ class CRM:
         """`with crm.holding(): …` keeps a workspace opened with `keep_open=False` open for the
         calls inside (the app holds it for one click), then lets other processes in again."""
         return self._s.db.kept_open()
+
+    def hold(self) -> None:
+        """Keep a `keep_open=False` workspace open until `let_go()` (a notebook holds it for one cell:
+        `crm_engine.ui.cells`); other processes wait meanwhile. Every `hold()` needs its `let_go()`."""
+        self._s.db.hold()
+
+    def let_go(self) -> None:
+        """End a `hold()`: the file is closed again between actions, so other processes get their turn."""
+        self._s.db.let_go()
 
     # -- who, when, which language ------------------------------------------------
     @property

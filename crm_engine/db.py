@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from importlib import resources
@@ -25,6 +27,37 @@ from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceL
 
 APP_ID = "crm-lab"
 MEMORY = ":memory:"
+
+# How a NEW workspace file is written (docs/performance.md, "Workspace files"). Both are fixed when the
+# file is created and kept by every later write; an existing file keeps what it was made with, so
+# older workspaces open and work as before (they are not converted).
+# - The storage version: DuckDB 2 otherwise writes version 69, which the DuckDB 1.x line (CLI,
+#   DBeaver, R, older Python) refuses; 'v1.4.0' files open in DuckDB 1.4 and 1.5 (and 2).
+# - The block size: every table and index takes at least one block, so DuckDB's 256 KB made a
+#   120-customer assignment 15 MB. 16 KB blocks make it 1.3 MB, but past ~2,000 customers they cost
+#   more than they save (compressed segments end at a block: at 100k customers the file doubles);
+#   64 KB is never larger than 256 KB at any size measured (bench/bench_storage.py).
+STORAGE_VERSION = "v1.4.0"
+SMALL_BLOCK, LARGE_BLOCK = 16_384, 65_536
+SMALL_UPTO = 2_000  # customers: a workspace expected to hold at most this many gets SMALL_BLOCK
+
+
+def create_options(expected_customers: int | None = None, block_size: int | None = None) -> dict:
+    """The DuckDB config a new workspace file is created with: DuckDB 1.4's storage version, and a
+    block size for the customers it is expected to hold (None: a small one) unless `block_size`."""
+    if block_size is None:
+        small = expected_customers is None or expected_customers <= SMALL_UPTO
+        block_size = SMALL_BLOCK if small else LARGE_BLOCK
+    return {"storage_compatibility_version": STORAGE_VERSION, "default_block_size": str(block_size)}
+
+
+def create_file(path, expected_customers: int | None = None, *, block_size: int | None = None) -> None:
+    """Create the empty DuckDB file at `path` (which must not exist) with `create_options`; every
+    later connection, whatever its own config, keeps its block size and storage version."""
+    try:
+        duckdb.connect(os.fspath(path), config=create_options(expected_customers, block_size)).close()
+    except duckdb.Error as error:
+        raise map_error(error, os.fspath(path)) from None
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -81,6 +114,25 @@ def _unmasked(values: np.ndarray) -> np.ndarray:
     return plain
 
 
+# A workspace never needs an extension beyond those built into the wheel (json, parquet, icu).
+# Left on, DuckDB would hand a foreign file it recognises (nbgrader's SQLite gradebook.db) or an
+# ATTACH of one to an extension it first downloads: a network call, then a confusing error.
+_OFFLINE = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+
+
+def not_duckdb(path: str) -> bool:
+    """True when `path` is a file that is not a DuckDB database (a SQLite file, a CSV, an empty
+    file): every DuckDB file carries `DUCK` at byte 8. Unreadable paths are left to DuckDB to report."""
+    if not os.path.isfile(path):  # missing (a new workspace), a directory, a pipe
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError:  # no permission
+        return False
+    return head[8:12] != b"DUCK"
+
+
 _DROPPED = RuntimeError("queued writes dropped: the action failed")
 
 
@@ -89,9 +141,11 @@ class Database:
 
     QUEUED = 3  # writes queued by behind() at most, the running one included
 
-    def __init__(self, path: str | None = None, *, read_only: bool = False, keep_open: bool = True):
+    def __init__(self, path: str | None = None, *, read_only: bool = False, keep_open: bool = True,
+                 wait: float | None = None):
         self.path = None if path in (None, MEMORY) else os.fspath(path)
         self.read_only = read_only
+        self.wait = waiting_time(wait)  # seconds an open waits for another process to let go (see connect())
         # An in-memory database lives only as long as its connection.
         self.keep_open = keep_open or self.path is None
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -114,8 +168,10 @@ class Database:
     def con(self) -> duckdb.DuckDBPyConnection:
         self._settle()
         if self._con is None:
+            if self.path is not None and not_duckdb(self.path):
+                raise WorkspaceError("workspace.not_crm", workspace=self.path)
             try:
-                self._con = duckdb.connect(self.path or MEMORY, read_only=self.read_only)
+                self._con = connect(self.path or MEMORY, read_only=self.read_only, wait=self.wait)
                 # No console progress bars over a notebook's output (long set-based statements draw them).
                 self._con.execute("SET enable_progress_bar = false")
             except duckdb.Error as error:
@@ -148,6 +204,25 @@ class Database:
                     self._memo.clear()
                     if not self.keep_open:
                         self.release()
+
+    def hold(self) -> None:
+        """Keep a `keep_open=False` file open from now until the matching `let_go()` — like
+        `kept_open()`, but across calls that are not one block of code (a notebook cell, from the
+        cell events of `crm_engine.ui.cells`). Other threads still take turns per action or query.
+        Calls nest; every `hold()` needs its `let_go()`."""
+        with self._lock:
+            self._kept += 1
+
+    def let_go(self) -> None:
+        """End one `hold()`: at the last one the memo is dropped and a `keep_open=False` file closed."""
+        with self._lock:
+            if not self._kept:
+                return
+            self._kept -= 1
+            if not self._kept:
+                self._memo.clear()
+                if not self.keep_open:
+                    self.release()
 
     def close(self) -> None:
         with self._lock:
@@ -403,6 +478,14 @@ class Database:
         back, and a failed action must leave no trace (ids stay deterministic)."""
         return self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
 
+    def file_format(self) -> dict:
+        """How the workspace file is written: its block size in bytes and the oldest DuckDB storage
+        version that reads it (e.g. 'v1.4.0+'); both fixed when the file was created."""
+        block, tags = self.one(
+            "SELECT (SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()), "
+            "(SELECT tags FROM duckdb_databases() WHERE database_name = current_database())")
+        return {"block_size": block, "storage_version": (tags or {}).get("storage_version")}
+
     # -- schema -------------------------------------------------------------
     def schema_version(self) -> int | None:
         """The workspace's schema version, or None when it is not a CRM workspace."""
@@ -441,3 +524,42 @@ class Database:
                 [APP_ID, str(target)],
             )
         return target
+
+
+# -- taking turns: one process at a time on a file ----------------------------------------------------
+ENV_WAIT = "CRM_LAB_WAIT"  # seconds to wait for a workspace file another process holds
+DEFAULT_WAIT = 5.0
+_jitter = random.Random()  # sleeps only; never the scenario's randomness
+
+
+def waiting_time(wait: float | None = None) -> float:
+    """How long an open waits for another process to let go of a file: `wait` if given, else
+    `$CRM_LAB_WAIT`, else DEFAULT_WAIT seconds. 0 means fail at once."""
+    source = "wait"
+    if wait is None:
+        wait, source = os.environ.get(ENV_WAIT, "").strip() or DEFAULT_WAIT, ENV_WAIT
+    try:
+        seconds = float(wait)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise InvalidInput("workspace.bad_wait", field="wait", name=source, value=wait)
+    return seconds
+
+
+def connect(path: str, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """`duckdb.connect`, taking turns: while another process holds the file, try again after short
+    random sleeps (jitter, so two waiting processes do not retry in step) for up to `wait` seconds;
+    then the lock error goes to the caller. A `keep_open=False` process holds a file only for one
+    action or query (a few ms), so a few seconds is ample unless the other side keeps it open."""
+    deadline = time.monotonic() + wait
+    pause = 0.002
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only, config=_OFFLINE)
+        except duckdb.Error as error:
+            left = deadline - time.monotonic()
+            if "Conflicting lock" not in str(error) or left <= 0:
+                raise
+        time.sleep(min(left, pause * (0.5 + _jitter.random())))
+        pause = min(pause * 1.5, 0.05)

@@ -7,8 +7,8 @@
     theory.check_answer(q, "3").correct             # True or False
     theory.build_site("build/theory-site")          # the offline HTML site
 
-The texts live in the repository's `theory/` folder, not in the package:
-`chapters.toml` (the order of the chapters and the CRM modules each one
+The texts live in the repository's `theory/` folder (an installed wheel carries a
+copy, see `crm_engine.courseware`): `chapters.toml` (the order of the chapters and the CRM modules each one
 practises), `en/` and `zh_CN/` (one Markdown file per chapter and language),
 `quizzes/<chapter>.toml` (the questions, both languages side by side) and
 `conf.py` (the Sphinx settings of the site). Set `CRM_LAB_THEORY` to use
@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import i18n
+from . import courseware, i18n
+from .errors import CRMError
 
 LANGUAGES = i18n.LANGUAGES
 KINDS = ("single", "multiple", "numeric")
@@ -61,14 +62,17 @@ class SiteBuildError(RuntimeError):
 
 # -- where the texts are ------------------------------------------------------------------
 def theory_dir() -> Path:
-    """The folder with the theory texts: `$CRM_LAB_THEORY`, else `theory/` beside the package."""
+    """The folder with the theory texts: `$CRM_LAB_THEORY`, else the courseware's `theory/`."""
     configured = os.environ.get("CRM_LAB_THEORY")
-    folder = Path(configured) if configured else Path(__file__).resolve().parent.parent / "theory"
+    if configured:
+        folder = Path(configured)
+    else:
+        try:
+            folder = courseware.find("theory")
+        except CRMError as error:
+            raise TheoryNotFound(str(error)) from None
     if not (folder / "chapters.toml").is_file():
-        raise TheoryNotFound(
-            f"The CRM theory texts are missing: expected {folder / 'chapters.toml'}. They are part of "
-            "the CRM Lab repository (folder theory/ next to crm_engine/); install CRM Lab from a "
-            "checkout with `pip install -e .`, or set CRM_LAB_THEORY to the folder that holds them.")
+        raise TheoryNotFound(i18n.t("theory.not_found", path=str(folder / "chapters.toml")))
     return folder
 
 
@@ -452,6 +456,20 @@ def _stage(folder: Path, staging: Path, language: str) -> None:
     (target / "index.md").write_text("\n".join(page), "utf-8")
 
 
+def _require_sphinx() -> None:
+    """Sphinx and MyST-Parser come with the `theory` extra, not with CRM Lab itself: say so, in words."""
+    import importlib
+
+    missing = []
+    for name in ("sphinx", "myst_parser"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise SiteBuildError(i18n.t("theory.sphinx_missing", missing=", ".join(missing)))
+
+
 def _sphinx(source: Path, confdir: Path, output: Path, doctrees: Path, language: str) -> None:
     import io
     import warnings as warnings_module
@@ -482,6 +500,7 @@ def build_site(output_dir) -> Path:
     on any Sphinx warning, so a broken link or a missing label fails the build.
     """
     folder = theory_dir()
+    _require_sphinx()
     output = Path(output_dir).resolve()
     output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="crm-theory-") as temp:

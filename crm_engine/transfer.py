@@ -124,6 +124,7 @@ class Imports(Area):
         frame = frame.rename(columns={str(c): str(c).strip() for c in frame.columns})
         if mapping:
             frame = frame.rename(columns=mapping)
+            _one_column_per_field(frame)
         required, optional = FIELDS[kind]
         missing = [c for c in required if c not in frame.columns]
         if missing:
@@ -225,6 +226,7 @@ class Imports(Area):
                 bad = checked["reason"].isna() & (checked["owner_id"] == owner_id)
                 checked.loc[bad, "reason"] = "import.owner_not_allowed"
                 checked.loc[bad, "detail"] = checked.loc[bad, "owner"]
+        _blame_the_importer(s, checked)
         return checked
 
     def _insert_customers(self, good: pd.DataFrame, progress) -> int:
@@ -411,6 +413,22 @@ def _trimmed(column: str) -> str:
     value, blanks = f'coalesce("{column}", \'\')', " || ".join(f"chr({ord(c)})" for c in BLANKS)
     return (f"CASE WHEN contains({blanks}, left({value}, 1)) OR contains({blanks}, right({value}, 1)) "
             f"THEN regexp_replace({value}, '^{BLANK}+|{BLANK}+$', '', 'g') ELSE {value} END")
+
+
+def _one_column_per_field(frame: pd.DataFrame) -> None:
+    """A mapping that renames a column onto one the file already has would leave two columns of one
+    field (and pandas a frame where a column is a frame): refuse it, naming the field."""
+    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if twice:
+        raise InvalidInput("import.mapped_twice", field="mapping", columns=", ".join(twice))
+
+
+def _blame_the_importer(s, checked: pd.DataFrame) -> None:
+    """A row without an owner goes to the importing user; when that user cannot own customers
+    (the admin), say so and how to fix it instead of naming an empty owner."""
+    mine = (checked["reason"] == "import.owner_not_allowed") & (checked["owner"].fillna("").str.strip() == "")
+    checked.loc[mine, "reason"] = "import.importer_cannot_own"
+    checked.loc[mine, "detail"] = s.user.username
 
 
 def _first_failure(checks: list[tuple[str, str, str]]) -> str:

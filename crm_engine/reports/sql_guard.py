@@ -202,6 +202,7 @@ def check_plan(plan, allowed_tables: set[str], database: str) -> None:
 
 
 def _qualified(name: str) -> list[str]:
-    """`db.schema.table` as its lower-case parts; DuckDB quotes a part like `"my-db"` (`""` inside)."""
+    """`catalog.schema.table` of a plan as its lower-case parts. DuckDB quotes a part that needs it:
+    the workspace 2026001.duckdb (a class's files are named by student id) is the catalog "2026001"."""
     parts = [m[0] or m[1].replace('""', '"') for m in re.findall(r'([^."]+)|"((?:[^"]|"")*)"', name)]
     return [p.lower() for p in parts]

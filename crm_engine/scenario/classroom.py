@@ -28,10 +28,12 @@ def read_roster(path) -> list[str]:
     """The student ids of a class-list CSV, in file order."""
     path = os.fspath(path)
     try:
-        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        frame = pd.read_csv(path, dtype=str, encoding="gbk")
-    except (OSError, pd.errors.EmptyDataError):
+        try:
+            frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            frame = pd.read_csv(path, dtype=str, encoding="gbk")
+    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError):
+        # not a CSV at all (a spreadsheet, a database file): no student ids to be found in it
         raise InvalidInput("scenario.roster", field="scenario", path=path) from None
     column = next((c for c in frame.columns if str(c).strip().lower() in ID_COLUMNS), None)
     if column is None and len(frame.columns):
@@ -73,11 +75,8 @@ def create_class(scenario: Scenario, roster, folder, *, seed: int | None = None,
         row = {"student": student, "path": path, "seed": variant_seed(base_seed, student)}
         if os.path.exists(path) and not overwrite:
             row.update(status="exists", customers=None, orders=None)
-        else:
-            for leftover in (path, path + ".wal"):
-                if os.path.exists(leftover):
-                    os.remove(leftover)
-            crm = scenario.create(path, student=student, seed=seed, language=language)
+        else:  # built in one step: a stopped run leaves each workspace whole, old or new
+            crm = scenario.create(path, student=student, seed=seed, language=language, replace=overwrite)
             try:
                 counts = crm._s.db.one("SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)")
             finally:

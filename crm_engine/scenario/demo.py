@@ -5,8 +5,6 @@ Deterministic: the same seed and language give the same company.
 """
 from __future__ import annotations
 
-import os
-
 from ..crm import CRM
 from . import synthetic
 
@@ -65,13 +63,6 @@ def build(crm: CRM, *, customers: int = 400, orders: int = 8000, seed: int = 202
 
 
 def create(path, *, language: str = "en", customers: int = 400, orders: int = 8000, seed: int = 2026) -> CRM:
-    """A new demo workspace file at `path`."""
-    crm = CRM.create(path, today=TODAY, language=language)
-    try:
-        return build(crm, customers=customers, orders=orders, seed=seed)
-    except BaseException:
-        crm.close()
-        if os.path.exists(path):
-            os.remove(path)
-        raise
-
+    """A new demo workspace file at `path`, built in one step (a failed or killed build leaves no file)."""
+    return CRM.create(path, today=TODAY, language=language,
+                      fill=lambda crm: build(crm, customers=customers, orders=orders, seed=seed))

@@ -43,23 +43,26 @@ class Generated:
 
 
 def create(scenario: Scenario, path, *, student: str | None = None, seed: int | None = None,
-           language: str | None = None, progress=None, keep_open: bool = True) -> CRM:
-    """A new workspace file at `path` with the scenario generated into it (nothing is left on failure)."""
+           language: str | None = None, progress=None, keep_open: bool = True, replace: bool = False,
+           then=None) -> CRM:
+    """A new workspace file at `path` with the scenario generated into it, built in one step: a failed
+    or killed generation leaves nothing at `path` (with `replace=True`: the previous file).
+    `then(crm)`, if given, runs after the generation and before the file appears (a course records
+    its start there)."""
     language = language or scenario.language
     if language not in scenario.languages:
         raise InvalidInput("scenario.language", field="language", language=language,
                            choices=", ".join(scenario.languages))
-    crm = CRM.create(path, today=scenario.today, language=language, keep_open=keep_open,
-                     company=scenario.text(scenario.company.name, language))
-    try:
-        build(crm, scenario, student=student, seed=seed, progress=progress)
-    except BaseException:
-        crm.close()
-        for leftover in (os.fspath(path), os.fspath(path) + ".wal"):
-            if os.path.exists(leftover):
-                os.remove(leftover)
-        raise
-    return crm
+    return CRM.create(path, today=scenario.today, language=language, keep_open=keep_open, replace=replace,
+                      company=scenario.text(scenario.company.name, language),
+                      expected_customers=scenario.customers.size,
+                      fill=lambda crm: _fill(crm, scenario, student, seed, progress, then))
+
+
+def _fill(crm: CRM, scenario: Scenario, student, seed, progress, then) -> None:
+    build(crm, scenario, student=student, seed=seed, progress=progress)
+    if then is not None:
+        then(crm)
 
 
 def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int | None = None,

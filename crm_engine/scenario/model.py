@@ -478,7 +478,7 @@ class Scenario:
                 data = tomllib.load(handle)
         except OSError as error:
             raise _bad("scenario.file", path=path, detail=error.strerror or str(error)) from None
-        except tomllib.TOMLDecodeError as error:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:  # TOML is UTF-8 text; tomllib lets a bad byte through
             raise _bad("scenario.toml", path=path, detail=str(error)) from None
         return cls.from_dict(data)
 
@@ -524,11 +524,14 @@ class Scenario:
         return build(crm, self, student=student, seed=seed, progress=progress)
 
     def create(self, path, *, student: str | None = None, seed: int | None = None, language: str | None = None,
-               progress=None, keep_open: bool = True):
-        """A new workspace file at `path` holding this scenario (one student's variant); returns the CRM."""
+               progress=None, keep_open: bool = True, replace: bool = False, then=None):
+        """A new workspace file at `path` holding this scenario (one student's variant); returns the CRM.
+
+        Built in one step: a failed or killed generation leaves nothing at `path` (with
+        `replace=True`, the file that was there). `then(crm)` runs before the file appears."""
         from .generate import create
         return create(self, path, student=student, seed=seed, language=language, progress=progress,
-                      keep_open=keep_open)
+                      keep_open=keep_open, replace=replace, then=then)
 
 
 def _plain(value):

@@ -1,7 +1,9 @@
 """Workspaces: create, open, read-only, locks, migrations, transactions."""
+import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import duckdb
 import pandas as pd
@@ -81,12 +83,15 @@ def test_a_workspace_open_in_another_process_gives_a_clear_message(workspace_fil
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
-        for read_only in (False, True):
+        for read_only in (False, True):  # read-only does not get in either: the message must not advise it
+            started = time.monotonic()
             with pytest.raises(WorkspaceLocked) as caught:
-                CRM.open(workspace_file, read_only=read_only)
+                CRM.open(workspace_file, read_only=read_only, wait=0.3)
+            assert time.monotonic() - started >= 0.3       # it waited its turn first
             message = str(caught.value)
             assert f"PID {holder.pid}" in message
-            assert "close that notebook's kernel or open it read-only" in message
+            assert "Close that notebook's kernel" in message and "wait=" in message
+            assert "A read-only open cannot get in" in message
             assert "IO Error" not in message
             assert f"PID {holder.pid}" in caught.value.message("zh_CN")
     finally:
@@ -110,7 +115,7 @@ def _count_in_another_process(path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c",
          "import sys; from crm_engine import CRM; print(CRM.open(sys.argv[1], read_only=True).customers.count())",
-         str(path)], capture_output=True, text=True, timeout=60)
+         str(path)], capture_output=True, text=True, timeout=60, env={**os.environ, "CRM_LAB_WAIT": "0.2"})
 
 
 def test_holding_keeps_the_file_open_for_a_few_calls_then_lets_others_in(workspace_file):
@@ -122,7 +127,7 @@ def test_holding_keeps_the_file_open_for_a_few_calls_then_lets_others_in(workspa
         assert connection is not None and rep.customers.count() == 3
         assert crm._s.db._con is connection          # not reopened for the next call
         held = _count_in_another_process(workspace_file)
-        assert held.returncode != 0 and "open in another process" in held.stderr
+        assert held.returncode != 0 and "held by another process" in held.stderr
         with pytest.raises(InvalidInput):              # a refused action inside: rolled back, still held
             rep.customers.add("  ")
         assert crm._s.db._con is connection
