@@ -163,8 +163,24 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
         if function not in TABLE_FUNCTIONS:
             raise InvalidInput("sql.function", field="sql_query", function=function,
                                allowed=", ".join(sorted(TABLE_FUNCTIONS)))
+    allowed = _tables_read(s, found.tables, workspace, database)
+    try:
+        return s.db.read_bounded(text, params, seconds=seconds, rows=max_rows,
+                                 vet=lambda plans: check_plan(plans, allowed, database))
+    except InvalidInput as error:
+        if error.key.startswith("sql."):
+            raise  # the limits and the plan check speak for themselves
+        raise _sql_error(error) from None
+    except CRMError as error:
+        raise _sql_error(error) from None
+
+
+def _tables_read(s: Session, tables, workspace: set[str], database: str) -> set[str]:
+    """The workspace tables a query reads, each one the acting user may read in full; anything
+    else it names (a file, another database, a system view) is InvalidInput, a table out of scope
+    NotAllowed."""
     allowed = set()
-    for catalog, schema, name in found.tables:
+    for catalog, schema, name in tables:
         if catalog not in ("", database):
             raise InvalidInput("sql.unknown_table", field="sql_query",
                                table=".".join(p for p in (catalog, schema, name) if p))
@@ -175,15 +191,7 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
                                table=".".join(p for p in (schema, name) if p))
         check_access(s, name)
         allowed.add(name)
-    try:
-        return s.db.read_bounded(text, params, seconds=seconds, rows=max_rows,
-                                 vet=lambda plans: check_plan(plans, allowed, database))
-    except InvalidInput as error:
-        if error.key.startswith("sql."):
-            raise  # the limits and the plan check speak for themselves
-        raise _sql_error(error) from None
-    except CRMError as error:
-        raise _sql_error(error) from None
+    return allowed
 
 
 _CATALOGUE: dict[str, frozenset] = {}
