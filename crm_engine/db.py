@@ -345,15 +345,18 @@ class Database:
                 timer.start()
                 try:
                     if vet is not None:
-                        vet([json.loads(row[1]) for row in self._run(cursor, "EXPLAIN (FORMAT json) " + sql,
-                                                                      params).fetchall()])
+                        plans = self._run(cursor, "EXPLAIN (FORMAT json) " + sql, params).fetchall()
+                        try:
+                            vet([json.loads(row[1]) for row in plans])
+                        except RecursionError:
+                            raise InvalidInput("sql.too_deep", field="sql_query") from None
                     self._run(cursor, sql, params)
                     return self._fetch_at_most(cursor, rows)
                 except duckdb.InterruptException:
-                    raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                    raise InvalidInput("sql.time_limit", field="sql_query", seconds=f"{seconds:g}") from None
                 except CRMError as error:
                     if str(error.params.get("detail", "")).startswith("INTERRUPT Error"):
-                        raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                        raise InvalidInput("sql.time_limit", field="sql_query", seconds=f"{seconds:g}") from None
                     raise
             finally:
                 timer.cancel()
