@@ -23,7 +23,8 @@ uv_tool() {
     fi
     local wanted
     wanted=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-uv.txt)
-    [ "$("$UV" --version 2>/dev/null)" = "uv $wanted" ] && return 0
+    # `uv --version` prints e.g. "uv 0.13.10 (x86_64-unknown-linux-gnu)"
+    [ "$("$UV" --version 2>/dev/null | cut -d" " -f2)" = "$wanted" ] && return 0
     rm -rf .tools/uv
     "$PY" -m venv .tools/uv
     .tools/uv/bin/python -m pip install -qq --disable-pip-version-check --require-hashes -r requirements-uv.txt

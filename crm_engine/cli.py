@@ -7,6 +7,7 @@
     crm-lab backup workspace/demo.duckdb monday.duckdb
     crm-lab restore workspace/demo.duckdb monday.duckdb
     crm-lab theory-site build/theory-site
+    crm-lab courseware ~/crm-lab                  # notebooks, theory and a demo workspace for a student
     crm-lab scenario list
     crm-lab scenario create fmcg_wholesaler workspaces/s001.duckdb --student s001
     crm-lab scenario class vocational_school class.csv workspaces/

@@ -7,9 +7,9 @@
     theory.check_answer(q, "3").correct             # True or False
     theory.build_site("build/theory-site")          # the offline HTML site
 
-The texts live in the repository's `theory/` folder (an installed wheel carries a
-copy, see `crm_engine.courseware`): `chapters.toml` (the order of the chapters and the CRM modules each one
-practises), `en/` and `zh_CN/` (one Markdown file per chapter and language),
+The texts live in the repository's `theory/` folder (an installed wheel carries
+a copy, see `crm_engine.courseware`): `chapters.toml` (the order of the chapters
+and the CRM modules each one practises), `en/` and `zh_CN/` (one Markdown file per chapter and language),
 `quizzes/<chapter>.toml` (the questions, both languages side by side) and
 `conf.py` (the Sphinx settings of the site). Set `CRM_LAB_THEORY` to use
 another folder.
