@@ -80,17 +80,20 @@ def info(path):
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as", "user", default="admin", show_default=True, help="Import as this user.")
 @click.option("--map", "mapping", multiple=True, help="COLUMN=FIELD, e.g. 公司名称=name (repeatable).")
-@click.option("--encoding", default=None, help="Force a CSV encoding (default: UTF-8, else GBK).")
+@click.option("--encoding", default=None, help="A CSV file's encoding (default: UTF-8, else detected; "
+              "the one used is printed).")
+@click.option("--date-format", default=None, help="Dates as strptime, e.g. %d.%m.%Y (default: detected per column).")
 @click.option("--rejected", type=click.Path(dir_okay=False), help="Write rejected rows with reasons to this CSV.")
 @friendly
-def import_(path, kind, source, user, mapping, encoding, rejected):
+def import_(path, kind, source, user, mapping, encoding, date_format, rejected):
     """Import customers, contacts, products or orders from CSV / Excel."""
     columns = dict(item.split("=", 1) for item in mapping)
     with CRM.open(path, user=user) as crm, click.progressbar(length=1, label=f"Importing {kind}") as bar:
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)
-        report = getattr(crm.imports, kind)(source, mapping=columns, encoding=encoding, progress=progress)
+        options = {"date_format": date_format} if date_format else {}
+        report = getattr(crm.imports, kind)(source, mapping=columns, encoding=encoding, progress=progress, **options)
     click.echo(str(report))
     if len(report.rejected):
         click.echo(report.rejected[["line", "reason"]].head(20).to_string(index=False))

@@ -157,3 +157,19 @@ def test_control_characters_are_refused_as_customers_add_refuses_them(crm, bad):
                                                                     "address": ["x", "a\x00b"]}))
     assert report.imported == 0 and report.rejected["line"].tolist() == [2, 3]
     assert "text" in report.rejected.iloc[0].reason
+
+
+def test_the_command_line_takes_a_date_format_and_prints_the_encoding(workspace_file, tmp_path):
+    from click.testing import CliRunner
+
+    from crm_engine.cli import main
+    source = tmp_path / "orders.csv"
+    source.write_bytes("order_no,customer,order_date,product,quantity\nF-1,Star Tech,01-03-17,NB-14,1\n"
+                       "F-2,Star Tech,02-03-17,NB-14,1\n".encode("cp1252"))
+    command = ["import", str(workspace_file), "orders", str(source), "--as", "li.ming"]
+    refused = CliRunner().invoke(main, command)
+    assert refused.exit_code != 0 and "--date-format" in refused.output
+    result = CliRunner().invoke(main, [*command, "--date-format", "%d-%m-%y"])
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 rows imported" in result.output and "encoding utf-8" in result.output
+    assert "dates %d-%m-%y" in result.output
