@@ -195,8 +195,9 @@ class Imports(Area):
             try:
                 owner_for(s, int(owner_id))
             except CRMError:
-                s.db.execute("UPDATE import_checked SET reason = 'import.owner_not_allowed', detail = owner "
-                             "WHERE reason IS NULL AND owner_id = ?", [owner_id])
+                s.db.execute("UPDATE import_checked SET reason = 'import.owner_not_allowed', "
+                             "detail = coalesce(nullif(owner, ''), ?) WHERE reason IS NULL AND owner_id = ?",
+                             [s.user.username, owner_id])
         return self._insert_good("customers", progress, """
             INSERT INTO customers (id, name, name_norm, phone, email, address, owner_id, legal_rep, ownership,
                 industry, company_size, customer_type, level, credit, satisfaction, credit_limit, region, route,
