@@ -5,7 +5,8 @@ same file into the same workspace. Prints numbers and ratios; asserts nothing.
 Each import runs in its own process, so its peak resident memory (`ru_maxrss`) is its own.
 
     .venv/bin/python bench/bench_import.py                 # 1M customers, 1M order lines
-    .venv/bin/python bench/bench_import.py --rows 20000    # quick
+    .venv/bin/python bench/bench_import.py --rows 20000    # smaller
+    .venv/bin/python bench/bench_import.py --quick         # tiny, for the test suite
 """
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ import time
 
 import duckdb
 
-from bench_foundation import build   # the same workspace as the foundation benchmarks
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))   # also when run by runpy (tests)
+from bench_foundation import build  # noqa: E402  (the same workspace as the foundation benchmarks)
 
 CUSTOMERS_IN_WORKSPACE = 20_000
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the checkout the children import
 
 
 def write_files(tmp: str, rows: int) -> tuple[str, str]:
@@ -87,8 +90,9 @@ def child(how: str, kind: str, workspace: str, path: str) -> None:
 def measure(how: str, kind: str, base: str, path: str, tmp: str) -> dict:
     workspace = os.path.join(tmp, f"{how}-{kind}.duckdb")
     shutil.copy(base, workspace)
-    out = subprocess.run([sys.executable, __file__, "--child", how, kind, workspace, path],
-                         check=True, capture_output=True, text=True).stdout
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", how, kind, workspace, path],
+                         check=True, capture_output=True, text=True, env=env).stdout
     os.remove(workspace)
     return json.loads(out.strip().splitlines()[-1])
 
@@ -96,10 +100,13 @@ def measure(how: str, kind: str, base: str, path: str, tmp: str) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (for the test suite)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(*args.child)
+    if args.quick:
+        args.rows = 2_000
     with tempfile.TemporaryDirectory() as tmp:
         base = os.path.join(tmp, "base.duckdb")
         build(base, CUSTOMERS_IN_WORKSPACE, 0).close()
