@@ -59,6 +59,7 @@ CODE_FIELDS = {"level": "customer_level", "region": "region", "industry": "indus
 # Upper bounds of the stored numbers (the schema's DECIMAL(14,2) prices, DECIMAL(16,2) amounts and
 # INTEGER quantities): a larger value is a rejected row, never an aborted import.
 MAX_PRICE, MAX_AMOUNT, MAX_INT, MAX_QUANTITY = 10 ** 12, 10 ** 14, 2 ** 31 - 1, 10_000_000
+IMPORT_MEMORY = "400MB"   # DuckDB's memory limit while an import runs (its COMMIT included)
 AMOUNT_SHAPE = r"[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"   # what Decimal() reads, no sign
 
 
@@ -104,10 +105,26 @@ class Imports(Area):
         """Orders, one row per order line; all lines of an order share `order_no`."""
         return self._run("orders", source, **options)
 
+    def _run(self, kind: str, source, **options) -> ImportReport:
+        # DuckDB keeps what it can in memory (up to 80 % of it by default); an import's staged rows
+        # and checks may go to disk instead: a million rows then stay well under a gigabyte.
+        # (The limit reads back rounded, "18.7 GiB": the default one is restored by RESET, so
+        # imports one after the other do not shrink it.)
+        limit = "SELECT current_setting('memory_limit')"
+        with self._s.db.reading() as con:
+            before = con.execute(limit).fetchone()[0]
+            default = con.execute("RESET memory_limit").execute(limit).fetchone()[0]
+            con.execute(f"SET memory_limit = '{IMPORT_MEMORY}'")
+        try:
+            return self._import(kind, source, **options)
+        finally:
+            with self._s.db.reading() as con:
+                con.execute("RESET memory_limit" if before == default else f"SET memory_limit = '{before}'")
+
     @action
-    def _run(self, kind: str, source, *, mapping: dict | None = None, encoding: str | None = None,
-             sheet=0, date_format: str | None = None,
-             progress: Callable[[int, int], object] | None = None) -> ImportReport:
+    def _import(self, kind: str, source, *, mapping: dict | None = None, encoding: str | None = None,
+                sheet=0, date_format: str | None = None,
+                progress: Callable[[int, int], object] | None = None) -> ImportReport:
         s = self._s
         if kind == "products":
             s.require_role("admin", action="edit_products")

@@ -173,3 +173,12 @@ def test_the_command_line_takes_a_date_format_and_prints_the_encoding(workspace_
     assert result.exit_code == 0, result.output
     assert "2 of 2 rows imported" in result.output and "encoding utf-8" in result.output
     assert "dates %d-%m-%y" in result.output
+
+
+def test_an_import_leaves_duckdbs_memory_limit_as_it_was(crm):
+    def limit():
+        return crm.sql("SELECT current_setting('memory_limit') AS m")["m"].iloc[0]
+    before = limit()
+    for _ in range(3):
+        crm.as_user("li.ming").imports.customers(pd.DataFrame({"name": ["Limit Co"]}))
+    assert limit() == before
