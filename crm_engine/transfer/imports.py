@@ -149,7 +149,7 @@ class Imports(Area):
         Python's `str.strip()` removes (full-width spaces from Chinese spreadsheets too), '' where
         the file has no value or no such column."""
         db = self._s.db
-        found = [r[0] for r in db.rows("SELECT column_name FROM (DESCRIBE import_raw)")][1:]
+        found = [r[0] for r in db.rows("SELECT column_name FROM (DESCRIBE import_raw)")][2:]
         chosen: dict[str, str] = {}
         for column in found:
             name = str(column).strip()
@@ -161,12 +161,12 @@ class Imports(Area):
                                found=", ".join(str(c).strip() for c in found))
         fields = ", ".join(f'{_trimmed(chosen[f])} AS {f}' if f in chosen else f"'' AS {f}"
                            for f in (*required, *optional))
-        db.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT line, {fields} FROM import_raw")
+        db.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT line, overfull, {fields} FROM import_raw")
 
     def _rejections(self, kind: str, fmt: str | None) -> pd.DataFrame:
         """Every rejected row: line, reason (in the session's language) and the row's values."""
         db, lang = self._s.db, self._s.language
-        bad = db.df("SELECT i.*, c.reason AS reason_key, c.detail FROM import_checked c JOIN incoming i USING (line) "
+        bad = db.df("SELECT i.* EXCLUDE (overfull), c.reason AS reason_key, c.detail FROM import_checked c JOIN incoming i USING (line) "
                     "WHERE c.reason IS NOT NULL ORDER BY line")
         if bad.empty:
             return pd.DataFrame({"line": pd.Series(dtype="int64"), "reason": pd.Series(dtype="string")})
@@ -421,7 +421,7 @@ def _text_checks(kind: str) -> list[tuple[str, str, str]]:
     fields = (*required, *optional)
     control = " OR ".join(f"regexp_matches(i.{f}, '{CONTROL}')" for f in fields)
     which = " ".join(f"WHEN regexp_matches(i.{f}, '{CONTROL}') THEN '{f}'" for f in fields)
-    checks = [(f"({control})", "import.not_text", f"CASE {which} END")]
+    checks = [("i.overfull", "import.overfull", "''"), (f"({control})", "import.not_text", f"CASE {which} END")]
     checks += [(f"length(i.{f}) > {n}", "import.too_long", f"'{f}'") for f, n in LONGEST[kind].items()]
     return checks
 

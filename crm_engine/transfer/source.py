@@ -61,16 +61,20 @@ def stage(db, source, *, encoding: str | None = None, sheet=0) -> str | None:
 def _stage_csv(db, path: str) -> None:
     if os.path.getsize(path) == 0:
         raise InvalidInput("import.bad_csv", field="source", detail="the file is empty")
+    with open(path, encoding="utf-8", newline="") as handle:
+        width = len(next(csv.reader(handle), []))
     try:
         # Every column as text (the checks decide what a value means); one comma-separated dialect
-        # as Excel writes it; a short row is padded with empty values.
-        db.execute("""CREATE OR REPLACE TEMP TABLE import_read AS SELECT * FROM read_csv(?, header = true,
-                      all_varchar = true, delim = ',', quote = '"', escape = '"', null_padding = true,
-                      strict_mode = true, sample_size = -1)""", [path])
+        # as Excel writes it; a short row is padded with empty values, a long one gets columns of
+        # its own (flagged below). One thread: the parallel reader cannot pad rows with quoted
+        # line breaks in them.
+        db.con.execute("""CREATE OR REPLACE TEMP TABLE import_read AS SELECT * FROM read_csv(?, header = true,
+                          all_varchar = true, delim = ',', quote = '"', escape = '"', null_padding = true,
+                          parallel = false, strict_mode = true, sample_size = -1)""", [path])
     except duckdb.Error as error:
         detail = str(error).strip().splitlines()[0]
         raise InvalidInput("import.bad_csv", field="source", detail=detail) from None
-    _number_lines(db)
+    _number_lines(db, width)
 
 
 def _stage_frame(db, frame: pd.DataFrame) -> None:
@@ -82,11 +86,17 @@ def _stage_frame(db, frame: pd.DataFrame) -> None:
     _number_lines(db)
 
 
-def _number_lines(db) -> None:
+def _number_lines(db, width: int | None = None) -> None:
+    """import_raw: line, overfull (the row has more values than the header has columns: a
+    rejected row, not values dropped without a word), then the header's columns."""
+    columns = [r[0] for r in db.rows("SELECT column_name FROM (DESCRIBE import_read)")]
+    named, extra = columns[:width], columns[width:] if width is not None else []
+    quoted = ['"' + c.replace('"', '""') + '"' for c in named]
+    overfull = " OR ".join(f'"{c}" IS NOT NULL' for c in extra) or "false"
     # The table keeps the file's order (DuckDB preserves insertion order): its row ids count the rows.
     # (They start at 0, or at 2**55 inside a transaction, where they are the transaction's own rows.)
-    db.execute("CREATE OR REPLACE TEMP TABLE import_raw AS "
-               "SELECT rowid - (SELECT min(rowid) FROM import_read) + 2 AS line, * FROM import_read")
+    db.execute(f"CREATE OR REPLACE TEMP TABLE import_raw AS SELECT rowid - (SELECT min(rowid) FROM import_read) "
+               f"+ 2 AS line, {overfull} AS overfull, {', '.join(quoted)} FROM import_read")
     db.execute("DROP TABLE import_read")
 
 
@@ -132,13 +142,13 @@ def _excel_to_csv(path: str, sheet, out: str) -> None:
             width = None
             for row in book[name].iter_rows(values_only=True):
                 cells = ["" if v is None else cell_text(v) for v in row]
+                while cells and not cells[-1]:
+                    cells.pop()                # empty cells after the last value
                 if width is None:          # the header row: its last named column ends the table
-                    while cells and not cells[-1]:
-                        cells.pop()
                     width = len(cells)
-                elif not any(cells):
+                elif not cells:
                     continue               # blank rows Excel keeps after the data
-                writer.writerow((cells + [""] * width)[:width])
+                writer.writerow(cells)      # cells beyond the header: a rejected row (overfull)
     finally:
         book.close()
 

@@ -182,3 +182,12 @@ def test_an_import_leaves_duckdbs_memory_limit_as_it_was(crm):
     for _ in range(3):
         crm.as_user("li.ming").imports.customers(pd.DataFrame({"name": ["Limit Co"]}))
     assert limit() == before
+
+
+def test_a_csv_row_is_rejected_not_cut_short_and_nul_bytes_are_rows_rejected(crm):
+    data = b'name,phone\nA Co,010-1234 5678,surplus\n"Two\nLines Co",\nNul\x00Co,\nB Co\n'
+    report = crm.as_user("li.ming").imports.customers(data)
+    assert report.imported == 2       # "Two\nLines Co" (a line break is text) and B Co (a short row)
+    reasons = report.rejected.set_index("line")["reason"]
+    assert "more values than the header" in reasons[2]
+    assert "control character" in reasons[4]
