@@ -98,7 +98,8 @@ def import_(path, kind, source, user, mapping, encoding, date_format, rejected):
     if len(report.rejected):
         click.echo(report.rejected[["line", "reason"]].head(20).to_string(index=False))
         if rejected:
-            report.rejected.to_csv(rejected, index=False, encoding="utf-8-sig")
+            from .transfer import neutralised  # the file's own values: no formula may run from them
+            neutralised(report.rejected).to_csv(rejected, index=False, encoding="utf-8-sig")
             click.echo(f"All rejected rows: {rejected}")
 
 

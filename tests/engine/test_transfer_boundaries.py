@@ -202,3 +202,15 @@ def test_the_refusals_speak_chinese(crm):
         rep.imports.customers("name\n杭州\n".encode("gbk"))
     report = rep.imports.orders(_orders(["2025-01-02", "1899-12-31"], quantity=["2.5", "1"]))
     assert report.rejected["reason"].tolist() == ["“2.5”不是有效的数量（应为范围内的整数）", "“1899-12-31”早于 1900-01-01"]
+
+
+def test_the_rejected_rows_file_of_the_command_line_carries_no_formulas(workspace_file, tmp_path):
+    from click.testing import CliRunner
+
+    from crm_engine.cli import main
+    source, out = tmp_path / "in.csv", tmp_path / "rejected.csv"
+    source.write_text('name,email\n"=HYPERLINK(""http://x"",""y"")",not-an-email\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(workspace_file), "customers", str(source), "--as", "li.ming",
+                                       "--rejected", str(out)])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out, encoding="utf-8-sig")["name"].tolist() == ["'=HYPERLINK(\"http://x\",\"y\")"]
