@@ -147,11 +147,13 @@ def info(path):
 @click.option("--as", "user", default="admin", show_default=True, help="Import as this user.")
 @click.option("--map", "mapping", multiple=True, callback=_mapping,
               help="COLUMN=FIELD, e.g. 公司名称=name (repeatable).")
-@click.option("--encoding", default=None, help="Force a CSV encoding (default: UTF-8, else GBK).")
+@click.option("--encoding", default=None, help="A CSV file's encoding (default: UTF-8, else detected; "
+              "the one used is printed).")
+@click.option("--date-format", default=None, help="Dates as strptime, e.g. %d.%m.%Y (default: detected per column).")
 @click.option("--rejected", type=click.Path(dir_okay=False), callback=_new_file,
               help="Write rejected rows with reasons to this CSV.")
 @friendly
-def import_(path, kind, source, user, mapping, encoding, rejected):
+def import_(path, kind, source, user, mapping, encoding, date_format, rejected):
     """Import customers, contacts, products or orders from CSV / Excel.
 
     Exit 0 when at least one row was imported (rejected rows are counted and listed), 1 when none was."""
@@ -163,13 +165,15 @@ def import_(path, kind, source, user, mapping, encoding, rejected):
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)
-        report = getattr(crm.imports, kind)(source, mapping=mapping, encoding=encoding, progress=progress)
+        options = {"date_format": date_format} if date_format else {}
+        report = getattr(crm.imports, kind)(source, mapping=mapping, encoding=encoding, progress=progress, **options)
         nothing = None if report.imported else _nothing_imported(crm, report, source)
     click.echo(str(report))
     if len(report.rejected):
         click.echo(report.rejected[["line", "reason"]].head(20).to_string(index=False))
         if rejected:
-            report.rejected.to_csv(rejected, index=False, encoding="utf-8-sig")
+            from .transfer import neutralised  # the file's own values: no formula may run from them
+            neutralised(report.rejected).to_csv(rejected, index=False, encoding="utf-8-sig")
             click.echo(f"All rejected rows: {rejected}")
     if nothing:
         raise click.ClickException(nothing)
