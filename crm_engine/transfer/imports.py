@@ -40,7 +40,7 @@ BLANKS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003
 FIELDS = {
     "customers": (("name",), ("phone", "email", "address", "owner", "level", "region", "industry",
                               "customer_type", "ownership", "company_size", "credit", "satisfaction",
-                              "credit_limit", "legal_rep", "route")),
+                              "credit_limit", "legal_rep", "route", "founded", "assets")),
     "contacts": (("customer", "name"), ("title", "phone", "mobile", "email", "notes")),
     "products": (("code", "name", "price"), ("category", "unit", "stock")),
     "orders": (("order_no", "customer", "order_date", "product", "quantity"), ("unit_price",)),
@@ -209,7 +209,7 @@ class Imports(Area):
     def _load_customers(self, total: int, fmt, progress) -> int:
         s = self._s
         self._names()
-        codes = ", ".join(f"{self._codes(f)} AS {f}_code" for f in CODE_FIELDS if f != "category")
+        code_sql = ", ".join(f"{self._codes(f)} AS {f}_code" for f in CODE_FIELDS if f != "category")
         checks = [("i.name = ''", "import.empty_name", "''"), *_text_checks("customers"),
                   ("i.name_norm = ''", "import.meaningless_name", "i.name"),
                   ("i.existing_id IS NOT NULL", "import.duplicate_existing", "i.existing_id::VARCHAR"),
@@ -221,6 +221,10 @@ class Imports(Area):
             checks.append((f"i.{field} <> '' AND NOT {_integer(f'i.{field}', 1, 5)}", "import.bad_rating", f"i.{field}"))
         checks += [
             (f"i.credit_limit <> '' AND NOT {_amount('i.credit_limit', MAX_AMOUNT)}", "import.bad_amount", "i.credit_limit"),
+            (f"i.assets <> '' AND NOT {_amount('i.assets', MAX_AMOUNT)}", "import.bad_amount", "i.assets"),
+            ("i.founded <> '' AND i.founded_d IS NULL", "import.bad_founded", "i.founded"),
+            (f"i.founded_d < DATE '{validate.EARLIEST.isoformat()}' OR i.founded_d > DATE '{s.today().isoformat()}'",
+             "import.bad_founded", "i.founded"),
             ("i.owner <> '' AND i.owner_id IS NULL", "import.unknown_owner", "i.owner"),
             (f"i.phone <> '' AND NOT regexp_full_match(i.phone, '{PHONE}')", "import.bad_phone", "i.phone"),
             (f"i.email <> '' AND NOT regexp_full_match(i.email, '{EMAIL}')", "import.bad_email", "i.email"),
@@ -231,11 +235,18 @@ class Imports(Area):
                        FROM incoming JOIN import_norms n USING (line)),
             resolved AS (
                 SELECT i.*, ex.id AS existing_id,
-                       CASE WHEN i.owner = '' THEN {s.user.id} ELSE o.id END AS owner_id, {codes}
+                       CASE WHEN i.owner = '' THEN {s.user.id} ELSE o.id END AS owner_id, {code_sql},
+                       -- founded: an ISO date, or a bare year read as its 1 January (the report says so)
+                       CASE WHEN regexp_full_match(i.founded, '[0-9]{{4}}') THEN make_date(i.founded::INTEGER, 1, 1)
+                            ELSE TRY_CAST({dates.parsed('i.founded', dates.ISO)} AS DATE) END AS founded_d
                 FROM i
                 LEFT JOIN (SELECT name_norm, min(id) AS id FROM customers GROUP BY ALL) ex ON ex.name_norm = i.name_norm
                 LEFT JOIN users o ON o.username = i.owner)
             SELECT i.*, {_first_failure(checks)} FROM resolved i""")
+        years = s.db.scalar("SELECT count(*) FROM import_checked WHERE reason IS NULL AND "
+                            "regexp_full_match(founded, '[0-9]{4}')")
+        if years:
+            self._notes.append(translate("import.founded_years", s.language, count=years))
         # Owners must be managers this user may give customers to (a handful of users: check in Python).
         from ..customers import owner_for
         for (owner_id,) in s.db.rows("SELECT DISTINCT owner_id FROM import_checked WHERE reason IS NULL"):
@@ -251,13 +262,14 @@ class Imports(Area):
         return self._insert_good("customers", progress, """
             INSERT INTO customers (id, name, name_norm, phone, email, address, owner_id, legal_rep, ownership,
                 industry, company_size, customer_type, level, credit, satisfaction, credit_limit, region, route,
-                status, created_on, created_by)
+                status, created_on, created_by, founded, assets)
             SELECT id, name, name_norm, nullif(phone, ''), nullif(email, ''), nullif(address, ''), owner_id,
                 nullif(legal_rep, ''), ownership_code, industry_code, company_size_code, customer_type_code,
                 coalesce(level_code, 'ordinary'), TRY_CAST(nullif(credit, '') AS INTEGER),
                 TRY_CAST(nullif(satisfaction, '') AS INTEGER), {credit_limit}, region_code, nullif(route, ''),
-                'active', ?, ? FROM import_checked WHERE n BETWEEN ? AND ? ORDER BY n""".format(
-            credit_limit=_amount_value("nullif(credit_limit, '')", 16)), [s.today(), s.user.id])
+                'active', ?, ?, founded_d, {assets} FROM import_checked WHERE n BETWEEN ? AND ? ORDER BY n""".format(
+            credit_limit=_amount_value("nullif(credit_limit, '')", 16), assets=_amount_value("nullif(assets, '')", 16)),
+            [s.today(), s.user.id])
 
     def _names(self) -> None:
         """import_norms(line, name_norm): the duplicate check's normalised names, computed in
