@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from .imports import Imports as BaseImports
 from .deals import OpportunityLoads
+from .interactions import InteractionLoads
 from .roster import RosterLoads
 
 ORG_KINDS = ("users", "teams")
 
 
-class Imports(RosterLoads, OpportunityLoads, BaseImports):
-    """`crm.imports`: every kind of `imports.Imports` plus `users`, `teams` and `opportunities`.
+class Imports(RosterLoads, OpportunityLoads, InteractionLoads, BaseImports):
+    """`crm.imports`: every kind of `imports.Imports` plus `users`, `teams`, `opportunities` and
+    `interactions`.
 
     Options besides the common ones: `values` ({field: {file value: value}}: a product spelled two
     ways, a stage's name), `add_codes` (unknown dictionary values become codes, listed in the
@@ -38,6 +40,10 @@ class Imports(RosterLoads, OpportunityLoads, BaseImports):
     def opportunities(self, source, **options):
         """Opportunities with their history, written as it happened (pipeline.py)."""
         return self._run("opportunities", source, **options)
+
+    def interactions(self, source, **options):
+        """Contact records of customers you may see, dated as they happened (interactions.py)."""
+        return self._run("interactions", source, **options)
 
     def _permit(self, kind: str) -> None:
         if kind in ORG_KINDS:

@@ -141,3 +141,26 @@ def test_unknown_codes_list_the_valid_ones_or_become_codes(crm):
     with pytest.raises(NotAllowed):
         crm.as_user("li.ming").imports.customers(rows.assign(name="Mercy Three"), add_codes=True)
     assert snapshot(crm) == before
+
+
+def test_interactions_are_imported_dated_and_checked(crm):
+    rows = pd.DataFrame({"customer": ["Star Tech", "Star Tech", "Nowhere Ltd", "Chengdu Foods", "Star Tech"],
+                         "date": ["2026-01-05", "2026-02-01", "2026-01-05", "2026-01-07", "2027-01-01"],
+                         "subject": ["Visit", "Call", "x", "Call", "Future"],
+                         "channel": ["visit", "carrier pigeon", "phone", "phone", "phone"]})
+    rep = crm.as_user("li.ming")
+    before = snapshot(crm)
+    report = rep.imports.interactions(rows)
+    assert report.imported == 1
+    reasons = report.rejected.set_index("line")["reason"]
+    assert "carrier pigeon" in reasons[3] and "visit (Visit)" in reasons[3]   # valid channels named
+    assert "Nowhere Ltd" in reasons[4] and "Chengdu Foods" in reasons[5]      # not a customer you may see
+    assert "2027-01-01" in reasons[6]
+    star = int(rep.customers.list(search="Star Tech")["id"][0])
+    logged = rep.customers.interactions(star)
+    assert logged["subject"].tolist() == ["Visit"] and str(logged["on_date"][0].date()) == "2026-01-05"
+    assert crm.audit.list(kind="interaction")["on_date"].astype(str).str[:10].tolist()[-1] == "2026-01-05"
+    with pytest.raises(InvalidInput):
+        rep.imports.interactions(rows.drop(columns="subject"))
+    rep.imports.interactions(rows.iloc[[1]], add_codes=False)
+    assert len(snapshot(crm)["interactions"]) == len(before["interactions"]) + 1
