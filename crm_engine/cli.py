@@ -144,7 +144,7 @@ def info(path):
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.argument("kind", type=click.Choice(["customers", "contacts", "products", "orders", "users", "teams",
-                                           "opportunities", "interactions"]))
+                                           "opportunities", "interactions", "tickets"]))
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as", "user", default="admin", show_default=True, help="Import as this user.")
 @click.option("--map", "mapping", multiple=True, callback=_mapping,

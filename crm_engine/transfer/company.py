@@ -15,14 +15,15 @@ from __future__ import annotations
 from .imports import Imports as BaseImports
 from .deals import OpportunityLoads
 from .interactions import InteractionLoads
+from .tickets import TicketLoads
 from .roster import RosterLoads
 
 ORG_KINDS = ("users", "teams")
 
 
-class Imports(RosterLoads, OpportunityLoads, InteractionLoads, BaseImports):
-    """`crm.imports`: every kind of `imports.Imports` plus `users`, `teams`, `opportunities` and
-    `interactions`.
+class Imports(RosterLoads, OpportunityLoads, InteractionLoads, TicketLoads, BaseImports):
+    """`crm.imports`: every kind of `imports.Imports` plus `users`, `teams`, `opportunities`,
+    `interactions` and `tickets`.
 
     Options besides the common ones: `values` ({field: {file value: value}}: a product spelled two
     ways, a stage's name), `add_codes` (unknown dictionary values become codes, listed in the
@@ -45,8 +46,12 @@ class Imports(RosterLoads, OpportunityLoads, InteractionLoads, BaseImports):
         """Contact records of customers you may see, dated as they happened (interactions.py)."""
         return self._run("interactions", source, **options)
 
+    def tickets(self, source, **options):
+        """Service tickets with their history, dated as it happened (tickets.py)."""
+        return self._run("tickets", source, **options)
+
     def _permit(self, kind: str) -> None:
         if kind in ORG_KINDS:
             self._s.require_role("director", action="manage_org")
-        elif kind == "opportunities":
-            self._s.require_role("director", "supervisor", action="import_opportunities")
+        elif kind in ("opportunities", "tickets"):
+            self._s.require_role("director", "supervisor", action=f"import_{kind}")

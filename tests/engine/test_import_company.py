@@ -164,3 +164,34 @@ def test_interactions_are_imported_dated_and_checked(crm):
         rep.imports.interactions(rows.drop(columns="subject"))
     rep.imports.interactions(rows.iloc[[1]], add_codes=False)
     assert len(snapshot(crm)["interactions"]) == len(before["interactions"]) + 1
+
+
+def test_tickets_are_imported_with_the_state_their_history_leaves(crm):
+    rows = pd.DataFrame({
+        "customer": ["Star Tech", "Star Tech", "Star Tech", "Harbour Logistics", "Star Tech", "Star Tech"],
+        "service_type": ["complaint", "Consultation", "complaint", "complaint", "repairs", "complaint"],
+        "subject": ["Late", "How to", "Broken", "Noisy", "x", "y"],
+        "created": ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09", "2026-01-10"],
+        "handler": ["sun.li", "", "li.ming", "wang.fang", "", "sun.li"],
+        "handled": ["2026-01-06", "", "2026-01-08", "", "", "2026-01-02"],
+        "satisfaction": ["4", "", "2", "", "", ""]})
+    boss = crm.as_user("zhang.wei")
+    before = snapshot(crm)
+    with pytest.raises(NotAllowed):
+        crm.as_user("li.ming").imports.tickets(rows)
+    assert snapshot(crm) == before
+    report = boss.imports.tickets(rows)
+    assert report.imported == 4
+    reasons = report.rejected.set_index("line")["reason"]
+    assert "repairs" in reasons[6] and "complaint (Complaint)" in reasons[6]
+    assert "order" in reasons[7]                                      # handled before it was created
+    tickets = crm.sql("SELECT subject, state, attempts, satisfaction, archived_on FROM tickets "
+                      "ORDER BY id").set_index("subject")
+    assert tickets.loc["Late", "state"] == "archived" and str(tickets.loc["Late", "archived_on"])[:10] == "2026-01-06"
+    assert tickets.loc["How to", "state"] == "new"
+    assert tickets.loc["Broken", "state"] == "assigned" and tickets.loc["Broken", "satisfaction"] == 2   # sent back
+    assert tickets.loc["Noisy", "state"] == "assigned"
+    late = int(crm.sql("SELECT id FROM tickets WHERE subject = 'Late'")["id"][0])
+    history = crm.service.history(late) if hasattr(crm.service, "history") else crm.sql(
+        f"SELECT action FROM state_history WHERE kind = 'ticket' AND record_id = {late} ORDER BY rowid")
+    assert history["action"].tolist() == ["create", "assign", "handle", "archive"]
