@@ -29,7 +29,7 @@ CUSTOMERS_IN_WORKSPACE = 20_000
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the checkout the children import
 
 
-def write_files(tmp: str, rows: int) -> tuple[str, str]:
+def write_files(tmp: str, rows: int, existing: int = CUSTOMERS_IN_WORKSPACE) -> tuple[str, str]:
     """customers.csv (rows new customers) and orders.csv (rows order lines of existing customers,
     two lines an order), written by DuckDB straight to disk."""
     con = duckdb.connect()
@@ -40,7 +40,7 @@ def write_files(tmp: str, rows: int) -> tuple[str, str]:
                               (['east', 'north', 'south', 'southwest'])[i % 4 + 1] AS region, (i % 5 + 1) AS credit,
                               'rep' || (i % 20) AS owner
                         FROM range({rows}) t(i)) TO '{customers}' (HEADER)""")
-    con.execute(f"""COPY (SELECT 'IMP-' || (i // 2) AS order_no, (1 + (i // 2) % {CUSTOMERS_IN_WORKSPACE}) AS customer,
+    con.execute(f"""COPY (SELECT 'IMP-' || (i // 2) AS order_no, (1 + (i // 2) % {existing}) AS customer,
                               strftime(DATE '2025-01-01' + ((i // 2) % 400)::INTEGER, '%Y-%m-%d') AS order_date,
                               'P' || lpad((i % 20)::VARCHAR, 2, '0') AS product, 1 + i % 7 AS quantity,
                               '' AS unit_price
@@ -105,12 +105,13 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.child:
         return child(*args.child)
+    existing = CUSTOMERS_IN_WORKSPACE
     if args.quick:
-        args.rows = 2_000
+        args.rows, existing = 2_000, 500
     with tempfile.TemporaryDirectory() as tmp:
         base = os.path.join(tmp, "base.duckdb")
-        build(base, CUSTOMERS_IN_WORKSPACE, 0).close()
-        files = dict(zip(("customers", "orders"), write_files(tmp, args.rows)))
+        build(base, existing, 0).close()
+        files = dict(zip(("customers", "orders"), write_files(tmp, args.rows, existing)))
         for kind, path in files.items():
             engine = measure("engine", kind, base, path, tmp)
             plain = measure("plain", kind, base, path, tmp)
