@@ -1,6 +1,7 @@
 """`crm-lab`: the command line for instructors and administrators.
 
     crm-lab demo workspace/demo.duckdb           # the demo company
+    crm-lab new workspace/acme.duckdb --company "Acme Ltd." --today 2026-03-02   # an empty one
     crm-lab info workspace/demo.duckdb
     crm-lab import workspace/demo.duckdb customers list.csv --as li.ming --map 公司名称=name
     crm-lab export workspace/demo.duckdb customers mine.xlsx --as li.ming
@@ -125,6 +126,38 @@ def demo(path, language, customers, orders, seed, if_missing):
     with demo_company.create(path, language=language, customers=customers, orders=orders, seed=seed) as crm:
         click.echo(f"Created {path}: {crm.customers.count()} customers, {len(crm.orders.list())} orders, "
                    f"today is {crm.today()}.")
+
+
+def _not_there(ctx, param, value):
+    """A workspace to make: nothing may be at `value` yet, and its folder must exist."""
+    if value is not None and os.path.lexists(value):
+        raise click.BadParameter(f"{value!r} already exists (open it, or choose another name)")
+    return _new_file(ctx, param, value)
+
+
+def _company(ctx, param, value):
+    """A company name: one line of text, not blank, at most 200 characters."""
+    if value is None:
+        return None
+    name = value.strip()
+    if not name or len(name) > 200 or not name.isprintable():  # a line break or control character too
+        raise click.BadParameter(f"{value!r} is not a company name (one line of 1–200 printable characters)")
+    return name
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False), callback=_not_there)
+@click.option("--company", callback=_company, help="The company's name (default: the file's name).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The scenario clock's first day, YYYY-MM-DD (default: today's date).")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default="en", show_default=True)
+@friendly
+def new(path, company, today, language):
+    """Create an empty workspace: the administrator `admin`, a root team and the company's name —
+    no customers, no people. Fill it with `crm-lab import` or the admin screens."""
+    company = company or os.path.splitext(os.path.basename(path))[0]
+    with CRM.create(path, today=today.date() if today else None, language=language, company=company) as crm:
+        click.echo(f"Created {path}: {crm.admin.settings()['company']}, empty, today is {crm.today()}.")
 
 
 @main.command()

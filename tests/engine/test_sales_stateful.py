@@ -329,8 +329,17 @@ class SalesMachine(RuleBasedStateMachine):
 
     @rule(days=st.sampled_from([1, 3, 8, 31]))
     def time_passes(self, days):
+        """The clock sweeps idle leads back to the pool (as the administrator moving it: everyone's),
+        each on the day it crossed the line."""
         self.crm.clock.advance(days)
         self.today += dt.timedelta(days=days)
+        stale = {i for i, x in self.leads.items() if x["state"] in ("pending", "following") and x["owner"]
+                 and x["active"] < self.today - dt.timedelta(days=POOL_DAYS)}
+        for lead_id in stale:
+            lead = self.leads[lead_id]
+            lead.update(state="unassigned", owner=None, active=lead["active"] + dt.timedelta(days=POOL_DAYS + 1))
+        if stale:
+            self.expected.append(("recycle", "lead", None))
 
     # -- invariants -------------------------------------------------------------------------------------
     @invariant()
