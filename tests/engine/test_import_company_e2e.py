@@ -19,7 +19,8 @@ def imported(tmp_path_factory):
     company_export.owner_usernames(tables)
     paths = company_export.write(folder, tables)
     workspace = str(folder / "company.duckdb")
-    CRM.create(workspace, today=company_export.TODAY, keep_open=False).close()
+    made = CliRunner().invoke(main, ["new", workspace, "--company", "Sales Lab Inc.", "--today", company_export.TODAY])
+    assert made.exit_code == 0, made.output
     outputs = {}
     for name in ("sales_teams", "products", "accounts", "sales_pipeline"):
         kind, *options = company_export.COMMANDS[name]
@@ -44,6 +45,8 @@ def test_every_row_lands_and_every_column_is_accounted_for(imported):
     assert "new codes added" in outputs["accounts"] and "united_states (United States)" in outputs["accounts"]
     assert "org tree: 9 teams, 6 supervisors and 35 account managers" in outputs["sales_teams"]
     assert "account_manager" in outputs["sales_teams"]                 # the created table, usernames included
+    info = CliRunner().invoke(main, ["info", workspace])
+    assert info.output.startswith("Sales Lab Inc.") and "100 customers" in info.output
     with CRM.open(workspace, read_only=True) as crm:
         assert crm.customers.count() == 100
         assert crm.opportunities.count() == 9000
