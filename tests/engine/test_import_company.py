@@ -195,3 +195,18 @@ def test_tickets_are_imported_with_the_state_their_history_leaves(crm):
     history = crm.service.history(late) if hasattr(crm.service, "history") else crm.sql(
         f"SELECT action FROM state_history WHERE kind = 'ticket' AND record_id = {late} ORDER BY rowid")
     assert history["action"].tolist() == ["create", "assign", "handle", "archive"]
+
+
+def test_an_aborted_opportunity_import_leaves_nothing_and_reasons_come_in_chinese(company):
+    from crm_engine import ImportAborted
+    crm = company
+    before = snapshot(crm)
+    with pytest.raises(ImportAborted):
+        crm.imports.opportunities(PIPELINE, mapping=MAP, date_format=DATES, progress=lambda done, total: False)
+    assert snapshot(crm) == before
+    crm.set_language("zh_CN")
+    report = crm.imports.opportunities(PIPELINE.assign(deal_stage="Dreaming"), mapping=MAP, date_format=DATES)
+    assert report.imported == 0
+    assert report.rejected["reason"].str.contains("未知的阶段“Dreaming”").sum() == 5   # (one row has no owner)
+    roster = crm.imports.users(pd.DataFrame({"sales_agent": ["Wu Fei"], "manager": ["Lin Tao"]}))
+    assert "组织树" in " ".join(roster.notes) and "Lin Tao团队" in crm.admin.teams()["name"].tolist()
