@@ -210,3 +210,17 @@ def test_an_aborted_opportunity_import_leaves_nothing_and_reasons_come_in_chines
     assert report.rejected["reason"].str.contains("未知的阶段“Dreaming”").sum() == 5   # (one row has no owner)
     roster = crm.imports.users(pd.DataFrame({"sales_agent": ["Wu Fei"], "manager": ["Lin Tao"]}))
     assert "组织树" in " ".join(roster.notes) and "Lin Tao团队" in crm.admin.teams()["name"].tolist()
+
+
+def test_the_stage_map_is_overridable_and_lost_reasons_can_become_codes(company):
+    crm = company
+    rows = PIPELINE.iloc[[1, 2]].assign(deal_stage=["Lost", "Dreaming"], lost_reason=["Too pricey", ""])
+    refused = crm.imports.opportunities(rows, mapping=MAP, date_format=DATES, values={"product": {"GTXPro": "GTX Pro"}})
+    reasons = refused.rejected["reason"].tolist()
+    assert "price (Price)" in reasons[0] and "Dreaming" in reasons[1]
+    report = crm.imports.opportunities(rows, mapping=MAP, date_format=DATES, add_codes=True,
+                                       values={"product": {"GTXPro": "GTX Pro"}, "stage": {"Dreaming": "proposal"}})
+    assert report.imported == 2 and "too_pricey (Too pricey)" in " ".join(report.notes)
+    deals = crm.opportunities.list().set_index("customer_name")
+    assert deals.loc["Acme", "lost_reason"] == "too_pricey"
+    assert deals.loc["Betasoft", "stage"] == "proposal" and deals.loc["Betasoft", "probability"] == 60
