@@ -1,6 +1,7 @@
 """`crm-lab`: the command line for instructors and administrators.
 
     crm-lab demo workspace/demo.duckdb           # the demo company
+    crm-lab new workspace/acme.duckdb --company "Acme Ltd." --today 2026-03-02   # an empty one
     crm-lab info workspace/demo.duckdb
     crm-lab import workspace/demo.duckdb customers list.csv --as li.ming --map 公司名称=name
     crm-lab export workspace/demo.duckdb customers mine.xlsx --as li.ming
@@ -76,9 +77,10 @@ def _mapping(ctx, param, values) -> dict[str, str]:
             raise click.BadParameter(f"{item!r} is not COLUMN=FIELD (e.g. 公司名称=name)")
         if column in columns:
             raise click.BadParameter(f"column {column!r} is mapped twice")
-        if field in columns.values():
+        fields = [f.strip() for f in field.split(",")]   # one column may feed several fields
+        if any(f in sum(([v] if isinstance(v, str) else v for v in columns.values()), []) for f in fields):
             raise click.BadParameter(f"two columns are mapped to {field!r}")
-        columns[column] = field
+        columns[column] = fields[0] if len(fields) == 1 else fields
     return columns
 
 
@@ -126,6 +128,38 @@ def demo(path, language, customers, orders, seed, if_missing):
                    f"today is {crm.today()}.")
 
 
+def _not_there(ctx, param, value):
+    """A workspace to make: nothing may be at `value` yet, and its folder must exist."""
+    if value is not None and os.path.lexists(value):
+        raise click.BadParameter(f"{value!r} already exists (open it, or choose another name)")
+    return _new_file(ctx, param, value)
+
+
+def _company(ctx, param, value):
+    """A company name: one line of text, not blank, at most 200 characters."""
+    if value is None:
+        return None
+    name = value.strip()
+    if not name or len(name) > 200 or not name.isprintable():  # a line break or control character too
+        raise click.BadParameter(f"{value!r} is not a company name (one line of 1–200 printable characters)")
+    return name
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False), callback=_not_there)
+@click.option("--company", callback=_company, help="The company's name (default: the file's name).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The scenario clock's first day, YYYY-MM-DD (default: today's date).")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default="en", show_default=True)
+@friendly
+def new(path, company, today, language):
+    """Create an empty workspace: the administrator `admin`, a root team and the company's name —
+    no customers, no people. Fill it with `crm-lab import` or the admin screens."""
+    company = company or os.path.splitext(os.path.basename(path))[0]
+    with CRM.create(path, today=today.date() if today else None, language=language, company=company) as crm:
+        click.echo(f"Created {path}: {crm.admin.settings()['company']}, empty, today is {crm.today()}.")
+
+
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @friendly
@@ -142,7 +176,8 @@ def info(path):
 
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.argument("kind", type=click.Choice(["customers", "contacts", "products", "orders"]))
+@click.argument("kind", type=click.Choice(["customers", "contacts", "products", "orders", "users", "teams",
+                                           "opportunities", "interactions", "tickets"]))
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as", "user", default="admin", show_default=True, help="Import as this user.")
 @click.option("--map", "mapping", multiple=True, callback=_mapping,
@@ -152,12 +187,16 @@ def info(path):
 @click.option("--date-format", default=None, help="Dates as strptime, e.g. %d.%m.%Y (default: detected per column).")
 @click.option("--rejected", type=click.Path(dir_okay=False), callback=_new_file,
               help="Write rejected rows with reasons to this CSV.")
+@click.option("--add-codes", is_flag=True, help="Unknown dictionary values become new codes (listed; admin only).")
+@click.option("--value", "values", multiple=True, callback=lambda c, p, v: _value_maps(v),
+              help="FIELD:FROM=TO, a value map, e.g. product:GTXPro=GTX Pro (repeatable).")
 @friendly
-def import_(path, kind, source, user, mapping, encoding, date_format, rejected):
+def import_(path, kind, source, user, mapping, encoding, date_format, rejected, add_codes, values):
     """Import customers, contacts, products or orders from CSV / Excel.
 
     Exit 0 when at least one row was imported (rejected rows are counted and listed), 1 when none was."""
-    unknown = sorted(set(mapping.values()) - set(sum(FIELDS[kind], ())))
+    targets = sum(([v] if isinstance(v, str) else list(v) for v in mapping.values()), [])
+    unknown = sorted(set(targets) - set(sum(FIELDS[kind], ())))
     if unknown:
         raise click.BadParameter(f"{kind} have no field {', '.join(map(repr, unknown))}; fields: "
                                  f"{', '.join(sum(FIELDS[kind], ()))}", param_hint="'--map'")
@@ -165,10 +204,13 @@ def import_(path, kind, source, user, mapping, encoding, date_format, rejected):
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)
-        options = {"date_format": date_format} if date_format else {}
+        options = {"date_format": _date_formats(date_format)} if date_format else {}
+        options.update({"add_codes": True} if add_codes else {}, **({"values": values} if values else {}))
         report = getattr(crm.imports, kind)(source, mapping=mapping, encoding=encoding, progress=progress, **options)
         nothing = None if report.imported else _nothing_imported(crm, report, source)
     click.echo(str(report))
+    if report.created is not None and kind in ("users", "teams"):
+        click.echo(report.created.fillna("").to_string(index=False))
     if len(report.rejected):
         click.echo(report.rejected[["line", "reason"]].head(20).to_string(index=False))
         if rejected:
@@ -177,6 +219,25 @@ def import_(path, kind, source, user, mapping, encoding, date_format, rejected):
             click.echo(f"All rejected rows: {rejected}")
     if nothing:
         raise click.ClickException(nothing)
+
+
+def _date_formats(text: str):
+    """`--date-format`: one format, or FIELD=FORMAT;FIELD=FORMAT for a file whose date columns differ."""
+    if "=" not in text:
+        return text
+    return dict((part.partition("=")[0].strip(), part.partition("=")[2].strip()) for part in text.split(";"))
+
+
+def _value_maps(items) -> dict:
+    """`--value FIELD:FROM=TO`, repeatable, as {field: {from: to}}."""
+    maps: dict[str, dict[str, str]] = {}
+    for item in items:
+        field, colon, rest = item.partition(":")
+        old, equals, new = rest.partition("=")
+        if not (colon and equals and field.strip() and old.strip()):
+            raise click.BadParameter(f"{item!r} is not FIELD:FROM=TO (e.g. product:GTXPro=GTX Pro)")
+        maps.setdefault(field.strip(), {})[old.strip()] = new.strip()
+    return maps
 
 
 def _nothing_imported(crm, report, source) -> str:

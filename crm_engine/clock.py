@@ -3,14 +3,33 @@
 It only moves when someone moves it, and only forward — so churn warnings,
 overdue lists and the one-week rule mean the same thing every time a
 notebook is re-run.
+
+Time-driven rules that change records (idle leads returning to the public pool, O6) run
+on every move of the clock, inside the same action, as the user moving it (the
+administrator or a director, whose write scope is the whole company). The areas register
+them here (`every_move`) rather than the clock importing them: the clock sits below the
+areas. Which rules are swept and which are computed on reading: docs/sales.md.
 """
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
 from . import validate
 from .errors import InvalidInput
 from .session import Area, action, query
+
+
+# name → rule(session): each runs after every move of the clock, in registration order.
+RULES: dict[str, Callable] = {}
+
+
+def every_move(name: str):
+    """Register a time-driven rule (a function of the session) to run after every clock move."""
+    def register(rule: Callable) -> Callable:
+        RULES[name] = rule
+        return rule
+    return register
 
 
 class Clock(Area):
@@ -20,7 +39,8 @@ class Clock(Area):
 
     @action
     def advance(self, days: int = 1) -> dt.date:
-        """Move the clock forward by `days` (1–366); returns the new date."""
+        """Move the clock forward by `days` (1–366); returns the new date. The time-driven
+        rules run (`RULES`: idle leads return to the public pool after `lead_pool_days`)."""
         days = validate.integer(days, "days", minimum=1, maximum=366)
         return self._move(self._s.today() + dt.timedelta(days=days))
 
@@ -38,4 +58,6 @@ class Clock(Area):
         self._s.db.execute("UPDATE settings SET value = ? WHERE key = 'today'", [date.isoformat()])
         self._s.db.forget()
         self._s.audit("advance", "clock", None, before=before, after=date)
+        for rule in RULES.values():
+            rule(self._s)
         return date

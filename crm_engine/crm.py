@@ -201,6 +201,7 @@ class CRM:
     @cached_property
     def clock(self):
         """The scenario clock."""
+        from . import leads  # noqa: F401 - registers its time-driven rule with the clock (clock.RULES)
         from .clock import Clock
         return Clock(self._s)
 

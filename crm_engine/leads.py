@@ -44,6 +44,7 @@ from .holders import hand_to, user_name
 from .i18n import Term
 from .names import normalise
 from .session import Area, Session, User, action, load_user, query
+from .clock import every_move
 from .statemachine import StateMachine
 
 KIND = "lead"
@@ -252,6 +253,36 @@ def create(s: Session, *, name: str, company: str | None = None, phone: str | No
     return lead_id
 
 
+@every_move("lead_pool")
+def sweep(s: Session) -> int:
+    """Return to the pool every lead the session may write whose owner made no progress for
+    `lead_pool_days` days: `recycle`'s rule, and the clock's after every move (as whoever
+    moves it: the administrator or a director, so the whole company).
+
+    Each lead goes back on the day it crossed the line (its last progress + days + 1), as a
+    sweep on every day would have done: so advancing the clock 14 days at once or a day at a
+    time leaves the same world (nobody else acts while the clock moves)."""
+    days = s.setting("lead_pool_days", 30)
+    today = s.today()
+    states = ", ".join(f"'{state}'" for state in LEAD.states if (state, "recycle") in LEAD.transitions)
+    stale = (f"l.state IN ({states}) AND l.owner_id IS NOT NULL AND l.last_activity_on < ?::DATE - ?::INTEGER "
+             f"AND {s.scope(KIND, 'l.owner_id', 'write')}")
+    crossed = "l.last_activity_on + ?::INTEGER + 1"
+    ids = [r[0] for r in s.db.rows(f"SELECT l.id FROM leads l WHERE {stale} ORDER BY l.id", [today, days])]
+    if not ids:
+        return 0
+    s.db.execute(
+        f"INSERT INTO state_history SELECT 'lead', l.id, 'recycle', l.state, 'unassigned', ?, {crossed}, "
+        "(SELECT name FROM users WHERE id = l.owner_id) || ' → —' "
+        f"FROM leads l WHERE {stale} ORDER BY l.id", [s.user.id, days, today, days])
+    s.db.execute(
+        f"UPDATE assignments SET ended_on = {crossed} FROM leads l WHERE assignments.kind = 'lead' "
+        f"AND assignments.ended_on IS NULL AND assignments.record_id = l.id AND {stale}", [days, today, days])
+    s.db.execute(f"UPDATE leads l SET state = 'unassigned', owner_id = NULL, assigned_on = NULL, "
+                 f"last_activity_on = {crossed} WHERE {stale}", [days, today, days])
+    s.audit("recycle", KIND, None, after={"leads": ids, "days": days})
+    return len(ids)
+
 class Leads(Area):
     """`crm.leads`: the public pool, your leads, follow-ups and conversion (O6)."""
 
@@ -437,25 +468,7 @@ class Leads(Area):
         """
         s = self._s
         s.require_role(*SUPERIORS, action="sweep_pool")
-        days = s.setting("lead_pool_days", 30)
-        today = s.today()
-        states = ", ".join(f"'{state}'" for state in LEAD.states if (state, "recycle") in LEAD.transitions)
-        stale = (f"l.state IN ({states}) AND l.owner_id IS NOT NULL AND l.last_activity_on < ?::DATE - ?::INTEGER "
-                 f"AND {s.scope(KIND, 'l.owner_id', 'write')}")
-        ids = [r[0] for r in s.db.rows(f"SELECT l.id FROM leads l WHERE {stale} ORDER BY l.id", [today, days])]
-        if not ids:
-            return 0
-        s.db.execute(
-            "INSERT INTO state_history SELECT 'lead', l.id, 'recycle', l.state, 'unassigned', ?, ?, "
-            "(SELECT name FROM users WHERE id = l.owner_id) || ' → —' "
-            f"FROM leads l WHERE {stale}", [s.user.id, today, today, days])
-        s.db.execute(
-            "UPDATE assignments SET ended_on = ? WHERE kind = 'lead' AND ended_on IS NULL AND record_id IN "
-            f"(SELECT l.id FROM leads l WHERE {stale})", [today, today, days])
-        s.db.execute(f"UPDATE leads l SET state = 'unassigned', owner_id = NULL, assigned_on = NULL, "
-                     f"last_activity_on = ? WHERE {stale}", [today, today, days])
-        s.audit("recycle", KIND, None, after={"leads": ids, "days": days})
-        return len(ids)
+        return sweep(s)
 
     # -- working a lead -----------------------------------------------------------------------
     @action

@@ -43,6 +43,7 @@ from .holders import hand_to, user_name
 from .i18n import Term, translate
 from .leads import add_contact
 from .names import normalise
+from .opportunity_lines import LineVerbs, carry_to_order, check_lines, read_lines, total, write_lines
 from .pipeline import PipelineVerbs
 from .plans import PlanVerbs, done_steps, plan_text
 from .session import Area, Session, action, load_user, query
@@ -61,6 +62,8 @@ OPPORTUNITY = StateMachine(KIND, {
     # Verbs that keep the state: checked against the table, not written to the history.
     ("unassigned", "update"): "unassigned",
     ("assigned", "update"): "assigned",
+    ("unassigned", "set_lines"): "unassigned",
+    ("assigned", "set_lines"): "assigned",
     ("assigned", "set_stage"): "assigned",
     ("assigned", "add_step"): "assigned",
     ("assigned", "record_result"): "assigned",
@@ -94,13 +97,15 @@ class Opportunity:
     close_note: str | None
     created_on: dt.date
     created_by: int
+    # The products on it (O10), in line order: filled by `get` and by every verb's result.
+    lines: tuple = dataclasses.field(default=(), compare=False)
 
     @property
     def closed(self) -> bool:
         return self.state in ("succeeded", "failed")
 
 
-COLUMNS = [f.name for f in dataclasses.fields(Opportunity)]
+COLUMNS = [f.name for f in dataclasses.fields(Opportunity) if f.name != "lines"]
 SELECT = ", ".join(f"o.{c}" for c in COLUMNS)
 # What `list(sort=…)` may sort by (name → SQL).
 SORTABLE = {"created_on": "o.created_on", "expected_amount": "o.expected_amount", "probability": "o.probability",
@@ -122,7 +127,8 @@ def fetch(s: Session, opportunity_id) -> Opportunity:
 
 def load(s: Session, record_id: int) -> Opportunity:
     """Read back a record a verb has just written (its access was checked before the write)."""
-    return Opportunity(*s.db.one(f"SELECT {SELECT} FROM opportunities o WHERE o.id = ?", [record_id]))
+    opp = Opportunity(*s.db.one(f"SELECT {SELECT} FROM opportunities o WHERE o.id = ?", [record_id]))
+    return dataclasses.replace(opp, lines=read_lines(s, record_id))
 
 
 def authorise(s: Session, opp: Opportunity, verb: str) -> None:
@@ -177,16 +183,20 @@ def check_fields(s: Session, fields: dict) -> dict:
 
 def create(s: Session, *, customer_name: str, summary: str, expected_amount, probability, source: str = "other",
            contact_name: str | None = None, contact_phone: str | None = None, campaign_id: int | None = None,
-           lead_id: int | None = None, customer_id: int | None = None, owner=None) -> int:
+           lead_id: int | None = None, customer_id: int | None = None, owner=None, lines=None) -> int:
     """Insert an unassigned opportunity inside the caller's action; returns its id.
 
     It is held by `owner` (default: the acting user) until a supervisor assigns it.
-    Lead conversion calls this with the lead's owner.
+    Lead conversion calls this with the lead's owner. With `lines` (O10) and no
+    `expected_amount`, the expected amount is the lines' total.
     """
     # The administrator may create one for a sales holder (a conversion), never to hold it.
     if s.user.role not in CREATORS and (s.user.role != "admin" or owner is None):
         raise NotAllowed("error.role", user=s.user.name, role=access.role_term(s.user.role),
                          action=Term("action.create_opportunities"))
+    clean_lines = check_lines(s, lines)
+    if expected_amount is None and clean_lines:
+        expected_amount = total(clean_lines)
     record = check_fields(s, {"customer_name": customer_name, "summary": summary,
                               "expected_amount": expected_amount, "probability": probability, "source": source,
                               "contact_name": contact_name, "contact_phone": contact_phone,
@@ -207,8 +217,9 @@ def create(s: Session, *, customer_name: str, summary: str, expected_amount, pro
                   created_on=s.today(), created_by=s.user.id)
     s.db.execute(f"INSERT INTO opportunities ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
                  list(record.values()))
+    write_lines(s, opportunity_id, clean_lines)
     s.history(KIND, opportunity_id, "create", None, "unassigned")
-    s.audit("create", KIND, opportunity_id, after=record)
+    s.audit("create", KIND, opportunity_id, after={**record, "lines": len(clean_lines)} if clean_lines else record)
     return opportunity_id
 
 
@@ -217,15 +228,17 @@ def _set(s: Session, opp: Opportunity, **changes) -> None:
     s.db.execute(f"UPDATE opportunities SET {sets} WHERE id = ?", [*changes.values(), opp.id])
 
 
-class Opportunities(PlanVerbs, PipelineVerbs, Area):
+class Opportunities(PlanVerbs, LineVerbs, PipelineVerbs, Area):
     """`crm.opportunities`: record, assign, plan, close; the funnel, win rates and the overdue list."""
 
     # -- records ---------------------------------------------------------------------------
     @action
-    def add(self, customer_name: str, summary: str, *, expected_amount, probability: int, source: str = "other",
+    def add(self, customer_name: str, summary: str, *, expected_amount=None, probability: int, source: str = "other",
             contact_name: str | None = None, contact_phone: str | None = None, campaign_id: int | None = None,
-            customer_id: int | None = None) -> Opportunity:
+            customer_id: int | None = None, lines: list[dict] | None = None) -> Opportunity:
         """Record a sales opportunity you found (O1); it waits, unassigned, for a supervisor.
+        With `lines` (products: `{"product": code or id, "quantity": n, "unit_price": x,
+        "discount": 0.1}`, see `set_lines`) the expected amount is their total unless given.
 
             opp = rep.opportunities.add("Lakeside Hotel", "50 notebooks for the new wing",
                                         expected_amount=250_000, probability=30, source="referral",
@@ -236,12 +249,14 @@ class Opportunities(PlanVerbs, PipelineVerbs, Area):
             customer_area.fetch(s, customer_id)  # only customers you may see
         return load(s, create(s, customer_name=customer_name, summary=summary, expected_amount=expected_amount,
                                probability=probability, source=source, contact_name=contact_name,
-                               contact_phone=contact_phone, campaign_id=campaign_id, customer_id=customer_id))
+                               contact_phone=contact_phone, campaign_id=campaign_id, customer_id=customer_id,
+                               lines=lines))
 
     @query
     def get(self, opportunity_id: int) -> Opportunity:
-        """One opportunity, if you may see it."""
-        return fetch(self._s, opportunity_id)
+        """One opportunity, if you may see it, with its products (`.lines`)."""
+        opp = fetch(self._s, opportunity_id)
+        return dataclasses.replace(opp, lines=read_lines(self._s, opp.id))
 
     @action
     def update(self, opportunity_id: int, **fields) -> Opportunity:
@@ -399,11 +414,13 @@ class Opportunities(PlanVerbs, PipelineVerbs, Area):
                 [customer_id, opp.contact_name]):
             add_contact(s, customer_id, opp.contact_name, opp.contact_phone, None)
         self._note_plan(opp, customer_id)
+        order_id = carry_to_order(s, opp.id, customer_id)  # the products won become its order (O10)
         state = OPPORTUNITY.move(s, opp.id, opp.state, "succeed", note=note)
         _set(s, opp, state=state, closed_on=s.today(), won_amount=amount, customer_id=customer_id, close_note=note)
         hand_to(s, KIND, opp.id, None, "close")
         s.audit("succeed", KIND, opp.id, before={"state": opp.state},
-                after={"state": state, "won_amount": amount, "customer_id": customer_id, "customer_created": created})
+                after={"state": state, "won_amount": amount, "customer_id": customer_id, "customer_created": created,
+                       **({"order_id": order_id} if order_id is not None else {})})
         return load(s, opp.id)
 
     @action

@@ -31,6 +31,26 @@ class Order:
 ORDER_COLUMNS = "id, customer_id, order_no, order_date, amount, status, owner_id"
 
 
+def insert_order(s, customer_id: int, lines, order_date, order_no: str | None = None) -> int:
+    """Write an order of `customer_id` (owned by the customer's owner) with checked `lines`
+    [(product_id, quantity, unit_price, amount)] and its audit row; its id. `Orders.add` and a
+    won opportunity (opportunity_lines.py) both record orders through here."""
+    order_id = s.db.next_id("orders")
+    order_no = order_no or f"SO{order_date:%Y%m%d}-{order_id}"
+    total = sum((line[3] for line in lines), Decimal("0"))
+    owner_id = s.db.scalar("SELECT owner_id FROM customers WHERE id = ?", [customer_id])
+    s.db.execute("INSERT INTO orders VALUES (?, ?, ?, ?, ?, 'confirmed', ?)",
+                 [order_id, customer_id, order_no, order_date, total, owner_id])
+    first_line = s.db.next_id("order_lines")
+    s.db.con.executemany("INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, ?)",
+                         [[first_line + i, order_id, *line] for i, line in enumerate(lines)])
+    s.audit("create", "order", order_id, after={"customer_id": customer_id, "order_no": order_no,
+                                                "order_date": order_date, "amount": total, "lines": len(lines)})
+    from .churn import order_recorded  # an order may end a churn warning (churn.py)
+    order_recorded(s, customer_id)
+    return order_id
+
+
 class Orders(Area):
     """`crm.orders`: record orders for your customers and read their history."""
 
@@ -45,27 +65,16 @@ class Orders(Area):
             raise InvalidInput("error.future_date", field="order_date", today=s.today().isoformat())
         if not isinstance(lines, (list, tuple)) or not lines:
             raise InvalidInput("order.no_lines", field="lines")
-        order_id = s.db.next_id("orders")
-        order_no = validate.text(order_no, "order_no", required=False, max_length=40) or f"SO{order_date:%Y%m%d}-{order_id}"
-        clean, total = [], Decimal("0")
+        order_no = validate.text(order_no, "order_no", required=False, max_length=40)
+        clean = []
         for number, line in enumerate(lines, start=1):
             if not isinstance(line, dict):
                 raise InvalidInput("order.bad_line", field="lines", line=number)
             product = self._product(line.get("product"))
             quantity = validate.integer(line.get("quantity"), "quantity", minimum=1, maximum=10_000_000)
             price = validate.amount(line.get("unit_price", product[2]), "unit_price")
-            amount = (price * quantity).quantize(Decimal("0.01"))
-            clean.append((product[0], quantity, price, amount))
-            total += amount
-        s.db.execute("INSERT INTO orders VALUES (?, ?, ?, ?, ?, 'confirmed', ?)",
-                     [order_id, customer.id, order_no, order_date, total, customer.owner_id])
-        first_line = s.db.next_id("order_lines")
-        s.db.con.executemany("INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, ?)",
-                             [[first_line + i, order_id, *line] for i, line in enumerate(clean)])
-        s.audit("create", "order", order_id, after={"customer_id": customer.id, "order_no": order_no,
-                                                    "order_date": order_date, "amount": total, "lines": len(clean)})
-        from .churn import order_recorded  # an order may end a churn warning (churn.py)
-        order_recorded(s, customer.id)
+            clean.append((product[0], quantity, price, (price * quantity).quantize(Decimal("0.01"))))
+        order_id = insert_order(s, customer.id, clean, order_date, order_no)
         return self.get(order_id)
 
     def _product(self, product):

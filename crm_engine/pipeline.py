@@ -5,8 +5,10 @@ of kinds `opportunity`, `lead` and `customer`), measured on the scenario clock.
 
 - `funnel()`: how many opportunities reached each stage (a won one reached them all),
   the conversion from the stage before, and what is open at each stage now.
-- `win_rate(by=…)`: won, lost and win rate = won / (won + lost), overall or by
-  owner, source, campaign or month of closing.
+- `win_rate(by=…)`: won, lost and win rate = won / (won + lost), overall or cut by
+  owner, team, product, category, region, source, campaign, month, quarter or year of
+  closing (the cuts: pipeline_cuts.py); `funnel(by=…)` and `pipeline(by=…)` (the open
+  opportunities' amount and weighted amount per stage) take the same cuts.
 - `overdue()`: assigned opportunities, leads and customers newly given to a manager
   that nobody contacted within `contact_within_days` days (default 7): the
   supervisor's list for reassigning. "Contacted" means: for an opportunity, a plan
@@ -20,15 +22,9 @@ import pandas as pd
 
 from . import validate
 from .i18n import translate
+from .pipeline_cuts import opportunity_groups
 from .session import Session, query
 
-WIN_RATE_BY = {
-    None: ("'all'", "'all'"),
-    "owner": ("u.name", "o.owner_id"),
-    "source": ("o.source", "o.source"),
-    "campaign": ("coalesce(c.name, '-')", "o.campaign_id"),
-    "month": ("strftime(o.closed_on, '%Y-%m')", "strftime(o.closed_on, '%Y-%m')"),
-}
 
 
 class PipelineVerbs:
@@ -37,13 +33,15 @@ class PipelineVerbs:
     _s: Session
 
     @query
-    def funnel(self, *, since=None, until=None, owner=None) -> pd.DataFrame:
+    def funnel(self, *, since=None, until=None, owner=None, by: str | None = None) -> pd.DataFrame:
         """The sales funnel of the opportunities you may see (created between `since` and `until`).
 
         One row per stage, in order, then `succeeded`: `reached` (opportunities that got
         to this stage or further; won ones reached every stage), `conversion` (share of the
         previous row's `reached`), and the ones `open` there now with their `open_amount`
-        and probability-`weighted_amount`.
+        and probability-`weighted_amount`. With `by` (a cut of pipeline_cuts.py: owner, team,
+        product, category, region, source, campaign, month, quarter, year of creation) one
+        funnel per group, the group in the first column.
         """
         from .opportunities import visible
         from .session import load_user
@@ -55,30 +53,62 @@ class PipelineVerbs:
         params += args
         if owner is not None:
             where.append("o.owner_id = ?"), params.append(load_user(s.db, owner).id)
+        groups = opportunity_groups(s, by, " AND ".join(where), date_column="o.created_on")
         label = "name_zh" if s.language == "zh_CN" else "name_en"
         won_label = translate("state.opportunity.succeeded", s.language)
-        return s.db.df(f"""
+        # Without a cut there is one group even with no opportunity: every stage shows, with zeros.
+        everyone = "UNION SELECT 'all', 'all'" if by is None else ""
+        frame = s.db.df(f"""
             WITH stages AS (SELECT code, {label} AS label, sort_order, value FROM dictionary
                             WHERE kind = 'opportunity_stage' AND active),
-            opps AS (SELECT o.state, o.expected_amount, o.probability, o.stage,
-                            coalesce(st.sort_order, 0) AS stage_order
-                     FROM opportunities o LEFT JOIN dictionary st ON st.kind = 'opportunity_stage' AND st.code = o.stage
-                     WHERE {' AND '.join(where)}),
+            opps AS (SELECT g.*, coalesce(st.sort_order, 0) AS stage_order
+                     FROM ({groups}) g LEFT JOIN dictionary st ON st.kind = 'opportunity_stage' AND st.code = g.stage),
+            groups AS (SELECT DISTINCT grp_key, grp FROM opps {everyone}),
             per_stage AS (
-                SELECT st.code AS stage, st.label, st.sort_order, st.value AS probability,
-                       count(*) FILTER (WHERE o.state = 'succeeded' OR o.stage_order >= st.sort_order) AS reached,
-                       count(*) FILTER (WHERE o.state = 'assigned' AND o.stage = st.code) AS open,
+                SELECT g.grp_key, g.grp, st.code AS stage, st.label, st.sort_order, st.value AS probability,
+                       count(o.id) FILTER (WHERE o.state = 'succeeded' OR o.stage_order >= st.sort_order) AS reached,
+                       count(o.id) FILTER (WHERE o.state = 'assigned' AND o.stage = st.code) AS open,
                        coalesce(sum(o.expected_amount) FILTER (WHERE o.state = 'assigned' AND o.stage = st.code), 0)
                            AS open_amount,
                        coalesce(sum(o.expected_amount * o.probability / 100)
                            FILTER (WHERE o.state = 'assigned' AND o.stage = st.code), 0) AS weighted_amount
-                FROM stages st LEFT JOIN opps o ON true GROUP BY ALL
+                FROM groups g CROSS JOIN stages st LEFT JOIN opps o ON o.grp_key = g.grp_key GROUP BY ALL
                 UNION ALL
-                SELECT 'succeeded', ?, 1e9, 100, count(*) FILTER (WHERE state = 'succeeded'), 0, 0, 0 FROM opps)
-            SELECT stage, label, probability, reached,
-                   round(reached / nullif(lag(reached) OVER (ORDER BY sort_order), 0), 4) AS conversion,
+                SELECT g.grp_key, g.grp, 'succeeded', ?, 1e9, 100, count(o.id) FILTER (WHERE o.state = 'succeeded'),
+                       0, 0, 0
+                FROM groups g LEFT JOIN opps o ON o.grp_key = g.grp_key GROUP BY ALL)
+            SELECT grp AS "{by or 'scope'}", stage, label, probability, reached,
+                   round(reached / nullif(lag(reached) OVER (PARTITION BY grp_key ORDER BY sort_order), 0), 4)
+                       AS conversion,
                    open, open_amount::DOUBLE AS open_amount, weighted_amount::DOUBLE AS weighted_amount
-            FROM per_stage ORDER BY sort_order""", [*params, won_label])
+            FROM per_stage ORDER BY grp, grp_key, sort_order""", [*params, won_label])
+        return frame.drop(columns="scope") if by is None else frame
+
+    @query
+    def pipeline(self, *, by: str | None = None, owner=None) -> pd.DataFrame:
+        """The open pipeline you may see: per group (`by`, a cut of pipeline_cuts.py; the month,
+        quarter or year of creation) and board column (`unassigned`, then each stage in order),
+        how many open opportunities, their `amount` and probability-`weighted_amount`."""
+        from .opportunities import visible
+        from .session import load_user
+
+        s = self._s
+        where, params = [visible(s), "o.state IN ('unassigned', 'assigned')"], []
+        if owner is not None:
+            where.append("o.owner_id = ?"), params.append(load_user(s.db, owner).id)
+        groups = opportunity_groups(s, by, " AND ".join(where), date_column="o.created_on")
+        label = "name_zh" if s.language == "zh_CN" else "name_en"
+        frame = s.db.df(f"""
+            WITH board AS (SELECT 'unassigned' AS stage, ? AS label, -1 AS sort_order
+                           UNION ALL SELECT code, {label}, sort_order FROM dictionary WHERE kind = 'opportunity_stage')
+            SELECT g.grp AS "{by or 'scope'}", b.stage, b.label, count(DISTINCT g.id) AS count,
+                   sum(g.expected_amount)::DOUBLE AS amount,
+                   sum(g.expected_amount * g.probability / 100)::DOUBLE AS weighted_amount
+            FROM ({groups}) g
+            JOIN board b ON b.stage = CASE WHEN g.state = 'unassigned' THEN 'unassigned' ELSE g.stage END
+            GROUP BY g.grp_key, g.grp, b.stage, b.label, b.sort_order ORDER BY g.grp, g.grp_key, b.sort_order""",
+            [translate("state.opportunity.unassigned", s.language), *params])
+        return frame.drop(columns="scope") if by is None else frame
 
     @query
     def board(self, *, owner=None, cards: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -124,23 +154,23 @@ class PipelineVerbs:
     @query
     def win_rate(self, *, by: str | None = None, since=None, until=None) -> pd.DataFrame:
         """Won and lost opportunities you may see (closed between `since` and `until`), and
-        win rate = won / (won + lost); `by` one of owner, source, campaign, month."""
+        win rate = won / (won + lost); `by` a cut of pipeline_cuts.py: owner, team (with its
+        sub-teams), product, category (an opportunity counts once per product it contains,
+        its won amount split by line), region, source, campaign, month, quarter, year of closing."""
         from .opportunities import visible
 
         s = self._s
-        validate.one_of(by, "sales_by", tuple(WIN_RATE_BY))
-        name, key = WIN_RATE_BY[by]
         where, params = [visible(s), "o.state IN ('succeeded', 'failed')"], []
         dated, args = validate.period("o.closed_on", since, until)
         where += dated
         params += args
+        groups = opportunity_groups(s, by, " AND ".join(where), date_column="o.closed_on")
         return s.db.df(f"""
-            SELECT {name} AS {by or 'scope'}, count(*) FILTER (WHERE o.state = 'succeeded') AS won,
-                   count(*) FILTER (WHERE o.state = 'failed') AS lost, count(*) AS closed,
-                   round(count(*) FILTER (WHERE o.state = 'succeeded') / count(*), 4) AS win_rate,
-                   coalesce(sum(o.won_amount), 0)::DOUBLE AS won_amount
-            FROM opportunities o JOIN users u ON u.id = o.owner_id LEFT JOIN campaigns c ON c.id = o.campaign_id
-            WHERE {' AND '.join(where)} GROUP BY {key}, {name} ORDER BY win_rate DESC, 1""", params)
+            SELECT grp AS "{by or 'scope'}", count(*) FILTER (WHERE state = 'succeeded') AS won,
+                   count(*) FILTER (WHERE state = 'failed') AS lost, count(*) AS closed,
+                   round(count(*) FILTER (WHERE state = 'succeeded') / count(*), 4) AS win_rate,
+                   coalesce(sum(won_amount), 0)::DOUBLE AS won_amount
+            FROM ({groups}) g GROUP BY grp_key, grp ORDER BY win_rate DESC, 1, grp_key""", params)
 
     @query
     def overdue(self, *, days: int | None = None) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 import pandas as pd
 from click.testing import CliRunner
 
+from crm_engine import CRM
 from crm_engine.cli import main
 
 
@@ -44,3 +45,37 @@ def test_errors_are_one_clear_line(tmp_path):
     result = CliRunner().invoke(main, ["info", str(not_a_workspace)])
     assert result.exit_code == 1
     assert "is not a CRM Lab workspace" in result.output and "Traceback" not in result.output
+
+
+def test_new_makes_an_empty_workspace_and_info_shows_its_company(tmp_path):
+    runner = CliRunner()
+    path = str(tmp_path / "acme.duckdb")
+    made = runner.invoke(main, ["new", path, "--company", "Acme 华东 Ltd.", "--today", "2026-03-02",
+                                "--language", "zh_CN"])
+    assert made.exit_code == 0, made.output
+    assert "Acme 华东 Ltd." in made.output and "2026-03-02" in made.output
+    with CRM.open(path, read_only=True) as crm:
+        assert (crm.admin.settings()["company"], str(crm.today()), crm.admin.settings()["language"]) == (
+            "Acme 华东 Ltd.", "2026-03-02", "zh_CN")
+        assert crm.customers.count() == 0 and crm.admin.users()["username"].tolist() == ["admin"]
+    shown = runner.invoke(main, ["info", path])
+    assert shown.exit_code == 0 and shown.output.startswith("Acme 华东 Ltd. — scenario date 2026-03-02")
+    plain = str(tmp_path / "lakeside.duckdb")
+    assert runner.invoke(main, ["new", plain]).exit_code == 0
+    assert runner.invoke(main, ["info", plain]).output.startswith("lakeside — ")   # named after its file
+
+
+def test_new_refuses_bad_arguments_with_one_line_and_makes_nothing(tmp_path):
+    runner = CliRunner()
+    path = tmp_path / "x.duckdb"
+    for args, says in ((["--today", "2026-02-30"], "'--today'"), (["--company", "   "], "not a company name"),
+                       (["--company", "a\nb"], "not a company name"), (["--company", "x" * 201], "not a company name"),
+                       (["--language", "fr"], "'--language'")):
+        result = runner.invoke(main, ["new", str(path), *args])
+        assert result.exit_code == 2 and says in result.output, result.output
+        assert not path.exists()
+    assert runner.invoke(main, ["new", str(path)]).exit_code == 0
+    again = runner.invoke(main, ["new", str(path), "--company", "Other"])
+    assert again.exit_code == 2 and "already exists" in again.output
+    with CRM.open(path, read_only=True) as crm:
+        assert crm.admin.settings()["company"] == "x"                   # the first one, untouched

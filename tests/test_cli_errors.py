@@ -73,6 +73,10 @@ CASES = [
     "demo {folder}", "demo {under_file}", "demo {text}", "demo {missing} --customers 0",
     "demo {missing} --customers -5", "demo {missing} --customers 99999999999999999999", "demo {missing} --customers x",
     "demo {missing} --orders -1", "demo {missing} --seed -1", "demo {missing} --language fr",
+    # new
+    "new {workspace}", "new {folder}", "new {under_file}", "new {text}", "new {missing} --today 2026-13-01",
+    "new {missing} --today tomorrow", "new {missing} --today 02/03/2026", "new {missing} --language fr",
+    "new {missing} --company", "new",
     # info
     "info {missing}", "info {folder}", "info {text}", "info {empty}", "info {random}", "info {csv}", "info {sqlite}",
     "info {foreign}", "info {locked}",

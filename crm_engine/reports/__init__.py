@@ -30,7 +30,7 @@ from .customers import CustomerReports
 from .sales import SalesReports
 
 REPORTS = ("contribution", "composition", "service_analysis", "churn_analysis", "churn_rate", "funnel", "win_rate",
-           "campaign_roi", "attainment", "leaderboard", "rfm", "rfm_segments", "cohorts")
+           "pipeline", "campaign_roi", "attainment", "leaderboard", "rfm", "rfm_segments", "cohorts")
 
 __all__ = ["Reports", "REPORTS", "SEGMENTS"]
 

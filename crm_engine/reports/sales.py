@@ -25,20 +25,34 @@ class SalesReports:
     _s: Session
 
     @query
-    def funnel(self, *, since=None, until=None, owner=None) -> pd.DataFrame:
+    def funnel(self, *, since=None, until=None, owner=None, by: str | None = None) -> pd.DataFrame:
         """The sales funnel of the opportunities you may see (`crm.opportunities.funnel`):
         per stage, how many reached it, the conversion from the stage before, what is
-        open there now. Opportunities created between `since` and `until`."""
+        open there now. Opportunities created between `since` and `until`; `by` one funnel
+        per owner, team, product, category, region, source, campaign, month, quarter or year."""
         from ..opportunities import Opportunities
 
-        frame = Opportunities(self._s).funnel(since=since, until=until, owner=owner)
+        frame = Opportunities(self._s).funnel(since=since, until=until, owner=owner, by=by)
+        frame.attrs["by"] = by or "scope"
         return _done(self._s, frame, "funnel", int(frame["reached"].sum()) + int(frame["open"].sum()) == 0)
+
+    @query
+    def pipeline(self, by: str | None = None, *, owner=None) -> pd.DataFrame:
+        """Pipeline value: the open opportunities you may see, per stage (and per group `by`,
+        as `win_rate`), with their amount and probability-weighted amount
+        (`crm.opportunities.pipeline`)."""
+        from ..opportunities import Opportunities
+
+        frame = Opportunities(self._s).pipeline(by=by, owner=owner)
+        frame.attrs["by"] = by or "scope"
+        return _done(self._s, frame, "pipeline", frame.empty)
 
     @query
     def win_rate(self, by: str | None = "owner", *, since=None, until=None) -> pd.DataFrame:
         """Won, lost and win rate of the opportunities you may see, closed between `since`
-        and `until` (`crm.opportunities.win_rate`); `by`: owner (the rep), source, campaign,
-        month, or None for one overall row."""
+        and `until` (`crm.opportunities.win_rate`); `by`: owner (the rep), team (with its
+        sub-teams), product, category (once per product an opportunity contains), region,
+        source, campaign, month, quarter, year, or None for one overall row."""
         from ..opportunities import Opportunities
 
         frame = Opportunities(self._s).win_rate(by=by, since=since, until=until)
@@ -55,12 +69,18 @@ class SalesReports:
         return _done(self._s, frame, "campaign_roi", frame.empty)
 
     @query
-    def attainment(self, period: str | None = None, *, metric: str | None = None) -> pd.DataFrame:
+    def attainment(self, period: str | None = None, *, metric: str | None = None, by: str | None = None) -> pd.DataFrame:
         """Targets you may see with actual and attainment (actual / target), from
-        `crm.targets.list`; `period` like "2026-03" or "2026-Q1"."""
+        `crm.targets.list`; `period` like "2026-03" or "2026-Q1"; `by` "owner" (the reps'
+        targets) or "team" (the teams', each counting its sub-teams). Targets are set per rep
+        or team and period (O8), so attainment has no product or region cut."""
+        from .. import validate
         from ..targets import Targets
 
+        subject = {None: None, "owner": "user", "team": "team"}[validate.one_of(by, "report_by", (None, "owner", "team"))]
         frame = Targets(self._s).list(period=period, metric=metric)
+        if subject is not None:
+            frame = frame[frame["subject_kind"] == subject].reset_index(drop=True)
         return _done(self._s, frame, "attainment", frame.empty)
 
     @query

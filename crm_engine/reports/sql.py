@@ -59,7 +59,7 @@ TABLES = {
     "orders": ("customer",), "order_lines": ("customer",), "customer_grades": ("customer",),
     "customer_tags": ("customer",),
     "campaigns": ("campaign",), "leads": ("lead",), "lead_followups": ("lead",),
-    "opportunities": ("opportunity",), "plan_steps": ("opportunity",), "assignments": ("lead", "opportunity"),
+    "opportunities": ("opportunity",), "opportunity_lines": ("opportunity",), "plan_steps": ("opportunity",), "assignments": ("lead", "opportunity"),
     "targets": ("target",),
     "churn_warnings": ("churn",), "churn_measures": ("churn",), "segments": ("segment",),
     "tickets": ("ticket",), "ticket_steps": ("ticket",), "calls": ("call",),

@@ -29,10 +29,19 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import tomli_w
+
 from .. import validate
 from ..access import ROLES
 from ..errors import InvalidInput
 from ..i18n import LANGUAGES
+
+
+def toml_text(data: dict) -> str:
+    """TOML text for plain data (as `Scenario.to_dict()` gives it), written by tomli-w: `inf`
+    stays `inf`, control characters are escaped, and Chinese keys and texts stay readable."""
+    return tomli_w.dumps(data)
+
 
 Text = Any  # str, or a mapping {"en": …, "zh_CN": …}
 
@@ -488,8 +497,7 @@ class Scenario:
 
     def to_toml(self, path=None) -> str:
         """The scenario as TOML (what `from_toml` reads); written to `path` if given."""
-        from .tomlwriter import dumps
-        text = dumps(self.to_dict())
+        text = toml_text(self.to_dict())
         if path is not None:
             with open(os.fspath(path), "w", encoding="utf-8") as handle:
                 handle.write(text)

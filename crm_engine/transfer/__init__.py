@@ -9,6 +9,7 @@ Exports (`exports.py`) write any list the user may see to CSV or Excel, are audi
 live formulas.
 """
 from .exports import EXPORTABLE, Exports, neutralised
-from .imports import BLANK, BLANKS, CHUNK, FIELDS, ImportReport, Imports
+from .company import Imports   # imports.Imports plus users, teams and opportunities
+from .imports import BLANK, BLANKS, CHUNK, FIELDS, ImportReport
 
 __all__ = ["BLANK", "BLANKS", "CHUNK", "EXPORTABLE", "FIELDS", "ImportReport", "Imports", "Exports", "neutralised"]

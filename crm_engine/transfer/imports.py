@@ -21,7 +21,7 @@ from ..errors import CRMError, ImportAborted, InvalidInput
 from ..i18n import translate
 from ..names import normalise
 from ..session import Area, action
-from . import dates
+from . import codes, dates
 from .source import stage
 
 CHUNK = 200_000
@@ -40,7 +40,7 @@ BLANKS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003
 FIELDS = {
     "customers": (("name",), ("phone", "email", "address", "owner", "level", "region", "industry",
                               "customer_type", "ownership", "company_size", "credit", "satisfaction",
-                              "credit_limit", "legal_rep", "route")),
+                              "credit_limit", "legal_rep", "route", "founded", "assets")),
     "contacts": (("customer", "name"), ("title", "phone", "mobile", "email", "notes")),
     "products": (("code", "name", "price"), ("category", "unit", "stock")),
     "orders": (("order_no", "customer", "order_date", "product", "quantity"), ("unit_price",)),
@@ -74,12 +74,18 @@ class ImportReport:
     rejected: pd.DataFrame  # line (as in the file, header = line 1), reason, and the row's values
     encoding: str | None = None       # a CSV file's encoding (None: Excel or a DataFrame)
     date_format: str | None = None    # the strptime format the dates were read in (orders)
+    ignored: tuple = ()               # the file's columns no field reads (named, never dropped silently)
+    notes: tuple = ()                 # what the import decided for you (codes added, names derived …)
+    created: pd.DataFrame | None = None   # records the import made besides the rows (users, teams …)
 
     def __str__(self) -> str:
         read = [f"encoding {self.encoding}"] if self.encoding else []
         read += [f"dates {self.date_format}"] if self.date_format else []
-        return (f"{self.kind}: {self.imported} of {self.total} rows imported, {len(self.rejected)} rejected"
+        text = (f"{self.kind}: {self.imported} of {self.total} rows imported, {len(self.rejected)} rejected"
                 + (f" ({'; '.join(read)})" if read else ""))
+        if self.ignored:
+            text += "\nignored columns: " + ", ".join(self.ignored)
+        return "\n".join([text, *self.notes])
 
 
 class Imports(Area):
@@ -123,17 +129,22 @@ class Imports(Area):
 
     @action
     def _import(self, kind: str, source, *, mapping: dict | None = None, encoding: str | None = None,
-                sheet=0, date_format: str | None = None,
+                sheet=0, date_format: str | None = None, add_codes: bool = False, values: dict | None = None,
                 progress: Callable[[int, int], object] | None = None) -> ImportReport:
         s = self._s
         if kind == "products":
             s.require_role("admin", action="edit_products")
+        self._permit(kind)
+        self._notes, self._created, self._read_format = [], None, None
+        self._add_codes, self._values = bool(add_codes), codes.value_maps(kind, values)
         db = s.db
         try:
             used = stage(db, source, encoding=encoding, sheet=sheet)
             self._incoming(kind, mapping or {})
             total = db.scalar("SELECT count(*) FROM import_raw")
-            fmt = dates.column_format(db, "incoming", "order_date", date_format) if kind == "orders" else None
+            fmt = dates.column_format(db, "incoming", "order_date", date_format) if kind == "orders" else date_format
+            if self._add_codes:
+                self._notes += codes.add_missing(s, kind, self._values)
             imported = getattr(self, f"_load_{kind}")(total, fmt, progress)
             rejected = self._rejections(kind, fmt)
         finally:
@@ -142,7 +153,12 @@ class Imports(Area):
                 with contextlib.suppress(duckdb.Error):   # a failed statement has aborted the transaction
                     db.con.execute(f"DROP {drop}")
         s.audit("import", kind, None, after={"imported": imported, "rejected": len(rejected), "rows": total})
-        return ImportReport(kind, total, imported, rejected, used, fmt)
+        return ImportReport(kind, total, imported, rejected, used, fmt if kind == "orders" else
+                            self._read_format, tuple(self._ignored), tuple(self._notes),
+                            self._created)
+
+    def _permit(self, kind: str) -> None:
+        """Refuse an import this user may not run (the kinds added in company.py say who may)."""
 
     def _incoming(self, kind: str, mapping: dict) -> None:
         """The view `incoming`: line plus every field, renamed by `mapping`, trimmed of the blanks
@@ -154,10 +170,12 @@ class Imports(Area):
         twice = set()
         for column in found:
             name = str(column).strip()
-            field = str(mapping.get(name, name))
-            if field in chosen:
-                twice.add(field)
-            chosen.setdefault(field, column)
+            target = mapping.get(name, name)
+            # One source column may feed several fields (["created", "assigned"]).
+            for field in ([str(f) for f in target] if isinstance(target, (list, tuple)) else [str(target)]):
+                if field in chosen:
+                    twice.add(field)
+                chosen.setdefault(field, column)
         if twice:
             # A mapping that renames a column onto one the file already has would leave two columns
             # for one field, and one of them unread without a word: refuse it, naming the field.
@@ -167,6 +185,8 @@ class Imports(Area):
         if missing:
             raise InvalidInput("import.missing_columns", field="mapping", columns=", ".join(missing),
                                found=", ".join(str(c).strip() for c in found))
+        read = {chosen[f] for f in (*required, *optional) if f in chosen}
+        self._ignored = [str(c).strip() for c in found if c not in read]
         fields = ", ".join(f'{_trimmed(chosen[f])} AS {f}' if f in chosen else f"'' AS {f}"
                            for f in (*required, *optional))
         db.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT line, overfull, {fields} FROM import_raw")
@@ -178,7 +198,9 @@ class Imports(Area):
                     "WHERE c.reason IS NOT NULL ORDER BY line")
         if bad.empty:
             return pd.DataFrame({"line": pd.Series(dtype="int64"), "reason": pd.Series(dtype="string")})
-        reasons = [translate(key, lang, value=value, format=fmt or dates.ISO, earliest=validate.EARLIEST.isoformat())
+        valid = codes.valid_lists(self._s, set(bad["reason_key"]))
+        reasons = [translate(key, lang, value=value, format=fmt or self._read_format or dates.ISO,
+                             earliest=validate.EARLIEST.isoformat(), codes=valid.get(key, ""))
                    for key, value in zip(bad.pop("reason_key"), bad.pop("detail").fillna(""))]
         bad.insert(1, "reason", reasons)
         return bad.reset_index(drop=True)
@@ -187,7 +209,7 @@ class Imports(Area):
     def _load_customers(self, total: int, fmt, progress) -> int:
         s = self._s
         self._names()
-        codes = ", ".join(f"{self._codes(f)} AS {f}_code" for f in CODE_FIELDS if f != "category")
+        code_sql = ", ".join(f"{self._codes(f)} AS {f}_code" for f in CODE_FIELDS if f != "category")
         checks = [("i.name = ''", "import.empty_name", "''"), *_text_checks("customers"),
                   ("i.name_norm = ''", "import.meaningless_name", "i.name"),
                   ("i.existing_id IS NOT NULL", "import.duplicate_existing", "i.existing_id::VARCHAR"),
@@ -199,6 +221,10 @@ class Imports(Area):
             checks.append((f"i.{field} <> '' AND NOT {_integer(f'i.{field}', 1, 5)}", "import.bad_rating", f"i.{field}"))
         checks += [
             (f"i.credit_limit <> '' AND NOT {_amount('i.credit_limit', MAX_AMOUNT)}", "import.bad_amount", "i.credit_limit"),
+            (f"i.assets <> '' AND NOT {_amount('i.assets', MAX_AMOUNT)}", "import.bad_amount", "i.assets"),
+            ("i.founded <> '' AND i.founded_d IS NULL", "import.bad_founded", "i.founded"),
+            (f"i.founded_d < DATE '{validate.EARLIEST.isoformat()}' OR i.founded_d > DATE '{s.today().isoformat()}'",
+             "import.bad_founded", "i.founded"),
             ("i.owner <> '' AND i.owner_id IS NULL", "import.unknown_owner", "i.owner"),
             (f"i.phone <> '' AND NOT regexp_full_match(i.phone, '{PHONE}')", "import.bad_phone", "i.phone"),
             (f"i.email <> '' AND NOT regexp_full_match(i.email, '{EMAIL}')", "import.bad_email", "i.email"),
@@ -209,11 +235,18 @@ class Imports(Area):
                        FROM incoming JOIN import_norms n USING (line)),
             resolved AS (
                 SELECT i.*, ex.id AS existing_id,
-                       CASE WHEN i.owner = '' THEN {s.user.id} ELSE o.id END AS owner_id, {codes}
+                       CASE WHEN i.owner = '' THEN {s.user.id} ELSE o.id END AS owner_id, {code_sql},
+                       -- founded: an ISO date, or a bare year read as its 1 January (the report says so)
+                       CASE WHEN regexp_full_match(i.founded, '[0-9]{{4}}') THEN make_date(i.founded::INTEGER, 1, 1)
+                            ELSE TRY_CAST({dates.parsed('i.founded', dates.ISO)} AS DATE) END AS founded_d
                 FROM i
                 LEFT JOIN (SELECT name_norm, min(id) AS id FROM customers GROUP BY ALL) ex ON ex.name_norm = i.name_norm
                 LEFT JOIN users o ON o.username = i.owner)
             SELECT i.*, {_first_failure(checks)} FROM resolved i""")
+        years = s.db.scalar("SELECT count(*) FROM import_checked WHERE reason IS NULL AND "
+                            "regexp_full_match(founded, '[0-9]{4}')")
+        if years:
+            self._notes.append(translate("import.founded_years", s.language, count=years))
         # Owners must be managers this user may give customers to (a handful of users: check in Python).
         from ..customers import owner_for
         for (owner_id,) in s.db.rows("SELECT DISTINCT owner_id FROM import_checked WHERE reason IS NULL"):
@@ -229,13 +262,14 @@ class Imports(Area):
         return self._insert_good("customers", progress, """
             INSERT INTO customers (id, name, name_norm, phone, email, address, owner_id, legal_rep, ownership,
                 industry, company_size, customer_type, level, credit, satisfaction, credit_limit, region, route,
-                status, created_on, created_by)
+                status, created_on, created_by, founded, assets)
             SELECT id, name, name_norm, nullif(phone, ''), nullif(email, ''), nullif(address, ''), owner_id,
                 nullif(legal_rep, ''), ownership_code, industry_code, company_size_code, customer_type_code,
                 coalesce(level_code, 'ordinary'), TRY_CAST(nullif(credit, '') AS INTEGER),
                 TRY_CAST(nullif(satisfaction, '') AS INTEGER), {credit_limit}, region_code, nullif(route, ''),
-                'active', ?, ? FROM import_checked WHERE n BETWEEN ? AND ? ORDER BY n""".format(
-            credit_limit=_amount_value("nullif(credit_limit, '')", 16)), [s.today(), s.user.id])
+                'active', ?, ?, founded_d, {assets} FROM import_checked WHERE n BETWEEN ? AND ? ORDER BY n""".format(
+            credit_limit=_amount_value("nullif(credit_limit, '')", 16), assets=_amount_value("nullif(assets, '')", 16)),
+            [s.today(), s.user.id])
 
     def _names(self) -> None:
         """import_norms(line, name_norm): the duplicate check's normalised names, computed in
@@ -378,9 +412,7 @@ class Imports(Area):
     # -- shared ------------------------------------------------------------------------
     def _codes(self, field: str) -> str:
         """SQL resolving a dictionary column by code or by either language's name."""
-        kind = CODE_FIELDS[field]
-        return (f"(SELECT d.code FROM dictionary d WHERE d.kind = '{kind}' AND d.active AND "
-                f"(d.code = i.{field} OR d.name_en = i.{field} OR d.name_zh = i.{field}) LIMIT 1)")
+        return codes.resolve(field, CODE_FIELDS[field], self._values)   # after the value map, if any
 
     def _resolve_customers(self) -> pd.DataFrame:
         """Each distinct `customer` of `incoming` (an id or a name, as given) → customer_id,

@@ -277,6 +277,19 @@ def win_rate(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
     return _finish(fig, percent_axis="y")
 
 
+def pipeline(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
+    """R5: pipeline value — the open amount per stage (one bar colour per group when cut `by`)."""
+    language, fig = _start(frame, "pipeline", language)
+    if fig is not None:
+        return fig
+    by = frame.attrs.get("by")
+    group = by if by in frame.columns else None
+    labels = {**_labels(language, label="stage", amount="pipeline_amount", weighted_amount="weighted_amount"),
+              **({group: i18n.t("chart.group", language)} if group else {})}
+    return _finish(_express(px.bar, frame, x="label", y="amount", color=group, title=_title(frame, "pipeline", language),
+                            labels=labels, hover_data={"count": True, "weighted_amount": True}))
+
+
 def campaign_roi(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
     """R5: return on investment per campaign (campaigns with no cost yet have none)."""
     language, fig = _start(frame, "campaign_roi", language)
@@ -352,6 +365,7 @@ def cohorts(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
 
 CHARTS = {"contribution": contribution, "composition": composition, "service_analysis": service_analysis,
           "churn_analysis": churn_analysis, "churn_rate": churn_rate, "funnel": funnel, "win_rate": win_rate,
+          "pipeline": pipeline,
           "campaign_roi": campaign_roi, "attainment": attainment, "leaderboard": leaderboard,
           "rfm_segments": rfm_segments, "rfm": rfm, "cohorts": cohorts}
 

@@ -14,6 +14,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from . import base, sales
+from .opportunity_lines import LineEditor, lines_grid
 from .sales import FormView, LazyTabs, RecordList, blank, money
 
 STATES = ("unassigned", "assigned", "succeeded", "failed")
@@ -115,10 +116,14 @@ class OpportunityForm(FormView):
                        "expected_amount": self.expected_amount, "probability": self.probability,
                        "lead_source": self.source, "contact_name": self.contact_name,
                        "contact_phone": self.contact_phone, "campaign": self.campaign}
+        # O10 the products; with some, the expected amount may stay empty (it is their total).
+        self.line_editor = LineEditor(crm)
         super().__init__(crm, [sales.heading(crm, "ui.opportunities.new"),
                                widgets.GridBox(list(self.fields.values()),
                                                layout=widgets.Layout(grid_template_columns="repeat(2, 32em)")),
-                               self.save])
+                               sales.heading(crm, "ui.opportunities.products_heading"), self.line_editor, self.save])
+        self.fields.update(dict.fromkeys(("opportunity_lines", "product", "quantity", "discount", "unit_price"),
+                                         self.line_editor))
         self._find_customers()
 
     MATCHES = 20  # customers offered for a search: the list stays short however many there are
@@ -141,12 +146,13 @@ class OpportunityForm(FormView):
 
     def _on_save(self, _button):
         opp = self._attempt(self.crm.opportunities.add, self.customer_name.value, self.summary.value,
-                            expected_amount=self.expected_amount.value, probability=self.probability.value,
+                            expected_amount=blank(self.expected_amount.value), probability=self.probability.value,
                             source=self.source.value, contact_name=blank(self.contact_name.value),
                             contact_phone=blank(self.contact_phone.value), campaign_id=self.campaign.value,
-                            customer_id=self.customer.value)
+                            customer_id=self.customer.value, lines=self.line_editor.lines or None)
         if opp is None:
             return
+        self.line_editor.set_lines([])
         self.show_ok(self.t("ui.opportunities.added", id=opp.id, name=opp.customer_name))
         for widget in (self.customer_name, self.summary, self.expected_amount, self.contact_name, self.contact_phone,
                        self.customer_search):
@@ -170,6 +176,9 @@ class OpportunityDetail(FormView):
         self._labels = {kind: sales.codes(crm, kind) for kind in ("opportunity_stage", "lost_reason", "lead_source")}
         self._names = sales.user_names(crm)
         self.card, self.plan, self.history = widgets.HTML(), widgets.HTML(), widgets.HTML()
+        self.products = widgets.HTML()  # O10 the lines, in their own tab
+        self.line_editor = LineEditor(crm)
+        self.lines_button = base.button(crm, "ui.opportunities.save_lines", "primary")
         # O2 assign / reassign
         self.assignee = sales.users(crm, "assignee")
         self.assign_button = base.button(crm, "ui.opportunities.assign", "primary")
@@ -215,15 +224,21 @@ class OpportunityDetail(FormView):
             sales.heading(crm, "ui.opportunities.close_heading"),
             widgets.HBox([self.won_amount, self.close_note, self.succeed_button]),
             widgets.HBox([self.lost_reason, self.fail_button])])
+        self.lines_box = widgets.VBox([sales.heading(crm, "ui.opportunities.products_heading"), self.line_editor,
+                                       self.lines_button])
+        self.fields.update(dict.fromkeys(("opportunity_lines", "product", "quantity", "discount", "unit_price"),
+                                         self.line_editor))
         self.edit = OpportunityEdit(crm, None, on_saved=self._changed)
-        tabs = widgets.Tab([self.plan, self.history], titles=[crm.t("ui.opportunities.plan_heading"),
-                                                              crm.t("ui.sales.history")])
-        super().__init__(crm, [self.card, tabs, self.assign_box, self.stage_box, self.plan_box, self.close_box,
-                               self.edit])
+        tabs = widgets.Tab([self.plan, self.products, self.history],
+                           titles=[crm.t("ui.opportunities.plan_heading"), crm.t("ui.opportunities.products_heading"),
+                                   crm.t("ui.sales.history")])
+        super().__init__(crm, [self.card, tabs, self.assign_box, self.stage_box, self.plan_box, self.lines_box,
+                               self.close_box, self.edit])
         for widget, handler in ((self.assign_button, self._on_assign), (self.stage_button, self._on_stage),
                                 (self.add_step_button, self._on_add_step), (self.record_button, self._on_record),
                                 (self.remove_step_button, self._on_remove_step), (self.answer_button, self._on_answer),
-                                (self.succeed_button, self._on_succeed), (self.fail_button, self._on_fail)):
+                                (self.succeed_button, self._on_succeed), (self.fail_button, self._on_fail),
+                                (self.lines_button, self._on_lines)):
             widget.on_click(handler)
         if opportunity_id is not None:
             self.show_record(opportunity_id)
@@ -245,7 +260,7 @@ class OpportunityDetail(FormView):
         opp = self._attempt(crm.opportunities.get, self.opportunity_id)
         if opp is None:
             self.card.value = self.plan.value = self.history.value = ""
-            for box in (self.assign_box, self.stage_box, self.plan_box, self.close_box, self.edit):
+            for box in (self.assign_box, self.stage_box, self.plan_box, self.lines_box, self.close_box, self.edit):
                 box.layout.display = "none"
             return
         self.opportunity = opp
@@ -267,6 +282,10 @@ class OpportunityDetail(FormView):
         plan = crm.opportunities.plan(opp.id)
         self.plan.value = sales.grid(crm, plan.assign(status=plan["status"].map(
             lambda s: crm.t(f"ui.opportunities.step_{s}"))), PLAN_COLUMNS)
+        self.products.value = lines_grid(crm, crm.opportunities.lines(opp.id))
+        self.line_editor.set_lines([{"product": line.product_code, "quantity": line.quantity,
+                                     "unit_price": str(line.unit_price), "discount": str(line.discount)}
+                                    for line in opp.lines])
         history = crm.opportunities.history(opp.id)
         self.history.value = sales.grid(crm, history.assign(
             action=history["action"].map(lambda a: crm.t(f"action.opportunity.{a}")),
@@ -284,6 +303,7 @@ class OpportunityDetail(FormView):
                 self.stage_box: opp.state == "assigned" and (is_holder or role in SUPERIORS),
                 self.plan_box: opp.state == "assigned" and is_holder,
                 self.close_box: opp.state == "assigned" and (is_holder or role in SUPERIORS),
+                self.lines_box: not opp.closed and (is_holder or role in SUPERIORS),
                 self.edit: not opp.closed and (is_holder or role in SUPERIORS)}
         for box, visible in show.items():
             box.layout.display = None if visible else "none"
@@ -300,6 +320,10 @@ class OpportunityDetail(FormView):
         self.show_ok(self.t(key, id=self.opportunity_id, **params))
 
     # -- events ------------------------------------------------------------------------------
+    def _on_lines(self, _button):
+        if self._attempt(self.crm.opportunities.set_lines, self.opportunity_id, self.line_editor.lines):
+            self._done("ui.opportunities.lines_saved")
+
     def _on_assign(self, _button):
         opp = self._attempt(self.crm.opportunities.assign, self.opportunity_id, self.assignee.value)
         if opp is not None:

@@ -24,6 +24,8 @@ from ..targets import METRICS
 from . import base, charts, sales
 from .sales import FormView, blank
 
+# The cuts of the sales reports (pipeline_cuts.py), the rep first.
+SALES_CUTS = ("owner", "team", "product", "category", "region", "source", "campaign", "month", "quarter", "year")
 # Which filters each report takes; "target_period" is passed as `period`.
 CONTROLS = {
     "contribution": ("year", "top", "region", "level", "kind"),
@@ -33,6 +35,7 @@ CONTROLS = {
     "churn_rate": ("period", "since", "until", "region", "level"),
     "funnel": ("since", "until"),
     "win_rate": ("by", "since", "until"),
+    "pipeline": ("by",),
     "campaign_roi": (),
     "attainment": ("target_period", "metric"),
     "leaderboard": ("target_period", "metric", "by"),
@@ -41,10 +44,11 @@ CONTROLS = {
     "cohorts": ("since", "until", "months", "region", "level"),
 }
 BY = {"composition": tuple(COMPOSITION_BY), "service_analysis": tuple(SERVICE_BY), "churn_analysis": tuple(CHURN_BY),
-      "win_rate": ("owner", "source", "campaign", "month"), "leaderboard": ("user", "team")}
+      "win_rate": SALES_CUTS, "pipeline": SALES_CUTS, "leaderboard": ("user", "team")}
 # Labels of the `by` choices that are not simply `field.<code>`.
 BY_LABELS = {"reason": "field.churn_reason", "source": "field.lead_source", "campaign": "field.campaign",
-             "month": "ui.reports.month", "user": "ui.targets.by_rep", "team": "ui.targets.by_team"}
+             "month": "ui.reports.month", "user": "ui.targets.by_rep", "team": "ui.targets.by_team",
+             "category": "report.cut.category", "quarter": "report.cut.quarter", "year": "report.cut.year"}
 PIE_OR_BAR = {"contribution": "bar", "composition": "pie", "churn_analysis": "pie", "rfm_segments": "bar"}
 PERCENT = {"share", "cumulative_share", "conversion", "win_rate", "roi", "budget_used", "attainment", "retention",
            "churn_rate"}

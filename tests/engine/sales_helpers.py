@@ -9,8 +9,8 @@ from tests.conftest import fresh_company
 ACTOR = {"admin": "admin", "director": "dong.li", "supervisor": "zhang.wei", "account_manager": "li.ming",
          "service_staff": "sun.li", "marketing": "ma.lan", "finance": "cai.wu"}
 ROLES = tuple(ACTOR)
-SALES_TABLES = ("leads", "lead_followups", "opportunities", "plan_steps", "assignments", "campaigns", "targets",
-                "customers", "contacts", "interactions", "state_history", "audit")
+SALES_TABLES = ("leads", "lead_followups", "opportunities", "opportunity_lines", "plan_steps", "assignments",
+                "campaigns", "targets", "customers", "contacts", "interactions", "state_history", "audit")
 
 _names = itertools.count(1)
 

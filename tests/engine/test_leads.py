@@ -1,5 +1,6 @@
 """Leads and the public pool (O6): lifecycle, claims and the cap, the sweep back to the pool,
 follow-ups, conversion with the duplicate check, and every (state, action, role)."""
+import datetime as dt
 import inspect
 
 import pandas as pd
@@ -108,9 +109,11 @@ def test_claiming_takes_a_lead_from_the_pool():
 def test_stale_leads_return_to_the_pool_in_one_sweep(crm):
     rep, supervisor = crm.as_user("li.ming"), crm.as_user("zhang.wei")
     idle, busy, west = lead_in(crm, "pending"), lead_in(crm, "pending"), lead_in(crm, "pending", owner="liu.yang")
+    crm.admin.set_setting("lead_pool_days", 365)  # the clock's own sweep finds nothing: the supervisor's does
     crm.clock.advance(20)
     rep.leads.follow_up(busy, "Sent the brochure")
     crm.clock.advance(11)  # idle: 31 days without progress; busy: 11 days
+    crm.admin.set_setting("lead_pool_days", 30)
     assert supervisor.leads.recycle() == 1  # the West lead is not the East supervisor's to sweep
     assert crm.leads.get(idle).in_pool and crm.leads.get(busy).owner_id == rep.user.id
     assert crm.leads.get(west).owner_id is not None
@@ -129,9 +132,9 @@ def test_the_pool_days_setting_is_honoured_and_checked(crm):
     lead = lead_in(crm, "pending")
     crm.admin.set_setting("lead_pool_days", 5)
     crm.clock.advance(5)
-    assert crm.leads.recycle() == 0  # exactly 5 days is not yet "more than 5"
-    crm.clock.advance(1)
-    assert crm.leads.recycle() == 1 and crm.leads.get(lead).in_pool
+    assert not crm.leads.get(lead).in_pool and crm.leads.recycle() == 0  # exactly 5 days is not "more than 5"
+    crm.clock.advance(1)  # the clock's sweep returns it (docs/sales.md: swept rules)
+    assert crm.leads.get(lead).in_pool and crm.leads.recycle() == 0
     for key, value in (("lead_pool_days", 0), ("lead_claim_cap", "many"), ("lead_duplicates", "merge"),
                        ("contact_within_days", -1)):
         with pytest.raises(InvalidInput):
@@ -430,3 +433,35 @@ def test_a_managers_lead_pages_never_hold_another_managers_leads(crm):
     rep = crm.as_user("li.ming")
     pages = every_page(rep.leads.list, size=2, sort="created_on")
     assert len(pages) == rep.leads.count() == 3 and set(pages["owner_name"]) == {"Li Ming"}
+
+
+# -- the clock runs the pool sweep (O6): idle leads return without anyone clicking ----------------
+def test_advancing_the_clock_returns_idle_leads_to_the_pool_as_its_mover(crm):
+    idle, busy = lead_in(crm, "pending"), lead_in(crm, "pending", owner="liu.yang")
+    crm.clock.advance(20)
+    crm.as_user("liu.yang").leads.follow_up(busy, "Called back")
+    before = len(crm.audit.list(kind="lead", action="recycle"))
+    crm.as_user("dong.li").clock.advance(11)  # a director moves it: the whole company is swept
+    assert crm.leads.get(idle).in_pool and not crm.leads.get(busy).in_pool
+    audit = crm.audit.list(kind="lead", action="recycle")
+    assert len(audit) == before + 1 and f"[{idle}]" in audit["after"].iloc[0]
+    assert audit["user_name"].iloc[0] == "Dong Li" if "user_name" in audit else True
+    assert crm.leads.history(idle)["action"].tolist()[-1] == "recycle"
+    crm.clock.set(crm.today() + dt.timedelta(days=40))  # set moves the clock too
+    assert crm.leads.get(busy).in_pool
+
+
+def test_a_refused_clock_move_sweeps_nothing(crm):
+    lead = lead_in(crm, "pending")
+    start = crm.today()
+    crm.admin.set_setting("lead_pool_days", 90)
+    crm.clock.advance(31)
+    crm.admin.set_setting("lead_pool_days", 10)
+    with pytest.raises(NotAllowed):
+        crm.as_user("zhang.wei").clock.advance(1)  # only the administrator or a director moves the clock
+    assert not crm.leads.get(lead).in_pool
+    crm.clock.advance(1)
+    # back on the day it crossed the line (11 days after its last progress), as a daily sweep would have
+    assert crm.leads.get(lead).in_pool and crm.leads.get(lead).last_activity_on == start + dt.timedelta(days=11)
+    assert pd.Timestamp(crm.leads.history(lead)["on_date"].iloc[-1]).date() == start + dt.timedelta(days=11)
+

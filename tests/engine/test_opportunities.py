@@ -346,6 +346,7 @@ MOVES = {
     "succeed": {"assigned": "succeeded"},
     "fail": {"assigned": "failed"},
     "update": {"unassigned": "unassigned", "assigned": "assigned"},
+    "set_lines": {"unassigned": "unassigned", "assigned": "assigned"},
     "set_stage": {"assigned": "assigned"},
     "add_step": {"assigned": "assigned"},
     "record_result": {"assigned": "assigned"},
@@ -353,7 +354,7 @@ MOVES = {
 }
 HOLDER_AND_SUPERIORS = {"admin", "director", "supervisor", "account_manager"}
 MAY = {"assign": {"admin", "director", "supervisor"},
-       **{v: HOLDER_AND_SUPERIORS for v in ("succeed", "fail", "update", "set_stage")},
+       **{v: HOLDER_AND_SUPERIORS for v in ("succeed", "fail", "update", "set_stage", "set_lines")},
        **{v: {"account_manager"} for v in ("add_step", "record_result", "remove_step")}}
 SEES = {"admin", "director", "supervisor", "account_manager", "marketing"}
 STATES = ("unassigned", "assigned", "succeeded", "failed")
@@ -377,6 +378,7 @@ CALLS = {
     "fail": lambda crm, a, i: a.opportunities.fail(i, "price"),
     "update": lambda crm, a, i: a.opportunities.update(i, summary="Revised scope"),
     "set_stage": lambda crm, a, i: a.opportunities.set_stage(i, "proposal"),
+    "set_lines": lambda crm, a, i: a.opportunities.set_lines(i, [{"product": "NB-14", "quantity": 2}]),
     "add_step": lambda crm, a, i: a.opportunities.add_step(i, crm.today(), "Visit"),
     "record_result": lambda crm, a, i: a.opportunities.record_result(open_step(crm, i), "Done"),
     "remove_step": lambda crm, a, i: a.opportunities.remove_step(open_step(crm, i)),

@@ -114,7 +114,7 @@ def test_every_report_says_when_there_is_nothing_to_show(crm):
     """The shared company: five customers without orders, no tickets, churn, opportunities or targets."""
     crm.set_language("zh_CN")
     calls = {"contribution": {}, "service_analysis": {}, "churn_analysis": {}, "funnel": {}, "win_rate": {},
-             "campaign_roi": {}, "attainment": {}, "leaderboard": {"period": "2026-03"}, "rfm": {},
+             "pipeline": {}, "campaign_roi": {}, "attainment": {}, "leaderboard": {"period": "2026-03"}, "rfm": {},
              "rfm_segments": {}, "cohorts": {}}
     for report, params in calls.items():
         frame = getattr(crm.reports, report)(**params)

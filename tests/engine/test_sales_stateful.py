@@ -18,6 +18,8 @@ here. A refused action must write none and change no state.
 """
 import datetime as dt
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -37,6 +39,8 @@ SUPERVISOR_OF = {1: "dong.li", 2: "zhang.wei", 3: "zhang.wei", 4: "chen.hua"}  #
 NATURAL = "natural"
 ACTORS = st.one_of(st.just(NATURAL), st.sampled_from(USERS))
 CAP, POOL_DAYS = 3, 30
+PRICES = {"NB-14": Decimal("4999"), "SRV-2U": Decimal("38000"), "SUP-1Y": Decimal("6000")}
+LINE = st.tuples(st.sampled_from([*PRICES, "XX-1"]), st.integers(-1, 4), st.sampled_from(["0", "0.1", "0.25", "1", "-0.5"]))
 LEAD_MOVES = {("unassigned", "claim"): "pending", ("pending", "follow_up"): "following",
               ("following", "follow_up"): "following", ("pending", "release"): "unassigned",
               ("following", "release"): "unassigned", ("pending", "mark_invalid"): "invalid",
@@ -132,7 +136,8 @@ class SalesMachine(RuleBasedStateMachine):
             "Prospect Co", "Laptops", expected_amount=10_000, probability=probability))
         assert ok == (self.role(who) in ("director", "supervisor", "account_manager") and 0 <= probability <= 100)
         if ok:
-            self.opps[opp.id] = {"state": "unassigned", "owner": self.users[who]["id"], "created": self.today}
+            self.opps[opp.id] = {"state": "unassigned", "owner": self.users[who]["id"], "created": self.today,
+                                 "lines": [], "amount": Decimal("10000")}
             self.expected.append(("create", "opportunity", opp.id))
 
     @precondition(lambda self: self.opps)
@@ -192,6 +197,23 @@ class SalesMachine(RuleBasedStateMachine):
             opp["state"] = "succeeded" if won else "failed"
             self.expected.append(("succeed" if won else "fail", "opportunity", opp_id))
 
+    @rule(who=ACTORS, index=st.integers(0, 99), lines=st.lists(LINE, max_size=3))
+    def set_products(self, who, index, lines):
+        """O10: the products of an open opportunity; the expected amount is their total."""
+        opp_id = self.pick(self.opps, index)
+        opp = self.opps[opp_id]
+        who = self.actor(who, self.username(opp["owner"]))
+        given = [{"product": p, "quantity": q, "discount": d} for p, q, d in lines]
+        ok, _ = self.act(who, lambda c: c.opportunities.set_lines(opp_id, given))
+        valid = all(p in PRICES and q >= 1 and Decimal(0) <= Decimal(d) < 1 for p, q, d in lines)
+        may = self.users[who]["id"] == opp["owner"] or (self.role(who) in SUPERIORS and self.covers(who, opp["owner"]))
+        assert ok == (opp["state"] in ("unassigned", "assigned") and valid and may)
+        if ok:
+            opp["lines"] = [(p, q, Decimal(d)) for p, q, d in lines]
+            if lines:
+                opp["amount"] = sum(q * (PRICES[p] * (1 - Decimal(d))).quantize(Decimal("0.01")) for p, q, d in lines)
+            self.expected.append(("set_lines", "opportunity", opp_id))
+
     # -- leads ---------------------------------------------------------------------------------------
     @rule(who=ACTORS, to_pool=st.booleans(), company=st.sampled_from(COMPANIES), rep=st.sampled_from(REPS))
     def create_lead(self, who, to_pool, company, rep):
@@ -250,8 +272,10 @@ class SalesMachine(RuleBasedStateMachine):
         if ok:
             lead.update(state="converted", active=self.today)
             if with_opportunity:
+                amount = self.crm._s.db.scalar("SELECT expected_amount FROM opportunities WHERE id = ?",
+                                               [result.opportunity_id])  # what the conversion estimates
                 self.opps[result.opportunity_id] = {"state": "unassigned", "owner": lead["owner"],
-                                                    "created": self.today}
+                                                    "created": self.today, "lines": [], "amount": amount}
                 self.expected.append(("create", "opportunity", result.opportunity_id))
             self.expected.append(("convert", "lead", lead_id))
 
@@ -305,8 +329,17 @@ class SalesMachine(RuleBasedStateMachine):
 
     @rule(days=st.sampled_from([1, 3, 8, 31]))
     def time_passes(self, days):
+        """The clock sweeps idle leads back to the pool (as the administrator moving it: everyone's),
+        each on the day it crossed the line."""
         self.crm.clock.advance(days)
         self.today += dt.timedelta(days=days)
+        stale = {i for i, x in self.leads.items() if x["state"] in ("pending", "following") and x["owner"]
+                 and x["active"] < self.today - dt.timedelta(days=POOL_DAYS)}
+        for lead_id in stale:
+            lead = self.leads[lead_id]
+            lead.update(state="unassigned", owner=None, active=lead["active"] + dt.timedelta(days=POOL_DAYS + 1))
+        if stale:
+            self.expected.append(("recycle", "lead", None))
 
     # -- invariants -------------------------------------------------------------------------------------
     @invariant()
@@ -320,6 +353,25 @@ class SalesMachine(RuleBasedStateMachine):
             {i: (x["state"], x["owner"]) for i, x in self.leads.items()}
         rows = db.rows("SELECT action, kind, record_id FROM audit WHERE kind IN ('lead', 'opportunity') ORDER BY id")
         assert rows == self.expected
+
+    @invariant()
+    def products_and_amounts_match_the_model_and_wins_carry_them_into_an_order(self):
+        db = self.crm._s.db
+        lines = {}
+        for opp_id, code, quantity, discount in db.rows(
+                "SELECT l.opportunity_id, p.code, l.quantity, l.discount FROM opportunity_lines l "
+                "JOIN products p ON p.id = l.product_id ORDER BY l.id"):
+            lines.setdefault(opp_id, []).append((code, quantity, discount))
+        assert lines == {i: x["lines"] for i, x in self.opps.items() if x["lines"]}
+        assert dict(db.rows("SELECT id, expected_amount FROM opportunities")) == {
+            i: x["amount"] for i, x in self.opps.items()}
+        won = {i for i, x in self.opps.items() if x["state"] == "succeeded" and x["lines"]}
+        orders = db.rows("SELECT o.id, sum(ol.amount) FROM opportunities o JOIN customers c ON c.id = o.customer_id "
+                         "JOIN orders r ON r.customer_id = c.id JOIN order_lines ol ON ol.order_id = r.id "
+                         "WHERE o.state = 'succeeded' GROUP BY o.id")
+        assert {i for i, _ in orders} == won  # the only orders in this company are the won products
+        for opp_id, amount in orders:  # two wins may land on one customer (the duplicate check)
+            assert amount >= self.opps[opp_id]["amount"]
 
     @invariant()
     def one_manager_per_assigned_and_one_customer_per_won_opportunity(self):

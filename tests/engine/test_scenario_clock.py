@@ -131,3 +131,23 @@ def test_a_reopened_workspace_keeps_simulating_and_rights_hold(tmp_path):
         with pytest.raises(NotFound) as missing:
             plain.simulation.advance(1)
         assert "crm.clock.advance" in missing.value.message("zh_CN")
+
+
+def test_advancing_the_scenario_returns_idle_leads_to_the_pool(tmp_path):
+    """O6 without anyone clicking: the scenario's advance moves the clock, and every move sweeps
+    the leads idle for more than `lead_pool_days` back to the pool, each on the day it crossed."""
+    crm = make(tmp_path / "pool.duckdb")
+    li = crm.as_user("li.ming")
+    pool = crm.leads.pool()
+    claimed = [int(i) for i in pool["id"].iloc[:2]]
+    for lead_id in claimed:
+        li.leads.claim(lead_id)
+    crm.admin.set_setting("lead_pool_days", 3)
+    crm.simulation.advance(6)
+    for lead_id in claimed:
+        lead = crm.leads.get(lead_id)
+        assert lead.in_pool and lead.last_activity_on == DAY0 + dt.timedelta(days=4)
+    idle = count(crm, "SELECT count(*) FROM leads WHERE owner_id IS NOT NULL AND state IN ('pending', 'following') "
+                      "AND last_activity_on < ?::DATE - 3", [crm.today()])
+    assert idle == 0
+    assert len(crm.audit.list(kind="lead", action="recycle")) >= 1

@@ -16,7 +16,7 @@ from tests.conftest import TODAY
 from tests.engine.reports_helpers import build
 
 CALLS = {"contribution": {"year": 2025}, "composition": {"by": "region"}, "service_analysis": {},
-         "churn_analysis": {}, "churn_rate": {}, "funnel": {}, "win_rate": {}, "campaign_roi": {},
+         "churn_analysis": {}, "churn_rate": {}, "funnel": {}, "win_rate": {}, "pipeline": {"by": "team"}, "campaign_roi": {},
          "attainment": {"period": "2026-02"}, "leaderboard": {"period": "2026-02", "metric": "order_amount"},
          "rfm": {}, "rfm_segments": {}, "cohorts": {"since": "2025-01-01"}}
 
