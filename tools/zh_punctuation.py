@@ -41,7 +41,8 @@ _PROTECTED = re.compile(
     r"|https?://[^\s)）\"'<>]+"              # URL
     r"|\{\{.*?\}\}"                         # escaped braces in a format string (a JSON example)
     r"|\{[^{}\n]*\}"                        # format placeholder {name}, {n:,}
-    r"|\b[A-Za-z_][\w.]*\((?:[^()\n]|\([^()\n]*\))*\)"   # a call written in the text: crm.today()
+    # a call written in the text, crm.today(), tag(id, "价格敏感") — but not "SQL（表结构见…）"
+    r"|\b[A-Za-z_][\w.]*\((?:[^()\n\u3400-\u9fff\uff00-\uffef\"]|\"[^\"\n]*\"|\([^()\n]*\))*\)"
     r"|\b\d+(?:[,:]\d+)+\b",                # numbers 1,000 and times 3:00
     re.S)
 
@@ -61,12 +62,34 @@ def _neighbour(text: str, i: int, step: int) -> str:
     return text[j] if 0 <= j < len(text) else ""
 
 
+def _chinese_lines(text: str, mask: list[bool]) -> list[bool]:
+    """Per character: is its line Chinese prose? An English line with a Chinese gloss
+    ("A service ticket (服务单).") keeps its English punctuation."""
+    out: list[bool] = []
+    start = 0
+    for line in text.split("\n"):
+        plain = "".join(c for c, m in zip(line, mask[start:start + len(line)]) if not m)
+        ideographs = len(IDEOGRAPH.findall(plain))
+        latin = len(re.findall(r"[A-Za-z]", plain))
+        out += [ideographs > 0 and ideographs * 3 >= latin] * (len(line) + 1)
+        start += len(line) + 1
+    return out
+
+
 def wrong_positions(text: str) -> set[int]:
     """Positions of the half-width marks in `text` that must be full-width."""
     mask = _protected(text)
-    wrong = {i for i, ch in enumerate(text)
-             if ch in HALF and not mask[i]
-             and (_CJK.match(_neighbour(text, i, -1)) or _CJK.match(_neighbour(text, i, 1)))}
+    chinese = _chinese_lines(text, mask)
+
+    def near_chinese(i: int) -> bool:
+        before, after = _neighbour(text, i, -1), _neighbour(text, i, 1)
+        if _CJK.match(before) or _CJK.match(after):
+            return True
+        # Between placeholders in a Chinese line: "{product}:{kind}" is prose too.
+        return (before == "}" and mask[i - 1 - (text[i - 1] == " ")]) or (after == "{" and i + 1 < len(text)
+                                                                        and mask[i + 1])
+
+    wrong = {i for i, ch in enumerate(text) if ch in HALF and not mask[i] and chinese[i] and near_chinese(i)}
     # Keep brackets paired: match ( and ) outside protected spans on a stack.
     stack: list[int] = []
     pairs = []

@@ -155,3 +155,12 @@ def test_no_english_inside_chinese_messages():
     found = [f"{loc}: {words}" for loc, text in UNITS
              if loc.startswith("crm_engine/i18n/") and (words := latin_words(text))]
     assert not found, "\n".join(found[:60])
+
+
+def test_rule_leaves_english_lines_with_a_chinese_gloss():
+    assert zh.fix("A service ticket (服务单), then a churn warning (流失预警).") == \
+        "A service ticket (服务单), then a churn warning (流失预警)."
+    assert zh.fix("不能发出 {quantity} 件 {product}:{kind} {no} 的数量") == "不能发出 {quantity} 件 {product}：{kind} {no} 的数量"
+    assert zh.fix("请用 pandas 或 SQL(`crm.sql`,表结构见 docs/data-model.md)回答") == \
+        "请用 pandas 或 SQL（`crm.sql`，表结构见 docs/data-model.md）回答"
+    assert zh.fix('用 tag(id, "价格敏感") 贴标签') == '用 tag(id, "价格敏感") 贴标签'
