@@ -119,6 +119,12 @@ def halfwidth_marks(text: str) -> list[str]:
 
 def fix(text: str) -> str:
     """`text` with the wrong half-width marks made full-width (idempotent)."""
+    while (new := _fix_once(text)) != text:      # a new （ can put a , next to Chinese: "），"
+        text = new
+    return text
+
+
+def _fix_once(text: str) -> str:
     wrong = wrong_positions(text)
     if not wrong:
         return text

@@ -135,7 +135,7 @@ def test_notebook_markdown_numbers_the_title_and_turns_links_into_references():
     text = theory.chapter_markdown("05_classification", "zh_CN")
     assert text.startswith("# 第 5 章 客户分类\n")
     assert "(classification-" not in text and ".md" not in text
-    assert "(见*客户信用分析*(第 7 章))" in text
+    assert "（见*客户信用分析*（第 7 章））" in text
     english = theory.chapter_markdown(5, "en")
     assert english.startswith("# Chapter 5. Customer classification\n")
     assert "(see *Credit analysis* (chapter 7))" in english
@@ -310,8 +310,8 @@ def test_glossary_is_generated_from_the_catalogue_at_build_time(monkeypatch):
     monkeypatch.setattr(i18n, "_catalog", {**i18n.catalog(), **extra})
     page = theory.glossary_markdown("zh_CN")
     assert "| 小部件 | Widget | `kind.widget` |" in page
-    assert "## 状态:小部件" in page and "| 未结 | Open | `state.widget.open` |" in page
-    assert "## 状态:gadget" in page                       # a kind without its own name still shows
+    assert "## 状态：小部件" in page and "| 未结 | Open | `state.widget.open` |" in page
+    assert "## 状态：gadget" in page                       # a kind without its own name still shows
     assert "(glossary-state-widget)=" in page
     assert "(glossary-state-widget)=" not in theory.glossary_markdown("zh_CN", labels=False)
 
