@@ -62,16 +62,25 @@ def _neighbour(text: str, i: int, step: int) -> str:
     return text[j] if 0 <= j < len(text) else ""
 
 
+_SEGMENT_BREAK = re.compile(r"\||\s/\s|\s·\s")
+_ARITHMETIC = re.compile(r"\s[−+×÷/*=]\s")
+
+
 def _chinese_lines(text: str, mask: list[bool]) -> list[bool]:
-    """Per character: is its line Chinese prose? An English line with a Chinese gloss
+    """Per character: is it in Chinese prose? A line is cut into segments at table bars and
+    at " / " and " · " (bilingual lines: "Assign it / 指派"); a segment is Chinese when its
+    ideographs outweigh its Latin letters, so an English line with a Chinese gloss
     ("A service ticket (服务单).") keeps its English punctuation."""
-    out: list[bool] = []
+    out = [False] * (len(text) + 1)
     start = 0
     for line in text.split("\n"):
-        plain = "".join(c for c, m in zip(line, mask[start:start + len(line)]) if not m)
-        ideographs = len(IDEOGRAPH.findall(plain))
-        latin = len(re.findall(r"[A-Za-z]", plain))
-        out += [ideographs > 0 and ideographs * 3 >= latin] * (len(line) + 1)
+        cuts = [0] + [m.start() for m in _SEGMENT_BREAK.finditer(line) if not mask[start + m.start()]] + [len(line)]
+        for a, b in zip(cuts, cuts[1:]):
+            plain = "".join(c for c, m in zip(line[a:b], mask[start + a:start + b]) if not m)
+            ideographs = len(IDEOGRAPH.findall(plain))
+            latin = len(re.findall(r"[A-Za-z]", plain))
+            if ideographs > 0 and ideographs * 3 >= latin:
+                out[start + a:start + b] = [True] * (b - a)
         start += len(line) + 1
     return out
 
@@ -100,6 +109,14 @@ def wrong_positions(text: str) -> set[int]:
             stack.append(i)
         elif ch in ")）" and stack:
             pairs.append((stack.pop(), i))
+    # In Chinese prose every bracket pair is full-width — 830（83%）— except around arithmetic:
+    # (125 − 70) / 70.
+    for a, b in pairs:
+        if chinese[a] and chinese[b] and not _ARITHMETIC.search(text[a + 1:b]) and "\n" not in text[a:b]:
+            wrong.update(i for i in (a, b) if text[i] in HALF)
+    for a, b in pairs:     # arithmetic on numbers keeps its brackets: (125 − 70) / 70
+        if _ARITHMETIC.search(text[a + 1:b]) and not IDEOGRAPH.search(text[a + 1:b]):
+            wrong -= {a, b}
     changed = True
     while changed:
         changed = False

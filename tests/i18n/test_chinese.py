@@ -100,13 +100,13 @@ BANNED = [
     (r"业务员|销售人员|客户负责人", "客户经理", ()),
     (r"商机", "销售机会", ()),
     (r"警告", "流失预警 / 预警中", ()),
-    (r"回收|释放", "退回公海 / 收回公海", ()),
+    (r"回收|释放|自动退回|无进展[^。；\n]{0,8}退回公海", "退回公海 (by a rep) / 收回公海 (by the system)", ()),
     (r"审计日志", "操作日志", ("theory/zh_CN/15_data_security.md",)),
     (r"谈判审核", "商务谈判", ()),
     (r"客户等级[^。；\n]{0,12}(?:普通客户|大客户|重点开发客户|战略合作伙伴)", "客户级别", ()),
     (r"C\s*类[^。；\n]{0,6}普通客户|普通客户[^。；\n]{0,4}C\s*类", "C 类一般客户", ()),
     (r"经营状况|交易状况", "业务状况 / 交易现状", ()),
-    (r"冠军客户|核心价值客户|不能流失的客户|需关注客户|沉睡客户|潜力客户|忠诚客户", "the 8 RFM segments", ()),
+    (r"冠军客户|核心价值客户|不能流失的客户|需关注客户|沉睡客户|潜力客户", "the 8 RFM segments", ()),
     (r"已发生成本|实际花费|登记费用|登记成本|活动费用|(?:活动|市场活动)[^。；\n]{0,8}(?<!管理)费用(?!管理)",
      "活动成本", ()),
     (r"步骤结果", "执行效果", ()),
@@ -164,3 +164,10 @@ def test_rule_leaves_english_lines_with_a_chinese_gloss():
     assert zh.fix("请用 pandas 或 SQL(`crm.sql`,表结构见 docs/data-model.md)回答") == \
         "请用 pandas 或 SQL（`crm.sql`，表结构见 docs/data-model.md）回答"
     assert zh.fix('用 tag(id, "价格敏感") 贴标签') == '用 tag(id, "价格敏感") 贴标签'
+
+
+def test_rule_brackets_in_chinese_prose_and_bilingual_lines():
+    assert zh.fix("**4 个 A 类客户**贡献 830(83%),**3 个 B 类客户**") == "**4 个 A 类客户**贡献 830（83%），**3 个 B 类客户**"
+    assert zh.fix("客户 A：(125 − 70) / 70 = 78.6%。") == "客户 A：(125 − 70) / 70 = 78.6%。"
+    assert zh.fix("| concentration (top ten); levels / 量化集中度;等级与收入对照 |") == \
+        "| concentration (top ten); levels / 量化集中度；等级与收入对照 |"
