@@ -113,7 +113,8 @@ BANNED = [
     (r"客户结构分析", "客户构成分析", ()),
     (r"制定[^。；\n]{0,8}计划", "制订", ()),
     (r"您", "你", ()),
-    (r"仅未转化|沉默起始日|来电 ?\{calls\} ?个|场景时钟", "the issue's wording items", ()),
+    (r"服务请求：?\s?\{\w+\}\s?[个张]", "服务单 {n} 张 (tickets are counted with 张)", ()),
+    (r"仅未转化|沉默起始日|经销售机会|来电 ?\{calls\} ?个|场景时钟", "the issue's wording items", ()),
 ]
 
 
@@ -128,6 +129,12 @@ def test_one_name_per_idea(pattern, use, allowed):
 def test_the_data_security_chapter_names_the_audit_log_synonym_once():
     text = (ROOT / "theory/zh_CN/15_data_security.md").read_text("utf-8")
     assert text.count("审计日志") <= 1 and "操作日志" in text
+
+
+def test_chinese_catalogue_values_have_no_ascii_space_at_either_end():
+    """Chinese sentences are joined without spaces ("……。销售机会 7 等待指派。")."""
+    found = [loc for loc, text in UNITS if loc.startswith("crm_engine/i18n/") and text != text.strip(" ")]
+    assert not found, found
 
 
 # Code names and abbreviations a Chinese message may contain.
