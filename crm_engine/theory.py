@@ -374,7 +374,7 @@ def quiz_markdown(chapter_id: str, language: str) -> str:
     c, t = chapter(chapter_id), (lambda key, **p: i18n.t(key, language, **p))
     out = [f"({c.slug}-quiz)=", f"## {t('theory.quiz')}", "", t("theory.quiz_intro"), ""]
     for number, q in enumerate(quiz(chapter_id), start=1):
-        out += [f"**{number}.** {q.text(language)} *({t(f'theory.kind.{q.kind}')})*", ""]
+        out += [f"**{number}.** {q.text(language)} *{t('theory.kind_note', kind=t(f'theory.kind.{q.kind}'))}*", ""]
         out += [f"- {o.key.upper()}. {o.text(language)}" for o in q.options]
         out += ["", f"<details><summary>{t('theory.show_answer')}</summary>", "",
                 f"**{t('theory.answer_is', answer=q.answer_text(language))}**", "", q.explanation(language), "",

@@ -56,8 +56,9 @@ def a5_composition(f: Facts, strict: bool, by_level=None) -> Mark:
     return Mark(fraction(len(right), len(expected)), [f.t(key, n=len(right), total=len(expected))])
 
 
-def a5_rfm(f: Facts, strict: bool, rfm=None, champions=None) -> Mark:
-    """`rfm` measures per customer over the last 365 days, and `champions`."""
+def a5_rfm(f: Facts, strict: bool, rfm=None, important_value=None) -> Mark:
+    """`rfm` measures per customer over the last 365 days, and `important_value`: the important value
+    customers of the RFM report (the 8-class model, crm_engine/reports/analytics.py)."""
     since = f.today - dt.timedelta(days=365)
     expected = f.crm.reports.rfm(since=since)
     lines, share = [], 0.0
@@ -75,14 +76,14 @@ def a5_rfm(f: Facts, strict: bool, rfm=None, champions=None) -> Mark:
         extra = len(set(mine) - set(expected["customer_id"].astype(int)))
         share += 2 / 3 * right / max(len(expected) + extra, 1)
         lines.append(f.t("fb.a5.rfm", right=right, total=len(expected), extra=extra))
-    ids = _ids(champions)
-    wanted = set(expected.loc[expected["segment"] == "champions", "customer_id"].astype(int))
+    ids = _ids(important_value)
+    wanted = set(expected.loc[expected["segment"] == "important_value", "customer_id"].astype(int))
     if ids is None:
-        lines.append(f.t("fb.answer_missing", name="champions"))
+        lines.append(f.t("fb.answer_missing", name="important_value"))
     else:
         both, union = len(set(ids) & wanted), len(set(ids) | wanted) or 1
         share += 1 / 3 * both / union
-        lines.append(f.t("fb.a5.champions", n=len(set(ids)), right=both, total=len(wanted)))
+        lines.append(f.t("fb.a5.important_value", n=len(set(ids)), right=both, total=len(wanted)))
     return Mark(share, lines)
 
 
