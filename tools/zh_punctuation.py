@@ -43,6 +43,7 @@ _PROTECTED = re.compile(
     r"|\{[^{}\n]*\}"                        # format placeholder {name}, {n:,}
     # a call written in the text, crm.today(), tag(id, "价格敏感") — but not "SQL（表结构见…）"
     r"|\b[A-Za-z_][\w.]*\((?:[^()\n\u3400-\u9fff\uff00-\uffef\"]|\"[^\"\n]*\"|\([^()\n]*\))*\)"
+    r"|\(\)"                                # empty brackets are a call: {function}()
     r"|\b\d+(?:[,:]\d+)+\b",                # numbers 1,000 and times 3:00
     re.S)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import InvalidInput
+from ..i18n import Term
 from .common import Facts, Mark, date_of, fraction
 
 
@@ -96,7 +97,7 @@ def a5_chart(f: Facts, strict: bool, fig=None) -> Mark:
         kind = getattr(trace, "type", None)
         values = getattr(trace, "values", None) if kind == "pie" else getattr(trace, "y", None)
         if kind in ("bar", "pie") and values is not None and len(values) >= 3:
-            return Mark(1.0, [f.t("fb.a5.chart_ok", kind=kind, n=len(values))])
+            return Mark(1.0, [f.t("fb.a5.chart_ok", kind=Term(f"chart.kind.{kind}"), n=len(values))])   # 柱状图, not "bar 图"
     return Mark(0.0, [f.t("fb.a5.chart_kind")])
 
 
