@@ -453,7 +453,7 @@ def _stage(folder: Path, staging: Path, language: str) -> None:
 
 
 def _chinese_terms() -> list[str]:
-    """The catalogue's short Chinese labels (terms such as 客户经理, 销售机会, 重要价值客户)."""
+    """The short Chinese labels of the catalogue: its terms, such as 销售机会."""
     pattern = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
     return sorted({entry["zh_CN"] for entry in i18n.catalog().values()
                    if pattern.match(entry.get("zh_CN") or "")})
