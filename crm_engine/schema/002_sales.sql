@@ -173,7 +173,7 @@ INSERT INTO dictionary (kind, code, name_en, name_zh, sort_order, value) VALUES
     ('opportunity_stage', 'initial_contact', 'Initial contact', '初步接洽', 1, 10),
     ('opportunity_stage', 'intent_confirmed', 'Intent confirmed', '需求确认', 2, 30),
     ('opportunity_stage', 'proposal', 'Proposal / quotation', '方案报价', 3, 60),
-    ('opportunity_stage', 'negotiation', 'Negotiation', '商务谈判', 4, 80);
+    ('opportunity_stage', 'negotiation', 'Negotiation', '谈判审核', 4, 80);
 
 -- Settings the sales areas read (values are JSON; admin.SETTINGS validates changes).
 INSERT INTO settings VALUES

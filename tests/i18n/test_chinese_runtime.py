@@ -13,7 +13,7 @@ from crm_engine.grading import Facts
 from crm_engine.i18n import translate
 from crm_engine.rubrics.outcomes import a5_chart
 
-from .test_chinese import latin_words
+from .test_chinese import BANNED, latin_words
 
 STAR = 1                                   # a customer of the test company (tests/conftest.py)
 HALF_NEXT_TO_CHINESE = re.compile(r"[\u4e00-\u9fff][,:;()!?]|[,:;()!?][\u4e00-\u9fff]")
@@ -83,3 +83,15 @@ def test_a_report_label_in_chinese(crm):
     assert rows.loc[STAR, "segment_label"] == "重要价值客户" and rows.loc[2, "segment_label"] == "一般挽留客户"
     for label in labels:
         chinese_ok(label)
+
+
+def test_dictionary_values_in_a_fresh_workspace(crm):
+    """The dictionary the migrations seed (and 008_zh_terms corrects) reads as the glossary says."""
+    names = crm._s.db.rows("SELECT kind, code, name_zh FROM dictionary")
+    assert names
+    for kind, code, name in names:
+        assert not HALF_NEXT_TO_CHINESE.search(name), (kind, code, name)
+        for pattern, use, _ in BANNED:
+            assert not re.search(pattern, name), (kind, code, name, use)
+    stages = dict(crm._s.db.rows("SELECT code, name_zh FROM dictionary WHERE kind = 'opportunity_stage'"))
+    assert stages["negotiation"] == "商务谈判"
