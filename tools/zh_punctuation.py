@@ -44,6 +44,7 @@ _PROTECTED = re.compile(
     # a call written in the text, crm.today(), tag(id, "价格敏感") — but not "SQL（表结构见…）"
     r"|\b[A-Za-z_][\w.]*\((?:[^()\n\u3400-\u9fff\uff00-\uffef\"]|\"[^\"\n]*\"|\([^()\n]*\))*\)"
     r"|\(\)"                                # empty brackets are a call: {function}()
+    r"|&\w+;|!\["                             # an HTML entity, a Markdown image
     r"|\b\d+(?:[,:]\d+)+\b",                # numbers 1,000 and times 3:00
     re.S)
 
@@ -99,7 +100,14 @@ def wrong_positions(text: str) -> set[int]:
         return (before == "}" and mask[i - 1 - (text[i - 1] == " ")]) or (after == "{" and i + 1 < len(text)
                                                                         and mask[i + 1])
 
-    wrong = {i for i, ch in enumerate(text) if ch in HALF and not mask[i] and chinese[i] and near_chinese(i)}
+    def in_chinese_prose(i: int) -> bool:
+        # In a Chinese segment a ; : ? ! is prose wherever it stands ("描述了 CRM?", "25%;10 起"),
+        # and so is a comma with no space after it ("Recency,R"); "Co., Ltd." and "[0.8, 0.95]" keep theirs.
+        after = text[i + 1] if i + 1 < len(text) else ""
+        return text[i] in ";:?!" or (text[i] == "," and after not in " \n" and after != "")
+
+    wrong = {i for i, ch in enumerate(text)
+             if ch in HALF and not mask[i] and chinese[i] and (near_chinese(i) or in_chinese_prose(i))}
     # Keep brackets paired: match ( and ) outside protected spans on a stack.
     stack: list[int] = []
     pairs = []
@@ -172,17 +180,18 @@ def _string_literals(line: str):
     yield from re.finditer(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', line)
 
 
-def _fix_chinese_strings(source: str, comments: str | None) -> str:
+def _fix_chinese_strings(source: str, comments: str | None, triple: bool = True) -> str:
     """Fix the Chinese string literals (and Chinese comments) of a TOML, Python or SQL file.
 
-    Triple-quoted strings are fixed line by line when the line has Chinese in it."""
+    Triple-quoted strings are fixed line by line when the line has Chinese in it — unless
+    `triple` is false: in Python they are docstrings, written in English."""
     out = []
     in_triple = None
     for line in source.splitlines(keepends=True):
         if in_triple:
             end = line.find(in_triple)
             body, rest = (line, "") if end < 0 else (line[:end], line[end:])
-            if IDEOGRAPH.search(body):
+            if triple and IDEOGRAPH.search(body):
                 body = fix(body)
             if end >= 0:
                 in_triple = None
@@ -193,7 +202,7 @@ def _fix_chinese_strings(source: str, comments: str | None) -> str:
         if m and line.count(m.group(1)) == 1:
             head, body = line[:m.end()], line[m.end():]
             in_triple = m.group(1)
-            out.append(_fix_line(head, comments) + (fix(body) if IDEOGRAPH.search(body) else body))
+            out.append(_fix_line(head, comments) + (fix(body) if triple and IDEOGRAPH.search(body) else body))
             continue
         out.append(_fix_line(line, comments))
     return "".join(out)
@@ -252,7 +261,7 @@ def fixed(path: Path) -> str:
         # Leave a notebook byte-identical unless a cell changed (json round trip may differ).
         return new if json.loads(new) != json.loads(text) else text
     comment = {".toml": "#", ".py": "#", ".sql": "--"}[path.suffix]
-    return _fix_chinese_strings(text, comment)
+    return _fix_chinese_strings(text, comment, triple=path.suffix != ".py")
 
 
 def _strings(value, where: str):

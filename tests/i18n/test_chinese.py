@@ -183,3 +183,11 @@ def test_rule_brackets_in_chinese_prose_and_bilingual_lines():
     assert zh.fix("| concentration (top ten); levels / 量化集中度;等级与收入对照 |") == \
         "| concentration (top ten); levels / 量化集中度；等级与收入对照 |"
     assert zh.fix("不允许使用表函数 {function}()(它可能读取文件)") == "不允许使用表函数 {function}()（它可能读取文件）"
+
+
+def test_rule_marks_in_chinese_prose_after_latin_or_numbers():
+    assert zh.fix("下列哪种说法最准确地描述了 CRM?") == "下列哪种说法最准确地描述了 CRM？"
+    assert zh.fix("投诉比重为 25%;10 起投诉") == "投诉比重为 25%；10 起投诉"
+    assert zh.fix("**最近一次购买（Recency,R）**——距最近") == "**最近一次购买（Recency，R）**——距最近"
+    assert zh.fix("来自“SHANGHAI MINGDA TECH CO., LTD.”的线索") == "来自“SHANGHAI MINGDA TECH CO., LTD.”的线索"
+    assert zh.fix("例如 [0.8, 0.95]，而不是") == "例如 [0.8, 0.95]，而不是"
