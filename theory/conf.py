@@ -20,6 +20,9 @@ html_show_sphinx = False
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
+# The quizzes' check buttons (same check and feedback as the notebook), offline.
+html_static_path = ["_static"]
+html_js_files = ["crm_quiz.js"]
 highlight_language = "none"
 
 
