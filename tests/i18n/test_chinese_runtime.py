@@ -95,3 +95,28 @@ def test_dictionary_values_in_a_fresh_workspace(crm):
             assert not re.search(pattern, name), (kind, code, name, use)
     stages = dict(crm._s.db.rows("SELECT code, name_zh FROM dictionary WHERE kind = 'opportunity_stage'"))
     assert stages["negotiation"] == "商务谈判"
+
+
+def test_assignment_5_asks_for_the_important_value_customers_of_the_rfm_report(crm):
+    """a5's check names the same segment as the report and the chapter (重要价值客户)."""
+    import datetime as dt
+
+    from crm_engine.rubrics.outcomes import a5_rfm
+
+    for customer, day, quantity in ((STAR, "2026-02-20", 5), (STAR, "2026-02-25", 5), (2, "2025-06-01", 1),
+                                    (3, "2025-12-01", 1)):
+        crm.orders.add(customer, [{"product": "NB-14", "quantity": quantity}], order_date=day)
+    since = crm.today() - dt.timedelta(days=365)
+    report = crm.reports.rfm(since=since)
+    answer = report.loc[report["segment"] == "important_value", "customer_id"].tolist()
+    assert STAR in answer
+    facts = Facts.of(crm, "zh_CN")
+    mark = a5_rfm(facts, False, rfm=report[["customer_id", "recency_days", "frequency", "monetary"]],
+                  important_value=answer)
+    assert mark.share == pytest.approx(1.0)
+    assert any("重要价值客户" in line for line in mark.lines)
+    for line in mark.lines:
+        chinese_ok(line)
+    wrong = a5_rfm(facts, False, rfm=report[["customer_id", "recency_days", "frequency", "monetary"]],
+                   important_value=[2])
+    assert wrong.share < 1.0
