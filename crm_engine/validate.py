@@ -13,6 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from .errors import InvalidInput
+from .i18n import Choices
 
 MAX_TEXT = 2000
 # Control characters no text field takes (a NUL, a bell …); tab and line breaks are text. Written so
@@ -176,9 +177,10 @@ def record_id(value, field: str = "id") -> int:
     return integer(value, field, minimum=1)
 
 
-def one_of(value, field: str, choices) -> str:
+def one_of(value, field: str, choices, labels: dict | None = None) -> str:
+    """`value` if it is one of `choices`; else an error listing them (in Chinese with their labels)."""
     if value not in choices:
-        raise InvalidInput("error.choice", field=field, value=value, choices=", ".join(map(str, choices)))
+        raise InvalidInput("error.choice", field=field, value=value, choices=Choices(tuple(choices), labels))
     return value
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import InvalidInput
+from ..i18n import Term
 from .common import Facts, Mark, date_of, fraction
 
 
@@ -56,8 +57,9 @@ def a5_composition(f: Facts, strict: bool, by_level=None) -> Mark:
     return Mark(fraction(len(right), len(expected)), [f.t(key, n=len(right), total=len(expected))])
 
 
-def a5_rfm(f: Facts, strict: bool, rfm=None, champions=None) -> Mark:
-    """`rfm` measures per customer over the last 365 days, and `champions`."""
+def a5_rfm(f: Facts, strict: bool, rfm=None, important_value=None) -> Mark:
+    """`rfm` measures per customer over the last 365 days, and `important_value`: the important value
+    customers of the RFM report (the 8-class model, crm_engine/reports/analytics.py)."""
     since = f.today - dt.timedelta(days=365)
     expected = f.crm.reports.rfm(since=since)
     lines, share = [], 0.0
@@ -75,14 +77,14 @@ def a5_rfm(f: Facts, strict: bool, rfm=None, champions=None) -> Mark:
         extra = len(set(mine) - set(expected["customer_id"].astype(int)))
         share += 2 / 3 * right / max(len(expected) + extra, 1)
         lines.append(f.t("fb.a5.rfm", right=right, total=len(expected), extra=extra))
-    ids = _ids(champions)
-    wanted = set(expected.loc[expected["segment"] == "champions", "customer_id"].astype(int))
+    ids = _ids(important_value)
+    wanted = set(expected.loc[expected["segment"] == "important_value", "customer_id"].astype(int))
     if ids is None:
-        lines.append(f.t("fb.answer_missing", name="champions"))
+        lines.append(f.t("fb.answer_missing", name="important_value"))
     else:
         both, union = len(set(ids) & wanted), len(set(ids) | wanted) or 1
         share += 1 / 3 * both / union
-        lines.append(f.t("fb.a5.champions", n=len(set(ids)), right=both, total=len(wanted)))
+        lines.append(f.t("fb.a5.important_value", n=len(set(ids)), right=both, total=len(wanted)))
     return Mark(share, lines)
 
 
@@ -95,7 +97,7 @@ def a5_chart(f: Facts, strict: bool, fig=None) -> Mark:
         kind = getattr(trace, "type", None)
         values = getattr(trace, "values", None) if kind == "pie" else getattr(trace, "y", None)
         if kind in ("bar", "pie") and values is not None and len(values) >= 3:
-            return Mark(1.0, [f.t("fb.a5.chart_ok", kind=kind, n=len(values))])
+            return Mark(1.0, [f.t("fb.a5.chart_ok", kind=Term(f"chart.kind.{kind}"), n=len(values))])   # 柱状图, not "bar 图"
     return Mark(0.0, [f.t("fb.a5.chart_kind")])
 
 

@@ -110,7 +110,7 @@ def _language(frame: pd.DataFrame, language: str | None) -> str:
 
 def _title(frame: pd.DataFrame, report: str, language: str, extra: str | None = None) -> str:
     title = i18n.t(f"report.{report}.title", language)
-    return f"{title} ({extra})" if extra else title
+    return i18n.t("ui.with_note", language, text=title, note=extra) if extra else title
 
 
 def _labels(language: str, **columns: str) -> dict[str, str]:
