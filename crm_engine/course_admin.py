@@ -153,17 +153,79 @@ def regrade_class(assignment: str, *, root=None) -> pd.DataFrame:
 _NUMBERS = re.compile(r"\d[\d,.:-]*")
 
 
-def common_mistakes(regraded: pd.DataFrame, top: int = 10) -> pd.DataFrame:
-    """The feedback lines students got most often where they lost points (numbers blanked out, so
-    "Opportunity 17 has 1 plan step" and "Opportunity 4 has 2 plan steps" count as one mistake)."""
-    counts: Counter = Counter()
-    for row in regraded.itertuples():
-        if row.score >= row.points:
+def test_outputs(assignment: str, *, root=None) -> dict[tuple[str, str], str]:
+    """(student, criterion) → what the test cell printed in the autograded notebook: the feedback the
+    student got, answer criteria included (the regrade cannot see a notebook's answers)."""
+    import nbformat
+
+    found = {}
+    for path in sorted((course_root(root) / "autograded").glob(f"*/{assignment}/*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 — an unreadable notebook only costs the dashboard a reason
             continue
-        for line in str(row.feedback).splitlines()[:-1]:  # the last line is the score
-            counts[(row.criterion, _NUMBERS.sub("…", line.strip()))] += 1
-    rows = [{"criterion": c, "feedback": text, "students": n} for (c, text), n in counts.most_common(top)]
-    return pd.DataFrame(rows, columns=["criterion", "feedback", "students"])
+        for cell in nb.cells:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+            if gid.startswith("test-"):
+                text = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                               if o.get("output_type") == "stream" and o.get("name") == "stdout")
+                found[(path.parent.parent.name, gid.removeprefix("test-"))] = text
+    return found
+
+
+def reason(feedback: str) -> str:
+    """The one reason a piece of feedback gives: its first line, numbers blanked out (so "Opportunity 17
+    has 1 plan step" and "Opportunity 4 has 2 plan steps" are one mistake). The last line is the score."""
+    lines = [line.strip() for line in str(feedback or "").splitlines() if line.strip()]
+    return _NUMBERS.sub("…", lines[0]) if len(lines) > 1 else ""
+
+
+def common_mistakes(regraded: pd.DataFrame, scores: pd.DataFrame | None = None,
+                    printed: dict | None = None) -> pd.DataFrame:
+    """Per criterion: how many students lost points and the most common reason — one reason per
+    student (the first line of their feedback on it), never one per feedback line.
+
+    Who lost points comes from the gradebook (`scores`, nbgrader's own score) where it has the
+    student, else from the regrade. The reason comes from the autograded notebook's test cell
+    (`printed`, what the student was shown) where there is one, else from the regrade — except for a
+    criterion graded on a notebook answer, which the regrade cannot see: there only the notebook counts.
+    """
+    printed = printed or {}
+    given = {}
+    if scores is not None and len(scores):
+        tests = scores[scores["cell"].str.startswith("test-")]
+        given = {(r.student, r.criterion): (float(r.score or 0), float(r.points)) for r in tests.itertuples()}
+    students = sorted(set(regraded["student"]) | {s for s, _ in given})
+    regrade = {(r.student, r.criterion): r for r in regraded.itertuples()}
+    # notebook order: the regrade's rows are in rubric order
+    names = list(dict.fromkeys(list(regraded["criterion"]) + sorted({c for _, c in given})))
+    rows = []
+    for criterion in names:
+        lost, reasons = 0, Counter()
+        points = None
+        for student in students:
+            mine = regrade.get((student, criterion))
+            answer = bool(mine.needs_answer) if mine is not None else False
+            if (student, criterion) in given:
+                score, points = given[(student, criterion)]
+            elif mine is not None and not answer:
+                score, points = float(mine.score), float(mine.points)
+            else:  # an answer criterion with no grade: nothing to count
+                continue
+            if score >= points - 1e-9:
+                continue
+            lost += 1
+            if (student, criterion) in printed:
+                text = printed[(student, criterion)]
+            elif mine is not None and (not answer or mine.flagged):
+                text = mine.feedback
+            else:
+                text = ""
+            reasons[reason(text) or "—"] += 1
+        top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:1]
+        rows.append({"criterion": criterion, "points": points, "lost": lost, "of": len(students),
+                     "reason": top[0][0] if top else "", "with_reason": top[0][1] if top else 0})
+    return pd.DataFrame(rows, columns=["criterion", "points", "lost", "of", "reason", "with_reason"])
 
 
 @dataclass
@@ -173,8 +235,8 @@ class Dashboard:
     assignment: str
     grades: pd.DataFrame      # student × criterion: nbgrader's score (auto, or manual where given)
     criteria: pd.DataFrame    # criterion: points, mean score, share of students with full marks
-    mistakes: pd.DataFrame    # the most common feedback where points were lost
-    outcomes: pd.DataFrame    # student: CRM outcomes, regrade total, flagged, mismatch with the gradebook
+    mistakes: pd.DataFrame    # criterion: students who lost points, the most common reason and how many gave it
+    outcomes: pd.DataFrame    # student: CRM outcomes, score, regrade total, flagged, mismatch with the gradebook
 
     def summary(self) -> str:
         """A plain-text version for the terminal."""
@@ -211,14 +273,30 @@ def dashboard(assignment: str, *, root=None) -> Dashboard:
                 row = {"student": student, **outcomes(crm, start)}
         except CRMError:  # not a workspace any more: the regrade below says why
             row = {"student": student}
-        mine = regraded[regraded["student"] == student]
-        state = mine[~mine["needs_answer"]]
-        row["regrade_total"] = float(state["score"].sum())
-        row["flagged"] = bool(mine["flagged"].any())
-        row["findings"] = mine["findings"].iloc[0] if len(mine) else ""
-        if len(scores):
-            mine_nb = scores[(scores["student"] == student) & scores["criterion"].isin(state["criterion"])]
-            row["mismatch"] = abs(float(mine_nb["auto"].fillna(0).sum()) - row["regrade_total"]) > 0.01
-        rows.append(row)
+        rows.append({**row, **_cross_check(student, regraded, scores)})
     outcome = pd.DataFrame(rows).set_index("student") if rows else pd.DataFrame()
-    return Dashboard(assignment, grades, criteria, common_mistakes(regraded), outcome)
+    mistakes = common_mistakes(regraded, scores, test_outputs(assignment, root=root))
+    return Dashboard(assignment, grades, criteria, mistakes, outcome)
+
+
+def _cross_check(student: str, regraded: pd.DataFrame, scores: pd.DataFrame) -> dict:
+    """One student's regrade against nbgrader's gradebook. The regrade scores the workspace's state
+    criteria; answer criteria are taken from the gradebook (only the notebook has the answers), so
+    `regrade_total` is comparable with the gradebook's `score`. `mismatch` is true only when a state
+    criterion's regraded score differs from autograde's (a manual score given later is no mismatch),
+    and `disagrees` names those criteria."""
+    mine = regraded[regraded["student"] == student]
+    state = mine[~mine["needs_answer"]]
+    nb = scores[(scores["student"] == student) & scores["cell"].str.startswith("test-")] if len(scores) else scores
+    auto = {r.criterion: r.auto for r in nb.itertuples()} if len(nb) else {}
+    answers = set(mine.loc[mine["needs_answer"], "criterion"])
+    row = {"score": float(nb["score"].fillna(0).sum()) if len(nb) else float("nan"),
+           "regrade_total": float(state["score"].sum())
+           + sum(float(r.score or 0) for r in nb.itertuples() if r.criterion in answers),
+           "flagged": bool(mine["flagged"].any()),
+           "findings": mine["findings"].iloc[0] if len(mine) else ""}
+    differ = [r.criterion for r in state.itertuples()
+              if r.criterion in auto and auto[r.criterion] is not None and abs(float(auto[r.criterion]) - r.score) > 0.01]
+    row["mismatch"] = bool(differ)
+    row["disagrees"] = ", ".join(differ)
+    return row
