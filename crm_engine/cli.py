@@ -323,6 +323,10 @@ def course_grade(assignment, root, no_collect, release_feedback):
     flagged = board.outcomes.index[board.outcomes["flagged"]].tolist() if len(board.outcomes) else []
     if flagged:
         click.echo(f"Flagged (workspace edited outside the CRM): {', '.join(flagged)}")
+    others = board.outcomes["identity"] if len(board.outcomes) else {}
+    others = [f"{student} (workspace made for {owner})" for student, owner in dict(others).items() if owner]
+    if others:
+        click.echo(f"Check identity (graded as they stand; confirm the work is theirs): {', '.join(others)}")
 
 
 @course.command("dashboard")

@@ -88,6 +88,16 @@ def student_id(folder=None) -> str:
     return user
 
 
+# Ids that name an account, not a person: a notebook run under one of them does not know who the
+# student is (a shared lab account, a container's default user with no hub behind it).
+FALLBACK_IDS = ("root", "jovyan", "student", "admin", "user", "")
+
+
+def unknown_student(student: str | None) -> bool:
+    """Is `student` an account's name rather than a student id (root, jovyan, none …)?"""
+    return safe_name(student or "") in FALLBACK_IDS or not (student or "").strip()
+
+
 def safe_name(text: str) -> str:
     """A file-name-safe version of a student id (letters, digits, dot, dash, underscore)."""
     cleaned = re.sub(r"[^\w.-]", "_", str(text).strip(), flags=re.ASCII).strip("._")
@@ -307,6 +317,9 @@ class Course:
         suffix = INSTRUCTOR_SUFFIX if instructor else STUDENT_SUFFIX
         path = folder / f"{spec.name}-{safe_name(student)}{suffix}"
         replaying = grading_mode() is not None and not instructor
+        if grading_mode() == "validate" and not instructor and unknown_student(student):
+            # Validate is the student's last check before submitting: fail it, with the set-up cell's warning
+            raise WorkspaceError("course.unknown_student", student=student, workspace=path.name, env=ENV_STUDENT)
         if not path.exists() and replaying:
             # Autograde may find the workspace under another id (a shared account, a renamed
             # student): grade the one that was submitted; the integrity check names its owner.
@@ -327,6 +340,9 @@ class Course:
         except BaseException:
             crm.close()
             raise
+        if grading_mode() == "validate" and course.owner and course.owner != student:
+            course.close()
+            raise WorkspaceError("course.other_owner", owner=course.owner, student=student, workspace=path.name)
         if grading_mode() != "autograde":
             crm._s.db.keep_open = False
             crm.release()
@@ -407,9 +423,19 @@ class Course:
                 f"{self._crm.user.username}, {mode}>")
 
     def __str__(self) -> str:
+        """What the set-up cell prints: whose workspace this is — and, loudly, when the notebook does not
+        know who the student is or the workspace was made for someone else."""
         key = "course.opened_new" if self.created else "course.opened"
-        return translate(key, self._crm.language, workspace=os.path.basename(self.path), student=self.student,
-                         user=self._crm.user.name, today=self._crm.today().isoformat())
+        lines = [translate(key, self._crm.language, workspace=os.path.basename(self.path), student=self.student,
+                           user=self._crm.user.name, today=self._crm.today().isoformat())]
+        name = os.path.basename(self.path)
+        if self.owner and self.owner != self.student:
+            lines.insert(0, translate("course.other_owner", self._crm.language, owner=self.owner,
+                                      student=self.student, workspace=name))
+        elif unknown_student(self.student) and not instructor_folder(os.path.dirname(self.path)):
+            lines.insert(0, translate("course.unknown_student", self._crm.language, student=self.student,
+                                      workspace=name, env=ENV_STUDENT))
+        return "\n".join(lines)
 
     # -- steps done in code cells ---------------------------------------------------------------------
     def once(self, key: str, fn: Callable, *args, **kwargs):

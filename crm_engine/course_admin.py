@@ -146,7 +146,8 @@ def regrade_class(assignment: str, *, root=None) -> pd.DataFrame:
         frame.insert(0, "student", student)
         frame["findings"] = "; ".join(frame.attrs.get("findings", []))
         frames.append(frame)
-    columns = ["student", "criterion", "score", "points", "needs_answer", "flagged", "feedback", "findings"]
+    columns = ["student", "criterion", "score", "points", "needs_answer", "flagged", "identity", "feedback",
+               "findings"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
@@ -176,7 +177,11 @@ def test_outputs(assignment: str, *, root=None) -> dict[tuple[str, str], str]:
 def reason(feedback: str) -> str:
     """The one reason a piece of feedback gives: its first line, numbers blanked out (so "Opportunity 17
     has 1 plan step" and "Opportunity 4 has 2 plan steps" are one mistake). The last line is the score."""
-    lines = [line.strip() for line in str(feedback or "").splitlines() if line.strip()]
+    from .grading import IDENTITY
+
+    # the identity headline is said on every criterion: it is the instructor's column, not a mistake
+    lines = [line.strip() for line in str(feedback or "").splitlines()
+             if line.strip() and not line.strip().startswith(IDENTITY)]
     return _NUMBERS.sub("…", lines[0]) if len(lines) > 1 else ""
 
 
@@ -294,6 +299,8 @@ def _cross_check(student: str, regraded: pd.DataFrame, scores: pd.DataFrame) -> 
            "regrade_total": float(state["score"].sum())
            + sum(float(r.score or 0) for r in nb.itertuples() if r.criterion in answers),
            "flagged": bool(mine["flagged"].any()),
+           # made for another student id: graded as it stands, the instructor confirms whose work it is
+           "identity": next((o for o in mine["identity"] if o), ""),
            "findings": mine["findings"].iloc[0] if len(mine) else ""}
     differ = [r.criterion for r in state.itertuples()
               if r.criterion in auto and auto[r.criterion] is not None and abs(float(auto[r.criterion]) - r.score) > 0.01]
