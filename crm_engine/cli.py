@@ -269,11 +269,15 @@ def course_list():
     """The assignments, their scenario and their criteria with points."""
     from .course import ASSIGNMENTS
     from .rubrics import rubric
+    from .scenario import builtin
 
     for name, spec in ASSIGNMENTS.items():
         criteria = rubric(name)
         total = sum(c.points for c in criteria.values())
-        click.echo(f"{name}: {spec.scenario} ({spec.customers} customers), as {spec.user or 'the scenario student'}"
+        # the user the student acts as, named as docs/course.md names them ("Li Ming (li.ming)")
+        user = spec.user or builtin(spec.scenario).student_user or "admin"
+        person = " ".join(part.capitalize() for part in user.split("."))
+        click.echo(f"{name}: {spec.scenario} ({spec.customers} customers), as {person} ({user})"
                    f" — {total:g} auto-graded points")
         for criterion in criteria.values():
             click.echo(f"  test-{criterion.name}: {criterion.points:g}")
@@ -312,14 +316,18 @@ def course_release(assignment, root):
 @click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
 @click.option("--no-collect", is_flag=True, help="Grade what is already in submitted/.")
 @click.option("--release-feedback", is_flag=True, help="Also release the feedback to the students.")
-def course_grade(assignment, root, no_collect, release_feedback):
-    """collect, autograde and generate_feedback for the whole class."""
+@click.option("--no-check-owner", is_flag=True,
+              help="Collect submissions whatever Unix user owns them (a class submitting from one account).")
+def course_grade(assignment, root, no_collect, release_feedback, no_check_owner):
+    """collect, autograde and generate_feedback for the whole class; prints every student's score."""
     from . import course_admin
 
     _course_step(lambda: course_admin.grade(assignment, root=root, collect=not no_collect,
-                                            release_feedback=release_feedback))
+                                            release_feedback=release_feedback, check_owner=not no_check_owner))
     board = _course_step(lambda: course_admin.dashboard(assignment, root=root))
     click.echo(f"Graded {assignment}: {len(board.grades)} submission(s).")
+    if len(board.grades):
+        click.echo(board.score_table())
     flagged = board.outcomes.index[board.outcomes["flagged"]].tolist() if len(board.outcomes) else []
     if flagged:
         click.echo(f"Flagged (workspace edited outside the CRM): {', '.join(flagged)}")

@@ -243,6 +243,14 @@ class Dashboard:
     mistakes: pd.DataFrame    # criterion: students who lost points, the most common reason and how many gave it
     outcomes: pd.DataFrame    # student: CRM outcomes, score, regrade total, flagged, mismatch with the gradebook
 
+    def score_table(self) -> str:
+        """Every student's score per criterion and total, with the points possible in the last row."""
+        table = self.grades.copy()
+        table.loc["(points)"] = list(self.criteria.set_index("criterion")["points"].reindex(
+            [c for c in table.columns if c != "total"])) + [float(self.criteria["points"].sum())]
+        table.columns.name = None
+        return table.to_string(float_format=lambda v: f"{v:g}")
+
     def summary(self) -> str:
         """A plain-text version for the terminal."""
         parts = [f"{self.assignment}: {len(self.grades)} student(s)"]
@@ -264,6 +272,9 @@ def dashboard(assignment: str, *, root=None) -> Dashboard:
     grades = (scores.pivot_table(index="student", columns="criterion", values="score", aggfunc="sum")
               if len(scores) else pd.DataFrame())
     if len(grades):
+        from .rubrics import rubric
+        order = [c for c in rubric(assignment) if c in grades.columns]
+        grades = grades[order + [c for c in grades.columns if c not in order]]
         grades["total"] = grades.sum(axis=1)
     criteria = (scores.groupby("criterion", sort=False)
                 .agg(points=("points", "first"), mean=("score", "mean"),
