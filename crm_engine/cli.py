@@ -300,6 +300,18 @@ def course_workspace(assignment, student, folder, language):
     opened.close()
 
 
+@course.command("init")
+@click.argument("root", type=click.Path(file_okay=False), default=".")
+@click.option("--exchange", type=click.Path(file_okay=False), default=None,
+              help="The exchange folder (default ROOT/exchange; on a hub, its shared folder).")
+def course_init(root, exchange):
+    """Set up a course root: nbgrader_config.py, source/, an exchange students can write to (Exchange.root)."""
+    from . import course_admin
+
+    for line in _course_step(lambda: course_admin.init(root, exchange=exchange)):
+        click.echo(line)
+
+
 @course.command("release")
 @click.argument("assignment")
 @click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
@@ -335,6 +347,18 @@ def course_grade(assignment, root, no_collect, release_feedback, no_check_owner)
     others = [f"{student} (workspace made for {owner})" for student, owner in dict(others).items() if owner]
     if others:
         click.echo(f"Check identity (graded as they stand; confirm the work is theirs): {', '.join(others)}")
+
+
+@course.command("export")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
+@click.option("--wide", is_flag=True, help="One row per student, a column per assignment (gradebook import).")
+def course_export(out, root, wide):
+    """Write the course's grades to OUT.csv for an LMS (Canvas, Moodle): student_id, assignment, score, max_score."""
+    from . import course_admin
+
+    frame = _course_step(lambda: course_admin.export_grades(out, root=root, wide=wide))
+    click.echo(f"Wrote {len(frame)} row(s) to {out}.")
 
 
 @course.command("dashboard")

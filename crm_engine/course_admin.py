@@ -56,6 +56,84 @@ def nbgrader(step: str, *args: str, root=None, check: bool = True) -> subprocess
     return result
 
 
+# -- setting up a course root and its exchange --------------------------------------------------------------
+EXCHANGE_LINE = re.compile(r"^c\.Exchange\.root\s*=.*$", re.MULTILINE)
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]   # where the course's own config and source/ live
+
+
+def exchange_root(root=None) -> pathlib.Path | None:
+    """The exchange the course's nbgrader_config.py sets (`c.Exchange.root`), or None when it sets none."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    folder = course_root(root)
+    if not (folder / "nbgrader_config.py").exists():
+        raise WorkspaceError("course_admin.no_config", folder=str(folder))
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+    value = config.Exchange.get("root") if "Exchange" in config else None
+    return pathlib.Path(value) if value else None
+
+
+def init(root=None, *, exchange=None) -> list[str]:
+    """Set up a course root: nbgrader_config.py and source/ (copied from this repository when missing),
+    an exchange (ROOT/exchange by default, or `exchange` — a hub's shared folder), `Exchange.root` written
+    into nbgrader_config.py, and the permissions checked. Returns what it did and found, line by line."""
+    import getpass
+    import shutil
+    import stat
+    import tempfile
+
+    folder = pathlib.Path(root or os.getcwd()).expanduser().resolve()
+    done = []
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "nbgrader_config.py"
+    if not config.exists():
+        shutil.copy(REPOSITORY / "nbgrader_config.py", config)
+        done.append(f"Copied nbgrader_config.py into {folder}.")
+    if not (folder / "source").exists() and (REPOSITORY / "source").is_dir():
+        shutil.copytree(REPOSITORY / "source", folder / "source",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.duckdb*", "*.crm*"))
+        done.append(f"Copied the assignments into {folder / 'source'}.")
+    place = pathlib.Path(exchange).expanduser().resolve() if exchange else folder / "exchange"
+    if not place.exists():
+        try:
+            place.mkdir(parents=True)
+        except OSError as error:
+            raise WorkspaceError("course_admin.exchange_unwritable", exchange=str(place), detail=str(error)) from None
+        done.append(f"Created the exchange {place}.")
+    else:
+        done.append(f"The exchange {place} exists.")
+    mode = stat.S_IMODE(place.stat().st_mode)
+    if mode & 0o777 != 0o777:
+        # every student submits into it as their own Unix user: nbgrader needs it world-writable
+        try:
+            place.chmod(mode | 0o777)
+            done.append(f"Made it writable for every user ({oct(mode)} → {oct(mode | 0o777)}).")
+        except OSError:
+            done.append(f"WARNING: it is {oct(mode)} and you cannot change that; students on other accounts cannot "
+                        f"submit until its owner runs: chmod 777 {place}")
+    try:  # can this account really write there (a read-only mount has the bits but refuses)?
+        with tempfile.NamedTemporaryFile(dir=place):
+            pass
+    except OSError as error:
+        raise WorkspaceError("course_admin.exchange_unwritable", exchange=str(place), detail=str(error)) from None
+    text = config.read_text("utf-8")
+    line = f"c.Exchange.root = {str(place)!r}"
+    if EXCHANGE_LINE.search(text):
+        text = EXCHANGE_LINE.sub(lambda _: line, text, count=1)
+    else:
+        text = text.rstrip("\n") + ("\n\n# Where students fetch assignments and submit (crm-lab course init wrote this; "
+                                     "on a hub, the shared folder).\n" + line + "\n")
+    config.write_text(text, "utf-8")
+    done.append(f"nbgrader_config.py: {line}")
+    user = getpass.getuser()
+    if getattr(os, "geteuid", lambda: -1)() == 0:
+        done.append(f"Running as root: the course folders are root's; students on other accounts reach only the "
+                    f"exchange ({oct(stat.S_IMODE(place.stat().st_mode))}).")
+    else:
+        done.append(f"Checked: {user} can write the exchange and the course root.")
+    return done
+
+
 def _known(assignment: str) -> str:
     if assignment not in ASSIGNMENTS:
         raise InvalidInput("course.unknown_assignment", field="assignment", name=assignment,
@@ -67,6 +145,11 @@ def release(assignment: str, *, root=None) -> pathlib.Path:
     """generate_assignment (source/ → release/, the gradebook learns the cells) and release_assignment
     (release/ → the exchange, where students fetch it). Returns the release folder."""
     _known(assignment)
+    place = exchange_root(root)
+    if place is None or not place.is_dir():
+        # never nbgrader's default /usr/local/share/nbgrader/exchange, made (as root) or refused without a word
+        raise WorkspaceError("course_admin.no_exchange", folder=str(course_root(root)),
+                             exchange=str(place) if place else "—")
     nbgrader("generate_assignment", assignment, "--force", root=root)
     nbgrader("release_assignment", assignment, "--force", root=root)
     return course_root(root) / "release" / assignment
@@ -113,6 +196,59 @@ def gradebook_scores(assignment: str, *, root=None) -> pd.DataFrame:
                                  "needs_manual_grade": g.needs_manual_grade})
     return pd.DataFrame(rows, columns=["student", "cell", "criterion", "auto", "manual", "score", "points",
                                        "needs_manual_grade"])
+
+
+def course_id(root=None) -> str:
+    """The course's id from its nbgrader_config.py (`CourseDirectory.course_id`)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root(root))).load_config()
+    return str(config.CourseDirectory.get("course_id") or "default_course")
+
+
+def grades_for_lms(*, root=None) -> pd.DataFrame:
+    """Every student's total per assignment of this course, as an LMS imports grades: one row per
+    (student_id, assignment) with score and max_score (penalties and manual grades included, as
+    nbgrader's gradebook has them). A student with no submission of an assignment gets an empty score."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    folder = course_root(root)
+    if not (folder / "nbgrader_config.py").exists():
+        raise WorkspaceError("course_admin.no_config", folder=str(folder))
+    if not (folder / "gradebook.db").exists():
+        raise WorkspaceError("course_admin.no_gradebook", folder=str(folder))
+    this_course = course_id(root)
+    rows = []
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}", course_id=this_course) as gb:
+        students = sorted(s.id for s in gb.students)
+        # scoped to the course: its own assignments, in the course's order, nothing another course left there
+        names = [a.name for a in gb.assignments if getattr(a, "course_id", this_course) in (this_course, None)]
+        for name in sorted(names, key=lambda n: (list(ASSIGNMENTS).index(n) if n in ASSIGNMENTS else 99, n)):
+            assignment = gb.find_assignment(name)
+            handed = {}
+            for submission in gb.assignment_submissions(name):
+                handed[submission.student.id] = float(submission.score or 0)
+            for student in students:
+                rows.append({"student_id": student, "assignment": name,
+                             "score": handed.get(student), "max_score": float(assignment.max_score)})
+    return pd.DataFrame(rows, columns=["student_id", "assignment", "score", "max_score"])
+
+
+def export_grades(out, *, root=None, wide: bool = False) -> pd.DataFrame:
+    """Write the course's grades as CSV for an LMS: long (student_id, assignment, score, max_score — one
+    row each) or `wide` (one row per student, a column per assignment, a first row "Points Possible",
+    the layout Canvas's and Moodle's gradebook import maps). Returns what was written."""
+    frame = grades_for_lms(root=root)
+    if wide:
+        table = frame.pivot(index="student_id", columns="assignment", values="score")
+        table = table[list(dict.fromkeys(frame["assignment"]))]
+        points = frame.drop_duplicates("assignment").set_index("assignment")["max_score"]
+        table = pd.concat([pd.DataFrame([points.reindex(table.columns).values], columns=table.columns,
+                                        index=["Points Possible"]), table])
+        table.index.name = "student_id"
+        frame = table.reset_index()
+    frame.to_csv(out, index=False, float_format="%g")
+    return frame
 
 
 def outcomes(crm: CRM, start_id: int = 0) -> dict:

@@ -39,6 +39,7 @@ FLAG = "FLAGGED"
 # The headline of a workspace made for another student id: graded as it stands (honest work done under
 # a shared or default account is not tampering), and named for the instructor to confirm whose it is.
 IDENTITY = "CHECK IDENTITY"
+SHOWN = 5   # integrity findings a student is shown on a criterion; the instructor's regrade has them all
 # State moves written by set-based sweeps or by the simulated world: no per-record audit row.
 SWEEP_MOVES = ("create", "raise", "clear", "recycle")
 # Rows the simulated world also creates (set-based, no audit row), with the date that places them.
@@ -172,9 +173,10 @@ def integrity(f: Facts, student: str | None = None) -> list[str]:
         "(SELECT id, on_date < lag(on_date) OVER (ORDER BY id) AS back FROM audit)")
     if count != distinct or low != 1 or high != count or backwards:
         found.append(f.t("integrity.audit"))
+    # most telling first: records no verb wrote, then states and moves without their history
+    found += _verb_rows(f, base)
     found += _states(f, base)
     found += _moves(f, base)
-    found += _verb_rows(f, base)
     found += _world_rows(f, base)
     for table, checksum in base.get("sealed", {}).items():
         limit = base.get("max_ids", {}).get(table)
@@ -349,7 +351,10 @@ class Grader:
         owner = self.identity
         if flagged:
             share = 0.0
-            lines = [f.t("grading.flagged", flag=FLAG)] + [f"  - {x}" for x in self.findings[:8]]
+            shown = self.findings[:SHOWN]
+            lines = [f.t("grading.flagged", flag=FLAG)] + [f"  - {x}" for x in shown]
+            if len(self.findings) > len(shown):
+                lines.append("  - " + f.t("grading.more", n=len(self.findings) - len(shown)))
         if owner:  # graded as it stands, and said first: the instructor confirms whose work it is
             lines.insert(1 if flagged else 0, f.t("grading.identity", flag=IDENTITY, owner=owner,
                                                   student=self.course.student))

@@ -79,7 +79,8 @@ def write_gradebook(root: pathlib.Path, graded: dict):
 
     from .nbgrader_helpers import environ
 
-    with environ(PATH=course_admin.environment()["PATH"]), Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with environ(PATH=course_admin.environment()["PATH"]), \
+            Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="crm-lab") as gb:
         gb.update_or_create_assignment(A)
         gb.update_or_create_notebook(NOTEBOOK, A)
         for criterion in rubric(A).values():

@@ -312,6 +312,22 @@ def test_a_state_set_directly_is_flagged_and_every_criterion_scores_zero(workspa
     course.close()
 
 
+def test_the_student_sees_the_first_findings_and_how_many_more_the_instructor_sees_all(workspace):
+    course = workspace()
+    develop(course, close=False)
+    fakes = [f"INSERT INTO plan_steps VALUES ({9000 + k}, {course.targets['opportunity']}, DATE '2026-03-02', "
+             f"'Phone call number {k} with the buyer', NULL, NULL, 4, NULL)" for k in range(8)]
+    course = tamper(course, *fakes)
+    grader = Grader(course, strict=True)
+    assert len(grader.findings) == 8                 # all of them reach the instructor
+    lines = grader.result("plan").lines
+    course.close()
+    shown = [line for line in lines if line.startswith("  - ")]
+    assert shown[:-1] == [f"  - row {9000 + k} of plan_steps was not written by the CRM (no audit row names it)"
+                          for k in range(5)]
+    assert shown[-1] == "  - and 3 more (your instructor sees them all)"
+
+
 @pytest.mark.parametrize("statement, finding", [
     ("INSERT INTO plan_steps VALUES (9999, {opp}, DATE '2026-03-02', 'Phone call with the buyer', NULL, NULL, 4, NULL)",
      "row 9999 of plan_steps was not written by the CRM"),
