@@ -330,12 +330,22 @@ def course_release(assignment, root):
 @click.option("--release-feedback", is_flag=True, help="Also release the feedback to the students.")
 @click.option("--no-check-owner", is_flag=True,
               help="Collect submissions whatever Unix user owns them (a class submitting from one account).")
-def course_grade(assignment, root, no_collect, release_feedback, no_check_owner):
-    """collect, autograde and generate_feedback for the whole class; prints every student's score."""
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Parallel autograde processes (default: one per core).")
+def course_grade(assignment, root, no_collect, release_feedback, no_check_owner, workers):
+    """collect, autograde (in parallel) and generate_feedback for the whole class; prints every score."""
     from . import course_admin
 
-    _course_step(lambda: course_admin.grade(assignment, root=root, collect=not no_collect,
-                                            release_feedback=release_feedback, check_owner=not no_check_owner))
+    def progress(done, total):
+        width = 30
+        bar = "#" * (width * done // max(total, 1))
+        click.echo(f"\rautograde [{bar:<{width}}] {done}/{total}", nl=done >= total and total > 0, err=True)
+
+    summary = _course_step(lambda: course_admin.grade(
+        assignment, root=root, collect=not no_collect, release_feedback=release_feedback,
+        check_owner=not no_check_owner, workers=workers, progress=progress))
+    if summary is not None:
+        click.echo(str(summary))
     board = _course_step(lambda: course_admin.dashboard(assignment, root=root))
     click.echo(f"Graded {assignment}: {len(board.grades)} submission(s).")
     if len(board.grades):

@@ -156,16 +156,24 @@ def release(assignment: str, *, root=None) -> pathlib.Path:
 
 
 def grade(assignment: str, *, root=None, collect: bool = True, feedback: bool = True,
-          release_feedback: bool = False, check_owner: bool = True) -> None:
-    """collect → autograde → generate_feedback (→ release_feedback): the whole class at once."""
+          release_feedback: bool = False, check_owner: bool = True, workers: int | None = 1, progress=None):
+    """collect → autograde → generate_feedback (→ release_feedback): the whole class at once. With
+    `workers` other than 1 (None: one per core), autograde runs in parallel worker processes
+    (`course_batch`) and `progress(done, total)` hears of each submission; returns its summary."""
     _known(assignment)
     if collect:
         nbgrader("collect", assignment, "--update", f"--ExchangeCollect.check_owner={check_owner}", root=root)
-    nbgrader("autograde", assignment, "--force", root=root)
+    summary = None
+    if workers == 1 and progress is None:
+        nbgrader("autograde", assignment, "--force", root=root)
+    else:
+        from . import course_batch
+        summary = course_batch.autograde(assignment, root=root, workers=workers, progress=progress)
     if feedback:
         nbgrader("generate_feedback", assignment, "--force", root=root)
     if release_feedback:
         nbgrader("release_feedback", assignment, root=root)
+    return summary
 
 
 def workspaces(assignment: str, *, root=None, step: str = "autograded") -> dict[str, pathlib.Path]:
