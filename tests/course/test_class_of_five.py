@@ -22,7 +22,7 @@ from crm_engine import course_admin
 from crm_engine.grading import FLAG, IDENTITY
 from crm_engine.rubrics import rubric
 
-from .nbgrader_helpers import fetch, make_course, notebook_of, owners, submit
+from .nbgrader_helpers import fetch, notebook_of, owners, submit
 from .test_nbgrader_flow import PARTIAL, course_admin_env, scores, work
 
 pytestmark = pytest.mark.slow
@@ -50,20 +50,28 @@ def graded(tmp_path_factory):
     import getpass
 
     base = tmp_path_factory.mktemp("five")
-    root, exchange = make_course(base)
+    root = base / "course"
     state = {"root": root, "homes": {}, "before": {}, "targets": {}, "executed": {}}
     with course_admin_env(base):
-        course_admin.release(A, root=root)
+        # as docs/course.md's laptop class: init, release, students work, grade, dashboard, export
+        state["init"] = CliRunner().invoke(_course_group(), ["init", str(root)]).output
+        exchange = root / "exchange"
+        released = CliRunner().invoke(_course_group(), ["release", A, "--root", str(root)])
+        assert released.exit_code == 0, released.output
         for student, kind in KINDS.items():
             home = base / "home" / student
             home.mkdir(parents=True)
             folder = fetch(exchange, A, home)
             state["executed"][student] = work(kind, A, folder, None if student in SHARED_ACCOUNT else student, state)
             submit(exchange, A, home, student)
-        result = CliRunner().invoke(_course_group(), ["grade", A, "--root", str(root), "--no-check-owner"])
+        result = CliRunner().invoke(_course_group(), ["grade", A, "--root", str(root), "--no-check-owner",
+                                                            "--workers", "2"])
         state["grade_output"] = result.output
         state["grade_code"] = result.exit_code
         state["board"] = course_admin.dashboard(A, root=root)
+        state["export"] = CliRunner().invoke(_course_group(), ["export", str(base / "grades.csv"), "--root",
+                                                              str(root)])
+        state["csv"] = base / "grades.csv"
         state["account"] = getpass.getuser()
     return state
 
@@ -113,6 +121,28 @@ def test_the_dashboards_numbers(graded):
 
 def test_course_grade_prints_the_headlines(graded):
     out = graded["grade_output"]
+    assert f"Autograded 5 of 5 submission(s) of {A} with 2 worker(s) in" in out     # in parallel, all of them
+    assert "5/5" in out                                                            # the progress bar's end
     assert f"Graded {A}: 5 submission(s)." in out
     assert "Flagged (workspace edited outside the CRM): dan" in out
     assert f"eve (workspace made for {graded['account']})" in out
+
+
+def test_course_init_made_the_exchange_the_class_used(graded):
+    assert f"c.Exchange.root = {str(graded['root'] / 'exchange')!r}" in graded["init"]
+    assert list((graded["root"] / "exchange" / "crm-lab" / "inbound").iterdir())
+
+
+def test_course_grade_prints_every_students_score(graded):
+    table = [line.split() for line in graded["grade_output"].splitlines()]
+    totals = {row[0]: float(row[-1]) for row in table if row and row[0] in KINDS}
+    assert totals == {s: sum(g.values()) for s, g in expected().items()}
+    assert any(row[:1] == ["(points)"] and float(row[-1]) == sum(points().values()) for row in table)
+
+
+def test_the_lms_export(graded):
+    assert graded["export"].exit_code == 0, graded["export"].output
+    rows = list(csv.DictReader(graded["csv"].open(encoding="utf-8")))
+    assert [list(r) for r in rows[:1]] == [["student_id", "assignment", "score", "max_score"]]
+    assert {r["student_id"]: float(r["score"]) for r in rows} == {s: sum(g.values()) for s, g in expected().items()}
+    assert {(r["assignment"], r["max_score"]) for r in rows} == {(A, "10")}
