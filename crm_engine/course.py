@@ -322,7 +322,7 @@ class Course:
             raise WorkspaceError("course.unknown_student", student=student, workspace=path.name, env=ENV_STUDENT)
         if not path.exists() and replaying:
             # Autograde may find the workspace under another id (a shared account, a renamed
-            # student): grade the one that was submitted; the integrity check names its owner.
+            # student): grade the one that was submitted; the grader names its owner (CHECK IDENTITY).
             others = sorted(folder.glob(f"{spec.name}-*{STUDENT_SUFFIX}"))
             if len(others) == 1:
                 path = others[0]
