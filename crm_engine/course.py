@@ -318,8 +318,14 @@ class Course:
         path = folder / f"{spec.name}-{safe_name(student)}{suffix}"
         replaying = grading_mode() is not None and not instructor
         if grading_mode() == "validate" and not instructor and unknown_student(student):
-            # Validate is the student's last check before submitting: fail it, with the set-up cell's warning
-            raise WorkspaceError("course.unknown_student", student=student, workspace=path.name, env=ENV_STUDENT)
+            # Validate runs in the Jupyter server's environment, not the kernel's (where `%env` set the id):
+            # one workspace named for a real student id is theirs. Otherwise fail Validate — the student's last
+            # check before submitting — with the set-up cell's warning.
+            mine = [p for p in folder.glob(f"{spec.name}-*{STUDENT_SUFFIX}")
+                    if not unknown_student(p.name[len(spec.name) + 1:-len(STUDENT_SUFFIX)])]
+            if len(mine) != 1:
+                raise WorkspaceError("course.unknown_student", student=student, workspace=path.name, env=ENV_STUDENT)
+            path, student = mine[0], mine[0].name[len(spec.name) + 1:-len(STUDENT_SUFFIX)]
         if not path.exists() and replaying:
             # Autograde may find the workspace under another id (a shared account, a renamed
             # student): grade the one that was submitted; the grader names its owner (CHECK IDENTITY).

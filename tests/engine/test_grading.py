@@ -422,6 +422,18 @@ def test_the_set_up_cell_says_who_the_student_is_and_warns_on_a_shared_account(p
     assert said.startswith("WARNING: this notebook does not know who you are. It runs as 'root'")
 
 
+def test_validate_from_the_servers_account_finds_the_one_workspace_named_for_a_student(pristine, tmp_path,
+                                                                                       monkeypatch):
+    """`%env CRM_LAB_STUDENT=s001` in the notebook reaches the kernel, not the server that runs Validate."""
+    monkeypatch.delenv("CRM_LAB_STUDENT", raising=False)
+    monkeypatch.setattr(course_module.getpass, "getuser", lambda: "root")
+    shutil.copy(pristine["a1_opportunity"], tmp_path / "a1_opportunity-s001.crm")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    opened = Course.open("a1_opportunity", folder=tmp_path)
+    assert opened.student == "s001" and "WARNING" not in str(opened)
+    opened.close()
+
+
 def test_validate_fails_on_a_workspace_made_for_someone_else(pristine, tmp_path, monkeypatch):
     shutil.copy(pristine["a1_opportunity"], tmp_path / "a1_opportunity-s009.crm")
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
