@@ -11,22 +11,26 @@ set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
 PY=${PYTHON:-python3}
-UV=.tools/uv/bin/uv
+UV=  # set by uv_tool
 # uv uses this interpreter and never downloads a Python of its own.
 export UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$VENV"
 
 uv_tool() {
-    # uv itself: the version pinned (with hashes) in requirements-uv.txt, in its own small venv under .tools/.
+    # uv itself: the version pinned (with hashes) in requirements-uv.txt, in its own small venv in the user's
+    # cache (like uv's own package cache), so every checkout on the machine shares one copy of each version.
     if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
         echo "CRM Lab needs Python 3.11 or newer (found: $("$PY" --version 2>&1))." >&2
         exit 1
     fi
-    local wanted
+    local wanted home
     wanted=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-uv.txt)
-    [ "$("$UV" --version 2>/dev/null)" = "uv $wanted" ] && return 0
-    rm -rf .tools/uv
-    "$PY" -m venv .tools/uv
-    .tools/uv/bin/python -m pip install -qq --disable-pip-version-check --require-hashes -r requirements-uv.txt
+    home="${CRM_LAB_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/crm-lab}/uv-$wanted"
+    UV="$home/bin/uv"
+    # `uv --version` prints e.g. "uv 0.13.10 (x86_64-unknown-linux-gnu)"
+    [ "$("$UV" --version 2>/dev/null | cut -d" " -f2)" = "$wanted" ] && return 0
+    rm -rf "$home"
+    "$PY" -m venv "$home"
+    "$home/bin/python" -m pip install -qq --disable-pip-version-check --require-hashes -r requirements-uv.txt
 }
 
 setup() {

@@ -8,12 +8,18 @@ c = get_config()  # noqa: F821 — provided by traitlets when nbgrader loads thi
 
 c.CourseDirectory.course_id = "crm-lab"
 
+# The exchange (where students fetch releases and submit) is set per course root by
+# `crm-lab course init [ROOT]`, which writes the `Exchange.root` setting at the end of this file:
+# ROOT/exchange on a laptop, or `--exchange /srv/nbgrader/exchange` for a hub's shared folder.
+# Without it nbgrader would use /usr/local/share/nbgrader/exchange; `crm-lab course release` refuses.
+
 # Workspaces an instructor makes while running a notebook inside source/ or release/ end in
 # .duckdb: they are never released, never collected, never copied over a student's file at
 # autograde. Students' workspaces end in .crm and travel with their submissions.
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
     "*.duckdb*", "*.crm.tmp*",
+    "*.waiting",  # a process waiting for its turn on a workspace (crm_engine/turns.py)
 ]
 # Feedback is the HTML report: no need to copy each student's workspace into feedback/ as well.
 c.GenerateFeedbackApp.CourseDirectory.ignore = c.CourseDirectory.ignore + ["*.crm", "*.crm.wal"]

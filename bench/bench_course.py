@@ -5,6 +5,8 @@
    checks add to nbgrader's own cost (aim: ≤ 1.3×).
 2. The marginal time per notebook (autograde of N submissions minus one, per extra submission), both kinds.
 3. Autograde of N submissions of one assignment in one run (a class: N = 30; --quick: 2).
+4. The same N in parallel worker processes (`course_batch`, --workers, default 2), against 3, and the time
+   a class of 300 would take on this machine at that rate.
 
 Submissions are made as students make them: each student's own workspace, the reference solution run
 in it, the notebook handed in beside it (in nbgrader's submitted/<student>/<assignment>/ layout).
@@ -121,6 +123,7 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="2 submissions (for the test suite)")
     parser.add_argument("--assignment", default="a1_opportunity")
     parser.add_argument("--students", type=int, default=None, help="submissions to grade (default 30)")
+    parser.add_argument("--workers", type=int, default=2, help="parallel autograde processes for 4 (default 2)")
     args = parser.parse_args(argv)
     count = args.students or (2 if args.quick else 30)
     names = [f"s{k:03d}" for k in range(count)]
@@ -145,6 +148,17 @@ def main(argv=None) -> None:
                       f"{marginal[args.assignment] / max(marginal[TRIVIAL], 1e-9):.2f}x")
             print(f"3. {count} submission(s) in one autograde run: {args.assignment} {everyone[args.assignment]:.1f} s "
                   f"({everyone[args.assignment] / count:.2f} s each), trivial {everyone[TRIVIAL]:.1f} s")
+            from crm_engine import course_batch
+
+            for name in names:
+                shutil.rmtree(root / "autograded" / name / args.assignment, ignore_errors=True)
+            summary = course_batch.autograde(args.assignment, root=root, workers=args.workers)
+            sequential = everyone[args.assignment]
+            print(f"4. {summary.students} submission(s) with {summary.workers} workers: {summary.seconds:.1f} s "
+                  f"({summary.seconds / count:.2f} s each), {sequential / summary.seconds:.2f}x the one-run time"
+                  f"{'; not graded: ' + ', '.join(summary.failed) if summary.failed else ''}")
+            print(f"   a class of 300 at this rate: {summary.seconds / count * 300 / 60:.1f} min with "
+                  f"{summary.workers} workers ({sequential / count * 300 / 60:.1f} min in one run)")
             scores = total_score(root, args.assignment)
             print(f"   scores: {sorted(set(scores.values()))} (every submission is the reference solution)")
         finally:

@@ -45,9 +45,14 @@ def kernel_memory(notebook: pathlib.Path) -> dict:
         nb = nbformat.read(folder / notebook.name, as_version=4)
         nb.cells.append(nbformat.v4.new_code_cell(PROBE))
         started = time.perf_counter()
-        os.environ.setdefault("CRM_LAB_STUDENT", "s001")
-        NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(folder)}}).execute()
+        before = os.environ.get("CRM_LAB_STUDENT")
+        os.environ["CRM_LAB_STUDENT"] = before or "s001"   # the kernel inherits it; restored after
+        try:
+            NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                           resources={"metadata": {"path": str(folder)}}).execute()
+        finally:
+            if before is None:
+                del os.environ["CRM_LAB_STUDENT"]
         seconds = time.perf_counter() - started
     errors = [o["ename"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]

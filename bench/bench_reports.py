@@ -90,7 +90,10 @@ SQL = {
         WITH o AS (SELECT customer_id, max(order_date) AS last_order, count(*) AS frequency, sum(amount) AS monetary
                    FROM orders WHERE status <> 'cancelled' AND order_date <= {D} GROUP BY customer_id),
              s AS (SELECT *, {D} - last_order AS recency_days, {Q.format('last_order')} AS r_score,
-                          {Q.format('frequency')} AS f_score, {Q.format('monetary')} AS m_score FROM o)
+                          {Q.format('frequency')} AS f_score, {Q.format('monetary')} AS m_score,
+                          {D} - last_order < avg({D} - last_order) OVER () AS r_high,
+                          frequency > avg(frequency) OVER () AS f_high, monetary > avg(monetary) OVER () AS m_high
+                   FROM o)
         SELECT s.customer_id, c.name AS customer_name, c.owner_id, u.name AS owner_name, c.region, c.level,
                s.last_order, s.recency_days, s.frequency, s.monetary::DOUBLE AS monetary, r_score, f_score, m_score,
                r_score::VARCHAR || f_score::VARCHAR || m_score::VARCHAR AS rfm, {{segment}} AS segment
@@ -154,18 +157,18 @@ SQL = {
                  AND o.order_date BETWEEN t.period_start AND t.period_end
             WHERE t.period = '2026-02' GROUP BY ALL) ORDER BY id""",
 }
-SQL["rfm"] = SQL["rfm"].replace("{segment}", """CASE WHEN r_score >= 4 AND f_score >= 4 AND m_score >= 4 THEN 'champions'
-    WHEN r_score >= 3 AND f_score >= 4 THEN 'loyal' WHEN r_score >= 4 AND f_score >= 2 THEN 'potential_loyalists'
-    WHEN r_score >= 4 THEN 'new_customers' WHEN r_score = 3 THEN 'need_attention'
-    WHEN r_score = 1 AND f_score >= 4 AND m_score >= 4 THEN 'cannot_lose' WHEN f_score >= 3 THEN 'at_risk'
-    ELSE 'hibernating' END""")
+SQL["rfm"] = SQL["rfm"].replace("{segment}", """CASE WHEN r_high AND f_high AND m_high THEN 'important_value'
+    WHEN r_high AND m_high THEN 'important_development' WHEN f_high AND m_high THEN 'important_retention'
+    WHEN m_high THEN 'important_winback' WHEN r_high AND f_high THEN 'general_value'
+    WHEN r_high THEN 'general_development' WHEN f_high THEN 'general_retention' ELSE 'general_winback' END""")
 SQL["rfm_segments"] = f"""
     WITH r AS ({SQL['rfm']})
     SELECT g.segment, count(r.customer_id) AS customers, count(r.customer_id) / sum(count(r.customer_id)) OVER () AS share,
            avg(r.recency_days) AS recency_days, avg(r.frequency) AS frequency, avg(r.monetary) AS monetary,
            coalesce(sum(r.monetary), 0) AS monetary_total
-    FROM (VALUES (0, 'champions'), (1, 'loyal'), (2, 'potential_loyalists'), (3, 'new_customers'),
-                 (4, 'need_attention'), (5, 'cannot_lose'), (6, 'at_risk'), (7, 'hibernating')) g(pos, segment)
+    FROM (VALUES (0, 'important_value'), (1, 'important_development'), (2, 'important_retention'),
+                 (3, 'important_winback'), (4, 'general_value'), (5, 'general_development'), (6, 'general_retention'),
+                 (7, 'general_winback')) g(pos, segment)
     LEFT JOIN r ON r.segment = g.segment GROUP BY g.pos, g.segment ORDER BY g.pos"""
 SQL["leaderboard"] = """
     SELECT rank() OVER (ORDER BY attainment DESC NULLS LAST, actual DESC) AS rank, * FROM (
@@ -284,9 +287,9 @@ def p_churn_rate(f):
     return g
 
 
-SEGMENT_NAMES = {"champions": "Champions", "loyal": "Loyal customers", "potential_loyalists": "Potential loyalists",
-                 "new_customers": "New customers", "need_attention": "Need attention",
-                 "cannot_lose": "Cannot lose them", "at_risk": "At risk", "hibernating": "Hibernating"}
+SEGMENT_NAMES = {f"{weight}_{kind}": f"{weight.capitalize()} {kind} customers"
+                 for weight in ("important", "general") for kind in ("value", "development", "retention", "win-back")}
+SEGMENT_NAMES = {code.replace("win-back", "winback"): name for code, name in SEGMENT_NAMES.items()}
 
 
 def p_rfm(f):
@@ -298,13 +301,11 @@ def p_rfm(f):
     for column, score in (("last_order", "r_score"), ("frequency", "f_score"), ("monetary", "m_score")):
         per[score] = (1 + np.floor(5 * (per[column].rank(method="min") - 1) / n)).astype(int)
     per["recency_days"] = (pd.Timestamp(TODAY) - per["last_order"]).dt.days
-    r, fr, m = per["r_score"], per["f_score"], per["m_score"]
-    per["rfm"] = r.astype(str) + fr.astype(str) + m.astype(str)
-    per["segment"] = np.select(
-        [(r >= 4) & (fr >= 4) & (m >= 4), (r >= 3) & (fr >= 4), (r >= 4) & (fr >= 2), r >= 4, r == 3,
-         (r == 1) & (fr >= 4) & (m >= 4), fr >= 3],
-        ["champions", "loyal", "potential_loyalists", "new_customers", "need_attention", "cannot_lose", "at_risk"],
-        "hibernating")
+    per["rfm"] = per["r_score"].astype(str) + per["f_score"].astype(str) + per["m_score"].astype(str)
+    r = per["recency_days"] < per["recency_days"].mean()
+    fr, m = per["frequency"] > per["frequency"].mean(), per["monetary"] > per["monetary"].mean()
+    per["segment"] = (np.where(m, "important_", "general_")
+                      + np.select([r & fr, r, fr], ["value", "development", "retention"], "winback"))
     per["segment_label"] = per["segment"].map(SEGMENT_NAMES)
     per = per.reset_index().merge(f["customers"][["id", "name", "owner_id", "region", "level"]], left_on="customer_id",
                                   right_on="id")

@@ -60,16 +60,18 @@ def generate(folder: str, label: str, customers: int, orders: int | None, config
     return path, time.perf_counter() - started
 
 
-def open_ms(path: str, repeat: int) -> float:
-    """Median ms of opening the workspace and reading what opening reads (schema, settings, user)."""
-    spent = []
+def open_ms(paths: list[str], repeat: int) -> list[float]:
+    """Median ms of opening each workspace and reading what opening reads (schema, settings, user),
+    the files opened in turns."""
+    spent = [[] for _ in paths]
     for _ in range(repeat):
-        started = time.perf_counter()
-        crm = CRM.open(path)
-        crm.customers.count()
-        spent.append(time.perf_counter() - started)
-        crm.close()
-    return statistics.median(spent) * 1000
+        for path, times in zip(paths, spent):
+            started = time.perf_counter()
+            crm = CRM.open(path)
+            crm.customers.count()
+            times.append(time.perf_counter() - started)
+            crm.close()
+    return [statistics.median(times) * 1000 for times in spent]
 
 
 def interleaved(calls: list, ids: list) -> list[float]:
@@ -107,8 +109,9 @@ def _run(label: str, customers: int, orders: int | None, folder: str, views: int
             os.remove(other)
         results.append({"size": label, "variant": name, "config": config, "path": path,
                         "file_mb": os.path.getsize(path) / 2 ** 20,
-                        "generate_s": statistics.median(s for _, s in made[name]),
-                        "open_ms": open_ms(path, 5)})
+                        "generate_s": statistics.median(s for _, s in made[name])})
+    for r, ms in zip(results, open_ms([r["path"] for r in results], 7)):
+        r["open_ms"] = ms
     opened = [CRM.open(r["path"]) for r in results]
     count = opened[0].customers.count()
     ids = np.random.default_rng(0).integers(1, count + 1, views).tolist()

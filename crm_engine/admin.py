@@ -219,10 +219,11 @@ class Admin(Area):
             source = _ident(s.db.scalar("SELECT current_database()"))
             # Written under a temporary name and renamed when complete: a killed backup leaves no
             # file that looks like a backup, and nothing in the way of the next try. The file is laid
-            # out like its workspace (block size, DuckDB 1.4's storage version), not as ATTACH would
-            # create it: db.create_options. An in-memory workspace has no file.
+            # out for the customers it holds, in DuckDB 1.4's storage version (db.create_options), not
+            # as ATTACH would make it — so backing up a workspace made before this layout also
+            # converts it: the copy is small and readable by DuckDB 1.x.
             with building(path) as temporary:
-                create_file(temporary, block_size=s.db.file_format()["block_size"] if s.db.path else None)
+                create_file(temporary, s.db.scalar("SELECT count(*) FROM customers"))
                 with self._attached(temporary, read_only=False), s.db.transaction():
                     s.db.execute(f"COPY FROM DATABASE {source} TO crm_backup")
         except CRMError as error:

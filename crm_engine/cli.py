@@ -8,6 +8,7 @@
     crm-lab backup workspace/demo.duckdb monday.duckdb
     crm-lab restore workspace/demo.duckdb monday.duckdb
     crm-lab theory-site build/theory-site
+    crm-lab courseware ~/crm-lab                  # notebooks, theory and a demo workspace for a student
     crm-lab scenario list
     crm-lab scenario create fmcg_wholesaler workspaces/s001.duckdb --student s001
     crm-lab scenario class vocational_school class.csv workspaces/
@@ -76,9 +77,10 @@ def _mapping(ctx, param, values) -> dict[str, str]:
             raise click.BadParameter(f"{item!r} is not COLUMN=FIELD (e.g. 公司名称=name)")
         if column in columns:
             raise click.BadParameter(f"column {column!r} is mapped twice")
-        if field in columns.values():
+        fields = [f.strip() for f in field.split(",")]   # one column may feed several fields
+        if any(f in sum(([v] if isinstance(v, str) else v for v in columns.values()), []) for f in fields):
             raise click.BadParameter(f"two columns are mapped to {field!r}")
-        columns[column] = field
+        columns[column] = fields[0] if len(fields) == 1 else fields
     return columns
 
 
@@ -93,6 +95,15 @@ def _new_file(ctx, param, value):
 @click.version_option(package_name="crm-lab")
 def main():
     """CRM Lab: a CRM engine and courseware for teaching customer relationship management."""
+
+
+def _clear_leftovers(path) -> None:
+    """Say what a killed earlier build of `path` left behind and is removed now (builds are atomic:
+    crm_engine/atomic.py); one still running elsewhere stops the command with its file and PID."""
+    from .atomic import clear_leftovers
+
+    for leftover in clear_leftovers(path):
+        click.echo(f"Removed an unfinished earlier build: {leftover}")
 
 
 @main.command()
@@ -111,6 +122,7 @@ def demo(path, language, customers, orders, seed, if_missing):
         click.echo(f"Demo workspace already exists: {path}")
         return
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    _clear_leftovers(path)
     with demo_company.create(path, language=language, customers=customers, orders=orders, seed=seed) as crm:
         click.echo(f"Created {path}: {crm.customers.count()} customers, {len(crm.orders.list())} orders, "
                    f"today is {crm.today()}.")
@@ -164,20 +176,27 @@ def info(path):
 
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.argument("kind", type=click.Choice(["customers", "contacts", "products", "orders"]))
+@click.argument("kind", type=click.Choice(["customers", "contacts", "products", "orders", "users", "teams",
+                                           "opportunities", "interactions", "tickets"]))
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as", "user", default="admin", show_default=True, help="Import as this user.")
 @click.option("--map", "mapping", multiple=True, callback=_mapping,
               help="COLUMN=FIELD, e.g. 公司名称=name (repeatable).")
-@click.option("--encoding", default=None, help="Force a CSV encoding (default: UTF-8, else GBK).")
+@click.option("--encoding", default=None, help="A CSV file's encoding (default: UTF-8, else detected; "
+              "the one used is printed).")
+@click.option("--date-format", default=None, help="Dates as strptime, e.g. %d.%m.%Y (default: detected per column).")
 @click.option("--rejected", type=click.Path(dir_okay=False), callback=_new_file,
               help="Write rejected rows with reasons to this CSV.")
+@click.option("--add-codes", is_flag=True, help="Unknown dictionary values become new codes (listed; admin only).")
+@click.option("--value", "values", multiple=True, callback=lambda c, p, v: _value_maps(v),
+              help="FIELD:FROM=TO, a value map, e.g. product:GTXPro=GTX Pro (repeatable).")
 @friendly
-def import_(path, kind, source, user, mapping, encoding, rejected):
+def import_(path, kind, source, user, mapping, encoding, date_format, rejected, add_codes, values):
     """Import customers, contacts, products or orders from CSV / Excel.
 
     Exit 0 when at least one row was imported (rejected rows are counted and listed), 1 when none was."""
-    unknown = sorted(set(mapping.values()) - set(sum(FIELDS[kind], ())))
+    targets = sum(([v] if isinstance(v, str) else list(v) for v in mapping.values()), [])
+    unknown = sorted(set(targets) - set(sum(FIELDS[kind], ())))
     if unknown:
         raise click.BadParameter(f"{kind} have no field {', '.join(map(repr, unknown))}; fields: "
                                  f"{', '.join(sum(FIELDS[kind], ()))}", param_hint="'--map'")
@@ -185,16 +204,40 @@ def import_(path, kind, source, user, mapping, encoding, rejected):
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)
-        report = getattr(crm.imports, kind)(source, mapping=mapping, encoding=encoding, progress=progress)
+        options = {"date_format": _date_formats(date_format)} if date_format else {}
+        options.update({"add_codes": True} if add_codes else {}, **({"values": values} if values else {}))
+        report = getattr(crm.imports, kind)(source, mapping=mapping, encoding=encoding, progress=progress, **options)
         nothing = None if report.imported else _nothing_imported(crm, report, source)
     click.echo(str(report))
+    if report.created is not None and kind in ("users", "teams"):
+        click.echo(report.created.fillna("").to_string(index=False))
     if len(report.rejected):
         click.echo(report.rejected[["line", "reason"]].head(20).to_string(index=False))
         if rejected:
-            report.rejected.to_csv(rejected, index=False, encoding="utf-8-sig")
+            from .transfer import neutralised  # the file's own values: no formula may run from them
+            neutralised(report.rejected).to_csv(rejected, index=False, encoding="utf-8-sig")
             click.echo(f"All rejected rows: {rejected}")
     if nothing:
         raise click.ClickException(nothing)
+
+
+def _date_formats(text: str):
+    """`--date-format`: one format, or FIELD=FORMAT;FIELD=FORMAT for a file whose date columns differ."""
+    if "=" not in text:
+        return text
+    return dict((part.partition("=")[0].strip(), part.partition("=")[2].strip()) for part in text.split(";"))
+
+
+def _value_maps(items) -> dict:
+    """`--value FIELD:FROM=TO`, repeatable, as {field: {from: to}}."""
+    maps: dict[str, dict[str, str]] = {}
+    for item in items:
+        field, colon, rest = item.partition(":")
+        old, equals, new = rest.partition("=")
+        if not (colon and equals and field.strip() and old.strip()):
+            raise click.BadParameter(f"{item!r} is not FIELD:FROM=TO (e.g. product:GTXPro=GTX Pro)")
+        maps.setdefault(field.strip(), {})[old.strip()] = new.strip()
+    return maps
 
 
 def _nothing_imported(crm, report, source) -> str:
@@ -227,6 +270,7 @@ def export(path, kind, target, user):
 @friendly
 def backup(path, target):
     """Write a consistent snapshot of the workspace to a new file."""
+    _clear_leftovers(target)
     with CRM.open(path) as crm:
         click.echo(f"Backup written to {crm.admin.backup(target)}")
 
@@ -345,6 +389,7 @@ def scenario_create(name, path, student, seed, language, customers):
     """Make the workspace PATH from a scenario (a built-in NAME or a FILE.toml)."""
     found = _scenario(name, language, customers)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    _clear_leftovers(path)
     bar, progress = _bar("Generating")
     with bar:
         crm = found.create(path, student=student, seed=seed, progress=progress)
@@ -406,11 +451,15 @@ def course_list():
     """The assignments, their scenario and their criteria with points."""
     from .course import ASSIGNMENTS
     from .rubrics import rubric
+    from .scenario import builtin
 
     for name, spec in ASSIGNMENTS.items():
         criteria = rubric(name)
         total = sum(c.points for c in criteria.values())
-        click.echo(f"{name}: {spec.scenario} ({spec.customers} customers), as {spec.user or 'the scenario student'}"
+        # the user the student acts as, named as docs/course.md names them ("Li Ming (li.ming)")
+        user = spec.user or builtin(spec.scenario).student_user or "admin"
+        person = " ".join(part.capitalize() for part in user.split("."))
+        click.echo(f"{name}: {spec.scenario} ({spec.customers} customers), as {person} ({user})"
                    f" — {total:g} auto-graded points")
         for criterion in criteria.values():
             click.echo(f"  test-{criterion.name}: {criterion.points:g}")
@@ -433,6 +482,18 @@ def course_workspace(assignment, student, folder, language):
     opened.close()
 
 
+@course.command("init")
+@click.argument("root", type=click.Path(file_okay=False), default=".")
+@click.option("--exchange", type=click.Path(file_okay=False), default=None,
+              help="The exchange folder (default ROOT/exchange; on a hub, its shared folder).")
+def course_init(root, exchange):
+    """Set up a course root: nbgrader_config.py, source/, an exchange students can write to (Exchange.root)."""
+    from . import course_admin
+
+    for line in _course_step(lambda: course_admin.init(root, exchange=exchange)):
+        click.echo(line)
+
+
 @course.command("release")
 @click.argument("assignment")
 @click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
@@ -450,18 +511,48 @@ def course_release(assignment, root):
 @click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
 @click.option("--no-collect", is_flag=True, help="Grade what is already in submitted/.")
 @click.option("--release-feedback", is_flag=True, help="Also release the feedback to the students.")
+@click.option("--no-check-owner", is_flag=True,
+              help="Collect submissions whatever Unix user owns them (a class submitting from one account).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Parallel autograde processes (default: one per core).")
 @friendly
-def course_grade(assignment, root, no_collect, release_feedback):
-    """collect, autograde and generate_feedback for the whole class."""
+def course_grade(assignment, root, no_collect, release_feedback, no_check_owner, workers):
+    """collect, autograde (in parallel) and generate_feedback for the whole class; prints every score."""
     from . import course_admin
 
-    _course_step(lambda: course_admin.grade(assignment, root=root, collect=not no_collect,
-                                            release_feedback=release_feedback))
+    def progress(done, total):
+        width = 30
+        bar = "#" * (width * done // max(total, 1))
+        click.echo(f"\rautograde [{bar:<{width}}] {done}/{total}", nl=done >= total and total > 0, err=True)
+
+    summary = _course_step(lambda: course_admin.grade(
+        assignment, root=root, collect=not no_collect, release_feedback=release_feedback,
+        check_owner=not no_check_owner, workers=workers, progress=progress))
+    if summary is not None:
+        click.echo(str(summary))
     board = _course_step(lambda: course_admin.dashboard(assignment, root=root))
     click.echo(f"Graded {assignment}: {len(board.grades)} submission(s).")
+    if len(board.grades):
+        click.echo(board.score_table())
     flagged = board.outcomes.index[board.outcomes["flagged"]].tolist() if len(board.outcomes) else []
     if flagged:
         click.echo(f"Flagged (workspace edited outside the CRM): {', '.join(flagged)}")
+    others = board.outcomes["identity"] if len(board.outcomes) else {}
+    others = [f"{student} (workspace made for {owner})" for student, owner in dict(others).items() if owner]
+    if others:
+        click.echo(f"Check identity (graded as they stand; confirm the work is theirs): {', '.join(others)}")
+
+
+@course.command("export")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--root", type=click.Path(file_okay=False), default=None, help="Course root (default: here).")
+@click.option("--wide", is_flag=True, help="One row per student, a column per assignment (gradebook import).")
+def course_export(out, root, wide):
+    """Write the course's grades to OUT.csv for an LMS (Canvas, Moodle): student_id, assignment, score, max_score."""
+    from . import course_admin
+
+    frame = _course_step(lambda: course_admin.export_grades(out, root=root, wide=wide))
+    click.echo(f"Wrote {len(frame)} row(s) to {out}.")
 
 
 @course.command("dashboard")

@@ -88,6 +88,16 @@ def student_id(folder=None) -> str:
     return user
 
 
+# Ids that name an account, not a person: a notebook run under one of them does not know who the
+# student is (a shared lab account, a container's default user with no hub behind it).
+FALLBACK_IDS = ("root", "jovyan", "student", "admin", "user", "")
+
+
+def unknown_student(student: str | None) -> bool:
+    """Is `student` an account's name rather than a student id (root, jovyan, none …)?"""
+    return safe_name(student or "") in FALLBACK_IDS or not (student or "").strip()
+
+
 def safe_name(text: str) -> str:
     """A file-name-safe version of a student id (letters, digits, dot, dash, underscore)."""
     cleaned = re.sub(r"[^\w.-]", "_", str(text).strip(), flags=re.ASCII).strip("._")
@@ -307,9 +317,18 @@ class Course:
         suffix = INSTRUCTOR_SUFFIX if instructor else STUDENT_SUFFIX
         path = folder / f"{spec.name}-{safe_name(student)}{suffix}"
         replaying = grading_mode() is not None and not instructor
+        if grading_mode() == "validate" and not instructor and unknown_student(student):
+            # Validate runs in the Jupyter server's environment, not the kernel's (where `%env` set the id):
+            # one workspace named for a real student id is theirs. Otherwise fail Validate — the student's last
+            # check before submitting — with the set-up cell's warning.
+            mine = [p for p in folder.glob(f"{spec.name}-*{STUDENT_SUFFIX}")
+                    if not unknown_student(p.name[len(spec.name) + 1:-len(STUDENT_SUFFIX)])]
+            if len(mine) != 1:
+                raise WorkspaceError("course.unknown_student", student=student, workspace=path.name, env=ENV_STUDENT)
+            path, student = mine[0], mine[0].name[len(spec.name) + 1:-len(STUDENT_SUFFIX)]
         if not path.exists() and replaying:
             # Autograde may find the workspace under another id (a shared account, a renamed
-            # student): grade the one that was submitted; the integrity check names its owner.
+            # student): grade the one that was submitted; the grader names its owner (CHECK IDENTITY).
             others = sorted(folder.glob(f"{spec.name}-*{STUDENT_SUFFIX}"))
             if len(others) == 1:
                 path = others[0]
@@ -327,6 +346,9 @@ class Course:
         except BaseException:
             crm.close()
             raise
+        if grading_mode() == "validate" and course.owner and course.owner != student:
+            course.close()
+            raise WorkspaceError("course.other_owner", owner=course.owner, student=student, workspace=path.name)
         if grading_mode() != "autograde":
             crm._s.db.keep_open = False
             crm.release()
@@ -402,9 +424,19 @@ class Course:
                 f"{self._crm.user.username}, {mode}>")
 
     def __str__(self) -> str:
+        """What the set-up cell prints: whose workspace this is — and, loudly, when the notebook does not
+        know who the student is or the workspace was made for someone else."""
         key = "course.opened_new" if self.created else "course.opened"
-        return translate(key, self._crm.language, workspace=os.path.basename(self.path), student=self.student,
-                         user=self._crm.user.name, today=self._crm.today().isoformat())
+        lines = [translate(key, self._crm.language, workspace=os.path.basename(self.path), student=self.student,
+                           user=self._crm.user.name, today=self._crm.today().isoformat())]
+        name = os.path.basename(self.path)
+        if self.owner and self.owner != self.student:
+            lines.insert(0, translate("course.other_owner", self._crm.language, owner=self.owner,
+                                      student=self.student, workspace=name))
+        elif unknown_student(self.student) and not instructor_folder(os.path.dirname(self.path)):
+            lines.insert(0, translate("course.unknown_student", self._crm.language, student=self.student,
+                                      workspace=name, env=ENV_STUDENT))
+        return "\n".join(lines)
 
     # -- steps done in code cells ---------------------------------------------------------------------
     def once(self, key: str, fn: Callable, *args, **kwargs):

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import threading
-import time
 from collections import deque
 from contextlib import contextmanager
 from importlib import resources
@@ -24,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceLocked
+from .turns import connect, let_go as _let_go, waiting_time  # noqa: F401 (waiting_time: part of this API)
 
 APP_ID = "crm-lab"
 MEMORY = ":memory:"
@@ -171,7 +170,7 @@ class Database:
             if self.path is not None and not_duckdb(self.path):
                 raise WorkspaceError("workspace.not_crm", workspace=self.path)
             try:
-                self._con = connect(self.path or MEMORY, read_only=self.read_only, wait=self.wait)
+                self._con = connect(self.path or MEMORY, read_only=self.read_only, wait=self.wait, config=_OFFLINE)
                 # No console progress bars over a notebook's output (long set-based statements draw them).
                 self._con.execute("SET enable_progress_bar = false")
             except duckdb.Error as error:
@@ -186,6 +185,7 @@ class Database:
             if self._con is not None and not (self._depth or self._holds or self._kept) and self.path is not None:
                 self._con.close()
                 self._con = None
+                _let_go(self.path)
 
     @contextmanager
     def kept_open(self) -> Iterator[None]:
@@ -230,6 +230,7 @@ class Database:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+                _let_go(self.path)
 
     @property
     def in_transaction(self) -> bool:
@@ -344,15 +345,18 @@ class Database:
                 timer.start()
                 try:
                     if vet is not None:
-                        vet([json.loads(row[1]) for row in self._run(cursor, "EXPLAIN (FORMAT json) " + sql,
-                                                                      params).fetchall()])
+                        plans = self._run(cursor, "EXPLAIN (FORMAT json) " + sql, params).fetchall()
+                        try:
+                            vet([json.loads(row[1]) for row in plans])
+                        except RecursionError:
+                            raise InvalidInput("sql.too_deep", field="sql_query") from None
                     self._run(cursor, sql, params)
                     return self._fetch_at_most(cursor, rows)
                 except duckdb.InterruptException:
-                    raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                    raise InvalidInput("sql.time_limit", field="sql_query", seconds=f"{seconds:g}") from None
                 except CRMError as error:
                     if str(error.params.get("detail", "")).startswith("INTERRUPT Error"):
-                        raise InvalidInput("sql.time_limit", field="sql_query", seconds=seconds) from None
+                        raise InvalidInput("sql.time_limit", field="sql_query", seconds=f"{seconds:g}") from None
                     raise
             finally:
                 timer.cancel()
@@ -521,42 +525,3 @@ class Database:
                 [APP_ID, str(target)],
             )
         return target
-
-
-# -- taking turns: one process at a time on a file ----------------------------------------------------
-ENV_WAIT = "CRM_LAB_WAIT"  # seconds to wait for a workspace file another process holds
-DEFAULT_WAIT = 5.0
-_jitter = random.Random()  # sleeps only; never the scenario's randomness
-
-
-def waiting_time(wait: float | None = None) -> float:
-    """How long an open waits for another process to let go of a file: `wait` if given, else
-    `$CRM_LAB_WAIT`, else DEFAULT_WAIT seconds. 0 means fail at once."""
-    source = "wait"
-    if wait is None:
-        wait, source = os.environ.get(ENV_WAIT, "").strip() or DEFAULT_WAIT, ENV_WAIT
-    try:
-        seconds = float(wait)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if not 0 <= seconds <= 3600:
-        raise InvalidInput("workspace.bad_wait", field="wait", name=source, value=wait)
-    return seconds
-
-
-def connect(path: str, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
-    """`duckdb.connect`, taking turns: while another process holds the file, try again after short
-    random sleeps (jitter, so two waiting processes do not retry in step) for up to `wait` seconds;
-    then the lock error goes to the caller. A `keep_open=False` process holds a file only for one
-    action or query (a few ms), so a few seconds is ample unless the other side keeps it open."""
-    deadline = time.monotonic() + wait
-    pause = 0.002
-    while True:
-        try:
-            return duckdb.connect(path, read_only=read_only, config=_OFFLINE)
-        except duckdb.Error as error:
-            left = deadline - time.monotonic()
-            if "Conflicting lock" not in str(error) or left <= 0:
-                raise
-        time.sleep(min(left, pause * (0.5 + _jitter.random())))
-        pause = min(pause * 1.5, 0.05)

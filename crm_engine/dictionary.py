@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import validate
 from .errors import Conflict, InvalidInput, NotFound
+from .i18n import Choices
 from .session import Area, Session, action, query
 
 
@@ -20,9 +21,10 @@ def require_code(s: Session, kind: str, code, field: str | None = None, *, requi
         return None
     found = s.db.scalar("SELECT count(*) FROM dictionary WHERE kind = ? AND code = ? AND active", [kind, code])
     if not found:
-        choices = [r[0] for r in s.db.rows(
-            "SELECT code FROM dictionary WHERE kind = ? AND active ORDER BY sort_order", [kind])]
-        raise InvalidInput("error.choice", field=field, value=code, choices=", ".join(choices))
+        rows = s.db.rows("SELECT code, name_en, name_zh FROM dictionary WHERE kind = ? AND active ORDER BY sort_order",
+                         [kind])
+        raise InvalidInput("error.choice", field=field, value=code,
+                           choices=Choices(tuple(r[0] for r in rows), {r[0]: {"en": r[1], "zh_CN": r[2]} for r in rows}))
     return code
 
 

@@ -36,6 +36,10 @@ from .errors import CRMError
 from .i18n import translate
 
 FLAG = "FLAGGED"
+# The headline of a workspace made for another student id: graded as it stands (honest work done under
+# a shared or default account is not tampering), and named for the instructor to confirm whose it is.
+IDENTITY = "CHECK IDENTITY"
+SHOWN = 5   # integrity findings a student is shown on a criterion; the instructor's regrade has them all
 # State moves written by set-based sweeps or by the simulated world: no per-record audit row.
 SWEEP_MOVES = ("create", "raise", "clear", "recycle")
 # Rows the simulated world also creates (set-based, no audit row), with the date that places them.
@@ -58,6 +62,7 @@ class Result:
     points: float
     lines: tuple[str, ...] = ()
     flagged: bool = False
+    identity: str = ""    # the student the workspace was made for, when it is not this student
 
     def __str__(self) -> str:
         return "\n".join(self.lines)
@@ -153,6 +158,7 @@ def concrete(text, minimum: int = 12) -> bool:
 def integrity(f: Facts, student: str | None = None) -> list[str]:
     """Ways the workspace's data disagree with its audit trail — signs it was edited outside the
     engine. Empty when it only ever changed through the CRM. Messages in the workspace language.
+    (Whom the workspace was made for is not integrity: `owner_of` says.)
 
     It compares what the engine always writes together: a record's state and its state history,
     a state move and its audit row, a plan step (follow-up, measure, ticket step) and the verb's
@@ -162,16 +168,15 @@ def integrity(f: Facts, student: str | None = None) -> list[str]:
     db, base, found = f.db, f.baseline, []
     if not f.start:
         return [f.t("integrity.no_start")]
-    if student and f.start.get("student") and f.start["student"] != student:
-        found.append(f.t("integrity.owner", owner=f.start["student"], student=student))
     count, distinct, low, high, backwards = db.one(
         "SELECT count(*), count(DISTINCT id), min(id), max(id), count(*) FILTER (WHERE back) FROM "
         "(SELECT id, on_date < lag(on_date) OVER (ORDER BY id) AS back FROM audit)")
     if count != distinct or low != 1 or high != count or backwards:
         found.append(f.t("integrity.audit"))
+    # most telling first: records no verb wrote, then states and moves without their history
+    found += _verb_rows(f, base)
     found += _states(f, base)
     found += _moves(f, base)
-    found += _verb_rows(f, base)
     found += _world_rows(f, base)
     for table, checksum in base.get("sealed", {}).items():
         limit = base.get("max_ids", {}).get(table)
@@ -179,6 +184,12 @@ def integrity(f: Facts, student: str | None = None) -> list[str]:
         if str(db.scalar(f"SELECT coalesce(bit_xor(hash(x)), 0) FROM {table} x{where}")) != checksum:
             found.append(f.t("integrity.sealed", table=table))
     return found
+
+
+def owner_of(f: Facts, student: str | None) -> str:
+    """The student id the workspace was made for, when that is not `student` (else "")."""
+    owner = (f.start or {}).get("student")
+    return owner if student and owner and owner != student else ""
 
 
 def _states(f: Facts, base: dict) -> list[str]:
@@ -309,6 +320,14 @@ class Grader:
             self._findings = (key, _FINDINGS[key])
         return list(self._findings[1])
 
+    @property
+    def identity(self) -> str:
+        """The student id the workspace was made for, when it is not the student being graded (else "")."""
+        from .course import grading_mode, submission_student
+
+        student = submission_student(os.path.dirname(self.course.path)) if grading_mode() else None
+        return owner_of(self.facts, student or self.course.student)
+
     def result(self, criterion: str, **answers) -> Result:
         """Score one criterion (no printing)."""
         item = self.rubric.get(criterion)
@@ -329,13 +348,20 @@ class Grader:
             flagged = self.strict and bool(self.findings)
         share = min(max(float(mark.share), 0.0), 1.0)
         lines = list(mark.lines)
+        owner = self.identity
         if flagged:
             share = 0.0
-            lines = [f.t("grading.flagged", flag=FLAG)] + [f"  - {x}" for x in self.findings[:8]]
+            shown = self.findings[:SHOWN]
+            lines = [f.t("grading.flagged", flag=FLAG)] + [f"  - {x}" for x in shown]
+            if len(self.findings) > len(shown):
+                lines.append("  - " + f.t("grading.more", n=len(self.findings) - len(shown)))
+        if owner:  # graded as it stands, and said first: the instructor confirms whose work it is
+            lines.insert(1 if flagged else 0, f.t("grading.identity", flag=IDENTITY, owner=owner,
+                                                  student=self.course.student))
         score = round(share * item.points, 2)
         lines.append(f.t("grading.score", title=f.t(f"rubric.{self.course.assignment}.{criterion}"),
                          score=_number(score), points=_number(item.points)))
-        return Result(criterion, score, float(item.points), tuple(lines), flagged)
+        return Result(criterion, score, float(item.points), tuple(lines), flagged, owner)
 
     def __call__(self, criterion: str, **answers) -> float:
         """Print the feedback on one criterion and return its score — a test cell's last expression."""
@@ -353,7 +379,8 @@ class Grader:
         for name, item in self.rubric.items():
             result = self.result(name, **(answers or {}).get(name, {}))
             rows.append({"criterion": name, "score": result.score, "points": result.points,
-                         "needs_answer": bool(item.answers), "flagged": result.flagged, "feedback": str(result)})
+                         "needs_answer": bool(item.answers), "flagged": result.flagged, "identity": result.identity,
+                         "feedback": str(result)})
         return pd.DataFrame(rows)
 
 
@@ -391,12 +418,13 @@ def regrade(path, *, student: str | None = None, language: str | None = None):
                 grader = Grader(course, strict=True)
                 frame = grader.report()
                 frame.attrs["findings"] = grader.findings
+                frame.attrs["identity"] = grader.identity
                 frame.attrs["worked"] = grader.facts.worked()
                 return frame
         frame = pd.DataFrame([{"criterion": c.name, "score": 0.0, "points": float(c.points),
-                               "needs_answer": bool(c.answers), "flagged": True, "feedback": problem}
+                               "needs_answer": bool(c.answers), "flagged": True, "identity": "", "feedback": problem}
                               for c in rubric(name).values()])
-        frame.attrs["findings"], frame.attrs["worked"] = [problem], False
+        frame.attrs["findings"], frame.attrs["worked"], frame.attrs["identity"] = [problem], False, ""
         return frame
     finally:
         if crm is not None:

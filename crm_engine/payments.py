@@ -30,7 +30,7 @@ from .contracts import exposure, fetch as fetch_contract, totals_sql
 from .customers import fetch as fetch_customer, visible as visible_customers
 from .dictionary import require_code
 from .errors import InvalidInput, NotFound, TransitionNotAllowed
-from .i18n import Term
+from .i18n import Choices, Term
 from .session import Area, Session, action, load_user, query
 
 KIND = "payment"
@@ -196,7 +196,7 @@ class Payments(Area):
         if received_on < contract.signed_on:
             raise InvalidInput("payment.before_signing", field="received_on", signed=contract.signed_on.isoformat())
         if not isinstance(overpayment, bool):
-            raise InvalidInput("error.choice", field="overpayment", value=overpayment, choices="True, False")
+            raise InvalidInput("error.choice", field="overpayment", value=overpayment, choices=Choices(("True", "False")))
         notes = validate.text(notes, "notes", required=False)
         balance = self._balance(contract.id)
         owed = max(balance.outstanding, Decimal("0.00"))

@@ -7,9 +7,9 @@
     theory.check_answer(q, "3").correct             # True or False
     theory.build_site("build/theory-site")          # the offline HTML site
 
-The texts live in the repository's `theory/` folder (an installed wheel carries a
-copy, see `crm_engine.courseware`): `chapters.toml` (the order of the chapters and the CRM modules each one
-practises), `en/` and `zh_CN/` (one Markdown file per chapter and language),
+The texts live in the repository's `theory/` folder (an installed wheel carries
+a copy, see `crm_engine.courseware`): `chapters.toml` (the order of the chapters
+and the CRM modules each one practises), `en/` and `zh_CN/` (one Markdown file per chapter and language),
 `quizzes/<chapter>.toml` (the questions, both languages side by side) and
 `conf.py` (the Sphinx settings of the site). Set `CRM_LAB_THEORY` to use
 another folder.
@@ -22,6 +22,8 @@ This module only reads and checks; nothing here imports ipywidgets or Sphinx
 """
 from __future__ import annotations
 
+import html
+import json
 import math
 import os
 import re
@@ -373,13 +375,35 @@ def score(answers: Mapping[str, object]) -> int:
     return sum(check_answer(qid, answer).correct for qid, answer in answers.items())
 
 
+def _quiz_form(q: Question, language: str, t) -> str:
+    """A form to answer `q` on the site, checked by theory/_static/crm_quiz.js with the
+    notebook's feedback texts (the <details> block below stays for reading without JS)."""
+    attr = lambda value: html.escape(str(value), quote=True)  # noqa: E731
+    data = {"kind": q.kind, "correct": t("theory.correct"), "wrong": t("theory.wrong"),
+            "no-choice": t("theory.no_choice"), "not-a-number": t("theory.not_a_number"),
+            "answer-is": t("theory.answer_is", answer=q.answer_text(language)), "explanation": q.explanation(language),
+            "answer": q.answer if q.kind == "numeric" else ",".join(sorted([q.answer] if q.kind == "single" else q.answer)),
+            "tolerance": q.tolerance if q.kind == "numeric" else 0}
+    if q.kind == "numeric":
+        inputs = f'<input type="text" name="answer" aria-label="{attr(t("theory.your_number"))}">'
+    else:
+        kind = "radio" if q.kind == "single" else "checkbox"
+        inputs = " ".join(f'<label><input type="{kind}" name="answer" value="{o.key}"> {o.key.upper()}</label>'
+                          for o in q.options)
+    fields = " ".join(f'data-{k}="{attr(v)}"' for k, v in data.items())
+    return (f'<form class="crm-quiz" id="quiz-{attr(q.id)}" {fields}>{inputs} '
+            f'<button type="submit">{attr(t("theory.check"))}</button>'
+            f'<div class="crm-quiz-feedback" aria-live="polite"></div></form>')
+
+
 def quiz_markdown(chapter_id: str, language: str) -> str:
     """The chapter's quiz for the static site: each answer folded away in a <details> block."""
     c, t = chapter(chapter_id), (lambda key, **p: i18n.t(key, language, **p))
     out = [f"({c.slug}-quiz)=", f"## {t('theory.quiz')}", "", t("theory.quiz_intro"), ""]
     for number, q in enumerate(quiz(chapter_id), start=1):
-        out += [f"**{number}.** {q.text(language)} *({t(f'theory.kind.{q.kind}')})*", ""]
+        out += [f"**{number}.** {q.text(language)} *{t('theory.kind_note', kind=t(f'theory.kind.{q.kind}'))}*", ""]
         out += [f"- {o.key.upper()}. {o.text(language)}" for o in q.options]
+        out += ["", _quiz_form(q, language, t)]
         out += ["", f"<details><summary>{t('theory.show_answer')}</summary>", "",
                 f"**{t('theory.answer_is', answer=q.answer_text(language))}**", "", q.explanation(language), "",
                 "</details>", ""]
@@ -470,6 +494,13 @@ def _require_sphinx() -> None:
         raise SiteBuildError(i18n.t("theory.sphinx_missing", missing=", ".join(missing)))
 
 
+def _chinese_terms() -> list[str]:
+    """The short Chinese labels of the catalogue: its terms, such as 销售机会."""
+    pattern = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
+    return sorted({entry["zh_CN"] for entry in i18n.catalog().values()
+                   if pattern.match(entry.get("zh_CN") or "")})
+
+
 def _sphinx(source: Path, confdir: Path, output: Path, doctrees: Path, language: str) -> None:
     import io
     import warnings as warnings_module
@@ -479,6 +510,12 @@ def _sphinx(source: Path, confdir: Path, output: Path, doctrees: Path, language:
 
     status, warnings = io.StringIO(), io.StringIO()
     overrides = {"language": language, "project": i18n.t("module.theory", language)}
+    if language == "zh_CN":
+        # jieba splits Chinese for the search index; it learns the CRM's own terms (销售机会,
+        # 流失预警 …) from the catalogue, so searching for one finds it as a single word.
+        words = doctrees.parent / "zh_terms.txt"
+        words.write_text("".join(f"{term} 1000\n" for term in _chinese_terms()), "utf-8")
+        overrides["html_search_options.dict"] = str(words)
     # As sphinx-build does: keep docutils' global registries clean between builds in one process.
     with patch_docutils(str(confdir)), docutils_namespace(), warnings_module.catch_warnings():
         # myst-parser's own use of soon-deprecated Sphinx APIs is not a problem of the texts.
@@ -490,6 +527,28 @@ def _sphinx(source: Path, confdir: Path, output: Path, doctrees: Path, language:
     reported = re.sub(r"\x1b\[[0-9;]*m", "", warnings.getvalue()).strip()
     if reported or app.statuscode:
         raise SiteBuildError(f"The theory site ({language}) did not build cleanly:\n{reported}")
+
+
+def _offline_snippets(site: Path) -> None:
+    """Search result snippets from file://: Sphinx's search page fetches each result page for
+    its snippet, which a browser refuses for file:// URLs. The pages' main text goes into
+    _static/crm_pages.js, and search.html answers those fetches from it when they fail."""
+    pages = {}
+    for page in sorted(site.glob("*.html")):
+        found = re.search(r'<div class="body" role="main">(.*?)<div class="sphinxsidebar"', page.read_text("utf-8"), re.S)
+        if found:
+            pages[page.name] = f'<div role="main">{found[1]}</div>'
+    script = ("// Generated by crm_engine.theory: each page's main text, for search snippets offline.\n"
+              f"window.CRM_PAGES = {json.dumps(pages, ensure_ascii=False)};\n"
+              "(function () {\n  var real = window.fetch;\n  window.fetch = function (url) {\n"
+              "    var name = String(url).split('/').pop().split('#')[0];\n"
+              "    return real.apply(this, arguments).catch(function (error) {\n"
+              "      if (name in window.CRM_PAGES) return new Response(window.CRM_PAGES[name]);\n"
+              "      throw error;\n    });\n  };\n})();\n")
+    (site / "_static" / "crm_pages.js").write_text(script, "utf-8")
+    search = site / "search.html"
+    text = search.read_text("utf-8")
+    search.write_text(text.replace("</head>", '<script src="_static/crm_pages.js"></script>\n</head>', 1), "utf-8")
 
 
 def build_site(output_dir) -> Path:
@@ -511,6 +570,7 @@ def build_site(output_dir) -> Path:
             if (previous / ".buildinfo").is_file():  # only ever remove an earlier build of ours
                 shutil.rmtree(previous)
             _sphinx(staging / "src" / language, folder, previous, staging / "doctrees" / language, language)
+            _offline_snippets(previous)
     links = "\n".join(f'<li><a href="{lang}/index.html" lang="{lang.replace("_", "-")}">'
                       f'{i18n.t("module.theory", lang)} · {i18n.LANGUAGE_NAMES[lang]}</a></li>' for lang in LANGUAGES)
     index = output / "index.html"

@@ -13,8 +13,14 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from .errors import InvalidInput
+from .i18n import Choices
 
 MAX_TEXT = 2000
+# Control characters no text field takes (a NUL, a bell …); tab and line breaks are text. Written so
+# that Python's `re` and DuckDB's RE2 read it alike: imports check whole columns with the same class.
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# The earliest date any record takes: an earlier one is a typo or a misread year ("17" as year 17).
+EARLIEST = dt.date(1900, 1, 1)
 
 
 def text(value, field: str, *, required: bool = True, max_length: int = MAX_TEXT) -> str | None:
@@ -27,17 +33,24 @@ def text(value, field: str, *, required: bool = True, max_length: int = MAX_TEXT
     value = value.strip()
     if len(value) > max_length:
         raise InvalidInput("error.too_long", field=field, max=max_length)
-    if "\x00" in value:
+    if re.search(CONTROL, value):
         raise InvalidInput("error.not_text", field=field)
     return value
 
 
 def date(value, field: str, *, required: bool = True) -> dt.date | None:
-    """A date from a `date`, a `datetime` or an ISO string `YYYY-MM-DD`."""
+    """A date from a `date`, a `datetime` or an ISO string `YYYY-MM-DD`, not before `EARLIEST`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput("error.required", field=field)
         return None
+    day = _date(value, field)
+    if day < EARLIEST:
+        raise InvalidInput("error.date_too_early", field=field, value=value, earliest=EARLIEST.isoformat())
+    return day
+
+
+def _date(value, field: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -164,9 +177,10 @@ def record_id(value, field: str = "id") -> int:
     return integer(value, field, minimum=1)
 
 
-def one_of(value, field: str, choices) -> str:
+def one_of(value, field: str, choices, labels: dict | None = None) -> str:
+    """`value` if it is one of `choices`; else an error listing them (in Chinese with their labels)."""
     if value not in choices:
-        raise InvalidInput("error.choice", field=field, value=value, choices=", ".join(map(str, choices)))
+        raise InvalidInput("error.choice", field=field, value=value, choices=Choices(tuple(choices), labels))
     return value
 
 

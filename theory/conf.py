@@ -20,4 +20,22 @@ html_show_sphinx = False
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
+# The quizzes' check buttons (same check and feedback as the notebook), offline.
+html_static_path = ["_static"]
+html_js_files = ["crm_quiz.js"]
 highlight_language = "none"
+
+
+def setup(app):
+    """Chinese search: Sphinx 9's zh search ships the English stemmer (Latin words in Chinese
+    pages are stemmed as English) but names it `ChineseStemmer` in language_data.js, which
+    does not exist, so search.html stopped with "ChineseStemmer is not defined". The same
+    search language under the stemmer's real name fixes it; Chinese words are split by jieba
+    (a dependency of the site)."""
+    from sphinx.search.zh import SearchChinese
+
+    class SearchChineseWithItsStemmer(SearchChinese):
+        language_name = "English"
+
+    app.add_search_language(SearchChineseWithItsStemmer)
+    return {"parallel_read_safe": True}

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import validate
 from ..errors import InvalidInput, NotAllowed, NotFound
+from ..i18n import Choices
 from ..session import Area, Session, action, load_user, query
 
 KIND = "address_book"
@@ -97,7 +98,7 @@ class AddressBook(Area):
         """
         s = self._s
         if not isinstance(private, bool):
-            raise InvalidInput("error.choice", field="private_entry", value=private, choices="True, False")
+            raise InvalidInput("error.choice", field="private_entry", value=private, choices=Choices(("True", "False")))
         clean = _clean({"name": name, **fields})
         entry_id = s.db.next_id("address_book")
         record = {"id": entry_id, "owner_id": s.user.id, "private": private, **clean, "created_on": s.today()}

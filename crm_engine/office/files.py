@@ -27,6 +27,7 @@ import pandas as pd
 
 from .. import validate
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..i18n import Choices
 from ..session import Area, Session, action, load_user, query
 
 KIND = "file"
@@ -165,7 +166,7 @@ class Files(Area):
         data, default_name = read_source(source, limit)
         name = name or safe_name(default_name)
         if not isinstance(shared, bool):
-            raise InvalidInput("error.choice", field="file_shared", value=shared, choices="True, False")
+            raise InvalidInput("error.choice", field="file_shared", value=shared, choices=Choices(("True", "False")))
         description = validate.text(description, "file_description", required=False, max_length=500)
         existing = s.db.scalar("SELECT id FROM files WHERE owner_id = ? AND name = ?", [s.user.id, name])
         if existing:
@@ -222,7 +223,7 @@ class Files(Area):
         s = self._s
         info = fetch(s, file_id, write=True)
         if not isinstance(shared, bool):
-            raise InvalidInput("error.choice", field="file_shared", value=shared, choices="True, False")
+            raise InvalidInput("error.choice", field="file_shared", value=shared, choices=Choices(("True", "False")))
         s.db.execute("UPDATE files SET shared = ? WHERE id = ?", [shared, info.id])
         s.audit("share" if shared else "unshare", KIND, info.id, before={"shared": info.shared}, after={"shared": shared})
         return fetch(s, info.id)

@@ -31,7 +31,7 @@ import pandas as pd
 from .. import validate
 from ..customers import fetch as fetch_customer, log_interaction
 from ..errors import InvalidInput, NotFound
-from ..i18n import translate
+from ..i18n import Choices, translate
 from ..session import Area, Session, action, load_user, query
 
 KIND = "message"
@@ -84,7 +84,7 @@ def check_smtp_host(value) -> str:
 def check_flag(value, field: str) -> bool:
     """A yes/no setting."""
     if not isinstance(value, bool):
-        raise InvalidInput("error.choice", field=field, value=value, choices="True, False")
+        raise InvalidInput("error.choice", field=field, value=value, choices=Choices(("True", "False")))
     return value
 
 

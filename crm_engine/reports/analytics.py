@@ -16,18 +16,25 @@ after it:
   score is the same on the rep's screen and the director's. What a user is *shown*
   is limited to the customers they may see.
 
-Segments — the first rule that matches names the customer (R, F, M are the scores):
+Segments — the 8-class model of Chinese CRM textbooks: each of R, F and M is *high*
+when the customer does better than the average of every customer with an order in the
+period (company-wide, like the scores): R high = fewer days since the last order than the
+average recency_days, F high = more orders than the average frequency, M high = more
+spent than the average monetary. Equal to the average counts as low.
 
-| segment | rule | meaning |
-|---|---|---|
-| champions | R ≥ 4, F ≥ 4, M ≥ 4 | bought recently, buy often, spend the most |
-| loyal | R ≥ 3, F ≥ 4 | buy often, not long ago |
-| potential_loyalists | R ≥ 4, F 2–3 | recent, have come back more than once |
-| new_customers | R ≥ 4, F = 1 | recent first order |
-| need_attention | R = 3, F ≤ 3 | average: slipping if nobody calls |
-| cannot_lose | R = 1, F ≥ 4, M ≥ 4 | were among the best, silent the longest |
-| at_risk | R ≤ 2, F ≥ 3 | used to buy often, silent for a while: win them back |
-| hibernating | R ≤ 2, F ≤ 2 | few orders, long ago |
+| segment | R | F | M | what to do |
+|---|---|---|---|---|
+| important_value 重要价值客户 | high | high | high | the best: reward, ask for referrals |
+| important_development 重要发展客户 | high | low | high | big, recent, seldom: win more orders |
+| important_retention 重要保持客户 | low | high | high | big, frequent, silent lately: call now |
+| important_winback 重要挽留客户 | low | low | high | big spenders slipping away: win back |
+| general_value 一般价值客户 | high | high | low | active but small: sell them more |
+| general_development 一般发展客户 | high | low | low | recent, new or occasional: develop |
+| general_retention 一般保持客户 | low | high | low | used to buy often, little: keep in touch cheaply |
+| general_winback 一般挽留客户 | low | low | low | few, small, long ago: low-cost reminders or let go |
+
+The 1–5 scores order the list (best first) and show the same ranking in finer steps; the
+segment uses only the comparison with the averages.
 
 Cohorts: a customer's cohort is the month of its first order (not cancelled, up to
 `as_of`); `months_since` 0, 1, 2 … counts calendar months from it; `active` is how
@@ -43,17 +50,18 @@ from ..i18n import translate
 from ..session import Session, query
 from .common import between, customer_filters, finish, no_rows, restricts
 
-SEGMENTS = ("champions", "loyal", "potential_loyalists", "new_customers", "need_attention", "cannot_lose",
-            "at_risk", "hibernating")
+SEGMENTS = ("important_value", "important_development", "important_retention", "important_winback",
+            "general_value", "general_development", "general_retention", "general_winback")
+# R high = more recent than average (fewer days), F and M high = above average.
 SEGMENT_SQL = """CASE
-    WHEN r_score >= 4 AND f_score >= 4 AND m_score >= 4 THEN 'champions'
-    WHEN r_score >= 3 AND f_score >= 4 THEN 'loyal'
-    WHEN r_score >= 4 AND f_score >= 2 THEN 'potential_loyalists'
-    WHEN r_score >= 4 THEN 'new_customers'
-    WHEN r_score = 3 THEN 'need_attention'
-    WHEN r_score = 1 AND f_score >= 4 AND m_score >= 4 THEN 'cannot_lose'
-    WHEN f_score >= 3 THEN 'at_risk'
-    ELSE 'hibernating' END"""
+    WHEN r_high AND f_high AND m_high THEN 'important_value'
+    WHEN r_high AND m_high THEN 'important_development'
+    WHEN f_high AND m_high THEN 'important_retention'
+    WHEN m_high THEN 'important_winback'
+    WHEN r_high AND f_high THEN 'general_value'
+    WHEN r_high THEN 'general_development'
+    WHEN f_high THEN 'general_retention'
+    ELSE 'general_winback' END"""
 
 
 def _quintile(order: str) -> str:
@@ -70,10 +78,14 @@ def _rfm_sql(s: Session, as_of, since, filters: dict) -> tuple[str, list]:
     sql = f"""
         WITH o AS (SELECT customer_id, max(order_date) AS last_order, count(*) AS frequency, sum(amount) AS monetary
                    FROM orders WHERE {' AND '.join(cond)} GROUP BY customer_id),
-             scored AS (SELECT *, date_diff('day', last_order, ?::DATE) AS recency_days,
-                               {_quintile('last_order')} AS r_score, {_quintile('frequency')} AS f_score,
-                               {_quintile('monetary')} AS m_score
-                        FROM o),
+             days AS (SELECT *, date_diff('day', last_order, ?::DATE) AS recency_days FROM o),
+             -- Scores and averages over every customer with an order, before any filter or scope.
+             scored AS (SELECT *, {_quintile('last_order')} AS r_score, {_quintile('frequency')} AS f_score,
+                               {_quintile('monetary')} AS m_score,
+                               recency_days < avg(recency_days) OVER () AS r_high,
+                               frequency > avg(frequency) OVER () AS f_high,
+                               monetary > avg(monetary) OVER () AS m_high
+                        FROM days),
              rfm AS (
                 SELECT x.customer_id, c.name AS customer_name, c.owner_id, u.name AS owner_name, c.region, c.level,
                        x.last_order, x.recency_days, x.frequency, x.monetary::DOUBLE AS monetary,
@@ -102,10 +114,11 @@ class AnalyticsReports:
 
         Columns: customer_id, customer_name, owner_id, owner_name, region, level, last_order,
         recency_days, frequency, monetary, r_score, f_score, m_score (1–5), rfm ("545"),
-        segment and segment_label. The rules are in this module's docstring
+        segment and segment_label (the 8-class model: each of R, F, M above or below
+        the average). The rules are in this module's docstring
         (docs: `crm_engine/reports/analytics.py`).
 
-            crm.reports.rfm(segment="at_risk")
+            crm.reports.rfm(segment="important_retention")
         """
         s = self._s
         sql, params = _rfm_sql(s, as_of, since, dict(region=region, level=level, customer_type=customer_type,

@@ -23,7 +23,8 @@ How it is guaranteed — layers, each DuckDB's own means, each enough for writes
   statement must be a read; data-modifying CTEs (DuckDB calls `WITH x AS (UPDATE …)` a
   SELECT) are refused wherever they hide; every table reference is resolved with correct
   CTE scoping and must be an allowed workspace table; table functions come from an
-  allow-list; scalar functions that read settings or change state are refused.
+  allow-list; scalar functions that read settings or change state are refused, and so is
+  a function DuckDB has not loaded (it would install and load an extension for it).
 - *The bound plan* (`EXPLAIN (FORMAT json)`, `sql_guard.check_plan`): after DuckDB has
   resolved every name, each scan must be of an allowed table or function and no operator
   may write — what fooled the first reading meets the second.
@@ -88,7 +89,10 @@ def _statement(s: Session, text: str) -> dict:
     kind = statements[0].type.name
     if kind != "SELECT":
         raise InvalidInput("sql.not_select", field="sql_query", kind=kind)
-    tree = json.loads(s.db.scalar("SELECT json_serialize_sql(?)", [text]))
+    try:
+        tree = json.loads(s.db.scalar("SELECT json_serialize_sql(?)", [text]))
+    except RecursionError:   # Python's JSON reader gives up a few hundred levels down
+        raise InvalidInput("sql.too_deep", field="sql_query") from None
     if tree.get("error"):
         raise InvalidInput("sql.failed", field="sql_query", detail=tree.get("error_message", ""))
     return tree
@@ -127,34 +131,39 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
     max_rows = validate.integer(max_rows, "sql_max_rows", minimum=1, maximum=MOST_ROWS)
     try:
         tree = _statement(s, text)
-        workspace = {r[0].lower() for r in s.db.rows(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'")}
-        # Every relation name DuckDB knows (system views included): a CTE may not take one.
-        relations = {r[0].lower() for r in s.db.rows(
-            "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()")}
-        relations |= _table_functions(s)
-        database = s.db.scalar("SELECT current_database()").lower()
+        # The workspace's tables, and every relation name DuckDB knows (system views included):
+        # a CTE may not take one of those.
+        names = s.db.rows(
+            "SELECT lower(table_name), database_name = current_database() AND schema_name = 'main', "
+            "lower(current_database()) FROM duckdb_tables() "
+            "UNION ALL SELECT lower(view_name), false, lower(current_database()) FROM duckdb_views()")
+        workspace = {name for name, own, _ in names if own}
+        known, table_functions = _functions(s)
+        relations = {name for name, _, _ in names} | table_functions
+        database = names[0][2]
     except InvalidInput:
         raise
     except CRMError as error:
         raise _sql_error(error) from None
-    found = Parsed(relations, workspace).walk(tree)
+    try:
+        found = Parsed(relations, workspace, known).walk(tree)
+    except (TypeError, KeyError, AttributeError, ValueError) as error:
+        if isinstance(error, CRMError):
+            raise
+        # A tree shaped in a way the check does not know (a newer DuckDB): refused, not guessed.
+        raise InvalidInput("sql.unchecked", field="sql_query", detail=type(error).__name__) from None
+    if found.unknown:
+        # DuckDB would look for an extension that has it, install it from the network and load
+        # it into the engine's database: crm.sql never does that.
+        known, _ = _functions(s, refresh=True)
+        for function in found.unknown:
+            if function not in known:
+                raise InvalidInput("sql.unknown_function", field="sql_query", function=function)
     for function in found.functions:
         if function not in TABLE_FUNCTIONS:
             raise InvalidInput("sql.function", field="sql_query", function=function,
                                allowed=", ".join(sorted(TABLE_FUNCTIONS)))
-    allowed = set()
-    for catalog, schema, name in found.tables:
-        if catalog not in ("", database):
-            raise InvalidInput("sql.unknown_table", field="sql_query",
-                               table=".".join(p for p in (catalog, schema, name) if p))
-        if schema in CATALOG_SCHEMAS and catalog == "":
-            continue  # DuckDB's views of names and types; the plan check sees what they expand to
-        if schema not in ("", "main") or name not in workspace:
-            raise InvalidInput("sql.unknown_table", field="sql_query",
-                               table=".".join(p for p in (schema, name) if p))
-        check_access(s, name)
-        allowed.add(name)
+    allowed = _tables_read(s, found.tables, workspace, database)
     try:
         return s.db.read_bounded(text, params, seconds=seconds, rows=max_rows,
                                  vet=lambda plans: check_plan(plans, allowed, database))
@@ -166,16 +175,38 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
         raise _sql_error(error) from None
 
 
-_FUNCTIONS: list[frozenset] = []
+def _tables_read(s: Session, tables, workspace: set[str], database: str) -> set[str]:
+    """The workspace tables a query reads, each one the acting user may read in full; anything
+    else it names (a file, another database, a system view) is InvalidInput, a table out of scope
+    NotAllowed."""
+    allowed = set()
+    for catalog, schema, name in tables:
+        if catalog not in ("", database):
+            raise InvalidInput("sql.unknown_table", field="sql_query",
+                               table=".".join(p for p in (catalog, schema, name) if p))
+        if schema in CATALOG_SCHEMAS and catalog == "":
+            continue  # DuckDB's views of names and types; the plan check sees what they expand to
+        if schema not in ("", "main") or name not in workspace:
+            raise InvalidInput("sql.unknown_table", field="sql_query",
+                               table=".".join(p for p in (schema, name) if p))
+        check_access(s, name)
+        allowed.add(name)
+    return allowed
 
 
-def _table_functions(s: Session) -> frozenset:
-    """The names of DuckDB's table functions (`FROM duckdb_settings` calls one without
-    parentheses). Listing them costs ~0.1 s and they come with the DuckDB build, so once."""
-    if not _FUNCTIONS:
-        _FUNCTIONS.append(frozenset(r[0].lower() for r in s.db.rows(
-            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type IN ('table', 'table_macro')")))
-    return _FUNCTIONS[0]
+_CATALOGUE: dict[str, frozenset] = {}
+
+
+def _functions(s: Session, refresh: bool = False) -> tuple[frozenset, frozenset]:
+    """(every function DuckDB has loaded, the table functions among them: `FROM duckdb_settings`
+    calls one without parentheses). Listing them costs ~0.1 s and they come with the DuckDB build,
+    so once per process — again only when a query names one not seen (an extension loaded since)."""
+    if refresh or not _CATALOGUE:
+        rows = s.db.rows("SELECT DISTINCT lower(function_name), function_type IN ('table', 'table_macro') "
+                         "FROM duckdb_functions()")
+        _CATALOGUE["all"] = frozenset(name for name, _ in rows)
+        _CATALOGUE["table"] = frozenset(name for name, table in rows if table)
+    return _CATALOGUE["all"], _CATALOGUE["table"]
 
 
 def _seconds(value) -> float:

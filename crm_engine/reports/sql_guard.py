@@ -62,36 +62,46 @@ def refused(kind: str) -> InvalidInput:
 class Parsed:
     """What one statement tree refers to (see the module docstring)."""
 
-    def __init__(self, relations: set[str], workspace: set[str]):
+    def __init__(self, relations: set[str], workspace: set[str], known_functions: frozenset | None = None):
         self.relations = relations    # every relation name DuckDB knows, lower case
         self.workspace = workspace    # the workspace's own tables
+        self.known = known_functions  # every function DuckDB has loaded
+        self.unknown: list[str] = []  # functions it has not: DuckDB would install an extension for them
         self.tables: list[tuple[str, str, str]] = []   # (catalog, schema, table), lower case
         self.functions: list[str] = []                 # table functions
 
-    def walk(self, item, scope: frozenset = frozenset()) -> "Parsed":
-        if isinstance(item, list):
-            for element in item:
-                self.walk(element, scope)
-            return self
-        if not isinstance(item, dict):
-            return self
+    def walk(self, tree, scope: frozenset = frozenset()) -> "Parsed":
+        # With a stack, not recursion: a query nested a few hundred levels deep is legal SQL
+        # and must not end in Python's RecursionError. Each entry carries the CTE names in scope.
+        self._stack = [(tree, scope)]
+        while self._stack:
+            item, scope = self._stack.pop()
+            if isinstance(item, list):
+                self._stack.extend((element, scope) for element in item)
+            elif isinstance(item, dict):
+                self._visit(item, scope)
+        return self
+
+    def _visit(self, item: dict, scope: frozenset) -> None:
         kind = item.get("type")
+        kind = kind if isinstance(kind, str) else None   # a sample's "type" is a value, not a node
         if "class" in item:                  # an expression
             if item["class"] == "FUNCTION":
                 self._scalar(item)
+            elif item["class"] == "WINDOW":
+                self._known(str(item.get("function_name", "")).lower())
             self._children(item, scope)
-        elif isinstance(kind, str) and (kind.endswith("_NODE") or "cte_map" in item):
+        elif kind and (kind.endswith("_NODE") or "cte_map" in item):
             self._query(item, kind, scope)
-        elif isinstance(kind, str) and "alias" in item and "query_location" in item:
+        elif kind in TABLE_REFS or (kind and "alias" in item and "sample" in item):
+            # a table reference: known by its type, or an unknown kind by the fields all of them carry
             self._table_ref(item, kind, scope)
         else:                                 # modifiers, ORDER BY entries, literals …
             self._children(item, scope)
-        return self
 
     def _children(self, item: dict, scope: frozenset, skip: tuple = ()) -> None:
-        for key, value in item.items():
-            if key not in skip and isinstance(value, (dict, list)):
-                self.walk(value, scope)
+        self._stack.extend((value, scope) for key, value in item.items()
+                           if key not in skip and isinstance(value, (dict, list)))
 
     def _query(self, item: dict, kind: str, scope: frozenset) -> None:
         if kind not in QUERY_NODES:
@@ -101,7 +111,7 @@ class Parsed:
         # unless recursive, and never the ones after it; the query under the WITH sees all.
         for entry in (item.get("cte_map") or {}).get("map", []):
             name = self._cte_name(str(entry.get("key", "")))
-            self.walk(entry.get("value"), inner)
+            self._stack.append((entry.get("value"), inner))
             inner = inner | {name}
         own = item.get("cte_name") or item.get("ctename")
         if own:                               # RECURSIVE_CTE_NODE: the CTE refers to itself
@@ -138,7 +148,8 @@ class Parsed:
         show, name = item.get("show_type"), (item.get("table_name") or "")
         if show == "SHOW_SPECIAL":
             if name.lower() not in SHOW_SPECIAL:
-                raise refused(f"SHOW {name.strip(chr(34)).upper()}")
+                shown = "ALL TABLES" if name == "__show_tables_expanded" else name.strip('"').upper()
+                raise refused(f"SHOW {shown}")
         elif name:
             # SHOW t / SUMMARIZE t name the table directly (DESCRIBE t wraps a SELECT * FROM t):
             # all follow the rule for reading it. Column names of any table: information_schema.
@@ -153,14 +164,11 @@ class Parsed:
             # A qualified name could reach a macro in another catalog.
             raise InvalidInput("sql.scalar", field="sql_query",
                                function=".".join(p for p in (item.get("catalog"), item.get("schema"), name) if p))
+        self._known(name)
 
-
-def _qualified(name: str) -> tuple[str, str, str]:
-    """(catalog, schema, table) of a plan's `catalog.schema.table`. DuckDB quotes a part that needs it:
-    the workspace 2026001.duckdb (a class's files are named by student id) is the catalog "2026001"."""
-    parts = [quoted.replace('""', '"') if quoted else plain
-             for quoted, plain in re.findall(r'"((?:[^"]|"")*)"|([^."]+)', name)]
-    return tuple(parts) if len(parts) == 3 else ("", "", name)
+    def _known(self, name: str) -> None:
+        if self.known is not None and name and name not in self.known:
+            self.unknown.append(name)
 
 
 def check_plan(plan, allowed_tables: set[str], database: str) -> None:
@@ -185,9 +193,16 @@ def check_plan(plan, allowed_tables: set[str], database: str) -> None:
                 raise InvalidInput("sql.function", field="sql_query", function=str(info["Function"]).lower(),
                                    allowed=", ".join(sorted(TABLE_FUNCTIONS)))
         elif "Table" in info:
-            table = str(info["Table"]).lower()
-            catalog, schema, bare = _qualified(table)
-            if catalog != database or schema != "main" or bare not in allowed_tables:
+            table = str(info["Table"])
+            parts = _qualified(table)
+            if len(parts) != 3 or parts[:2] != [database, "main"] or parts[2] not in allowed_tables:
                 raise InvalidInput("sql.unknown_table", field="sql_query", table=table)
         elif not children and name not in PLAN_LEAVES:
             raise refused(name)
+
+
+def _qualified(name: str) -> list[str]:
+    """`catalog.schema.table` of a plan as its lower-case parts. DuckDB quotes a part that needs it:
+    the workspace 2026001.duckdb (a class's files are named by student id) is the catalog "2026001"."""
+    parts = [m[0] or m[1].replace('""', '"') for m in re.findall(r'([^."]+)|"((?:[^"]|"")*)"', name)]
+    return [p.lower() for p in parts]

@@ -30,7 +30,7 @@ RUBRICS: dict[str, dict[str, Criterion]] = {name: {c.name: c for c in items} for
                    Criterion("handle", 3, a4_handle), Criterion("feedback", 3, a4_feedback)],
     "a5_analysis": [Criterion("contribution", 3, a5_contribution, ("top10",)),
                     Criterion("composition", 2, a5_composition, ("by_level",)),
-                    Criterion("rfm", 3, a5_rfm, ("rfm", "champions")), Criterion("chart", 1, a5_chart, ("fig",))],
+                    Criterion("rfm", 3, a5_rfm, ("rfm", "important_value")), Criterion("chart", 1, a5_chart, ("fig",))],
     "a6_capstone": [Criterion("month", 1, a6_month), Criterion("pipeline", 3, a6_pipeline),
                     Criterion("leads", 2, a6_leads), Criterion("churn", 3, a6_churn),
                     Criterion("service", 3, a6_service)],

@@ -22,7 +22,13 @@ def a3_at_risk(f: Facts, strict: bool, at_risk=None) -> Mark:
     both = len(given & expected)
     union = len(given | expected) or 1
     key = "fb.a3.at_risk_ok" if given == expected else "fb.a3.at_risk"
-    return Mark(both / union, [f.t(key, n=len(given), missing=len(expected - given), extra=len(given - expected))])
+    lines = [f.t(key, n=len(given), missing=len(expected - given), extra=len(given - expected))]
+    if strict:  # the feedback after grading names them (the visible check must not give the answer away)
+        if expected - given:
+            lines.append(f.t("fb.a3.at_risk_missing", ids=", ".join(map(str, sorted(expected - given)))))
+        if given - expected:
+            lines.append(f.t("fb.a3.at_risk_extra", ids=", ".join(map(str, sorted(given - expected)))))
+    return Mark(both / union, lines)
 
 
 def a3_contact(f: Facts, strict: bool) -> Mark:
@@ -92,9 +98,11 @@ def a3_confirm(f: Facts, strict: bool) -> Mark:
             total += 1 if suspensions >= 2 else 0.5
             if suspensions < 2:
                 lines.append(f.t("fb.a3.not_yet", id=warning, customer=customer))
-        else:
-            total += 0.5 if suspensions else 0
+        elif suspensions:
+            total += 0.5
             lines.append(f.t("fb.a3.no_answer", id=warning, customer=customer))
+        else:  # nothing to ask about yet: the measures come first
+            lines.append(f.t("fb.a3.no_measures_yet", id=warning, customer=customer))
     share = total / len(warnings_) if warnings_ else 1.0
     lines.insert(0, f.t("fb.a3.confirm_summary", score=f"{total:g}", total=len(warnings_)))
     return Mark(share, lines)
@@ -125,8 +133,8 @@ def a4_assign(f: Facts, strict: bool) -> Mark:
     waiting = sorted({int(t) for t, state in states.items() if state == "new"} | set(_a4_new_tickets(f)))
     assigned = {r["record_id"] for r in f.audit("ticket", "assign")}
     done = [t for t in waiting if t in assigned]
-    if not waiting:
-        return Mark(0.0, [f.t("fb.a4.nothing_new")])
+    if not waiting:  # the complaint ticket is the one to make (and then assign)
+        return Mark(0.0, [f.t("fb.a4.nothing_new"), f.t("fb.a4.no_ticket", name=f.targets["caller_name"])])
     lines = [f.t("fb.a4.assigned", n=len(done), total=len(waiting))]
     if len(done) < len(waiting):
         lines.append(f.t("fb.a4.not_assigned", ids=", ".join(str(t) for t in waiting if t not in assigned)))
@@ -151,6 +159,8 @@ def a4_handle(f: Facts, strict: bool) -> Mark:
             lines.append(f.t("fb.a4.vague_handling", id=row["record_id"]))
     done = [t for t in needed if t in good]
     lines.insert(0, f.t("fb.a4.handled", n=len(done), total=len(needed)))
+    if len(done) < len(needed):
+        lines.insert(1, f.t("fb.a4.not_handled", ids=", ".join(str(t) for t in needed if t not in good)))
     return Mark(fraction(len(done), len(needed)), lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import InvalidInput
+from ..i18n import Term
 from .common import Facts, Mark, date_of, fraction
 
 
@@ -38,7 +39,11 @@ def a5_contribution(f: Facts, strict: bool, top10=None) -> Mark:
     accepted = {c for c, total in ranked if total >= tenth}  # ties at rank ten all count
     hits = len(set(ids[:10]) & accepted)
     key = "fb.a5.top_ok" if hits == 10 and len(ids) == 10 else "fb.a5.top"
-    return Mark(hits / 10, [f.t(key, hits=hits, n=len(ids), year=year)])
+    lines = [f.t(key, hits=hits, n=len(ids), year=year)]
+    wrong = [i for i in ids[:10] if i not in accepted]
+    if strict and wrong:  # after grading: which of yours are not in the top ten (the visible check keeps it quiet)
+        lines.append(f.t("fb.a5.top_wrong", ids=", ".join(map(str, wrong)), year=year))
+    return Mark(hits / 10, lines)
 
 
 def a5_composition(f: Facts, strict: bool, by_level=None) -> Mark:
@@ -53,11 +58,15 @@ def a5_composition(f: Facts, strict: bool, by_level=None) -> Mark:
         return Mark(0.0, [f.t("fb.answer_missing", name="by_level")])
     right = [c for c, share in expected.items() if abs(given.get(c, -1) - share) <= 0.005]
     key = "fb.a5.composition_ok" if len(right) == len(expected) else "fb.a5.composition"
-    return Mark(fraction(len(right), len(expected)), [f.t(key, n=len(right), total=len(expected))])
+    lines = [f.t(key, n=len(right), total=len(expected))]
+    if len(right) < len(expected):
+        lines.append(f.t("fb.a5.levels_wrong", codes=", ".join(c for c in expected if c not in right)))
+    return Mark(fraction(len(right), len(expected)), lines)
 
 
-def a5_rfm(f: Facts, strict: bool, rfm=None, champions=None) -> Mark:
-    """`rfm` measures per customer over the last 365 days, and `champions`."""
+def a5_rfm(f: Facts, strict: bool, rfm=None, important_value=None) -> Mark:
+    """`rfm` measures per customer over the last 365 days, and `important_value`: the important value
+    customers of the RFM report (the 8-class model, crm_engine/reports/analytics.py)."""
     since = f.today - dt.timedelta(days=365)
     expected = f.crm.reports.rfm(since=since)
     lines, share = [], 0.0
@@ -66,23 +75,29 @@ def a5_rfm(f: Facts, strict: bool, rfm=None, champions=None) -> Mark:
         lines.append(f.t("fb.answer_missing", name="rfm"))
     else:
         mine = {int(r.customer_id): r for r in rfm.itertuples()}
-        right = 0
+        right, wrong = 0, []
         for row in expected.itertuples():
             got = mine.get(int(row.customer_id))
             if got is not None and int(got.recency_days) == int(row.recency_days) \
                     and int(got.frequency) == int(row.frequency) and abs(float(got.monetary) - row.monetary) < 0.01:
                 right += 1
+            else:
+                wrong.append(int(row.customer_id))
         extra = len(set(mine) - set(expected["customer_id"].astype(int)))
         share += 2 / 3 * right / max(len(expected) + extra, 1)
         lines.append(f.t("fb.a5.rfm", right=right, total=len(expected), extra=extra))
-    ids = _ids(champions)
-    wanted = set(expected.loc[expected["segment"] == "champions", "customer_id"].astype(int))
+        if wrong:
+            lines.append(f.t("fb.a5.rfm_wrong", n=len(wrong), ids=", ".join(map(str, wrong[:10]))))
+    ids = _ids(important_value)
+    wanted = set(expected.loc[expected["segment"] == "important_value", "customer_id"].astype(int))
     if ids is None:
-        lines.append(f.t("fb.answer_missing", name="champions"))
+        lines.append(f.t("fb.answer_missing", name="important_value"))
     else:
         both, union = len(set(ids) & wanted), len(set(ids) | wanted) or 1
         share += 1 / 3 * both / union
-        lines.append(f.t("fb.a5.champions", n=len(set(ids)), right=both, total=len(wanted)))
+        lines.append(f.t("fb.a5.important_value", n=len(set(ids)), right=both, total=len(wanted)))
+        if strict and set(ids) - wanted:
+            lines.append(f.t("fb.a5.not_important_value", ids=", ".join(map(str, sorted(set(ids) - wanted)[:10]))))
     return Mark(share, lines)
 
 
@@ -95,7 +110,7 @@ def a5_chart(f: Facts, strict: bool, fig=None) -> Mark:
         kind = getattr(trace, "type", None)
         values = getattr(trace, "values", None) if kind == "pie" else getattr(trace, "y", None)
         if kind in ("bar", "pie") and values is not None and len(values) >= 3:
-            return Mark(1.0, [f.t("fb.a5.chart_ok", kind=kind, n=len(values))])
+            return Mark(1.0, [f.t("fb.a5.chart_ok", kind=Term(f"chart.kind.{kind}"), n=len(values))])   # 柱状图, not "bar 图"
     return Mark(0.0, [f.t("fb.a5.chart_kind")])
 
 
@@ -184,6 +199,9 @@ def _a6_leads(f: Facts) -> Mark:
     lines = [f.t("fb.a6.leads", n=len(prompt), total=len(held))]
     if late:
         lines.append(f.t("fb.a6.leads_late", ids=", ".join(map(str, late[:10]))))
+    if len(held) < 3:
+        from .sales import pool_leads
+        lines.append(f.t("fb.a2.pool_left", ids=", ".join(map(str, pool_leads(f))) or "—"))
     return Mark(fraction(len(prompt), max(len(held), 3)), lines)
 
 
@@ -229,6 +247,9 @@ def _a6_service(f: Facts) -> Mark:
     prompt = [t for t, _, c in mine if t in assigned and (assigned[t] - max(c, start)).days <= 7
               or states.get(str(t)) in ("assigned", "handled")]
     lines = [f.t("fb.a6.service", archived=len(archived), prompt=len(prompt), total=len(mine))]
+    waiting = [t for t, s, _ in mine if s != "archived"]
+    if waiting:
+        lines.append(f.t("fb.a6.service_open", n=len(waiting), ids=", ".join(map(str, waiting[:10]))))
     if not mine:
         return Mark(1.0, lines)
     return Mark(2 / 3 * len(archived) / len(mine) + 1 / 3 * len(prompt) / len(mine), lines)

@@ -52,6 +52,8 @@ def a1_assign(f: Facts, strict: bool) -> Mark:
     state, owner = f.db.one("SELECT state, owner_id FROM opportunities WHERE id = ?", [opp])
     if state == "unassigned":
         return Mark(0.0, [f.t("fb.a1.unassigned", id=opp)])
+    if owner == f.me:  # yours, but not by an assignment since you got the workspace: never "held by you, not by you"
+        return Mark(0.0, [f.t("fb.a1.held_unrecorded", id=opp)])
     return Mark(0.0, [f.t("fb.a1.assigned_elsewhere", id=opp, name=f.user_name(owner))])
 
 
@@ -89,9 +91,12 @@ def a1_results(f: Facts, strict: bool) -> Mark:
     recorded = {r["after"].get("step_id") for r in f.audit("opportunity", "record_result", opp)}
     lines, done = [], 0
     for step in _a1_steps(f, opp, strict)[0]:
-        if not step["ok"] or step["id"] not in recorded:
+        if not step["ok"]:
             continue
-        if concrete(step["result"], 8):
+        if step["id"] not in recorded:  # name the step, so the student knows which result to record
+            lines.append(f.t("fb.a1.no_result", step=step["id"], action=step["action"],
+                             date=step["planned"].isoformat()))
+        elif concrete(step["result"], 8):
             done += 1
         else:
             lines.append(f.t("fb.a1.thin_result", step=step["id"], result=step["result"]))
@@ -128,11 +133,19 @@ def _a2_claimed(f: Facts) -> dict[int, dt.date]:
     return taken
 
 
+def pool_leads(f: Facts, limit: int = 5) -> list[int]:
+    """The first leads still in the public pool (what a student who has none can claim)."""
+    return [r[0] for r in f.db.rows("SELECT id FROM leads WHERE state = 'unassigned' ORDER BY id LIMIT ?", [limit])]
+
+
 def a2_claim(f: Facts, strict: bool) -> Mark:
     """At least three leads taken from the public pool."""
     taken = _a2_claimed(f)
     key = "fb.a2.claimed_ok" if len(taken) >= 3 else "fb.a2.claimed"
-    return Mark(fraction(len(taken), 3), [f.t(key, n=len(taken))])
+    lines = [f.t(key, n=len(taken))]
+    if len(taken) < 3:
+        lines.append(f.t("fb.a2.pool_left", ids=", ".join(map(str, pool_leads(f))) or "—"))
+    return Mark(fraction(len(taken), 3), lines)
 
 
 def a2_follow_up(f: Facts, strict: bool) -> Mark:
@@ -149,13 +162,19 @@ def a2_follow_up(f: Facts, strict: bool) -> Mark:
         else:
             good.add(lead)
     lines.insert(0, f.t("fb.a2.followed" if len(good) < 3 else "fb.a2.followed_ok", n=len(good)))
+    waiting = sorted(set(taken) - good)
+    if len(good) < 3 and waiting:
+        lines.append(f.t("fb.a2.no_follow_up", ids=", ".join(map(str, waiting))))
+    elif len(good) < 3:  # nothing claimed yet: the leads to start from
+        lines.append(f.t("fb.a2.pool_left", ids=", ".join(map(str, pool_leads(f))) or "—"))
     return Mark(fraction(len(good), 3), lines)
 
 
 def a2_convert(f: Facts, strict: bool) -> Mark:
     """At least two of your leads converted, each with a real opportunity."""
-    lines, good = [], 0
+    lines, good, converted = [], 0, set()
     for row in f.audit("lead", "convert"):
+        converted.add(row["record_id"])
         owner = f.db.scalar("SELECT owner_id FROM leads WHERE id = ?", [row["record_id"]])
         opp = row["after"].get("opportunity_id")
         if owner != f.me:
@@ -169,6 +188,11 @@ def a2_convert(f: Facts, strict: bool) -> Mark:
             continue
         good += 1
     lines.insert(0, f.t("fb.a2.converted" if good < 2 else "fb.a2.converted_ok", n=good))
+    if good < 2:
+        open_ = [r[0] for r in f.db.rows("SELECT id FROM leads WHERE owner_id = ? AND state IN ('pending', "
+                                         "'following') ORDER BY id", [f.me]) if r[0] not in converted]
+        if open_:
+            lines.append(f.t("fb.a2.not_converted", ids=", ".join(map(str, open_[:10]))))
     return Mark(fraction(good, 2), lines)
 
 

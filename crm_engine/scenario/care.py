@@ -17,7 +17,7 @@ from .base import _favourite
 from .context import Context, choice
 
 UNHAPPY = ("declining", "drifting", "lapsed")
-STILL_OPEN = {"en": "Still not solved; please try again.", "zh_CN": "问题仍未解决,请再处理。"}
+STILL_OPEN = {"en": "Still not solved; please try again.", "zh_CN": "问题仍未解决，请再处理。"}
 
 
 def ticket_templates(style: str, language: str) -> pd.DataFrame:

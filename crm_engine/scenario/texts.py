@@ -71,10 +71,10 @@ INTERACTIONS = {
            "wechat": [("WeChat follow-up", "{contact} replied on WeChat about {product}."),
                       ("Promotion shared", "Shared this month's promotion on {product} with {contact} on WeChat.")],
            "meeting": [("Meeting", "Meeting with {contact} about next year's needs for {product}.")]},
-    "zh_CN": {"phone": [("电话回访", "致电{contact},了解近期{product}的订货情况。"),
+    "zh_CN": {"phone": [("电话回访", "致电{contact}，了解近期{product}的订货情况。"),
                         ("询价", "{contact}来电询问{product}的最新价格。"),
                         ("到货确认", "与{contact}确认{product}已到货。")],
-              "visit": [("客户拜访", "拜访{customer},与{contact}面谈{product}的需求。"),
+              "visit": [("客户拜访", "拜访{customer}，与{contact}面谈{product}的需求。"),
                         ("季度回顾", "上门与{contact}回顾本季度采购情况。")],
               "email": [("寄送新产品目录", "向{contact}发送含{product}的新产品目录。"),
                         ("发送报价", "通过邮件向{contact}发送{product}报价。")],
@@ -99,14 +99,14 @@ TICKETS = {
                            "orders?", "Passed to finance; monthly statements set up.", "Customer pleased.")],
            "other": [("Invoice question", "The invoice for {product} shows the wrong tax number.",
                       "Reissued the invoice.", "Correct invoice received.")]},
-    "zh_CN": {"consultation": [("{product}使用咨询", "上个月买的{product}怎么设置?",
-                                "发送{product}设置指南并电话指导客户。", "客户已完成设置,表示感谢。")],
-              "complaint": [("{product}送货延迟", "我们订的{product}晚到了一周,已经不是第一次了。",
-                             "向客户道歉,核查物流,承诺下次优先发货。", "客户接受道歉。"),
-                            ("送错货", "我们订的是{product},收到的却是别的货。", "两天内完成换货。", "已收到正确货品。")],
-              "repair": [("{product}故障", "{product}用一个小时就停机。", "上门维修,更换{product}故障部件。",
+    "zh_CN": {"consultation": [("{product}使用咨询", "上个月买的{product}怎么设置？",
+                                "发送{product}设置指南并电话指导客户。", "客户已完成设置，表示感谢。")],
+              "complaint": [("{product}送货延迟", "我们订的{product}晚到了一周，已经不是第一次了。",
+                             "向客户道歉，核查物流，承诺下次优先发货。", "客户接受道歉。"),
+                            ("送错货", "我们订的是{product}，收到的却是别的货。", "两天内完成换货。", "已收到正确货品。")],
+              "repair": [("{product}故障", "{product}用一个小时就停机。", "上门维修，更换{product}故障部件。",
                           "已恢复正常。")],
-              "suggestion": [("建议:月度对账单", "能否每月提供{product}订货对账单?", "已转财务,开通月度对账单。",
+              "suggestion": [("建议：月度对账单", "能否每月提供{product}订货对账单？", "已转财务，开通月度对账单。",
                               "客户满意。")],
               "other": [("发票问题", "{product}的发票税号有误。", "已重开发票。", "已收到正确发票。")]},
 }
@@ -117,8 +117,8 @@ CALLS = {
                      "Asks for a quotation for more {product}", "Reports a problem with {product}"],
            "unknown": ["New caller interested in {product}; asks for prices", "Saw our advert; wants a visit about "
                        "{product}", "Asks whether we deliver {product} to their area"]},
-    "zh_CN": {"known": ["询问上一单的送货日期", "投诉{product}的问题", "想追加{product},请求报价", "反映{product}出了故障"],
-              "unknown": ["新客户来电,对{product}感兴趣,询问价格", "看到广告,希望上门介绍{product}",
+    "zh_CN": {"known": ["询问上一单的送货日期", "投诉{product}的问题", "想追加{product}，请求报价", "反映{product}出了故障"],
+              "unknown": ["新客户来电，对{product}感兴趣，询问价格", "看到广告，希望上门介绍{product}",
                           "询问{product}能否送货到当地"]},
 }
 
@@ -129,10 +129,10 @@ STEPS = {
            2: ("Visit {customer}: meet the decision maker, demo {product}", "Demo went well; asked for a proposal."),
            3: ("Send proposal and quotation for {product}", "Proposal received; questions on delivery terms."),
            4: ("Negotiate price and delivery terms", "Agreed terms; waiting for the signature.")},
-    "zh_CN": {1: ("电话沟通{contact}:需求分析", "{contact}确认对{product}有兴趣。"),
-              2: ("拜访{customer}:见决策人,演示{product}", "演示效果好,对方要求出方案。"),
-              3: ("发送{product}方案和报价", "对方已收到方案,询问交货条款。"),
-              4: ("商务谈判:价格与交货条款", "条款谈妥,等待签约。")},
+    "zh_CN": {1: ("电话沟通{contact}：需求分析", "{contact}确认对{product}有兴趣。"),
+              2: ("拜访{customer}：见决策人，演示{product}", "演示效果好，对方要求出方案。"),
+              3: ("发送{product}方案和报价", "对方已收到方案，询问交货条款。"),
+              4: ("商务谈判：价格与交货条款", "条款谈妥，等待签约。")},
 }
 SUMMARIES = {"en": ["{qty} × {product} for a new office", "Replace old equipment with {product}",
                     "Annual supply of {product}", "{product} for a new branch", "Trial order of {product}"],
@@ -140,7 +140,7 @@ SUMMARIES = {"en": ["{qty} × {product} for a new office", "Replace old equipmen
                        "{product}试用订单"]}
 FOLLOWUPS = {"en": ["Called; interested, asked for a brochure", "Sent product information by e-mail",
                     "Talked on WeChat; will compare prices", "No answer; try again next week"],
-             "zh_CN": ["已致电,有兴趣,索要资料", "已发邮件介绍产品", "微信沟通,对方要比价", "未接通,下周再联系"]}
+             "zh_CN": ["已致电，有兴趣，索要资料", "已发邮件介绍产品", "微信沟通，对方要比价", "未接通，下周再联系"]}
 LEAD_NOTES = {"en": "Interested in {product}", "zh_CN": "对{product}感兴趣"}
 STEP_LOST = {"en": "Customer chose another supplier.", "zh_CN": "客户选择了其他供应商。"}
 CLOSE_REASONS = {"invalid": {"en": "Number unreachable", "zh_CN": "电话无法接通"},

@@ -199,7 +199,7 @@ class App(View):
         crm = self.crm
         company = crm.admin.settings()["company"]
         self.title.value = (f"<h3 style='margin:0'>{html.escape(company)}</h3>"
-                            f"<span class='crm-today'>{html.escape(crm.t('field.today'))}: {crm.today().isoformat()}</span>")
+                            f"<span class='crm-today'>{html.escape(crm.t('ui.label_value', label=crm.t('field.today'), value=crm.today().isoformat()))}</span>")
         self.user.description = crm.t("ui.logged_in_as")
         self.advance.description = crm.t("ui.advance_clock")
         self.clock_box.layout.display = None if crm.user.role in ("admin", "director") else "none"

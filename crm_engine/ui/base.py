@@ -101,7 +101,7 @@ def user_field(crm, name: str, *, roles=None, allow_empty: bool = False) -> widg
     users = crm.admin.users()
     if roles:
         users = users[users["role"].isin(roles)]
-    options = [(f"{r.name} ({crm.t('role.' + r.role)})", r.username) for r in users.itertuples()]
+    options = [(crm.t("ui.with_note", text=r.name, note=crm.t("role." + r.role)), r.username) for r in users.itertuples()]
     return widgets.Dropdown(options=([("—", None)] if allow_empty else []) + options,
                             description=label(crm, name), style={"description_width": "9em"})
 

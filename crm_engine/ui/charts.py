@@ -68,13 +68,17 @@ class OfflineNotebookRenderer(NotebookRenderer):
 pio.renderers[RENDERER] = OfflineNotebookRenderer()
 
 
-def setup_notebook(renderer: str = DEFAULT) -> None:
+def setup_notebook(renderer: str = DEFAULT, *, lazy: bool = False) -> None:
     """Make figures show in JupyterLab *and* in exported HTML / nbgrader feedback, offline.
 
     Call it once near the top of a notebook (re-running the cell embeds plotly.js again,
     which is what a fresh "Run all" needs). Pass `renderer="plotly_mimetype"` to keep
     notebooks small when no HTML export is wanted. Outside a Jupyter kernel (a script,
     a test) it does nothing: there is no notebook to embed plotly.js in.
+
+    `lazy=True` (the assignments' set-up cells) only chooses the renderer: plotly.js is embedded
+    by the first figure the notebook shows — any figure, `px.bar(...)` included — and a notebook
+    without charts stays small.
     """
     global _configured
     if not _in_kernel():
@@ -82,7 +86,8 @@ def setup_notebook(renderer: str = DEFAULT) -> None:
     pio.renderers.default = renderer
     if RENDERER in renderer.split("+"):
         OfflineNotebookRenderer._embedded = False
-        pio.renderers[RENDERER].activate()
+        if not lazy:  # lazily, plotly activates it (embeds plotly.js) before the first figure it shows
+            pio.renderers[RENDERER].activate()
     _configured = True
 
 
@@ -110,7 +115,7 @@ def _language(frame: pd.DataFrame, language: str | None) -> str:
 
 def _title(frame: pd.DataFrame, report: str, language: str, extra: str | None = None) -> str:
     title = i18n.t(f"report.{report}.title", language)
-    return f"{title} ({extra})" if extra else title
+    return i18n.t("ui.with_note", language, text=title, note=extra) if extra else title
 
 
 def _labels(language: str, **columns: str) -> dict[str, str]:

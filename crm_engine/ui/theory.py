@@ -82,9 +82,8 @@ class QuestionBox(widgets.VBox):
 
     def _render(self) -> None:
         q, language = self.question, self.language
-        kind = _t(f"theory.kind.{q.kind}", language)
-        self.prompt.value = (f"<b>{self.number}.</b> {html.escape(q.text(language))} "
-                             f"<i>({html.escape(kind)})</i>")
+        kind = _t("theory.kind_note", language, kind=_t(f"theory.kind.{q.kind}", language))   # （多选）
+        self.prompt.value = f"<b>{self.number}.</b> {html.escape(q.text(language))} <i>{html.escape(kind)}</i>"
         if q.kind == "single":
             chosen = self.input.value
             self.input.options = self._options()

@@ -6,7 +6,7 @@ def test_landing_notebook_runs_in_jupyterlab(page, lab):
     open_notebook(page, lab, "notebooks/00_start_here.ipynb")
     run_all(page, "notebooks/00_start_here.ipynb")
     # wait for the output (the cell's source holds the same words)
-    page.wait_for_selector(".jp-OutputArea-output:has-text('Refused / 已拒绝: Customer')", timeout=30_000)
+    page.wait_for_selector(".jp-OutputArea-output:has-text('Refused / 已拒绝：Customer')", timeout=30_000)
     outputs = page.locator(".jp-OutputArea-output")
     text = "\n".join(outputs.all_text_contents())
     assert "Star Computer Distribution Co." in text          # the demo workspace was built and opened

@@ -243,6 +243,16 @@ def test_feedback_reaches_the_student_without_their_workspace(course):
     assert "Development plan (3 concrete steps): 3 of 3 points." in fetched.read_text("utf-8")
 
 
+def test_a_chart_the_student_made_is_in_the_autograded_notebook_and_the_feedback(course):
+    """a5's solution calls px.bar directly; the set-up cell's renderer keeps it in the HTML (offline)."""
+    root = course["root"]
+    (feedback,) = (root / "feedback" / "ana" / "a5_analysis").glob("*.html")
+    assert 'class="plotly-graph-div"' in feedback.read_text("utf-8")
+    (graded,) = (root / "autograded" / "ana" / "a5_analysis").glob("*.ipynb")
+    outputs = [o for c in nbformat.read(graded, as_version=4).cells if grade_id(c) == "chart" for o in c.outputs]
+    assert any("plotly-graph-div" in o.get("data", {}).get("text/html", "") for o in outputs)
+
+
 # -- the instructor's view ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", NAMES)
 def test_the_dashboard_agrees_with_autograde(course, name):

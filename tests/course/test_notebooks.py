@@ -32,5 +32,5 @@ def test_landing_notebook_builds_the_demo_workspace_beside_it(tmp_path):
                    resources={"metadata": {"path": str(folder)}}).execute()
     assert (tmp_path / "workspace" / "demo.duckdb").exists()
     text = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert "Refused / 已拒绝: Customer" in text      # the scope rule explained, not a traceback
+    assert "Refused / 已拒绝：Customer" in text      # the scope rule explained, not a traceback
     assert "名称不能为空" in text                     # and in Chinese

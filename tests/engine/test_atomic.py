@@ -66,6 +66,7 @@ def test_a_demo_that_dies_half_way_leaves_no_workspace_and_the_next_run_builds_i
     made = _cli("demo", path, "--customers", 30, "--orders", 200, "--if-missing")
     assert made.returncode == 0, made.stderr
     assert "Created" in made.stdout
+    assert "Removed an unfinished earlier build" in made.stdout   # said, not silent
     assert leftovers(path) == []                               # the dead build's file is cleared away
     with CRM.open(path, read_only=True) as crm:
         assert crm.customers.count() == 30

@@ -22,7 +22,7 @@ import pytest
 from crm_engine import CRMError, InvalidInput, NotAllowed, i18n
 from crm_engine import course as course_module
 from crm_engine.course import Course, decode, encode, instructor_folder, student_id
-from crm_engine.grading import FLAG, Facts, Grader, Mark, concrete, integrity, regrade
+from crm_engine.grading import FLAG, IDENTITY, Facts, Grader, Mark, concrete, integrity, owner_of, regrade
 from crm_engine.opportunities import Opportunity
 from crm_engine.rubrics import RUBRICS, Criterion
 
@@ -312,6 +312,22 @@ def test_a_state_set_directly_is_flagged_and_every_criterion_scores_zero(workspa
     course.close()
 
 
+def test_the_student_sees_the_first_findings_and_how_many_more_the_instructor_sees_all(workspace):
+    course = workspace()
+    develop(course, close=False)
+    fakes = [f"INSERT INTO plan_steps VALUES ({9000 + k}, {course.targets['opportunity']}, DATE '2026-03-02', "
+             f"'Phone call number {k} with the buyer', NULL, NULL, 4, NULL)" for k in range(8)]
+    course = tamper(course, *fakes)
+    grader = Grader(course, strict=True)
+    assert len(grader.findings) == 8                 # all of them reach the instructor
+    lines = grader.result("plan").lines
+    course.close()
+    shown = [line for line in lines if line.startswith("  - ")]
+    assert shown[:-1] == [f"  - row {9000 + k} of plan_steps was not written by the CRM (no audit row names it)"
+                          for k in range(5)]
+    assert shown[-1] == "  - and 3 more (your instructor sees them all)"
+
+
 @pytest.mark.parametrize("statement, finding", [
     ("INSERT INTO plan_steps VALUES (9999, {opp}, DATE '2026-03-02', 'Phone call with the buyer', NULL, NULL, 4, NULL)",
      "row 9999 of plan_steps was not written by the CRM"),
@@ -327,9 +343,103 @@ def test_edits_behind_the_engines_back_are_found(workspace, statement, finding):
     course.close()
 
 
-def test_a_classmates_workspace_is_named(workspace):
+def test_a_classmates_workspace_is_named_but_is_no_integrity_finding(workspace):
     course = workspace()
-    assert integrity(Facts.of(course.crm), "s002") == ["this workspace was made for s001, not for s002"]
+    assert integrity(Facts.of(course.crm), "s002") == []
+    assert owner_of(Facts.of(course.crm), "s002") == "s001" and owner_of(Facts.of(course.crm), "s001") == ""
+
+
+def test_honest_work_in_a_workspace_made_for_another_id_is_graded_and_named_not_flagged(workspace, tmp_path,
+                                                                                       monkeypatch):
+    """Full work done as `root` (a shared lab account), submitted by s5: graded as it stands, with its own
+    headline for the instructor to confirm — never the tampering headline, never a zero."""
+    course = workspace()
+    develop(course)
+    path = pathlib.Path(course.path)
+    course.close()
+    folder = tmp_path / "autograded" / "s5" / "a1_opportunity"
+    folder.mkdir(parents=True)
+    shutil.move(path, folder / path.name)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    graded = Course.open("a1_opportunity", folder=folder)
+    report = Grader(graded, strict=True).report()
+    graded.close()
+    assert report["score"].sum() == 10 and not report["flagged"].any()
+    assert set(report["identity"]) == {"s001"}
+    first = report["feedback"].iloc[0].splitlines()[0]
+    assert first.startswith(IDENTITY) and "belongs to s001, not to s5" in first and FLAG not in report["feedback"].iloc[0]
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    frame = regrade(folder / path.name, student="s5")
+    assert frame["score"].sum() == 10 and frame.attrs["identity"] == "s001" and frame.attrs["findings"] == []
+
+
+def test_tampering_in_another_ids_workspace_keeps_the_flag_and_the_zero(workspace):
+    course = workspace()
+    develop(course, close=False)
+    course = tamper(course, f"UPDATE opportunities SET state = 'succeeded' WHERE id = {course.targets['opportunity']}")
+    path = course.path
+    course.close()
+    frame = regrade(path, student="s002")
+    assert frame["score"].sum() == 0 and frame["flagged"].all() and frame.attrs["identity"] == "s001"
+    lines = frame["feedback"].iloc[0].splitlines()
+    assert lines[0].startswith(FLAG) and lines[1].startswith(IDENTITY)
+
+
+@pytest.mark.parametrize("account", ["root", "jovyan", ""])
+def test_the_set_up_cell_warns_when_it_does_not_know_the_student_and_validate_fails(account, tmp_path, monkeypatch,
+                                                                                   pristine):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("CRM_LAB_STUDENT", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setattr(course_module.getpass, "getuser", lambda: account or "jovyan")
+    if not account:
+        monkeypatch.setenv("CRM_LAB_STUDENT", " ")
+    shutil.copy(pristine["a1_opportunity"], tmp_path / f"a1_opportunity-{account or 'jovyan'}.crm")
+    student = account or "jovyan"
+    assert course_module.unknown_student(student_id(tmp_path))
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    with pytest.raises(CRMError) as refused:
+        Course.open("a1_opportunity", folder=tmp_path)
+    assert "does not know who you are" in refused.value.message("en")
+    assert "不知道你是谁" in refused.value.message("zh_CN")
+
+
+def test_the_set_up_cell_says_who_the_student_is_and_warns_on_a_shared_account(pristine, tmp_path, monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    shutil.copy(pristine["a1_opportunity"], tmp_path / "a1_opportunity-root.crm")
+    shutil.copy(pristine["a1_opportunity"], tmp_path / "a1_opportunity-s001.crm")
+    honest = Course.open("a1_opportunity", folder=tmp_path, student="s001")
+    assert "s001" in str(honest) and "WARNING" not in str(honest)
+    honest.close()
+    shared = Course.open("a1_opportunity", folder=tmp_path, student="root")
+    said = str(shared)
+    shared.close()
+    # the pristine copy was made for s001: the set-up cell says so first
+    assert said.startswith("WARNING: workspace a1_opportunity-root.crm belongs to s001, not to you (root)")
+    made = Course.open("a1_opportunity", folder=tmp_path / "fresh", student="root")
+    said = str(made)
+    made.close()
+    assert said.startswith("WARNING: this notebook does not know who you are. It runs as 'root'")
+
+
+def test_validate_from_the_servers_account_finds_the_one_workspace_named_for_a_student(pristine, tmp_path,
+                                                                                       monkeypatch):
+    """`%env CRM_LAB_STUDENT=s001` in the notebook reaches the kernel, not the server that runs Validate."""
+    monkeypatch.delenv("CRM_LAB_STUDENT", raising=False)
+    monkeypatch.setattr(course_module.getpass, "getuser", lambda: "root")
+    shutil.copy(pristine["a1_opportunity"], tmp_path / "a1_opportunity-s001.crm")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    opened = Course.open("a1_opportunity", folder=tmp_path)
+    assert opened.student == "s001" and "WARNING" not in str(opened)
+    opened.close()
+
+
+def test_validate_fails_on_a_workspace_made_for_someone_else(pristine, tmp_path, monkeypatch):
+    shutil.copy(pristine["a1_opportunity"], tmp_path / "a1_opportunity-s009.crm")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    with pytest.raises(CRMError) as refused:
+        Course.open("a1_opportunity", folder=tmp_path, student="s009")
+    assert "belongs to s001, not to you (s009)" in refused.value.message("en")
 
 
 def test_the_regrade_outside_the_notebook_agrees(workspace):

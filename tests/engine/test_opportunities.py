@@ -64,7 +64,7 @@ def test_the_interaction_of_a_won_opportunity_is_written_in_the_users_language(c
     opp_id = opportunity_in(crm, "assigned")
     customer_id = rep.opportunities.succeed(opp_id).customer_id
     interaction = rep.customers.interactions(customer_id).iloc[0]
-    assert interaction["subject"] == f"经销售机会 {opp_id} 开发成功" and "执行效果" in interaction["detail"]
+    assert interaction["subject"] == f"销售机会 {opp_id} 开发成功" and "执行效果" in interaction["detail"]
 
 
 def test_a_supervisor_may_close_and_the_manager_still_owns_the_customer(crm):

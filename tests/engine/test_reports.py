@@ -266,12 +266,12 @@ def expected_rfm(f):
     score = lambda s: (1 + np.floor(5 * (s.rank(method="min") - 1) / n)).astype(int)
     per["r_score"], per["f_score"], per["m_score"] = score(per["last_order"]), score(per["frequency"]), score(per["monetary"])
     per["recency_days"] = (pd.Timestamp(TODAY) - per["last_order"]).dt.days
-    r, fr, m = per["r_score"], per["f_score"], per["m_score"]
-    per["segment"] = np.select(
-        [(r >= 4) & (fr >= 4) & (m >= 4), (r >= 3) & (fr >= 4), (r >= 4) & (fr >= 2), r >= 4, r == 3,
-         (r == 1) & (fr >= 4) & (m >= 4), fr >= 3],
-        ["champions", "loyal", "potential_loyalists", "new_customers", "need_attention", "cannot_lose", "at_risk"],
-        "hibernating")
+    # The 8-class model: each measure better than the company-wide average is "high".
+    r = per["recency_days"] < per["recency_days"].mean()
+    fr = per["frequency"] > per["frequency"].mean()
+    m = per["monetary"] > per["monetary"].mean()
+    per["segment"] = (np.where(m, "important_", "general_")
+                      + np.select([r & fr, r, fr], ["value", "development", "retention"], "winback"))
     return per.reset_index().sort_values("customer_id").reset_index(drop=True)
 
 
@@ -280,7 +280,7 @@ def test_rfm_matches_pandas(director, company):
     engine = director.reports.rfm().sort_values("customer_id").reset_index(drop=True)
     same(engine, expected, ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
                             "segment"])
-    assert set(engine["segment"]) >= {"champions", "hibernating", "at_risk"}
+    assert set(engine["segment"]) >= {"important_value", "general_winback", "important_retention"}
     assert (engine["rfm"] == engine["r_score"].astype(str) + engine["f_score"].astype(str)
             + engine["m_score"].astype(str)).all()
 
@@ -288,9 +288,9 @@ def test_rfm_matches_pandas(director, company):
 def test_rfm_segments_match_pandas(director, company):
     expected = expected_rfm(company[1])["segment"].value_counts()
     engine = director.reports.rfm_segments()
-    assert engine["segment"].tolist()[:3] == ["champions", "loyal", "potential_loyalists"]
+    assert engine["segment"].tolist()[:3] == ["important_value", "important_development", "important_retention"]
     assert engine.set_index("segment")["customers"].to_dict() == {s: expected.get(s, 0) for s in engine["segment"]}
-    assert director.reports.rfm(segment="at_risk")["segment"].eq("at_risk").all()
+    assert director.reports.rfm(segment="important_winback")["segment"].eq("important_winback").all()
 
 
 def test_cohorts_match_pandas(director, company):

@@ -40,24 +40,36 @@ def test_rfm_known_answers(shop):
     crm, ids = shop
     frame = crm.reports.rfm().set_index("customer_name")
     # n = 5, so a score is the rank (ties share the lowest): R by last order, F by count, M by amount.
+    # Segments compare with the averages: recency 1126 / 5 = 225.2 days, frequency 15 / 5 = 3 orders,
+    # monetary 26,100 / 5 = 5,220 — R high below 225.2 days, F high above 3, M high above 5,220.
     expected = {
         #            recency  F  M       R  F  M  segment
-        "C1 Trading": (1, 5, 5000.0, 5, 5, 3, "loyal"),
-        "C2 Trading": (29, 4, 4000.0, 4, 3, 2, "potential_loyalists"),
-        "C3 Trading": (91, 1, 9000.0, 3, 1, 5, "need_attention"),
-        "C4 Trading": (274, 1, 100.0, 2, 1, 1, "hibernating"),
-        "C5 Trading": (731, 4, 8000.0, 1, 3, 4, "at_risk"),
+        "C1 Trading": (1, 5, 5000.0, 5, 5, 3, "general_value"),           # recent, frequent, below-average amount
+        "C2 Trading": (29, 4, 4000.0, 4, 3, 2, "general_value"),
+        "C3 Trading": (91, 1, 9000.0, 3, 1, 5, "important_development"),  # recent, one big order
+        "C4 Trading": (274, 1, 100.0, 2, 1, 1, "general_winback"),
+        "C5 Trading": (731, 4, 8000.0, 1, 3, 4, "important_retention"),   # frequent and big, silent for two years
     }
     got = {name: (r.recency_days, r.frequency, r.monetary, r.r_score, r.f_score, r.m_score, r.segment)
            for name, r in frame.iterrows()}
     assert got == expected
     assert frame.loc["C1 Trading", "rfm"] == "553"
-    assert frame.loc["C5 Trading", "segment_label"] == "At risk"
+    assert frame.loc["C5 Trading", "segment_label"] == "Important retention customers"
     segments = crm.reports.rfm_segments().set_index("segment")
-    assert segments["customers"].to_dict() == {"champions": 0, "loyal": 1, "potential_loyalists": 1,
-                                               "new_customers": 0, "need_attention": 1, "cannot_lose": 0,
-                                               "at_risk": 1, "hibernating": 1}
-    assert segments.loc["at_risk", "monetary_total"] == 8000.0
+    assert segments["customers"].to_dict() == {"important_value": 0, "important_development": 1,
+                                               "important_retention": 1, "important_winback": 0,
+                                               "general_value": 2, "general_development": 0,
+                                               "general_retention": 0, "general_winback": 1}
+    assert segments.loc["important_retention", "monetary_total"] == 8000.0
+
+
+def test_rfm_segment_labels_in_chinese(shop):
+    crm, _ = shop
+    crm.set_language("zh_CN")
+    frame = crm.reports.rfm().set_index("customer_name")
+    assert frame.loc["C5 Trading", "segment_label"] == "重要保持客户"
+    assert crm.reports.rfm_segments()["label"].tolist() == [
+        "重要价值客户", "重要发展客户", "重要保持客户", "重要挽留客户", "一般价值客户", "一般发展客户", "一般保持客户", "一般挽留客户"]
 
 
 def test_rfm_as_of_an_earlier_day(shop):

@@ -24,10 +24,10 @@ DOCUMENTED = {"good": 0.59, "poor": 0.01, "winback_good": 0.77, "winback_poor": 
     ("Visit the CTO, demo the 2U server", "visit", "visit"),
     ("Send proposal and quotation by e-mail", "proposal", "email"),
     ("Negotiate price and delivery terms", "negotiation", None),
-    ("电话沟通周敏:需求分析", "contact", "phone"),
-    ("拜访客户,演示产品", "visit", "visit"),
+    ("电话沟通周敏：需求分析", "contact", "phone"),
+    ("拜访客户，演示产品", "visit", "visit"),
     ("发送方案和报价", "proposal", None),
-    ("商务谈判:价格与交货条款", "negotiation", None),
+    ("商务谈判：价格与交货条款", "negotiation", None),
     ("Think about it", "contact", None),
 ])
 def test_a_step_s_action_text_is_read_for_its_kind_and_channel(text, kind, channel):
@@ -106,7 +106,7 @@ def test_churn_measures_that_fit_the_reason_win_back_by_the_documented_margin():
     assert abs(np.mean(poor) - DOCUMENTED["winback_poor"]) < 0.03
     closed = r.Drifter("closed", "visit", 0.5, "key_account")
     assert r.winback_probability(closed, r.winback_factors(closed, D0, [(D0, "visit, discount, apologise")])) < 0.05
-    assert r.levers("上门拜访,了解原因,给予 5% 折扣") == {"visit", "listen", "price"}
+    assert r.levers("上门拜访，了解原因，给予 5% 折扣") == {"visit", "listen", "price"}
 
 
 # -- through the engine ------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_instructors_see_probabilities_and_traits_students_do_not(world):
             crm.as_user(who).simulation.win_probability(opp_id)
         with pytest.raises(NotAllowed):
             crm.as_user(who).sql("SELECT * FROM scenario_traits")
-    assert "你的身份:Li Ming(li.ming),客户经理。" in crm.simulation.briefing("zh_CN")
+    assert "你的身份：Li Ming（li.ming），客户经理。" in crm.simulation.briefing("zh_CN")
 
 
 def test_fitting_churn_measures_bring_the_customer_back_with_an_order(world):

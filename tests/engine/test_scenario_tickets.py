@@ -58,10 +58,10 @@ def test_quick_substantive_handling_satisfies_by_the_documented_margin(customers
 
 @pytest.mark.parametrize("text, quality", [
     ("ok", "perfunctory"), ("Done.", "perfunctory"), ("Problem solved, thanks", "perfunctory"),
-    ("已处理", "perfunctory"), ("好的,已解决", "perfunctory"), ("Fixed the printer", "perfunctory"),
+    ("已处理", "perfunctory"), ("好的，已解决", "perfunctory"), ("Fixed the printer", "perfunctory"),
     ("Reissued the invoice.", "brief"), ("已重开发票", "brief"),
     ("Exchanged the item within two days.", "substantive"), (GOOD, "substantive"),
-    ("向客户道歉,核查物流,承诺下次优先发货。", "substantive"),
+    ("向客户道歉，核查物流，承诺下次优先发货。", "substantive"),
 ])
 def test_a_handling_text_is_read_for_what_it_says(text, quality):
     assert r.handling_quality(text) == quality
@@ -121,7 +121,7 @@ def _play(tmp_path, name, *, one_go: bool, reverse: bool, later: int = 0) -> lis
     else:
         for _ in range(3):
             crm.simulation.advance(1)
-    for ticket, text in zip(tickets, ["ok", GOOD, "Replaced the faulty fan", "已转财务,开通月度对账单"]):
+    for ticket, text in zip(tickets, ["ok", GOOD, "Replaced the faulty fan", "已转财务，开通月度对账单"]):
         sun.service.handle(ticket, text)
     if later:
         crm.simulation.advance(later)

@@ -10,28 +10,56 @@ import os
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from crm_engine import CRM, CRMError, InvalidInput, NotAllowed
-from crm_engine.reports import sql as sql_policy
+from crm_engine.reports import sql_guard
 
 from tests.conftest import fresh_company
-from tests.engine.helpers import snapshot
 
 SECRET = "TOPSECRET-4711"
 ROLES = ["admin", "dong.li", "sun.li", "ma.lan", "cai.wu", "zhang.wei", "li.ming", "wang.fang", "zhao.lei",
          "chen.hua", "liu.yang"]
 
 
-@pytest.fixture(scope="module")
-def company():
+def _company() -> CRM:
     crm = fresh_company()
     crm.as_user("li.ming").orders.add(1, [{"product": "NB-14", "quantity": 2}])
-    before = fingerprint(crm, functions=True)
-    yield crm
+    return crm
+
+
+class Shared:
+    """One company for the whole corpus (building one per case would double its run time), rebuilt
+    after any case that did not finish cleanly, so one reopened hole cannot hide or fake another."""
+
+    def __init__(self):
+        self.crm, self.dirty = _company(), False
+        self.pristine = fingerprint(self.crm, functions=True)
+        self.pristine_light = fingerprint(self.crm)
+
+    def take(self) -> CRM:
+        if self.dirty:
+            self.crm.close()
+            self.crm = _company()
+        self.dirty = True
+        return self.crm
+
+
+@pytest.fixture(scope="module")
+def shared():
+    holder = Shared()
+    yield holder
     # the slow part of the fingerprint (every function and macro) once around the whole corpus
-    assert fingerprint(crm, functions=True) == before
-    crm.close()
+    assert holder.dirty or fingerprint(holder.crm, functions=True) == holder.pristine
+    holder.crm.close()
+
+
+@pytest.fixture
+def company(shared):
+    crm = shared.take()
+    yield crm
+    shared.dirty = fingerprint(crm) != shared.pristine_light
+
+
 
 
 @pytest.fixture
@@ -49,8 +77,12 @@ def fingerprint(crm, functions: bool = False) -> dict:
     db = crm._s.db
     macros = db.rows("SELECT database_name, schema_name, function_name FROM duckdb_functions() "
                      "WHERE NOT internal ORDER BY ALL") if functions else None
+    tables = [r[0] for r in db.rows(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1")]
+    # a count and an order-free sum of row hashes per table: every value of every row, in one query
+    rows = db.rows(" UNION ALL ".join(f"SELECT '{t}', count(*), sum(hash(r))::HUGEINT FROM {t} r" for t in tables))
     return {"macros": macros,
-        "rows": snapshot(crm),
+        "rows": sorted(rows),
         "audit": db.scalar("SELECT count(*) FROM audit"),
         "settings": db.rows("SELECT name, value FROM duckdb_settings() ORDER BY name"),
         "databases": db.rows("SELECT database_name, path, readonly FROM duckdb_databases() ORDER BY 1"),
@@ -181,6 +213,9 @@ NAMES_AND_CATALOGS = [
     ("nextval", "SELECT nextval('some_sequence') AS n"),
     ("setseed", "SELECT setseed(0.5) AS s"),
     ("qualified_function", "SELECT system.main.current_setting('threads') AS t"),
+    ("autoinstall_excel_extension", "SELECT excel_text(1, '0') AS x"),
+    ("autoinstall_spatial_extension", "SELECT ST_Point(1, 2) AS p"),
+    ("autoinstall_in_window", "SELECT st_area(NULL) OVER () AS a"),
     ("unknown_table", "SELECT * FROM no_such_table"),
 ]
 # A rep may not read the customers, orders or the audit trail in full; no spelling helps.
@@ -216,7 +251,8 @@ CASES = (
 
 
 @pytest.mark.parametrize("text,who,error", CASES)
-def test_attack_is_refused_and_changes_nothing(company, folder, text, who, error):
+def test_attack_is_refused_and_changes_nothing(shared, folder, text, who, error):
+    company = shared.take()
     secret_frame = pd.DataFrame({"word": [SECRET]})  # DuckDB would scan it by name if asked
     assert len(secret_frame) == 1
     before, files = fingerprint(company), sorted(os.listdir(folder))
@@ -227,6 +263,7 @@ def test_attack_is_refused_and_changes_nothing(company, folder, text, who, error
     assert sorted(os.listdir(folder)) == files
     # the acting user is who they were: a rep is still a rep
     assert company._s.db.scalar("SELECT role FROM users WHERE username = 'li.ming'") == "account_manager"
+    shared.dirty = False
 
 
 WRITES_ON_FILE = [sql for _, sql in WRITES_HIDDEN_IN_SELECTS] + [
@@ -246,6 +283,27 @@ def test_a_file_workspace_is_byte_identical_after_every_write_attack(workspace_f
                     crm.as_user(who).sql(text)
         crm._s.db.con.execute("CHECKPOINT")
         assert checksum() == before
+
+
+def test_a_workspace_whose_name_needs_quoting(workspace_file):
+    """The plan names tables `"my shop-2".main.orders`: the check reads DuckDB's quoting."""
+    odd = workspace_file.with_name('my shop-2 "x".duckdb')
+    workspace_file.rename(odd)
+    with CRM.open(odd) as crm:
+        assert crm.sql("SELECT count(*) AS n FROM main.customers c JOIN users u ON u.id = c.owner_id")["n"].item() == 5
+        with pytest.raises(NotAllowed):
+            crm.as_user("li.ming").sql("SELECT count(*) FROM customers")
+
+
+def test_deep_nesting_is_checked_or_refused_clearly_never_a_traceback(company):
+    def nested(depth: int) -> str:
+        return "SELECT * FROM " + "(SELECT * FROM " * depth + "users" + ") t" * depth
+
+    assert len(company.sql(nested(150))) == len(company.sql("SELECT * FROM users"))
+    with pytest.raises(InvalidInput, match="nested too deeply"):
+        company.sql(nested(400))
+    with pytest.raises(InvalidInput, match="could not run"):
+        company.sql(nested(3000))   # DuckDB's own limit
 
 
 def test_the_time_limit_interrupts_a_long_query(company):
@@ -312,6 +370,9 @@ def test_legitimate_analysis_still_works(company):
     assert company.sql("SELECT unnest([1, 2, 3]) AS x")["x"].sum() == 6
     assert company.sql("SELECT * FROM generate_series(1, 3) t(x)")["x"].sum() == 6
     assert company.sql("SELECT random() < 1 AS ok")["ok"].item()
+    assert len(company.sql("SELECT * FROM customers USING SAMPLE 100% (bernoulli, 1)")) == 5  # "type" as a value
+    assert company.sql("SELECT count(*) AS n FROM customers c, LATERAL (SELECT count(*) AS k FROM orders o "
+                       "WHERE o.customer_id = c.id) l WHERE l.k > 0")["n"].item() == 1
     rep = company.as_user("li.ming")
     assert rep.sql('SELECT count(*) AS n FROM "USERS" JOIN main.teams t ON t.id = "USERS".team_id')["n"].item() > 0
 
@@ -338,84 +399,59 @@ def test_sql_can_run_inside_another_thread_while_the_engine_works(company):
     assert company.customers.list()["name"].size == 5
 
 
-# -- the property: whatever the SQL, nothing changes and nothing forbidden comes back ----------------
-TABLES = ["customers", "orders", "order_lines", "users", "products", "teams", "audit", "files", "leads",
-          "campaigns", "tickets", "contracts", "payments", "scenario_traits", "state_history", "crm_meta"]
-ATTACKS = ["'secret.csv'", "read_csv('secret.csv')", "duckdb_settings()", '"x.csv"', "temp.main.x",
-           "(WITH w AS (DELETE FROM audit RETURNING *) SELECT * FROM w)",
-           "(WITH w AS (UPDATE users SET role = 'admin' RETURNING *) SELECT * FROM w)",
-           "query('SELECT * FROM files')", "memory.main.files", "pg_catalog.pg_settings"]
-CONDITIONS = ["true", "id > 1", "id IN (SELECT id FROM {other})", "EXISTS (SELECT 1 FROM {other})",
-              "EXISTS (WITH w AS (DELETE FROM customers RETURNING id) SELECT 1 FROM w)",
-              "current_setting('threads') IS NOT NULL"]
+# -- each layer on its own: a future DuckDB's new kinds of node are refused until reviewed ----------
+def _base(name, **more):
+    return {"type": "BASE_TABLE", "alias": "", "sample": None, "query_location": 0, "table_name": name,
+            "schema_name": "", "catalog_name": "", **more}
 
 
-@st.composite
-def queries(draw):
-    """(SQL, the workspace tables it reads, whether it carries an attack)."""
-    source = st.sampled_from(TABLES) | st.sampled_from(ATTACKS)
-    main, other = draw(source), draw(source)
-    condition = draw(st.sampled_from(CONDITIONS))
-    shape = draw(st.sampled_from(["plain", "cte", "join", "group", "subquery", "union"]))
-    if shape in ("join", "union"):
-        condition = "true"                    # these shapes read `other` themselves
-    where = condition.format(other=other)
-    read = {main} | ({other} if "{other}" in condition or shape in ("join", "union") else set())
-    if shape == "plain":
-        text = f"SELECT count(*) AS n FROM {main} t WHERE {where}"
-    elif shape == "cte":
-        text = f"WITH q AS (SELECT * FROM {main} t WHERE {where}) SELECT count(*) AS n FROM q"
-    elif shape == "join":
-        text = f"SELECT count(*) AS n FROM {main} a JOIN {other} b ON true"
-    elif shape == "group":
-        text = f"SELECT count(*) AS n FROM (SELECT 1 AS k FROM {main} t WHERE {where}) GROUP BY ALL"
-    elif shape == "subquery":
-        text = f"SELECT (SELECT count(*) FROM {main} t WHERE {where}) AS n"
-    else:
-        text = f"SELECT count(*) AS n FROM (SELECT 1 FROM {main} UNION ALL SELECT 1 FROM {other})"
-    attack = any(part in ATTACKS for part in read) or condition.startswith(("EXISTS (WITH", "current_setting"))
-    return text, read - set(ATTACKS), attack
+@pytest.mark.parametrize("tree", [
+    pytest.param({"node": {"type": "MERGE_INTO_QUERY_NODE", "cte_map": {"map": []}}}, id="unknown_query_node"),
+    pytest.param({"node": {"type": "SELECT_NODE", "cte_map": {"map": []},
+                           "from_table": {"type": "FUTURE_REF", "alias": "", "sample": None}}}, id="unknown_table_ref"),
+    pytest.param({"node": {"type": "SELECT_NODE", "cte_map": {"map": [
+        {"key": "x", "value": {"query_node": {"type": "UPDATE_QUERY_NODE", "cte_map": {"map": []}}}}]}}},
+        id="write_in_cte"),
+    pytest.param({"node": {"type": "SELECT_NODE", "cte_map": {"map": [
+        {"key": "a/b.csv", "value": {"query_node": {"type": "SELECT_NODE", "cte_map": {"map": []}}}}]}}},
+        id="cte_named_like_a_path"),
+])
+def test_the_parse_tree_check_refuses_what_it_does_not_know(tree):
+    with pytest.raises(InvalidInput):
+        sql_guard.Parsed(relations=set(), workspace={"users"}).walk(tree)
 
 
-def _may_read(crm, table: str) -> bool:
-    try:
-        sql_policy.check_access(crm._s, table)
-        return True
-    except NotAllowed:
-        return False
+def test_a_tree_the_check_cannot_read_is_refused_not_run(company, monkeypatch):
+    def confused(self, tree, scope=frozenset()):
+        raise KeyError("a shape of tree from a newer DuckDB")
+
+    monkeypatch.setattr(sql_guard.Parsed, "walk", confused)
+    with pytest.raises(InvalidInput, match="could not check this query") as raised:
+        company.sql("SELECT count(*) FROM customers")
+    assert raised.value.key == "sql.unchecked"
 
 
-@pytest.fixture(scope="module")
-def property_company(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("property")
-    (folder / "secret.csv").write_text(f"id\n{len(SECRET)}\n")
-    (folder / "x.csv").write_text(f"id\n{len(SECRET)}\n")
-    crm = fresh_company()
-    crm.as_user("li.ming").orders.add(1, [{"product": "NB-14", "quantity": 2}])
-    yield crm, folder, fingerprint(crm)
-    crm.close()
+def test_the_parse_tree_check_scopes_ctes_like_duckdb():
+    inner_cte = {"type": "SELECT_NODE", "cte_map": {"map": [
+        {"key": "secret", "value": {"query_node": {"type": "SELECT_NODE", "cte_map": {"map": []}}}}]},
+        "from_table": _base("secret")}
+    tree = {"type": "SELECT_NODE", "cte_map": {"map": []}, "from_table": _base("secret"),
+            "where_clause": {"class": "SUBQUERY", "type": "SUBQUERY", "subquery": {"node": inner_cte}}}
+    found = sql_guard.Parsed(relations=set(), workspace={"users"}).walk(tree)
+    assert found.tables == [("", "", "secret")]     # the outer one, not covered by the inner WITH
 
 
-@pytest.mark.slow
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(who=st.sampled_from(ROLES), query=queries())
-def test_property_nothing_changes_and_nothing_forbidden_comes_back(property_company, monkeypatch, who, query):
-    crm, folder, before = property_company
-    monkeypatch.chdir(folder)
-    text, read, attack = query
-    allowed = all(_may_read(crm.as_user(who), table) for table in read)
-    try:
-        frame = crm.as_user(who).sql(text)
-        event("answered")
-    except NotAllowed:
-        assert attack or not allowed, text
-    except InvalidInput as error:
-        # a bad join or a type mismatch is the SQL's fault; a refusal is the guard's
-        assert attack or error.key == "sql.failed", (text, error)
-    else:
-        assert not attack and allowed, (who, text)
-        if " UNION ALL " not in text and " JOIN " not in text:
-            # the count is the count of the rows it claims to read: no other rows came in
-            expected = crm._s.db.scalar(text)  # the same text on the engine's own connection
-            assert frame["n"].iloc[0] == expected
-    assert fingerprint(crm) == before
+@pytest.mark.parametrize("plan", [
+    pytest.param({"name": "COPY_TO_FILE", "children": [{"name": "SEQ_SCAN", "extra_info": {"Table": "m.main.users"}}]},
+                 id="write_operator"),
+    pytest.param({"name": "READ_CSV", "extra_info": {"Function": "READ_CSV"}}, id="file_function"),
+    pytest.param({"name": "SEQ_SCAN", "extra_info": {"Table": "other.main.users"}}, id="other_database"),
+    pytest.param({"name": "SEQ_SCAN", "extra_info": {"Table": "m.main.audit"}}, id="table_not_allowed"),
+    pytest.param({"name": "SEQ_SCAN", "extra_info": {"Table": "temp.main.users"}}, id="temp_table"),
+    pytest.param({"name": "FUTURE_SCAN", "extra_info": {}}, id="unknown_leaf"),
+])
+def test_the_plan_check_refuses_anything_but_allowed_scans(plan):
+    sql_guard.check_plan([{"name": "PROJECTION", "children": [{"name": "DUMMY_SCAN"}]}], {"users"}, "m")
+    sql_guard.check_plan([{"name": "SEQ_SCAN", "extra_info": {"Table": "m.main.users"}}], {"users"}, "m")
+    with pytest.raises(InvalidInput):
+        sql_guard.check_plan([plan], {"users"}, "m")

@@ -41,17 +41,20 @@ def test_an_assignment_workspace_takes_at_most_2_mb(tmp_path, name):
 
 
 @pytest.mark.parametrize("expected, block", [(None, 16_384), (120, 16_384), (2_000, 16_384), (10_000, 65_536)])
-def test_a_new_workspace_and_its_backup_are_written_for_duckdb_1_4(tmp_path, expected, block):
+def test_a_new_workspace_is_written_for_duckdb_1_4_with_blocks_for_its_size(tmp_path, expected, block):
     with CRM.create(tmp_path / "new.duckdb", today=TODAY, expected_customers=expected) as crm:
         assert crm._s.db.file_format() == {"block_size": block, "storage_version": "v1.4.0+"}
-        backup = crm.admin.backup(tmp_path / "copy.duckdb")   # laid out like its workspace
-    with CRM.open(backup, read_only=True) as copy:
-        assert copy._s.db.file_format() == {"block_size": block, "storage_version": "v1.4.0+"}
+        backup = crm.admin.backup(tmp_path / "copy.duckdb")
+    with CRM.open(backup, read_only=True) as copy:   # laid out for what it holds: no customers yet
+        assert copy._s.db.file_format() == {"block_size": 16_384, "storage_version": "v1.4.0+"}
 
 
-def test_a_large_scenario_gets_larger_blocks(tmp_path):
+def test_a_large_scenario_and_its_backup_get_larger_blocks(tmp_path):
     with builtin("hardware_distributor").scaled(2_500, 5_000).create(tmp_path / "big.duckdb", student="s") as crm:
         assert crm._s.db.file_format()["block_size"] == 65_536
+        backup = crm.admin.backup(tmp_path / "copy.duckdb")
+    with CRM.open(backup, read_only=True) as copy:
+        assert copy._s.db.file_format() == {"block_size": 65_536, "storage_version": "v1.4.0+"}
 
 
 def test_a_backup_of_an_in_memory_workspace_is_class_sized(crm, tmp_path):
@@ -82,6 +85,15 @@ def test_a_workspace_made_the_old_way_opens_writes_and_stays_as_it_was(tmp_path,
     with CRM.open(path, read_only=True) as crm:
         assert crm.customers.list(search="Old File Co").shape[0] == 1
         assert crm._s.db.file_format()["block_size"] == DEFAULT_BLOCK
+    # converting it is a backup: the copy has the new layout and the same tables
+    with CRM.open(path) as crm:
+        before = tables(crm)
+        copy = crm.admin.backup(tmp_path / "converted.duckdb")
+    with CRM.open(copy, read_only=True) as crm:
+        assert crm._s.db.file_format() == {"block_size": 16_384, "storage_version": "v1.4.0+"}
+        assert {t: rows for t, rows in tables(crm).items() if t != "audit"} == \
+            {t: rows for t, rows in before.items() if t != "audit"}
+    assert os.path.getsize(copy) < os.path.getsize(path) / 4
 
 
 # -- a DuckDB 1.x in a venv of its own ---------------------------------------------------------------

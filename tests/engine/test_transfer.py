@@ -56,7 +56,8 @@ def test_excel_import_with_owner_column(crm, tmp_path):
 
 @pytest.mark.parametrize("content, match", [
     (b"phone,region\n010-1,east\n", "lacks the columns name"),
-    (b"\xff\xfe\x00\x00\x81\x30\x81\xff garbage", "not text in UTF-8 / GBK"),
+    (b"\xff\xfe\x00\x00\x81\x30\x81\xff garbage", "not text in utf-32; pass its encoding as encoding="),
+    (b"name\n\x81\x30\xff\xff\n", "could not be recognised .* encoding="),
 ])
 def test_unusable_files_are_refused_whole(crm, tmp_path, content, match):
     path = tmp_path / "bad.csv"
@@ -68,7 +69,7 @@ def test_unusable_files_are_refused_whole(crm, tmp_path, content, match):
 
 
 def test_an_aborted_import_leaves_nothing(crm, monkeypatch):
-    monkeypatch.setattr("crm_engine.transfer.CHUNK", 3)
+    monkeypatch.setattr("crm_engine.transfer.imports.CHUNK", 3)
     frame = pd.DataFrame({"name": [f"Bulk {i}" for i in range(10)]})
     seen = []
     before = snapshot(crm)

@@ -82,7 +82,7 @@ def test_header_refreshes_on_login_and_on_advance(crm):
     shell.user.value = "li.ming"
     assert shell.notifications.counts["overdue"] == 1
     shell.language.value = "zh_CN"
-    assert shell.notifications.buttons["messages"].description == "未读消息:1"
+    assert shell.notifications.buttons["messages"].description == "未读消息：1"
 
 
 def test_advance_recounts_for_the_same_user(crm):

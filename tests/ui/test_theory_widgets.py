@@ -64,7 +64,7 @@ def test_every_quiz_accepts_right_answers_and_rejects_wrong_ones_in_the_widget(c
         box.check_button.click()
         assert box.result == theory.Check(True) and "回答正确" in box.feedback.value
     assert quiz.correct == len(quiz.boxes)
-    assert f"已答对 {len(quiz.boxes)} 题,共 {len(quiz.boxes)} 题" in quiz.score.value
+    assert f"已答对 {len(quiz.boxes)} 题，共 {len(quiz.boxes)} 题" in quiz.score.value
 
 
 def test_a_missing_answer_or_unreadable_number_asks_again_without_a_verdict():
@@ -84,10 +84,10 @@ def test_a_missing_answer_or_unreadable_number_asks_again_without_a_verdict():
 def test_numeric_input_shows_the_unit_and_multiple_choice_shows_every_option():
     quiz = QuizWidget("07_credit", "zh_CN")
     numeric = next(b for b in quiz.boxes if b.question.id == "credit.limit")
-    assert isinstance(numeric.input, widgets.Text) and numeric.input.placeholder == "你的答案(元)"
+    assert isinstance(numeric.input, widgets.Text) and numeric.input.placeholder == "你的答案（元）"
     multiple = next(b for b in quiz.boxes if b.question.kind == "multiple")
     assert [c.description[:2] for c in multiple.choices.values()] == ["A.", "B.", "C.", "D.", "E."]
-    assert "(多选)" in multiple.prompt.value
+    assert "（多选）" in multiple.prompt.value
 
 
 def test_switching_the_quiz_language_keeps_answers_and_verdicts():
