@@ -264,7 +264,7 @@ def test_a_refusal_speaks_the_workspace_language(files, tmp_path):
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == (
         "Error: 没有导入任何行，1 行全部被拒绝：admin 不能拥有客户：请加上 `--as 用户名`，"
-        "或在文件中加一列 owner（客户经理的用户名）（×1）")
+        "或在文件中加一列 `owner`（客户经理的用户名）（×1）")
 
 
 def test_a_bug_is_one_line_that_says_so(monkeypatch):

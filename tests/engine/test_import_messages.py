@@ -22,7 +22,7 @@ def test_in_chinese_too_and_rows_with_an_owner_still_go_in(crm):
     report = crm.imports.customers(ROWS)
     assert (report.total, report.imported) == (2, 1)
     assert report.rejected["reason"].tolist() == [
-        "admin 不能拥有客户：请加上 `--as 用户名`，或在文件中加一列 owner（客户经理的用户名）"]
+        "admin 不能拥有客户：请加上 `--as 用户名`，或在文件中加一列 `owner`（客户经理的用户名）"]
 
 
 def test_an_owner_who_may_not_be_given_customers_is_still_named(crm):

@@ -197,9 +197,9 @@ def test_a_csv_row_is_rejected_not_cut_short_and_nul_bytes_are_rows_rejected(crm
 def test_the_refusals_speak_chinese(crm):
     rep = crm.as_user("li.ming")
     rep.set_language("zh_CN")
-    with pytest.raises(InvalidInput, match="读出的日期各不相同；请用 date_format="):
+    with pytest.raises(InvalidInput, match="读出的日期各不相同；请用 `date_format="):
         rep.imports.orders(_orders(["01-03-17", "02-03-17"]))
-    with pytest.raises(InvalidInput, match="无法判断是哪一种；请用 encoding="):
+    with pytest.raises(InvalidInput, match="无法判断是哪一种；请用 `encoding="):
         rep.imports.customers("name\n杭州\n".encode("gbk"))
     report = rep.imports.orders(_orders(["2025-01-02", "1899-12-31"], quantity=["2.5", "1"]))
     assert report.rejected["reason"].tolist() == ["“2.5”不是有效的数量（应为范围内的整数）", "“1899-12-31”早于 1900-01-01"]
