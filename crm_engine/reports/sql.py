@@ -14,8 +14,9 @@ The policy (docs/data-model.md, "Who may use `crm.sql`"):
 4. **Nothing outside the workspace.** Only the workspace's own tables, DuckDB's catalogue
    of names and types (`information_schema`, `duckdb_tables()` …) and the row makers
    `range`, `generate_series`, `unnest`; no file, setting, extension, other database.
-5. **Bounded.** At most `seconds` (default 10) and `max_rows` (default 100,000) rows;
-   past either, `InvalidInput` saying which and how to narrow the query.
+5. **Bounded.** At most `seconds` (default 10), `max_rows` (default 100,000) rows and
+   `max_megabytes` (default 256, estimated per fetched vector of 2,048 rows);
+   past any, `InvalidInput` saying which and how to narrow the query.
 
 How it is guaranteed — layers, each DuckDB's own means, each enough for writes on its own:
 
@@ -76,8 +77,9 @@ AUDIT_ROLES = ("admin", "director")
 MAX_SQL = 100_000
 SECONDS = 10.0       # default time limit of one query
 MAX_ROWS = 100_000   # default row limit of one result
+MAX_MEGABYTES = 256  # default size limit of one result, estimated as pandas holds it
 # How far an analyst may raise the limits: a notebook kernel must stay usable.
-MOST_SECONDS, MOST_ROWS = 600, 10_000_000
+MOST_SECONDS, MOST_ROWS, MOST_MEGABYTES = 600, 10_000_000, 4096
 
 
 def _statement(s: Session, text: str) -> dict:
@@ -122,13 +124,15 @@ def check_access(s: Session, table: str) -> None:
             raise NotAllowed("sql.scope", table=table, role=access.role_term(role), scope=Term(f"scope.{scope}"))
 
 
-def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_rows: int = MAX_ROWS) -> pd.DataFrame:
+def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_rows: int = MAX_ROWS,
+        max_megabytes: int = MAX_MEGABYTES) -> pd.DataFrame:
     """Check and run one read-only query (see the module docstring); a DataFrame of its rows."""
     text = validate.text(query, "sql_query", max_length=MAX_SQL)
     if params is not None and not isinstance(params, (list, tuple, dict)):
         raise InvalidInput("sql.params", field="sql_params")
     seconds = _seconds(seconds)
     max_rows = validate.integer(max_rows, "sql_max_rows", minimum=1, maximum=MOST_ROWS)
+    max_megabytes = validate.integer(max_megabytes, "sql_max_megabytes", minimum=1, maximum=MOST_MEGABYTES)
     try:
         tree = _statement(s, text)
         # The workspace's tables, and every relation name DuckDB knows (system views included):
@@ -165,7 +169,7 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
                                allowed=", ".join(sorted(TABLE_FUNCTIONS)))
     allowed = _tables_read(s, found.tables, workspace, database)
     try:
-        return s.db.read_bounded(text, params, seconds=seconds, rows=max_rows,
+        return s.db.read_bounded(text, params, seconds=seconds, rows=max_rows, size=max_megabytes * 2**20,
                                  vet=lambda plans: check_plan(plans, allowed, database))
     except InvalidInput as error:
         if error.key.startswith("sql."):

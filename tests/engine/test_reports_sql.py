@@ -204,3 +204,29 @@ def test_every_report_is_documented():
 
     text = DOCS.read_text("utf-8")
     assert sorted(r for r in REPORTS if f"| `{r}` |" not in text) == []
+
+
+def test_a_result_too_big_to_hold_is_stopped_by_its_size(company):
+    # 20 rows of 1 MB each is 20 MB; a 2 MB limit stops it after the first fetched vector.
+    with pytest.raises(InvalidInput) as caught:
+        company.as_user("li.ming").sql("SELECT repeat('x', 1000000) AS s FROM range(20)", max_megabytes=2)
+    assert caught.value.key == "sql.size_limit"
+    assert "2 MB" in str(caught.value)
+    # a small result under the same limit passes
+    assert len(company.sql("SELECT repeat('x', 10) AS s FROM range(20)", max_megabytes=2)) == 20
+    with pytest.raises(InvalidInput):
+        company.sql("SELECT 1", max_megabytes=0)
+
+
+def test_the_time_limit_is_checked_while_fetching():
+    # A fetch that outlasts the deadline is stopped between vectors, whatever the interrupt did.
+    import time
+
+    import duckdb
+    from crm_engine.db import Database
+
+    con = duckdb.connect()
+    con.execute("SELECT * FROM range(10000)")
+    with pytest.raises(duckdb.InterruptException):
+        Database._fetch_at_most(con, 100_000, None, time.monotonic() - 1)
+    con.close()
