@@ -12,7 +12,8 @@ The policy (docs/data-model.md, "Who may use `crm.sql`"):
 3. **Never private office records.** Files, address books, notices and messages are
    private to their owners (F2–F5): no one reads them through `crm.sql`.
 4. **Nothing outside the workspace.** Only the workspace's own tables, DuckDB's catalogue
-   of names and types (`information_schema`, `duckdb_tables()` …) and the row makers
+   of names and types (`information_schema`, `duckdb_columns()` …; not the parts that show
+   how many rows a table holds: `duckdb_tables()`, `pg_class`, sequences) and the row makers
    `range`, `generate_series`, `unnest`; no file, setting, extension, other database.
 5. **Bounded.** At most `seconds` (default 10), `max_rows` (default 100,000) rows and
    `max_megabytes` (default 256, estimated per fetched vector of 2,048 rows);
@@ -48,7 +49,7 @@ from .. import access, validate
 from ..errors import CRMError, InvalidInput, NotAllowed, WorkspaceLocked
 from ..i18n import Term
 from ..session import Session
-from .sql_guard import CATALOG_SCHEMAS, TABLE_FUNCTIONS, Parsed, check_plan
+from .sql_guard import CATALOG_SCHEMAS, COUNTING, TABLE_FUNCTIONS, Parsed, check_plan
 
 # Company reference data every user already reads through the areas' screens.
 REFERENCE = frozenset({"crm_meta", "settings", "teams", "users", "sharing_policy", "dictionary", "products"})
@@ -164,6 +165,8 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
             if function not in known:
                 raise InvalidInput("sql.unknown_function", field="sql_query", function=function)
     for function in found.functions:
+        if function in COUNTING:
+            raise InvalidInput("sql.counting", field="sql_query", name=function)
         if function not in TABLE_FUNCTIONS:
             raise InvalidInput("sql.function", field="sql_query", function=function,
                                allowed=", ".join(sorted(TABLE_FUNCTIONS)))
@@ -188,6 +191,8 @@ def _tables_read(s: Session, tables, workspace: set[str], database: str) -> set[
         if catalog not in ("", database):
             raise InvalidInput("sql.unknown_table", field="sql_query",
                                table=".".join(p for p in (catalog, schema, name) if p))
+        if name in COUNTING and catalog == "" and schema in CATALOG_SCHEMAS | {""}:
+            raise InvalidInput("sql.counting", field="sql_query", name=name)
         if schema in CATALOG_SCHEMAS and catalog == "":
             continue  # DuckDB's views of names and types; the plan check sees what they expand to
         if schema not in ("", "main") or name not in workspace:

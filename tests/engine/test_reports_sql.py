@@ -178,7 +178,8 @@ def test_sql_on_a_read_only_workspace(workspace_file):
 
 def test_every_table_is_classified_and_documented(company):
     """A new table must get a crm.sql rule and a section in docs/data-model.md before it ships."""
-    tables = company.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database() ORDER BY 1")["table_name"]
+    tables = company.sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                         "AND table_catalog = current_database() AND table_type = 'BASE TABLE' ORDER BY 1")["table_name"]
     ruled = sql_policy.REFERENCE | sql_policy.PRIVATE | set(sql_policy.TABLES) | {"audit", "state_history"}
     assert sorted(set(tables) - ruled) == []
     documented = set(re.findall(r"^### `(\w+)`", DOCS.read_text("utf-8"), flags=re.M))
@@ -230,3 +231,17 @@ def test_the_time_limit_is_checked_while_fetching():
     with pytest.raises(duckdb.InterruptException):
         Database._fetch_at_most(con, 100_000, None, time.monotonic() - 1)
     con.close()
+
+
+def test_table_names_are_public_row_counts_are_not(company):
+    rep = company.as_user("li.ming")
+    names = rep.sql("SELECT table_name FROM information_schema.tables")["table_name"].tolist()
+    assert "files" in names and "customers" in names
+    assert "email" in rep.sql("SELECT column_name FROM information_schema.columns WHERE table_name = 'users'")[
+        "column_name"].tolist()
+    assert "files" in rep.sql("SELECT tablename FROM pg_catalog.pg_tables")["tablename"].tolist()
+    for text in ("SELECT table_name, estimated_size FROM duckdb_tables()",
+                 "SELECT relname, reltuples FROM pg_catalog.pg_class"):
+        with pytest.raises(InvalidInput) as caught:
+            rep.sql(text)
+        assert caught.value.key == "sql.counting"
