@@ -42,6 +42,7 @@ Errors in the SQL come back as `InvalidInput` carrying DuckDB's own explanation.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -91,7 +92,7 @@ def _statement(s: Session, text: str) -> dict:
         raise InvalidInput("sql.one_statement", field="sql_query", count=len(statements))
     kind = statements[0].type.name
     if kind != "SELECT":
-        raise InvalidInput("sql.not_select", field="sql_query", kind=kind)
+        raise InvalidInput("sql.statement_refused", field="sql_query", kind=kind)
     try:
         tree = json.loads(s.db.scalar("SELECT json_serialize_sql(?)", [text]))
     except RecursionError:   # Python's JSON reader gives up a few hundred levels down
@@ -128,7 +129,7 @@ def check_access(s: Session, table: str) -> None:
 def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_rows: int = MAX_ROWS,
         max_megabytes: int = MAX_MEGABYTES) -> pd.DataFrame:
     """Check and run one read-only query (see the module docstring); a DataFrame of its rows."""
-    text = validate.text(query, "sql_query", max_length=MAX_SQL)
+    text = _text(query)
     if params is not None and not isinstance(params, (list, tuple, dict)):
         raise InvalidInput("sql.params", field="sql_params")
     seconds = _seconds(seconds)
@@ -218,6 +219,25 @@ def _functions(s: Session, refresh: bool = False) -> tuple[frozenset, frozenset]
     return _CATALOGUE["all"], _CATALOGUE["table"]
 
 
+# Characters SQL text cannot hold: control characters other than the whitespace SQL
+# allows (tab, line feed, form feed, carriage return), and lone surrogates — halves of a
+# character that Python strings can carry but DuckDB (UTF-8) cannot take.
+BAD_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _text(query) -> str:
+    if not isinstance(query, str) or not query.strip():
+        return validate.text(query, "sql_query", max_length=MAX_SQL)  # "required" or "must be text"
+    bad = BAD_CHARACTER.search(query)
+    if bad:
+        raise InvalidInput("sql.character", field="sql_query", code=f"U+{ord(bad[0]):04X}",
+                           position=bad.start() + 1)
+    text = query.strip()
+    if len(text) > MAX_SQL:
+        raise InvalidInput("error.too_long", field="sql_query", max=MAX_SQL)
+    return text
+
+
 def _seconds(value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MOST_SECONDS:
         raise InvalidInput("sql.limit_seconds", field="sql_seconds", most=MOST_SECONDS)
@@ -228,4 +248,21 @@ def _sql_error(error: CRMError) -> CRMError:
     """DuckDB's explanation of a failed query as InvalidInput; a locked or unreadable file stays itself."""
     if isinstance(error, WorkspaceLocked) or error.key == "error.io":
         return error
-    return InvalidInput("sql.failed", field="sql_query", detail=error.params.get("detail", str(error)))
+    return InvalidInput("sql.failed", field="sql_query", detail=_unprefixed(str(error.params.get("detail", error))))
+
+
+EXPLAIN = "EXPLAIN (FORMAT json) "
+
+
+def _unprefixed(detail: str) -> str:
+    """DuckDB's explanation as if about the user's own text: the plan check runs the query as
+    `EXPLAIN (FORMAT json) …`, and DuckDB quotes that line with a caret under the mistake."""
+    lines = detail.split("\n")
+    for i, line in enumerate(lines):
+        at = line.find(EXPLAIN)
+        if line.startswith("LINE ") and at >= 0:
+            lines[i] = line[:at] + line[at + len(EXPLAIN):]
+            below = lines[i + 1] if i + 1 < len(lines) else ""
+            if below[:at + len(EXPLAIN)].strip() == "" and len(below) > at + len(EXPLAIN):
+                lines[i + 1] = below[:at] + below[at + len(EXPLAIN):]
+    return "\n".join(lines)

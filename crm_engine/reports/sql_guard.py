@@ -61,7 +61,7 @@ PLAN_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "COPY", "CREATE", "DROP",
 
 
 def refused(kind: str) -> InvalidInput:
-    return InvalidInput("sql.not_select", field="sql_query", kind=kind)
+    return InvalidInput("sql.statement_refused", field="sql_query", kind=kind)
 
 
 class Parsed:

@@ -245,3 +245,30 @@ def test_table_names_are_public_row_counts_are_not(company):
         with pytest.raises(InvalidInput) as caught:
             rep.sql(text)
         assert caught.value.key == "sql.counting"
+
+
+@pytest.mark.parametrize("text,code", [("SELECT '\ud800' AS x", "U+D800"), ("SELECT '\x00' AS x", "U+0000"),
+                                       ("SELECT 1\x1b AS x", "U+001B")])
+def test_a_character_sql_text_cannot_hold_is_named(company, text, code):
+    with pytest.raises(InvalidInput) as caught:
+        company.as_user("li.ming").sql(text)
+    assert caught.value.key == "sql.character"
+    assert code in str(caught.value)
+
+
+def test_whitespace_characters_are_allowed_in_sql_text(company):
+    assert company.sql("SELECT\x0c1 AS x,\t2 AS y\r\n")["y"].item() == 2
+
+
+def test_refused_statements_read_well_and_duckdbs_caret_points_into_the_users_text(company):
+    with pytest.raises(InvalidInput) as caught:
+        company.sql("UPDATE users SET name = 'x'")
+    assert "UPDATE statements are not allowed" in str(caught.value)
+    with pytest.raises(InvalidInput) as caught:
+        company.sql("SELECT nme FROM users")
+    message = str(caught.value)
+    assert "EXPLAIN" not in message
+    lines = message.split("\n")
+    line = next(i for i, text in enumerate(lines) if text.startswith("LINE 1: "))
+    assert lines[line] == "LINE 1: SELECT nme FROM users"
+    assert lines[line + 1].index("^") == lines[line].index("nme")
