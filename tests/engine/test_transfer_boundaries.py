@@ -37,6 +37,25 @@ def test_exports_carry_no_formulas_in_csv_or_excel(crm, tmp_path):
     assert not exported["name"].str.match(r"[=+\-@\t\r]").any()
 
 
+@pytest.mark.parametrize("path,filters,key", [
+    ("a.csv", {"nonsense": 1}, "export.filter"),
+    ("a.csv", {"region": ["east"]}, "export.filter_value"),
+    (None, {}, "export.path"),
+    (123, {}, "export.path"),
+    ("bad\ud800.csv", {}, "export.path"),
+    ("nodir/a.csv", {}, "export.folder"),
+])
+def test_export_mistakes_are_clear_errors_and_write_nothing(crm, tmp_path, monkeypatch, path, filters, key):
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(crm)
+    with pytest.raises(InvalidInput) as caught:
+        crm.as_user("li.ming").exports.write("customers", path, **filters)
+    assert caught.value.key == key
+    assert "None" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+    assert snapshot(crm) == before
+
+
 def test_neutralising_touches_text_cells_only():
     from crm_engine.transfer import neutralised
     frame = pd.DataFrame({"n": [-5, 3], "x": [-1.5, 2.0], "t": ["-5", "\r=1"], "ok": ["a", None]})
