@@ -510,10 +510,18 @@ class Database:
         )
         if not has_meta:
             return None
-        meta = dict(self.rows("SELECT key, value FROM crm_meta"))
+        try:
+            meta = dict(self.rows("SELECT key, value FROM crm_meta"))
+        except CRMError as error:
+            if isinstance(error, WorkspaceLocked) or error.key == "error.io":
+                raise
+            return None   # a crm_meta of other columns: some other program's table
         if meta.get("app") != APP_ID:
             return None
-        return int(meta["schema_version"])
+        try:
+            return int(meta["schema_version"])
+        except (KeyError, TypeError, ValueError):
+            return None   # no version, or one that is no number: not a workspace CRM Lab wrote
 
     def migrate(self, upto: int | None = None) -> int:
         """Apply the migrations this workspace lacks, in one transaction."""

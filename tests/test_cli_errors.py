@@ -305,3 +305,19 @@ def test_any_map_or_day_count_ends_in_one_line(files, items, days):
         assert result.exception is None or isinstance(result.exception, SystemExit), result.output
         assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
         assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1, result.output
+
+
+@pytest.mark.parametrize("make", [
+    "CREATE TABLE crm_meta (key VARCHAR PRIMARY KEY, value VARCHAR); "
+    "INSERT INTO crm_meta VALUES ('app', 'crm-lab'), ('schema_version', 'abc')",
+    "CREATE TABLE crm_meta (key VARCHAR PRIMARY KEY, value VARCHAR); INSERT INTO crm_meta VALUES ('app', 'crm-lab')",
+    "CREATE TABLE crm_meta (k INTEGER); INSERT INTO crm_meta VALUES (1)",
+], ids=["version_not_a_number", "no_version", "other_columns"])
+def test_a_file_with_a_strange_crm_meta_is_not_a_workspace(tmp_path, make):
+    path = str(tmp_path / "f.duckdb")
+    con = duckdb.connect(path)
+    con.execute(make)
+    con.close()
+    result = CliRunner().invoke(main, ["info", path])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"Error: {path} is not a CRM Lab workspace.", result.output
