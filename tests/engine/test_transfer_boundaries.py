@@ -235,3 +235,22 @@ def test_the_rejected_rows_file_of_the_command_line_carries_no_formulas(workspac
     # Nothing was imported (the one row is rejected): exit 1, and the rejected rows are written all the same.
     assert result.exit_code == 1, result.output
     assert pd.read_csv(out, encoding="utf-8-sig")["name"].tolist() == ["'=HYPERLINK(\"http://x\",\"y\")"]
+
+
+def test_excel_formulas_without_a_computed_value_are_rejected_rows_not_empty_cells(crm, tmp_path):
+    # openpyxl (and pandas) write formulas without the value Excel would compute and cache
+    path = tmp_path / "formulas.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["name", "phone"], ['=CONCAT("A","B")', "021-5555 0104"], ["=1+1", "=1+1"],
+                ["Real Co", "021-5555 0105"]):
+        sheet.append(row)
+    book.save(path)
+    before = set(crm.customers.list()["name"])
+    report = crm.as_user("li.ming").imports.customers(path)
+    assert (report.imported, len(report.rejected)) == (1, 2)
+    assert report.rejected["line"].tolist() == [2, 3]
+    for reason in report.rejected["reason"]:
+        assert "formula without a computed value" in reason and "LibreOffice" in reason
+    assert report.rejected["reason"][0].startswith("name")
+    assert set(crm.customers.list()["name"]) - before == {"Real Co"}
