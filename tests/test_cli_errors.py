@@ -321,3 +321,28 @@ def test_a_file_with_a_strange_crm_meta_is_not_a_workspace(tmp_path, make):
     result = CliRunner().invoke(main, ["info", path])
     assert result.exit_code == 1, result.output
     assert result.output.strip() == f"Error: {path} is not a CRM Lab workspace.", result.output
+
+
+def test_the_lock_message_names_what_works_on_the_command_line(files, monkeypatch):
+    monkeypatch.setenv("CRM_LAB_WAIT", "0")   # restored after the test: `--wait` sets it for the process
+    result = CliRunner().invoke(main, ["--wait", "0.2", "info", files["locked"]])
+    assert result.exit_code == 1, result.output
+    assert "crm-lab --wait 30" in result.output and "CRM.open" not in result.output, result.output
+    assert os.environ["CRM_LAB_WAIT"] == "0.2"
+    bad = CliRunner().invoke(main, ["--wait", "-1", "info", files["locked"]])
+    assert bad.exit_code == 2 and "--wait" in bad.output, bad.output
+
+
+def test_empty_names_and_restoring_a_workspace_from_itself_are_usage_errors(files, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    workspace = str(tmp_path / "ws.duckdb")
+    shutil.copy(files["workspace"], workspace)
+    runner = CliRunner()
+    itself = runner.invoke(main, ["restore", workspace, workspace, "--yes"])
+    assert itself.exit_code == 2 and "is the workspace itself" in itself.output, itself.output
+    assert "not a CRM Lab workspace" not in itself.output
+    empty = runner.invoke(main, ["demo", ""])
+    assert empty.exit_code == 2 and "may not be empty" in empty.output, empty.output
+    student = runner.invoke(main, ["course", "workspace", "a1_opportunity", " "])
+    assert student.exit_code == 2 and "may not be empty" in student.output, student.output
+    assert list(tmp_path.iterdir()) == [tmp_path / "ws.duckdb"]
