@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import numbers
 import os
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from .. import validate
@@ -132,8 +134,9 @@ def _path(path) -> str:
     return path
 
 
-# Filter values a list verb takes: single values (no list takes several at once).
-FILTER_TYPES = (str, int, float, bool, dt.date, dt.datetime, Decimal, type(None))
+# Filter values a list verb takes: single values (no list takes several at once); numpy's
+# scalars too (a value picked out of a DataFrame).
+FILTER_TYPES = (str, numbers.Number, dt.date, np.generic, type(None))
 
 
 def _check_filters(kind: str, lister, filters: dict) -> None:
