@@ -50,6 +50,8 @@ def friendly(command):
         except (click.ClickException, click.exceptions.Abort, click.exceptions.Exit):
             raise
         except CRMError as error:
+            if error.key == "error.locked":   # advice that works here, not CRM.open(…, wait=30)
+                error.key = "cli.locked"
             raise click.ClickException(_one_line(error)) from None
         except BrokenPipeError:  # `crm-lab info … | head`: the reader has all it wanted; say nothing more
             try:
@@ -93,8 +95,22 @@ def _new_file(ctx, param, value):
 
 @click.group()
 @click.version_option(package_name="crm-lab")
-def main():
+@click.option("--wait", type=click.FloatRange(0, 3600), default=None, metavar="SECONDS",
+              help="How long to wait for a workspace another process holds (default $CRM_LAB_WAIT, else 5).")
+def main(wait):
     """CRM Lab: a CRM engine and courseware for teaching customer relationship management."""
+    if wait is not None:
+        from .turns import ENV_WAIT
+
+        # Every open in this command reads it (turns.waiting_time): one setting for all of them.
+        os.environ[ENV_WAIT] = f"{wait:g}"
+
+
+def _not_empty(ctx, param, value):
+    """An argument that names something may not be empty (an empty path is no file name)."""
+    if value is not None and not str(value).strip():
+        raise click.BadParameter("may not be empty")
+    return value
 
 
 def _clear_leftovers(path) -> None:
@@ -107,7 +123,7 @@ def _clear_leftovers(path) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(dir_okay=False), callback=_not_empty)
 @click.option("--language", type=click.Choice(["en", "zh_CN"]), default="en", show_default=True)
 @click.option("--customers", type=CUSTOMERS, default=400, show_default=True, help="How many customers to generate.")
 @click.option("--orders", type=ORDERS, default=8000, show_default=True, help="About how many orders of history.")
@@ -282,6 +298,9 @@ def backup(path, target):
 @friendly
 def restore(path, source):
     """Replace the workspace's data with a backup's (one transaction)."""
+    if os.path.samefile(path, source):
+        raise click.BadParameter(f"{source!r} is the workspace itself; restore from a backup of it",
+                                 param_hint="'SOURCE'")
     with CRM.open(path) as crm:
         crm.admin.restore(source)
     click.echo(f"Restored {path} from {source}")
@@ -467,7 +486,7 @@ def course_list():
 
 @course.command("workspace")
 @click.argument("assignment")
-@click.argument("student")
+@click.argument("student", callback=_not_empty)
 @click.option("--folder", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Where the workspace file goes (a student's assignment folder).")
 @click.option("--language", type=click.Choice(["en", "zh_CN"]), default=None)

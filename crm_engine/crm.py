@@ -353,14 +353,15 @@ class CRM:
         from .reports import Reports
         return Reports(self._s)
 
-    def sql(self, query: str, params=None, *, seconds: float = 10.0, max_rows: int = 100_000):
+    def sql(self, query: str, params=None, *, seconds: float = 10.0, max_rows: int = 100_000,
+            max_megabytes: int = 256):
         """Read-only SQL for analysts: one SELECT over the tables whose every row you may read
         (docs/data-model.md), as a DataFrame; it never writes and never reaches a file, and
-        stops past `seconds` or `max_rows` with a clear error.
+        stops past `seconds`, `max_rows` or `max_megabytes` with a clear error.
 
             crm.sql("SELECT region, count(*) AS customers FROM customers GROUP BY region")
         """
-        return self.reports.sql(query, params, seconds=seconds, max_rows=max_rows)
+        return self.reports.sql(query, params, seconds=seconds, max_rows=max_rows, max_megabytes=max_megabytes)
 
     @cached_property
     def simulation(self):

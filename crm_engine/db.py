@@ -12,6 +12,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from importlib import resources
@@ -323,7 +324,8 @@ class Database:
         with self.reading() as con:
             return {name: _unmasked(values) for name, values in self._run(con, sql, params).fetchnumpy().items()}
 
-    def read_bounded(self, sql: str, params: Any = None, *, seconds: float, rows: int, vet=None):
+    def read_bounded(self, sql: str, params: Any = None, *, seconds: float, rows: int, vet=None,
+                     size: int | None = None):
         """One untrusted read (crm.sql) as a DataFrame, fenced in by DuckDB itself.
 
         It runs on a cursor of its own — Python variables are no tables there, and nothing
@@ -333,12 +335,16 @@ class Database:
         (`EXPLAIN (FORMAT json)`, parsed) and may raise. Past `seconds` the query is
         interrupted (`InvalidInput` "sql.time_limit"); more than `rows` rows is
         `InvalidInput` "sql.row_limit", found while fetching, so a huge result is never
-        held in memory. Settings such as `enable_external_access` are not touched: they
+        held in memory; so is a result estimated past `size` bytes ("sql.size_limit"),
+        checked after each fetched vector of 2,048 rows, and the deadline is checked there
+        too — the interrupt does not stop a fetch in Python. (DuckDB's `memory_limit` does not
+        bound result strings: measured, so it is not set here.) Settings such as `enable_external_access` are not touched: they
         are global to the database instance and cannot be switched back on, so they would
         cripple the engine's imports, exports and backups (docs/data-model.md)."""
         with self.reading() as con:
             cursor = con.cursor()
             timer = threading.Timer(seconds, cursor.interrupt)
+            deadline = time.monotonic() + seconds
             try:
                 cursor.execute("SET python_enable_replacements = false")  # this cursor only
                 cursor.execute("BEGIN TRANSACTION READ ONLY")
@@ -351,7 +357,7 @@ class Database:
                         except RecursionError:
                             raise InvalidInput("sql.too_deep", field="sql_query") from None
                     self._run(cursor, sql, params)
-                    return self._fetch_at_most(cursor, rows)
+                    return self._fetch_at_most(cursor, rows, size, deadline)
                 except duckdb.InterruptException:
                     raise InvalidInput("sql.time_limit", field="sql_query", seconds=f"{seconds:g}") from None
                 except CRMError as error:
@@ -367,16 +373,24 @@ class Database:
                 cursor.close()
 
     @staticmethod
-    def _fetch_at_most(cursor, rows: int):
+    def _fetch_at_most(cursor, rows: int, size: int | None = None, deadline: float | None = None):
         chunks = []
-        count = 0
+        count = held = 0
         while True:
-            chunk = cursor.fetch_df_chunk(8)  # 8 vectors of 2,048 rows
+            if deadline is not None and time.monotonic() > deadline:
+                raise duckdb.InterruptException("past the time limit while fetching")
+            # One vector (2,048 rows) at a time: DuckDB makes a vector whole, so this is the
+            # smallest step at which the size and the clock can be checked.
+            chunk = cursor.fetch_df_chunk(1)
             if chunk.empty:
                 break
             count += len(chunk)
             if count > rows:
                 raise InvalidInput("sql.row_limit", field="sql_query", rows=rows)
+            if size is not None:
+                held += int(chunk.memory_usage(index=False, deep=True).sum())
+                if held > size:
+                    raise InvalidInput("sql.size_limit", field="sql_query", megabytes=f"{size / 2**20:g}")
             chunks.append(chunk)
         if not chunks:
             return chunk
@@ -496,10 +510,18 @@ class Database:
         )
         if not has_meta:
             return None
-        meta = dict(self.rows("SELECT key, value FROM crm_meta"))
+        try:
+            meta = dict(self.rows("SELECT key, value FROM crm_meta"))
+        except CRMError as error:
+            if isinstance(error, WorkspaceLocked) or error.key == "error.io":
+                raise
+            return None   # a crm_meta of other columns: some other program's table
         if meta.get("app") != APP_ID:
             return None
-        return int(meta["schema_version"])
+        try:
+            return int(meta["schema_version"])
+        except (KeyError, TypeError, ValueError):
+            return None   # no version, or one that is no number: not a workspace CRM Lab wrote
 
     def migrate(self, upto: int | None = None) -> int:
         """Apply the migrations this workspace lacks, in one transaction."""

@@ -305,3 +305,44 @@ def test_any_map_or_day_count_ends_in_one_line(files, items, days):
         assert result.exception is None or isinstance(result.exception, SystemExit), result.output
         assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
         assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1, result.output
+
+
+@pytest.mark.parametrize("make", [
+    "CREATE TABLE crm_meta (key VARCHAR PRIMARY KEY, value VARCHAR); "
+    "INSERT INTO crm_meta VALUES ('app', 'crm-lab'), ('schema_version', 'abc')",
+    "CREATE TABLE crm_meta (key VARCHAR PRIMARY KEY, value VARCHAR); INSERT INTO crm_meta VALUES ('app', 'crm-lab')",
+    "CREATE TABLE crm_meta (k INTEGER); INSERT INTO crm_meta VALUES (1)",
+], ids=["version_not_a_number", "no_version", "other_columns"])
+def test_a_file_with_a_strange_crm_meta_is_not_a_workspace(tmp_path, make):
+    path = str(tmp_path / "f.duckdb")
+    con = duckdb.connect(path)
+    con.execute(make)
+    con.close()
+    result = CliRunner().invoke(main, ["info", path])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"Error: {path} is not a CRM Lab workspace.", result.output
+
+
+def test_the_lock_message_names_what_works_on_the_command_line(files, monkeypatch):
+    monkeypatch.setenv("CRM_LAB_WAIT", "0")   # restored after the test: `--wait` sets it for the process
+    result = CliRunner().invoke(main, ["--wait", "0.2", "info", files["locked"]])
+    assert result.exit_code == 1, result.output
+    assert "crm-lab --wait 30" in result.output and "CRM.open" not in result.output, result.output
+    assert os.environ["CRM_LAB_WAIT"] == "0.2"
+    bad = CliRunner().invoke(main, ["--wait", "-1", "info", files["locked"]])
+    assert bad.exit_code == 2 and "--wait" in bad.output, bad.output
+
+
+def test_empty_names_and_restoring_a_workspace_from_itself_are_usage_errors(files, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    workspace = str(tmp_path / "ws.duckdb")
+    shutil.copy(files["workspace"], workspace)
+    runner = CliRunner()
+    itself = runner.invoke(main, ["restore", workspace, workspace, "--yes"])
+    assert itself.exit_code == 2 and "is the workspace itself" in itself.output, itself.output
+    assert "not a CRM Lab workspace" not in itself.output
+    empty = runner.invoke(main, ["demo", ""])
+    assert empty.exit_code == 2 and "may not be empty" in empty.output, empty.output
+    student = runner.invoke(main, ["course", "workspace", "a1_opportunity", " "])
+    assert student.exit_code == 2 and "may not be empty" in student.output, student.output
+    assert list(tmp_path.iterdir()) == [tmp_path / "ws.duckdb"]

@@ -40,14 +40,15 @@ class Reports(CustomerReports, CareReports, SalesReports, AnalyticsReports, Area
 
     @query
     def sql(self, query: str, params=None, *, seconds: float = _sql.SECONDS,
-            max_rows: int = _sql.MAX_ROWS) -> pd.DataFrame:
+            max_rows: int = _sql.MAX_ROWS, max_megabytes: int = _sql.MAX_MEGABYTES) -> pd.DataFrame:
         """Run one read-only SELECT and return its rows (`crm.sql` is the same verb).
 
         Allowed only on tables whose every row you may read (see docs/data-model.md);
         it can never write or reach a file. Past `seconds` (default 10) or `max_rows`
-        (default 100,000) it stops with `InvalidInput`; errors in the SQL come back as
+        (default 100,000) or `max_megabytes` (default 256) it stops with `InvalidInput`; errors in the SQL come back as
         `InvalidInput` with DuckDB's explanation.
 
             crm.sql("SELECT level, count(*) AS n FROM customers GROUP BY level ORDER BY n DESC")
         """
-        return _sql.run(self._s, query, params, seconds=seconds, max_rows=max_rows)
+        return _sql.run(self._s, query, params, seconds=seconds, max_rows=max_rows,
+                        max_megabytes=max_megabytes)

@@ -12,10 +12,12 @@ The policy (docs/data-model.md, "Who may use `crm.sql`"):
 3. **Never private office records.** Files, address books, notices and messages are
    private to their owners (F2–F5): no one reads them through `crm.sql`.
 4. **Nothing outside the workspace.** Only the workspace's own tables, DuckDB's catalogue
-   of names and types (`information_schema`, `duckdb_tables()` …) and the row makers
+   of names and types (`information_schema`, `duckdb_columns()` …; not the parts that show
+   how many rows a table holds: `duckdb_tables()`, `pg_class`, sequences) and the row makers
    `range`, `generate_series`, `unnest`; no file, setting, extension, other database.
-5. **Bounded.** At most `seconds` (default 10) and `max_rows` (default 100,000) rows;
-   past either, `InvalidInput` saying which and how to narrow the query.
+5. **Bounded.** At most `seconds` (default 10), `max_rows` (default 100,000) rows and
+   `max_megabytes` (default 256, estimated per fetched vector of 2,048 rows);
+   past any, `InvalidInput` saying which and how to narrow the query.
 
 How it is guaranteed — layers, each DuckDB's own means, each enough for writes on its own:
 
@@ -40,6 +42,7 @@ Errors in the SQL come back as `InvalidInput` carrying DuckDB's own explanation.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -47,7 +50,7 @@ from .. import access, validate
 from ..errors import CRMError, InvalidInput, NotAllowed, WorkspaceLocked
 from ..i18n import Term
 from ..session import Session
-from .sql_guard import CATALOG_SCHEMAS, TABLE_FUNCTIONS, Parsed, check_plan
+from .sql_guard import CATALOG_SCHEMAS, COUNTING, TABLE_FUNCTIONS, Parsed, check_plan
 
 # Company reference data every user already reads through the areas' screens.
 REFERENCE = frozenset({"crm_meta", "settings", "teams", "users", "sharing_policy", "dictionary", "products"})
@@ -76,8 +79,9 @@ AUDIT_ROLES = ("admin", "director")
 MAX_SQL = 100_000
 SECONDS = 10.0       # default time limit of one query
 MAX_ROWS = 100_000   # default row limit of one result
+MAX_MEGABYTES = 256  # default size limit of one result, estimated as pandas holds it
 # How far an analyst may raise the limits: a notebook kernel must stay usable.
-MOST_SECONDS, MOST_ROWS = 600, 10_000_000
+MOST_SECONDS, MOST_ROWS, MOST_MEGABYTES = 600, 10_000_000, 4096
 
 
 def _statement(s: Session, text: str) -> dict:
@@ -88,7 +92,7 @@ def _statement(s: Session, text: str) -> dict:
         raise InvalidInput("sql.one_statement", field="sql_query", count=len(statements))
     kind = statements[0].type.name
     if kind != "SELECT":
-        raise InvalidInput("sql.not_select", field="sql_query", kind=kind)
+        raise InvalidInput("sql.statement_refused", field="sql_query", kind=kind)
     try:
         tree = json.loads(s.db.scalar("SELECT json_serialize_sql(?)", [text]))
     except RecursionError:   # Python's JSON reader gives up a few hundred levels down
@@ -122,13 +126,15 @@ def check_access(s: Session, table: str) -> None:
             raise NotAllowed("sql.scope", table=table, role=access.role_term(role), scope=Term(f"scope.{scope}"))
 
 
-def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_rows: int = MAX_ROWS) -> pd.DataFrame:
+def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_rows: int = MAX_ROWS,
+        max_megabytes: int = MAX_MEGABYTES) -> pd.DataFrame:
     """Check and run one read-only query (see the module docstring); a DataFrame of its rows."""
-    text = validate.text(query, "sql_query", max_length=MAX_SQL)
+    text = _text(query)
     if params is not None and not isinstance(params, (list, tuple, dict)):
         raise InvalidInput("sql.params", field="sql_params")
     seconds = _seconds(seconds)
     max_rows = validate.integer(max_rows, "sql_max_rows", minimum=1, maximum=MOST_ROWS)
+    max_megabytes = validate.integer(max_megabytes, "sql_max_megabytes", minimum=1, maximum=MOST_MEGABYTES)
     try:
         tree = _statement(s, text)
         # The workspace's tables, and every relation name DuckDB knows (system views included):
@@ -160,12 +166,14 @@ def run(s: Session, query: str, params=None, *, seconds: float = SECONDS, max_ro
             if function not in known:
                 raise InvalidInput("sql.unknown_function", field="sql_query", function=function)
     for function in found.functions:
+        if function in COUNTING:
+            raise InvalidInput("sql.counting", field="sql_query", name=function)
         if function not in TABLE_FUNCTIONS:
             raise InvalidInput("sql.function", field="sql_query", function=function,
                                allowed=", ".join(sorted(TABLE_FUNCTIONS)))
     allowed = _tables_read(s, found.tables, workspace, database)
     try:
-        return s.db.read_bounded(text, params, seconds=seconds, rows=max_rows,
+        return s.db.read_bounded(text, params, seconds=seconds, rows=max_rows, size=max_megabytes * 2**20,
                                  vet=lambda plans: check_plan(plans, allowed, database))
     except InvalidInput as error:
         if error.key.startswith("sql."):
@@ -184,6 +192,8 @@ def _tables_read(s: Session, tables, workspace: set[str], database: str) -> set[
         if catalog not in ("", database):
             raise InvalidInput("sql.unknown_table", field="sql_query",
                                table=".".join(p for p in (catalog, schema, name) if p))
+        if name in COUNTING and catalog == "" and schema in CATALOG_SCHEMAS | {""}:
+            raise InvalidInput("sql.counting", field="sql_query", name=name)
         if schema in CATALOG_SCHEMAS and catalog == "":
             continue  # DuckDB's views of names and types; the plan check sees what they expand to
         if schema not in ("", "main") or name not in workspace:
@@ -209,6 +219,25 @@ def _functions(s: Session, refresh: bool = False) -> tuple[frozenset, frozenset]
     return _CATALOGUE["all"], _CATALOGUE["table"]
 
 
+# Characters SQL text cannot hold: control characters other than the whitespace SQL
+# allows (tab, line feed, form feed, carriage return), and lone surrogates — halves of a
+# character that Python strings can carry but DuckDB (UTF-8) cannot take.
+BAD_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _text(query) -> str:
+    if not isinstance(query, str) or not query.strip():
+        return validate.text(query, "sql_query", max_length=MAX_SQL)  # "required" or "must be text"
+    bad = BAD_CHARACTER.search(query)
+    if bad:
+        raise InvalidInput("sql.character", field="sql_query", code=f"U+{ord(bad[0]):04X}",
+                           position=bad.start() + 1)
+    text = query.strip()
+    if len(text) > MAX_SQL:
+        raise InvalidInput("error.too_long", field="sql_query", max=MAX_SQL)
+    return text
+
+
 def _seconds(value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MOST_SECONDS:
         raise InvalidInput("sql.limit_seconds", field="sql_seconds", most=MOST_SECONDS)
@@ -219,4 +248,21 @@ def _sql_error(error: CRMError) -> CRMError:
     """DuckDB's explanation of a failed query as InvalidInput; a locked or unreadable file stays itself."""
     if isinstance(error, WorkspaceLocked) or error.key == "error.io":
         return error
-    return InvalidInput("sql.failed", field="sql_query", detail=error.params.get("detail", str(error)))
+    return InvalidInput("sql.failed", field="sql_query", detail=_unprefixed(str(error.params.get("detail", error))))
+
+
+EXPLAIN = "EXPLAIN (FORMAT json) "
+
+
+def _unprefixed(detail: str) -> str:
+    """DuckDB's explanation as if about the user's own text: the plan check runs the query as
+    `EXPLAIN (FORMAT json) …`, and DuckDB quotes that line with a caret under the mistake."""
+    lines = detail.split("\n")
+    for i, line in enumerate(lines):
+        at = line.find(EXPLAIN)
+        if line.startswith("LINE ") and at >= 0:
+            lines[i] = line[:at] + line[at + len(EXPLAIN):]
+            below = lines[i + 1] if i + 1 < len(lines) else ""
+            if below[:at + len(EXPLAIN)].strip() == "" and len(below) > at + len(EXPLAIN):
+                lines[i + 1] = below[:at] + below[at + len(EXPLAIN):]
+    return "\n".join(lines)

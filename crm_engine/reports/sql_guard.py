@@ -31,9 +31,14 @@ TABLE_REFS = frozenset({"BASE_TABLE", "JOIN", "SUBQUERY", "TABLE_FUNCTION", "EXP
                         "SHOW_REF", "PIVOT"})
 # Table functions that make rows or describe the catalogue (names and types, which
 # docs/data-model.md publishes anyway); none reads a file, a setting or another database.
-TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest", "duckdb_tables", "duckdb_columns",
+TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest", "duckdb_columns",
                              "duckdb_views", "duckdb_constraints", "duckdb_types", "duckdb_schemas",
-                             "duckdb_keywords", "duckdb_indexes", "duckdb_sequences"})
+                             "duckdb_keywords", "duckdb_indexes"})
+# Catalogue functions and views that show how much a table holds — duckdb_tables()'s
+# estimated_size, pg_class's reltuples, a sequence's last_value — private tables included:
+# never read directly. (information_schema.tables and pg_tables read duckdb_tables() in their
+# plan but show only names, so the plan check still lets that function through.)
+COUNTING = frozenset({"duckdb_tables", "duckdb_sequences", "pg_class", "pg_sequence", "pg_sequences"})
 # Scalar functions that read the configuration or the environment, or change state
 # (sequences, the log, the random seed), or only waste time.
 SCALAR_REFUSED = frozenset({"current_setting", "getenv", "nextval", "setval", "currval", "write_log",
@@ -48,7 +53,7 @@ PLAN_LEAVES = frozenset({"DUMMY_SCAN", "COLUMN_DATA_SCAN", "EMPTY_RESULT", "CTE_
                          "DELIM_SCAN", "CHUNK_SCAN", "EXPRESSION_SCAN", "RECURSIVE_CTE_SCAN",
                          "CROSS_PRODUCT"})
 # Catalogue functions the information_schema / pg_catalog views and SHOW / DESCRIBE expand to.
-PLAN_FUNCTIONS = frozenset(f.upper() for f in TABLE_FUNCTIONS) | {"PRAGMA_SHOW"}
+PLAN_FUNCTIONS = frozenset(f.upper() for f in TABLE_FUNCTIONS) | {"PRAGMA_SHOW", "DUCKDB_TABLES", "DUCKDB_SEQUENCES"}
 # A word of an operator's name that means it writes or changes the database or its settings.
 PLAN_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "COPY", "CREATE", "DROP", "ALTER", "ATTACH", "DETACH",
                          "EXPORT", "VACUUM", "PRAGMA", "SET", "RESET", "LOAD", "INSTALL", "TRANSACTION",
@@ -56,7 +61,7 @@ PLAN_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "COPY", "CREATE", "DROP",
 
 
 def refused(kind: str) -> InvalidInput:
-    return InvalidInput("sql.not_select", field="sql_query", kind=kind)
+    return InvalidInput("sql.statement_refused", field="sql_query", kind=kind)
 
 
 class Parsed:

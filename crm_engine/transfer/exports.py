@@ -8,9 +8,12 @@ amount is a number, not text). Excel text cells are written as text cells, never
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import numbers
 import os
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from .. import validate
@@ -87,11 +90,16 @@ class Exports(Area):
         Text that a spreadsheet would run as a formula is written with a leading `'`."""
         s = self._s
         validate.one_of(kind, "kind", tuple(EXPORTABLE))
-        path = os.fspath(path)
+        path = _path(path)
         if not path.lower().endswith((".csv", ".xlsx")):
             raise InvalidInput("export.format", field="path", path=path)
         area, verb = EXPORTABLE[kind]
-        frame = neutralised(getattr(getattr(self._facade, area), verb)(**filters))
+        lister = getattr(getattr(self._facade, area), verb)
+        _check_filters(kind, lister, filters)
+        folder = os.path.dirname(path)
+        if folder and not os.path.isdir(folder):
+            raise InvalidInput("export.folder", field="path", path=path, folder=folder)
+        frame = neutralised(lister(**filters))
         if os.path.exists(path):
             raise InvalidInput("export.exists", field="path", path=path)
         try:
@@ -101,12 +109,45 @@ class Exports(Area):
                 write_excel(frame, path)
             s.audit("export", kind, None, after={"rows": len(frame), "filters": filters}, note=os.path.basename(path))
         except OSError as error:
-            raise NotAllowed("export.io", path=path, detail=error.strerror) from None
+            raise NotAllowed("export.io", path=path, detail=error.strerror or str(error)) from None
         except BaseException:
             if os.path.exists(path):
                 os.remove(path)
             raise
         return len(frame)
+
+
+def _path(path) -> str:
+    """The file name as text, or InvalidInput: `None`, a number, or a name the file system cannot
+    hold (half of a broken character) would otherwise fail deep inside Python."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidInput("export.path", field="path")
+    path = os.fspath(path)
+    if not isinstance(path, str):
+        raise InvalidInput("export.path", field="path")   # a bytes path-like
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        raise InvalidInput("export.path", field="path") from None
+    if not path.strip() or "\x00" in path:
+        raise InvalidInput("export.path", field="path")
+    return path
+
+
+# Filter values a list verb takes: single values (no list takes several at once); numpy's
+# scalars too (a value picked out of a DataFrame).
+FILTER_TYPES = (str, numbers.Number, dt.date, np.generic, type(None))
+
+
+def _check_filters(kind: str, lister, filters: dict) -> None:
+    """InvalidInput for a filter the list does not have, or a value no filter takes (a list …)."""
+    parameters = inspect.signature(lister).parameters
+    names = [n for n, p in parameters.items() if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    for name, value in filters.items():
+        if name not in names:
+            raise InvalidInput("export.filter", field="filters", kind=kind, name=name, allowed=", ".join(names))
+        if not isinstance(value, FILTER_TYPES) and not hasattr(value, "__fspath__"):
+            raise InvalidInput("export.filter_value", field="filters", name=name, type=type(value).__name__)
 
 
 def write_excel(frame: pd.DataFrame, path: str) -> None:

@@ -165,7 +165,7 @@ class Imports(Area):
         Python's `str.strip()` removes (full-width spaces from Chinese spreadsheets too), '' where
         the file has no value or no such column."""
         db = self._s.db
-        found = [r[0] for r in db.rows("SELECT column_name FROM (DESCRIBE import_raw)")][2:]
+        found = [r[0] for r in db.rows("SELECT column_name FROM (DESCRIBE import_raw)")][3:]  # after line, overfull, formula
         chosen: dict[str, str] = {}
         twice = set()
         for column in found:
@@ -189,12 +189,12 @@ class Imports(Area):
         self._ignored = [str(c).strip() for c in found if c not in read]
         fields = ", ".join(f'{_trimmed(chosen[f])} AS {f}' if f in chosen else f"'' AS {f}"
                            for f in (*required, *optional))
-        db.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT line, overfull, {fields} FROM import_raw")
+        db.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT line, overfull, formula, {fields} FROM import_raw")
 
     def _rejections(self, kind: str, fmt: str | None) -> pd.DataFrame:
         """Every rejected row: line, reason (in the session's language) and the row's values."""
         db, lang = self._s.db, self._s.language
-        bad = db.df("SELECT i.* EXCLUDE (overfull), c.reason AS reason_key, c.detail FROM import_checked c JOIN incoming i USING (line) "
+        bad = db.df("SELECT i.* EXCLUDE (overfull, formula), c.reason AS reason_key, c.detail FROM import_checked c JOIN incoming i USING (line) "
                     "WHERE c.reason IS NOT NULL ORDER BY line")
         if bad.empty:
             return pd.DataFrame({"line": pd.Series(dtype="int64"), "reason": pd.Series(dtype="string")})
@@ -464,7 +464,8 @@ def _text_checks(kind: str) -> list[tuple[str, str, str]]:
     fields = (*required, *optional)
     control = " OR ".join(f"regexp_matches(i.{f}, '{CONTROL}')" for f in fields)
     which = " ".join(f"WHEN regexp_matches(i.{f}, '{CONTROL}') THEN '{f}'" for f in fields)
-    checks = [("i.overfull", "import.overfull", "''"), (f"({control})", "import.not_text", f"CASE {which} END")]
+    checks = [("i.overfull", "import.overfull", "''"), ("i.formula <> ''", "import.formula", "i.formula"),
+              (f"({control})", "import.not_text", f"CASE {which} END")]
     checks += [(f"length(i.{f}) > {n}", "import.too_long", f"'{f}'") for f, n in LONGEST[kind].items()]
     return checks
 
@@ -490,6 +491,8 @@ def _amount_value(value: str, precision: int) -> str:
 
 def _first_failure(checks: list[tuple[str, str, str]]) -> str:
     """SQL columns `reason` (a message key) and `detail` for the first failing check."""
+    # A formula without its value reads as an empty cell: say that, not "the name is empty".
+    checks = sorted(checks, key=lambda check: check[1] != "import.formula")
     reason = " ".join(f"WHEN {cond} THEN '{key}'" for cond, key, _ in checks)
     detail = " ".join(f"WHEN {cond} THEN {value}" for cond, _, value in checks)
     return f"CASE {reason} END AS reason, CASE {detail} END AS detail"

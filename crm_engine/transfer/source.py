@@ -44,7 +44,7 @@ def stage(db, source, *, encoding: str | None = None, sheet=0) -> str | None:
             if not os.path.exists(path):
                 raise InvalidInput("import.no_file", field="path", path=path)
             if path.lower().endswith((".xlsx", ".xlsm")):
-                _excel_to_csv(path, sheet, text)
+                formulas = _excel_to_csv(path, sheet, text)
                 used = None
             else:
                 with open(path, "rb") as handle:
@@ -55,7 +55,22 @@ def stage(db, source, *, encoding: str | None = None, sheet=0) -> str | None:
         else:
             raise InvalidInput("import.bad_source", field="source")
         _stage_csv(db, text)
+        if path_is_excel(source):
+            _mark_formulas(db, formulas)
         return used
+
+
+def path_is_excel(source) -> bool:
+    return isinstance(source, (str, os.PathLike)) and os.fspath(source).lower().endswith((".xlsx", ".xlsm"))
+
+
+def _mark_formulas(db, formulas: dict[int, str]) -> None:
+    """import_raw.formula: the first column of the row holding a formula without a computed value
+    ('' for none) — a row the checks reject, saying so, instead of reading it as empty."""
+    if formulas:
+        frame = pd.DataFrame({"line": list(formulas), "formula": list(formulas.values())})
+        with db.registered("import_formulas", frame):
+            db.execute("UPDATE import_raw SET formula = f.formula FROM import_formulas f WHERE import_raw.line = f.line")
 
 
 def _stage_csv(db, path: str) -> None:
@@ -88,7 +103,8 @@ def _stage_frame(db, frame: pd.DataFrame) -> None:
 
 def _number_lines(db, width: int | None = None) -> None:
     """import_raw: line, overfull (the row has more values than the header has columns: a
-    rejected row, not values dropped without a word), then the header's columns."""
+    rejected row, not values dropped without a word), formula (`_mark_formulas`), then the
+    header's columns."""
     columns = [r[0] for r in db.rows("SELECT column_name FROM (DESCRIBE import_read)")]
     named, extra = columns[:width], columns[width:] if width is not None else []
     quoted = ['"' + c.replace('"', '""') + '"' for c in named]
@@ -96,7 +112,7 @@ def _number_lines(db, width: int | None = None) -> None:
     # The table keeps the file's order (DuckDB preserves insertion order): its row ids count the rows.
     # (They start at 0, or at 2**55 inside a transaction, where they are the transaction's own rows.)
     db.execute(f"CREATE OR REPLACE TEMP TABLE import_raw AS SELECT rowid - (SELECT min(rowid) FROM import_read) "
-               f"+ 2 AS line, {overfull} AS overfull, {', '.join(quoted)} FROM import_read")
+               f"+ 2 AS line, {overfull} AS overfull, '' AS formula, {', '.join(quoted)} FROM import_read")
     db.execute("DROP TABLE import_read")
 
 
@@ -125,7 +141,32 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def _excel_to_csv(path: str, sheet, out: str) -> None:
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: str) -> bool:
+    """Whether any sheet of the workbook holds a formula (a scan of its XML, cheaper than a
+    second parse of every cell)."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as book:
+            for member in book.namelist():
+                if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                    with book.open(member) as handle:
+                        tail = b""
+                        while block := handle.read(BLOCK):
+                            if _FORMULA_TAG.search(tail + block):
+                                return True
+                            tail = block[-16:]
+    except (zipfile.BadZipFile, OSError):
+        return False   # openpyxl then says what is wrong with the file
+    return False
+
+
+def _excel_to_csv(path: str, sheet, out: str) -> dict[int, str]:
+    """The sheet as CSV in `out`; returns {line: header of the first cell} for the rows holding a
+    formula without a computed value (a file written by a program, not saved by Excel: `data_only`
+    reads such a cell as empty, which would silently change the row)."""
     import openpyxl  # only an Excel import needs it
     try:
         # read-only streams the sheet; data_only gives what Excel shows for a formula, never the formula
@@ -137,18 +178,36 @@ def _excel_to_csv(path: str, sheet, out: str) -> None:
         name = names[sheet] if isinstance(sheet, int) and -len(names) <= sheet < len(names) else sheet
         if name not in names:
             raise InvalidInput("import.bad_excel", field="sheet", detail=f"no sheet {sheet!r}")
-        with open(out, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            width = None
-            for row in book[name].iter_rows(values_only=True):
-                cells = ["" if v is None else cell_text(v) for v in row]
-                while cells and not cells[-1]:
-                    cells.pop()                # empty cells after the last value
-                if width is None:          # the header row: its last named column ends the table
-                    width = len(cells)
-                elif not cells:
-                    continue               # blank rows Excel keeps after the data
-                writer.writerow(cells)      # cells beyond the header: a rejected row (overfull)
+        formulas_book = openpyxl.load_workbook(path, read_only=True) if _has_formulas(path) else None
+        written = {}
+        try:
+            rows = book[name].iter_rows(values_only=True)
+            shown = formulas_book[name].iter_rows(values_only=True) if formulas_book else None
+            with open(out, "w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                width, header, line = None, [], 0
+                for row in rows:
+                    raw = next(shown, ()) if shown is not None else ()
+                    cells = ["" if v is None else cell_text(v) for v in row]
+                    # a formula cell whose computed value is missing: None here, "=…" in the formula view
+                    missing = [i for i, (v, f) in enumerate(zip(row, raw))
+                               if v is None and isinstance(f, str) and f.startswith("=")]
+                    while cells and not cells[-1]:
+                        cells.pop()                # empty cells after the last value
+                    if width is None:          # the header row: its last named column ends the table
+                        width, header = len(cells), cells
+                    elif not cells and not missing:
+                        continue               # blank rows Excel keeps after the data
+                    cells = cells or [""]      # a row of formulas only: one empty value, not a blank line
+                    writer.writerow(cells)      # cells beyond the header: a rejected row (overfull)
+                    line += 1
+                    if missing and line > 1:
+                        first = missing[0]
+                        written[line] = header[first] if first < len(header) and header[first] else str(first + 1)
+        finally:
+            if formulas_book is not None:
+                formulas_book.close()
+        return written
     finally:
         book.close()
 

@@ -178,7 +178,8 @@ def test_sql_on_a_read_only_workspace(workspace_file):
 
 def test_every_table_is_classified_and_documented(company):
     """A new table must get a crm.sql rule and a section in docs/data-model.md before it ships."""
-    tables = company.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database() ORDER BY 1")["table_name"]
+    tables = company.sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                         "AND table_catalog = current_database() AND table_type = 'BASE TABLE' ORDER BY 1")["table_name"]
     ruled = sql_policy.REFERENCE | sql_policy.PRIVATE | set(sql_policy.TABLES) | {"audit", "state_history"}
     assert sorted(set(tables) - ruled) == []
     documented = set(re.findall(r"^### `(\w+)`", DOCS.read_text("utf-8"), flags=re.M))
@@ -204,3 +205,70 @@ def test_every_report_is_documented():
 
     text = DOCS.read_text("utf-8")
     assert sorted(r for r in REPORTS if f"| `{r}` |" not in text) == []
+
+
+def test_a_result_too_big_to_hold_is_stopped_by_its_size(company):
+    # 20 rows of 1 MB each is 20 MB; a 2 MB limit stops it after the first fetched vector.
+    with pytest.raises(InvalidInput) as caught:
+        company.as_user("li.ming").sql("SELECT repeat('x', 1000000) AS s FROM range(20)", max_megabytes=2)
+    assert caught.value.key == "sql.size_limit"
+    assert "2 MB" in str(caught.value)
+    # a small result under the same limit passes
+    assert len(company.sql("SELECT repeat('x', 10) AS s FROM range(20)", max_megabytes=2)) == 20
+    with pytest.raises(InvalidInput):
+        company.sql("SELECT 1", max_megabytes=0)
+
+
+def test_the_time_limit_is_checked_while_fetching():
+    # A fetch that outlasts the deadline is stopped between vectors, whatever the interrupt did.
+    import time
+
+    import duckdb
+    from crm_engine.db import Database
+
+    con = duckdb.connect()
+    con.execute("SELECT * FROM range(10000)")
+    with pytest.raises(duckdb.InterruptException):
+        Database._fetch_at_most(con, 100_000, None, time.monotonic() - 1)
+    con.close()
+
+
+def test_table_names_are_public_row_counts_are_not(company):
+    rep = company.as_user("li.ming")
+    names = rep.sql("SELECT table_name FROM information_schema.tables")["table_name"].tolist()
+    assert "files" in names and "customers" in names
+    assert "email" in rep.sql("SELECT column_name FROM information_schema.columns WHERE table_name = 'users'")[
+        "column_name"].tolist()
+    assert "files" in rep.sql("SELECT tablename FROM pg_catalog.pg_tables")["tablename"].tolist()
+    for text in ("SELECT table_name, estimated_size FROM duckdb_tables()",
+                 "SELECT relname, reltuples FROM pg_catalog.pg_class"):
+        with pytest.raises(InvalidInput) as caught:
+            rep.sql(text)
+        assert caught.value.key == "sql.counting"
+
+
+@pytest.mark.parametrize("text,code", [("SELECT '\ud800' AS x", "U+D800"), ("SELECT '\x00' AS x", "U+0000"),
+                                       ("SELECT 1\x1b AS x", "U+001B")])
+def test_a_character_sql_text_cannot_hold_is_named(company, text, code):
+    with pytest.raises(InvalidInput) as caught:
+        company.as_user("li.ming").sql(text)
+    assert caught.value.key == "sql.character"
+    assert code in str(caught.value)
+
+
+def test_whitespace_characters_are_allowed_in_sql_text(company):
+    assert company.sql("SELECT\x0c1 AS x,\t2 AS y\r\n")["y"].item() == 2
+
+
+def test_refused_statements_read_well_and_duckdbs_caret_points_into_the_users_text(company):
+    with pytest.raises(InvalidInput) as caught:
+        company.sql("UPDATE users SET name = 'x'")
+    assert "UPDATE statements are not allowed" in str(caught.value)
+    with pytest.raises(InvalidInput) as caught:
+        company.sql("SELECT nme FROM users")
+    message = str(caught.value)
+    assert "EXPLAIN" not in message
+    lines = message.split("\n")
+    line = next(i for i, text in enumerate(lines) if text.startswith("LINE 1: "))
+    assert lines[line] == "LINE 1: SELECT nme FROM users"
+    assert lines[line + 1].index("^") == lines[line].index("nme")

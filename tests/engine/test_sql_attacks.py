@@ -237,6 +237,18 @@ REP_FORBIDDEN = [
     ("show_table", "SHOW orders"),
     ("show_private", "SHOW files"),
 ]
+# How many rows a table holds, private ones included: catalogue parts that count are refused.
+ROW_COUNTS = [
+    ("duckdb_tables_estimated_size", "SELECT table_name, estimated_size FROM duckdb_tables()"),
+    ("duckdb_tables_star", "SELECT * FROM duckdb_tables()"),
+    ("duckdb_tables_without_parentheses", "SELECT * FROM duckdb_tables"),
+    ("pg_class_reltuples", "SELECT relname, reltuples FROM pg_catalog.pg_class"),
+    ("pg_class_unqualified", "SELECT relname, reltuples FROM pg_class"),
+    ("sequences_last_value", "SELECT sequence_name, last_value FROM duckdb_sequences()"),
+    ("pg_sequences", "SELECT * FROM pg_catalog.pg_sequences"),
+    ("pg_sequence", "SELECT * FROM pg_catalog.pg_sequence"),
+    ("duckdb_tables_in_subquery", "SELECT 1 AS x WHERE EXISTS (SELECT 1 FROM duckdb_tables() WHERE estimated_size > 3)"),
+]
 
 CASES = (
     [pytest.param(sql, "admin", InvalidInput, id=name) for name, sql in WRITES_HIDDEN_IN_SELECTS]
@@ -245,6 +257,7 @@ CASES = (
        for call in TABLE_FUNCTIONS]
     + [pytest.param(sql, "admin", InvalidInput, id=name) for name, sql in FILES_AS_TABLES + NAMES_AND_CATALOGS]
     + [pytest.param(sql, "li.ming", NotAllowed, id="rep_" + name) for name, sql in REP_FORBIDDEN]
+    + [pytest.param(sql, "li.ming", InvalidInput, id="rep_" + name) for name, sql in ROW_COUNTS]
     + [pytest.param(sql, "li.ming", CRMError, id="rep_" + name)
        for name, sql in WRITES_HIDDEN_IN_SELECTS + FILES_AS_TABLES]
 )

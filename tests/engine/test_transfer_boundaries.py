@@ -37,6 +37,25 @@ def test_exports_carry_no_formulas_in_csv_or_excel(crm, tmp_path):
     assert not exported["name"].str.match(r"[=+\-@\t\r]").any()
 
 
+@pytest.mark.parametrize("path,filters,key", [
+    ("a.csv", {"nonsense": 1}, "export.filter"),
+    ("a.csv", {"region": ["east"]}, "export.filter_value"),
+    (None, {}, "export.path"),
+    (123, {}, "export.path"),
+    ("bad\ud800.csv", {}, "export.path"),
+    ("nodir/a.csv", {}, "export.folder"),
+])
+def test_export_mistakes_are_clear_errors_and_write_nothing(crm, tmp_path, monkeypatch, path, filters, key):
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(crm)
+    with pytest.raises(InvalidInput) as caught:
+        crm.as_user("li.ming").exports.write("customers", path, **filters)
+    assert caught.value.key == key
+    assert "None" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+    assert snapshot(crm) == before
+
+
 def test_neutralising_touches_text_cells_only():
     from crm_engine.transfer import neutralised
     frame = pd.DataFrame({"n": [-5, 3], "x": [-1.5, 2.0], "t": ["-5", "\r=1"], "ok": ["a", None]})
@@ -216,3 +235,22 @@ def test_the_rejected_rows_file_of_the_command_line_carries_no_formulas(workspac
     # Nothing was imported (the one row is rejected): exit 1, and the rejected rows are written all the same.
     assert result.exit_code == 1, result.output
     assert pd.read_csv(out, encoding="utf-8-sig")["name"].tolist() == ["'=HYPERLINK(\"http://x\",\"y\")"]
+
+
+def test_excel_formulas_without_a_computed_value_are_rejected_rows_not_empty_cells(crm, tmp_path):
+    # openpyxl (and pandas) write formulas without the value Excel would compute and cache
+    path = tmp_path / "formulas.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["name", "phone"], ['=CONCAT("A","B")', "021-5555 0104"], ["=1+1", "=1+1"],
+                ["Real Co", "021-5555 0105"]):
+        sheet.append(row)
+    book.save(path)
+    before = set(crm.customers.list()["name"])
+    report = crm.as_user("li.ming").imports.customers(path)
+    assert (report.imported, len(report.rejected)) == (1, 2)
+    assert report.rejected["line"].tolist() == [2, 3]
+    for reason in report.rejected["reason"]:
+        assert "formula without a computed value" in reason and "LibreOffice" in reason
+    assert report.rejected["reason"][0].startswith("name")
+    assert set(crm.customers.list()["name"]) - before == {"Real Co"}
