@@ -1,0 +1,137 @@
+"""A scenario from real data (issue 19): an imported company becomes a teaching scenario whose clock
+continues it — traits estimated from the history (checked against pandas on the raw export), orders
+and service requests at the historical rates, the seed varying only the future."""
+import datetime as dt
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from crm_engine import CRM, Conflict, InvalidInput, NotAllowed
+from crm_engine.cli import main
+from crm_engine.scenario import estimate
+from tests.engine import company_export
+from tests.engine.helpers import snapshot
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export")
+    tables = company_export.build(rows=1500, accounts=30, agents=8)
+    company_export.owner_usernames(tables)
+    paths = company_export.write(folder, tables)
+    workspace = str(folder / "company.duckdb")
+    made = CliRunner().invoke(main, ["new", workspace, "--company", "Sales Lab Inc.", "--today", company_export.TODAY])
+    assert made.exit_code == 0, made.output
+    for name in ("sales_teams", "products", "accounts", "sales_pipeline"):
+        kind, *options = company_export.COMMANDS[name]
+        result = CliRunner().invoke(main, ["import", workspace, kind, paths[name], *options])
+        assert result.exit_code == 0, result.output
+    tickets = company_export.tickets(tables)
+    with CRM.open(workspace) as crm:
+        assert crm.imports.tickets(tickets).imported == len(tickets)
+    return workspace, tables, tickets
+
+
+@pytest.fixture
+def copy(export, tmp_path):
+    def make(name="w"):
+        path = str(tmp_path / f"{name}.duckdb")
+        shutil.copyfile(export[0], path)
+        return CRM.open(path)
+    return make
+
+
+def _history(tables, tickets):
+    """Per account: won deals (the orders) and the window, by pandas on the raw files."""
+    raw = tables["sales_pipeline"]
+    won = raw[raw["deal_stage"] == "Won"].assign(day=lambda f: pd.to_datetime(f["close_date"]))
+    closes = pd.to_datetime(raw.loc[raw["close_date"] != "", "close_date"])
+    days = pd.concat([closes, pd.to_datetime(tickets["created"])])
+    first, last = days.min(), days.max()
+    return won, first, last, (last - first).days + 1
+
+
+def test_traits_are_the_historical_rates_and_silences(copy, export):
+    _, tables, tickets = export
+    won, first, last, days = _history(tables, tickets)
+    with copy() as crm:
+        adopted = crm.simulation.adopt(seed=5)
+        assert (adopted.first, adopted.last) == (first.date(), last.date())
+        assert adopted.start == max(last.date() + dt.timedelta(days=1), dt.date.fromisoformat(company_export.TODAY))
+        assert crm.today() == adopted.start and crm.simulation.present()
+        traits = crm.simulation.traits("customer").merge(
+            crm.sql("SELECT id AS record_id, name FROM customers"), on="record_id").set_index("name")
+    n = won.groupby("account").size().reindex(traits.index, fill_value=0)
+    np.testing.assert_allclose(traits["rate"], n / days)
+    silent = (last - won.groupby("account")["day"].max()).dt.days.reindex(traits.index)
+    stopped = (n == 0) | (silent > estimate.QUIET * days / n.clip(lower=1))
+    assert (traits["pattern"] == "lapsed").tolist() == stopped.tolist()
+    assert traits.loc[stopped, "lapse_on"].notna().all() and traits.loc[~stopped, "lapse_on"].isna().all()
+    value = np.exp(np.log(won["close_value"].astype(float)).groupby(won["account"]).mean())
+    np.testing.assert_allclose(traits.loc[value.index, "order_value"], value, rtol=1e-6)
+    assert (traits.loc[stopped, "churn_risk"] >= traits.loc[~stopped, "churn_risk"].max()).all()
+
+
+def test_advancing_continues_the_company_at_its_historical_rates(copy, export):
+    _, tables, tickets = export
+    _won, _first, _last, days = _history(tables, tickets)
+    with copy() as crm:
+        adopted = crm.simulation.adopt(seed=11)
+        traits = crm.simulation.traits("customer")
+        before = crm.sql("SELECT count(*) AS n FROM orders")["n"][0]
+        report = crm.simulation.advance(120)
+        future = crm.sql(f"SELECT customer_id, count(*) AS n FROM orders WHERE order_date > DATE '{adopted.start}' "
+                         "GROUP BY ALL")
+        assert crm.sql("SELECT count(*) AS n FROM orders")["n"][0] - before == report.orders == future["n"].sum()
+    active = traits["pattern"] != "lapsed"
+    expected = traits.loc[active, "rate"].sum() * 120
+    assert abs(report.orders - expected) < 4 * np.sqrt(expected) + 5          # Poisson, generous and seeded
+    quiet = set(traits.loc[~active, "record_id"])
+    assert not quiet & set(future["customer_id"])                              # who stopped stays quiet
+    # Service requests at the history's rate (the active customers ask as often as the company did).
+    expected_tickets = len(tickets) / days * 120 * active.sum() / len(traits)
+    assert expected_tickets / 3 < report.tickets < expected_tickets * 3
+
+
+def test_the_seed_varies_the_future_not_the_past(copy):
+    futures = []
+    for name, seed in (("a", 1), ("b", 2), ("c", 1)):
+        with copy(name) as crm:
+            past = crm.sql("SELECT * FROM orders ORDER BY id")
+            crm.simulation.adopt(seed=seed)
+            crm.simulation.advance(30)
+            orders = crm.sql("SELECT customer_id, order_date, amount FROM orders ORDER BY id")
+            pd.testing.assert_frame_equal(crm.sql("SELECT * FROM orders ORDER BY id").iloc[:len(past)], past)
+            futures.append(orders.iloc[len(past):].reset_index(drop=True))
+    assert not futures[0].equals(futures[1])
+    pd.testing.assert_frame_equal(futures[0], futures[2])
+
+
+def test_per_student_copies_share_the_past(export, tmp_path):
+    made = estimate.for_students(export[0], tmp_path / "class", ["s01", "s02"], seed=4)
+    seeds = []
+    for path in made:
+        with CRM.open(path) as crm:
+            seeds.append(crm.simulation.seed())
+            assert crm.simulation.info().student in ("s01", "s02")
+    assert seeds[0]["base_seed"] == seeds[1]["base_seed"] == 4 and seeds[0]["seed"] != seeds[1]["seed"]
+
+
+def test_refusals_change_nothing_and_speak_both_languages(copy, export):
+    with copy() as crm:
+        rep = crm.as_user(crm.sql("SELECT username FROM users WHERE role = 'account_manager' LIMIT 1")["username"][0])
+        before = snapshot(crm)
+        with pytest.raises(NotAllowed):
+            rep.simulation.adopt()
+        assert snapshot(crm) == before
+        crm.simulation.adopt()
+        with pytest.raises(Conflict, match="already holds a teaching scenario"):
+            crm.simulation.adopt()
+    with CRM.memory(today="2026-01-01", language="zh_CN") as empty:
+        before = snapshot(empty)
+        with pytest.raises(InvalidInput, match="至少需要 20 笔") as error:
+            empty.simulation.adopt()
+        assert "订单" in str(error.value) and snapshot(empty) == before
