@@ -44,6 +44,13 @@ class Adopted:
     tickets_per_customer_year: float
     seed: int
     student: str | None
+    language: str = "en"
+
+    def __str__(self) -> str:
+        from ..i18n import translate
+        return translate("estimate.report", self.language, first=self.first.isoformat(), last=self.last.isoformat(),
+                         orders=self.orders, customers=self.customers, active=self.active, lapsed=self.lapsed,
+                         tickets=f"{self.tickets_per_customer_year:.2f}", start=self.start.isoformat())
 
 
 def window(orders: pd.DataFrame, tickets: pd.DataFrame, closes: pd.Series) -> tuple[dt.date, dt.date]:
@@ -106,7 +113,8 @@ def _favourite(frame: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
     column = frame.columns[1]
     counts = frame.groupby(["customer_id", column]).size().reset_index(name="k")
     top = counts.sort_values(["customer_id", "k", column], ascending=[True, False, True]).drop_duplicates("customer_id")
-    return top.set_index("customer_id")[column].reindex(ids).astype(object).where(lambda s: s.notna(), None).to_numpy()
+    found = top.set_index("customer_id")[column].reindex(ids).astype(object)
+    return found.where(found.notna(), None).to_numpy()
 
 
 def service_rate(traits: pd.DataFrame, tickets: int, first: dt.date, last: dt.date) -> float:
@@ -191,7 +199,7 @@ def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_d
                [name, int(seed), student, variant, scenario.to_json(), start, generate.MODEL_VERSION])
     lapsed = int((traits["pattern"] == "lapsed").sum())
     result = Adopted(start, first, last, len(customers), len(customers) - lapsed, lapsed, len(orders),
-                     round(per_year, 4), int(seed), student)
+                     round(per_year, 4), int(seed), student, s.language)
     s.audit("adopt", "scenario", None, after={"first": first, "last": last, "start": start, "customers": len(customers),
                                               "lapsed": lapsed, "orders": len(orders), "student": student})
     return result

@@ -62,6 +62,9 @@ def test_traits_are_the_historical_rates_and_silences(copy, export):
         assert (adopted.first, adopted.last) == (first.date(), last.date())
         assert adopted.start == max(last.date() + dt.timedelta(days=1), dt.date.fromisoformat(company_export.TODAY))
         assert crm.today() == adopted.start and crm.simulation.present()
+        assert "stopped ordering" in str(adopted) and f"{adopted.lapsed} stopped" in str(adopted)
+        audit = crm.audit.list(kind="scenario")
+        assert audit["action"].tolist()[-1:] == ["adopt"]
         traits = crm.simulation.traits("customer").merge(
             crm.sql("SELECT id AS record_id, name FROM customers"), on="record_id").set_index("name")
     n = won.groupby("account").size().reindex(traits.index, fill_value=0)
