@@ -146,3 +146,27 @@ def test_refusals_change_nothing_and_speak_both_languages(copy, export):
         with pytest.raises(InvalidInput, match="至少需要 20 笔") as error:
             empty.simulation.adopt()
         assert "订单" in str(error.value) and snapshot(empty) == before
+
+
+def _orders(crm, days):
+    """25 orders of Star Tech, spread over `days` days before the workspace's today."""
+    today = crm.today()
+    on = [today - dt.timedelta(days=int(d)) for d in np.linspace(days, 1, 25)]
+    crm.imports.orders(pd.DataFrame({"order_no": [f"H-{k}" for k in range(25)], "customer": ["Star Tech"] * 25,
+                                     "order_date": [d.isoformat() for d in on], "product": ["NB-14"] * 25,
+                                     "quantity": ["1"] * 25}))
+
+
+def test_a_short_history_is_refused_and_a_director_adopts_a_long_one(crm):
+    _orders(crm, 20)
+    before = snapshot(crm)
+    with pytest.raises(InvalidInput, match="at least 60 days"):
+        crm.simulation.adopt()
+    assert snapshot(crm) == before
+    older = pd.DataFrame({"order_no": ["H-old"], "customer": ["Star Tech"], "product": ["NB-14"],
+                                 "order_date": [(crm.today() - dt.timedelta(days=200)).isoformat()], "quantity": ["1"]})
+    crm.imports.orders(older)
+    adopted = crm.as_user("dong.li").simulation.adopt(seed=3)
+    assert adopted.start == crm.today() and adopted.orders == 26       # the clock was already past the history
+    star = crm.simulation.traits("customer").set_index("record_id").loc[1]
+    assert star["rate"] == pytest.approx(26 / 200) and star["pattern"] == "steady"
