@@ -117,12 +117,13 @@ def _favourite(frame: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
     return found.where(found.notna(), None).to_numpy()
 
 
-def service_rate(traits: pd.DataFrame, tickets: int, first: dt.date, last: dt.date) -> float:
+def service_rate(traits: pd.DataFrame, tickets: int, first: dt.date, last: dt.date,
+                 start: dt.date | None = None) -> float:
     """tickets_per_customer_year so that the clock's daily draw (a customer that still orders, or
     stopped within REACH_DAYS, at rate/365 — UNHAPPY_TICKETS times that if unhappy) brings the
     history's tickets per day: 365 × tickets / days / Σ weights."""
     days = (last - first).days + 1
-    start = last + dt.timedelta(days=1)
+    start = start or last + dt.timedelta(days=1)   # the day the clock starts
     reach = traits["lapse_on"].map(lambda d: d is None or (start - d).days < REACH_DAYS).to_numpy(bool)
     weight = np.where(traits["pattern"].isin(["declining", "lapsed"]), UNHAPPY_TICKETS, 1.0) * reach
     if tickets == 0 or weight.sum() == 0:
@@ -186,8 +187,8 @@ def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_d
     channels = db.df("SELECT customer_id, channel FROM interactions")
     variant = variant_seed(seed, student)
     traits = customer_traits(customers, orders, lines, channels, first, last, variant)
-    per_year = service_rate(traits, len(tickets), first, last)
     start = max(last + dt.timedelta(days=1), s.today())
+    per_year = service_rate(traits, len(tickets), first, last, start)
     days = (last - first).days + 1
     shares = tickets["service_type"].value_counts(normalize=True).to_dict() or ServiceLoad().types
     logs = np.log(orders["amount"].astype(float).clip(lower=1))
