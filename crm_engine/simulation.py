@@ -207,6 +207,19 @@ class Simulation(Area):
         return self._s.db.df(f"SELECT * FROM scenario_log WHERE {' AND '.join(['TRUE', *where])} "
                              "ORDER BY on_date, what", params)
 
+    @action
+    def adopt(self, *, seed: int = 1, student: str | None = None):
+        """Turn an imported company (its orders, tickets and deals) into a teaching scenario whose
+        clock continues it: each customer's order rate, order value, churn risk and the service
+        rate estimated from the history (docs/scenario-model.md, "A scenario from real data"); the
+        clock set to the day after the last imported event. `seed` (and `student`) vary the future,
+        never the past. Administrator or director; a generated scenario, or too little history, is refused."""
+        from .crm import CRM
+        from .scenario import estimate
+        seed = validate.integer(seed, "seed", minimum=0)
+        self.__dict__.pop("_cached", None)
+        return estimate.adopt(CRM(self._s), seed=seed, student=student)
+
     # -- the clock ---------------------------------------------------------------------------------
     @action
     def advance(self, days: int = 1, *, progress=None, scan: str = "daily") -> AdvanceReport:

@@ -38,3 +38,8 @@ def test_instructor_notebook_runs_headless(name, tmp_path):
         made = sorted(p.name for p in (folder / "workspaces").glob("*.duckdb"))
         assert made == ["20260101.duckdb", "20260102.duckdb", "20260103.duckdb", "20260104.duckdb"]
         assert text.count("first customer:") == 4
+    if name.startswith("03_"):      # an imported company continued; a copy per student
+        assert "customers stopped ordering" in text and "已停止订货" in text
+        made = sorted(p.name for p in (folder / "workspaces" / "class").glob("*.duckdb"))
+        assert made == ["20260101.duckdb", "20260102.duckdb"]
+        assert text.count("first week") == 2

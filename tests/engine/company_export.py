@@ -94,3 +94,17 @@ COMMANDS = {
                        "--map", "close_value=amount", "--value", "product:GTXPro=GTX Pro",
                        "--date-format", "created=%d-%m-%y;assigned=%d-%m-%y"],
 }
+
+
+def tickets(tables: dict[str, pd.DataFrame], per_account_year: float = 2.0, seed: int = 19) -> pd.DataFrame:
+    """A service-ticket history for the accounts (issue 19, a scenario from real data): each account
+    asks at `per_account_year` over the export's period, types mixed, as `crm.imports.tickets` reads it."""
+    rng = np.random.default_rng(seed + 1)
+    days = (END - START).days + 1
+    counts = rng.poisson(per_account_year * days / 365, len(tables["accounts"]))
+    account = np.repeat(tables["accounts"]["account"].to_numpy(), counts)
+    created = [START + dt.timedelta(days=int(d)) for d in rng.integers(0, days, len(account))]
+    kind = rng.choice(["consultation", "complaint", "repair"], len(account), p=[0.5, 0.2, 0.3])
+    return pd.DataFrame({"customer": account, "service_type": kind,
+                         "subject": [f"Request {k}" for k in range(len(account))],
+                         "created": [c.isoformat() for c in created]})
