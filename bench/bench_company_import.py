@@ -3,7 +3,7 @@
 (add → assign → add_step → record_result → succeed / fail) for a sample, extrapolated.
 
 Both start from the same workspace (the roster, products and accounts of the generated export,
-tests/engine/company_export.py). Prints numbers and the ratio; asserts nothing.
+crm_engine/scenario/sample_export.py). Prints numbers and the ratio; asserts nothing.
 
     .venv/bin/python bench/bench_company_import.py                  # 10,000 deals, 200 by verbs
     .venv/bin/python bench/bench_company_import.py --quick          # tiny, for the test suite
@@ -13,15 +13,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)   # tests.engine.company_export, the same generator the end-to-end test uses
 
-from crm_engine import CRM  # noqa: E402
-from tests.engine import company_export  # noqa: E402
+from crm_engine import CRM
+from crm_engine.scenario import sample_export as company_export
 
 MAPPING = {"sales_agent": "owner", "deal_stage": "stage", "engage_date": ["created", "assigned"],
            "close_date": "closed", "close_value": "amount"}

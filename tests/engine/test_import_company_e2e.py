@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from crm_engine import CRM
 from crm_engine.cli import main
-from tests.engine import company_export
+from crm_engine.scenario import sample_export as company_export
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from crm_engine import CRM, Conflict, InvalidInput, NotAllowed
 from crm_engine.cli import main
 from crm_engine.scenario import estimate
-from tests.engine import company_export
+from crm_engine.scenario import sample_export as company_export
 from tests.engine.helpers import snapshot
 
 

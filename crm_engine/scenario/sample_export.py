@@ -1,6 +1,8 @@
-"""A generated CRM export of the shape instructors bring (issue 19), seeded: accounts, products,
-a sales team roster and a pipeline of opportunities, as four CSV files. Used by the end-to-end
-import test and bench/bench_company_import.py."""
+"""A sample CRM export of the shape instructors bring (docs/own-data.md), seeded: accounts, products,
+a sales team roster and a pipeline of opportunities as four CSV files, and a ticket history. The
+instructor notebook 03_scenario_from_real_data uses it when no export of your own is at hand; the
+end-to-end import test and bench/bench_company_import.py use it too. It ships with the package, so
+an installed CRM Lab has it without the repository's tests."""
 from __future__ import annotations
 
 import datetime as dt
