@@ -16,7 +16,6 @@ import shutil
 import tempfile
 import time
 
-
 from crm_engine import CRM
 from crm_engine.scenario import sample_export as company_export
 
