@@ -48,10 +48,10 @@ def best_in_turns(first, second, repeat: int) -> tuple[float, float]:
     return min(times[0]), min(times[1])
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows, repeat = (2_000, 3) if args.quick else (100_000, 7)
     crm = fresh_company()
     db = crm._s.db

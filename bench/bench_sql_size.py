@@ -1,13 +1,13 @@
 """crm.sql on a result too big to hold: how long until it stops and how much memory it took.
 
-    PYTHONPATH=$PWD python bench/bench_sql_size.py [ROWS]
+    PYTHONPATH=$PWD python bench/bench_sql_size.py [ROWS] [--quick]
 
 A rep's query of ROWS rows of 2 MB each (default 200, 400 MB), once with a 16 MB size limit
 and once with a result small enough to pass; prints seconds and the process's peak memory.
 DuckDB builds a vector of up to 2,048 rows whole before it is fetched, so the first vector is
 the overshoot the size limit cannot prevent."""
+import argparse
 import resource
-import sys
 import time
 
 from crm_engine import InvalidInput
@@ -18,7 +18,12 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main(rows: int) -> None:
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("rows", nargs="?", type=int, default=200, help="rows of 2 MB each")
+    parser.add_argument("--quick", action="store_true", help="20 rows (the test suite's run)")
+    args = parser.parse_args(argv)
+    rows = 20 if args.quick else args.rows
     crm = fresh_company()
     rep = crm.as_user("li.ming")
     start = time.perf_counter()
@@ -37,4 +42,4 @@ def main(rows: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    main()
