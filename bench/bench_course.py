@@ -29,7 +29,7 @@ import time
 
 import nbformat
 
-from crm_engine import course_admin
+from crm_engine.course import instructor as course_admin
 
 REPO = pathlib.Path(__file__).parents[1]
 TRIVIAL = "trivial"
@@ -148,7 +148,7 @@ def main(argv=None) -> None:
                       f"{marginal[args.assignment] / max(marginal[TRIVIAL], 1e-9):.2f}x")
             print(f"3. {count} submission(s) in one autograde run: {args.assignment} {everyone[args.assignment]:.1f} s "
                   f"({everyone[args.assignment] / count:.2f} s each), trivial {everyone[TRIVIAL]:.1f} s")
-            from crm_engine import course_batch
+            from crm_engine.course import batch as course_batch
 
             for name in names:
                 shutil.rmtree(root / "autograded" / name / args.assignment, ignore_errors=True)

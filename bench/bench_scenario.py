@@ -26,7 +26,7 @@ import tempfile
 import time
 
 import crm_engine.scenario.generate  # noqa: F401  (imported before timing: the figures are the work, not imports)
-import crm_engine.simulation  # noqa: F401
+import crm_engine.scenario.simulation  # noqa: F401
 from crm_engine.scenario import builtin
 
 SIZES = {"S": (10_000, 200_000), "M": (100_000, 2_000_000), "L": (1_000_000, 20_000_000)}

@@ -6,6 +6,7 @@
 The engine never imports ipywidgets, IPython or plotly; the notebook UI and
 charts sit on top of it.
 """
+from . import moved
 from .crm import CRM
 from .errors import (
     Conflict,
@@ -24,3 +25,5 @@ __all__ = [
     "TransitionNotAllowed", "WorkspaceError", "WorkspaceLocked",
 ]
 __version__ = "0.1.0"
+
+moved.install()  # notebooks released before the layers move import the old module paths

@@ -468,8 +468,8 @@ def _course_step(action):
 @friendly
 def course_list():
     """The assignments, their scenario and their criteria with points."""
-    from .course import ASSIGNMENTS
-    from .rubrics import rubric
+    from .course.workspaces import ASSIGNMENTS
+    from .course.rubrics import rubric
     from .scenario import builtin
 
     for name, spec in ASSIGNMENTS.items():
@@ -493,7 +493,7 @@ def course_list():
 @friendly
 def course_workspace(assignment, student, folder, language):
     """Create (or reopen) STUDENT's workspace for ASSIGNMENT — the same file their set-up cell makes."""
-    from .course import Course
+    from .course.workspaces import Course
 
     os.makedirs(folder, exist_ok=True)
     opened = Course.open(assignment, folder=folder, student=student, language=language)
@@ -507,7 +507,7 @@ def course_workspace(assignment, student, folder, language):
               help="The exchange folder (default ROOT/exchange; on a hub, its shared folder).")
 def course_init(root, exchange):
     """Set up a course root: nbgrader_config.py, source/, an exchange students can write to (Exchange.root)."""
-    from . import course_admin
+    from .course import instructor as course_admin
 
     for line in _course_step(lambda: course_admin.init(root, exchange=exchange)):
         click.echo(line)
@@ -519,7 +519,7 @@ def course_init(root, exchange):
 @friendly
 def course_release(assignment, root):
     """nbgrader generate_assignment + release_assignment: students can fetch it."""
-    from . import course_admin
+    from .course import instructor as course_admin
 
     folder = _course_step(lambda: course_admin.release(assignment, root=root))
     click.echo(f"Released {assignment} from {folder}")
@@ -537,7 +537,7 @@ def course_release(assignment, root):
 @friendly
 def course_grade(assignment, root, no_collect, release_feedback, no_check_owner, workers):
     """collect, autograde (in parallel) and generate_feedback for the whole class; prints every score."""
-    from . import course_admin
+    from .course import instructor as course_admin
 
     def progress(done, total):
         width = 30
@@ -568,7 +568,7 @@ def course_grade(assignment, root, no_collect, release_feedback, no_check_owner,
 @click.option("--wide", is_flag=True, help="One row per student, a column per assignment (gradebook import).")
 def course_export(out, root, wide):
     """Write the course's grades to OUT.csv for an LMS (Canvas, Moodle): student_id, assignment, score, max_score."""
-    from . import course_admin
+    from .course import instructor as course_admin
 
     frame = _course_step(lambda: course_admin.export_grades(out, root=root, wide=wide))
     click.echo(f"Wrote {len(frame)} row(s) to {out}.")
@@ -580,7 +580,7 @@ def course_export(out, root, wide):
 @friendly
 def course_dashboard(assignment, root):
     """Grades per criterion, common mistakes and the class's CRM outcomes (charts: the instructor notebook)."""
-    from . import course_admin
+    from .course import instructor as course_admin
 
     click.echo(_course_step(lambda: course_admin.dashboard(assignment, root=root)).summary())
 

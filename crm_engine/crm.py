@@ -183,7 +183,7 @@ class CRM:
     @cached_property
     def admin(self):
         """System settings: users, teams, sharing policy, settings, backups (A1, A2, A5)."""
-        from .admin import Admin
+        from .system.admin import Admin
         return Admin(self._s)
 
     @cached_property
@@ -201,7 +201,7 @@ class CRM:
     @cached_property
     def clock(self):
         """The scenario clock."""
-        from . import leads  # noqa: F401 - registers its time-driven rule with the clock (clock.RULES)
+        from .sales import leads  # noqa: F401 - registers its time-driven rule with the clock (clock.RULES)
         from .clock import Clock
         return Clock(self._s)
 
@@ -214,13 +214,13 @@ class CRM:
     @cached_property
     def customers(self):
         """Customer cards, contacts, interactions, orders, the customer 360, hand-over (C1, C2, C5)."""
-        from .customers import Customers
+        from .customers.cards import Customers
         return Customers(self._s)
 
     @cached_property
     def orders(self):
         """Order history with lines (C2)."""
-        from .orders import Orders
+        from .customers.orders import Orders
         return Orders(self._s)
 
     @cached_property
@@ -238,80 +238,80 @@ class CRM:
     @cached_property
     def churn(self):
         """Churn warnings: scan, suspend, confirm (C3, C4)."""
-        from .churn import Churn
+        from .customers.churn import Churn
         return Churn(self._s)
 
     @cached_property
     def classification(self):
         """ABC grades and credit, tags, segments (C5)."""
-        from .classification import Classification
+        from .customers.classification import Classification
         return Classification(self._s)
 
     @cached_property
     def service(self):
         """Service tickets: create, assign, handle, feedback, archive search (S1–S5)."""
-        from .service import Service
+        from .care.service import Service
         return Service(self._s)
 
     @cached_property
     def call_center(self):
         """The customer call centre: log calls, turn them into tickets, leads, interactions (S6)."""
-        from .call_center import CallCenter
+        from .care.call_center import CallCenter
         return CallCenter(self._s)
 
     @cached_property
     def leads(self):
         """Leads and the public pool: create, claim, follow up, convert, recycle (O6)."""
-        from .leads import Leads
+        from .sales.leads import Leads
         return Leads(self._s)
 
     @cached_property
     def opportunities(self):
         """Sales opportunities, development plans, the funnel, win rates, the overdue list (O1–O5, O9)."""
-        from .opportunities import Opportunities
+        from .sales.opportunities import Opportunities
         return Opportunities(self._s)
 
     @cached_property
     def campaigns(self):
         """Campaigns: budget, cost, leads, won revenue, ROI (O7)."""
-        from .campaigns import Campaigns
+        from .sales.campaigns import Campaigns
         return Campaigns(self._s)
 
     @cached_property
     def targets(self):
         """Sales targets, attainment and the leaderboard (O8)."""
-        from .targets import Targets
+        from .sales.targets import Targets
         return Targets(self._s)
 
     # -- orders to cash (B1) -------------------------------------------------------------
     @cached_property
     def contracts(self):
         """Contracts with lines, draft → signed → fulfilled | cancelled, credit warnings (B1)."""
-        from .contracts import Contracts
+        from .cash.contracts import Contracts
         return Contracts(self._s)
 
     @cached_property
     def shipments(self):
         """Shipments against a contract or an order; stock goes down, never below zero (B1)."""
-        from .shipments import Shipments
+        from .cash.shipments import Shipments
         return Shipments(self._s)
 
     @cached_property
     def returns(self):
         """Sales returns against a shipment; stock goes back up, net contribution (B1)."""
-        from .returns import Returns
+        from .cash.returns import Returns
         return Returns(self._s)
 
     @cached_property
     def payments(self):
         """Instalment plans, payments received, receivables, the overdue list, credit limits (B1)."""
-        from .payments import Payments
+        from .cash.payments import Payments
         return Payments(self._s)
 
     @cached_property
     def expenses(self):
         """Expense claims, approved or rejected by a supervisor; totals per rep and customer (B1)."""
-        from .expenses import Expenses
+        from .cash.expenses import Expenses
         return Expenses(self._s)
 
     # -- my office (F1–F5) ---------------------------------------------------------------
@@ -366,5 +366,5 @@ class CRM:
     @cached_property
     def simulation(self):
         """The teaching scenario's clock and simulated customers (T2): advance, customers' answers, briefing."""
-        from .simulation import Simulation
+        from .scenario.simulation import Simulation
         return Simulation(self._s)

@@ -29,7 +29,7 @@ from email.message import EmailMessage
 import pandas as pd
 
 from .. import validate
-from ..customers import fetch as fetch_customer, log_interaction
+from ..customers.cards import fetch as fetch_customer, log_interaction
 from ..errors import InvalidInput, NotFound
 from ..i18n import Choices, translate
 from ..session import Area, Session, action, load_user, query

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import validate
-from ..customers import fetch as fetch_customer
+from ..customers.cards import fetch as fetch_customer
 from ..dictionary import require_code
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..session import Area, Session, User, action, load_user, query

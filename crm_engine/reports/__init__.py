@@ -25,9 +25,9 @@ import pandas as pd
 from ..session import Area, query
 from . import sql as _sql
 from .analytics import SEGMENTS, AnalyticsReports
-from .care import CareReports
-from .customers import CustomerReports
-from .sales import SalesReports
+from .service_analysis import CareReports
+from .customer_analysis import CustomerReports
+from .sales_analysis import SalesReports
 
 REPORTS = ("contribution", "composition", "service_analysis", "churn_analysis", "churn_rate", "funnel", "win_rate",
            "pipeline", "campaign_roi", "attainment", "leaderboard", "rfm", "rfm_segments", "cohorts")

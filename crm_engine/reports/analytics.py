@@ -48,7 +48,7 @@ import pandas as pd
 from .. import validate
 from ..i18n import translate
 from ..session import Session, query
-from .common import between, customer_filters, finish, no_rows, restricts
+from .shared import between, customer_filters, finish, no_rows, restricts
 
 SEGMENTS = ("important_value", "important_development", "important_retention", "important_winback",
             "general_value", "general_development", "general_retention", "general_winback")

@@ -16,8 +16,20 @@ from __future__ import annotations
 from importlib import resources
 
 from ..errors import InvalidInput
-from .model import (Campaign, Company, CustomerBase, Entry, Event, Person, Pipeline, Product, Scenario, ServiceLoad,
-                    Task, Team)
+from .model import (
+    Campaign,
+    Company,
+    CustomerBase,
+    Entry,
+    Event,
+    Person,
+    Pipeline,
+    Product,
+    Scenario,
+    ServiceLoad,
+    Task,
+    Team,
+)
 from .rand import variant_seed
 
 __all__ = ["Scenario", "Company", "Product", "Team", "Person", "Entry", "CustomerBase", "Pipeline", "Campaign",

@@ -15,8 +15,8 @@ import pandas as pd
 
 from ..names import normalise
 from . import rand, texts
-from .base import _favourite
-from .care import ticket_texts
+from .customer_base import _favourite
+from .service_history import ticket_texts
 from .context import Context, choice, customer_names, insert, person_names, phones
 from .funnel import traits as write_traits
 from .history import draw, insert_orders

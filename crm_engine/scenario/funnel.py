@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..names import normalise
 from . import rand, texts
-from .base import _favourite
+from .customer_base import _favourite
 from .context import Context, choice, customer_names, person_names, phones
 from .model import day
 
@@ -316,7 +316,7 @@ def _targets(ctx: Context) -> None:
     """This month's order-amount target for every account manager: 10 % above their monthly
     average of the last six months, set by their supervisor."""
     period = f"{ctx.today:%Y-%m}"
-    from ..targets import period_bounds
+    from ..sales.targets import period_bounds
     _, start, end = period_bounds(period)
     setter = ctx.first("director")
     # Over the order history: queued after its writes, so it runs once they are in; it numbers its

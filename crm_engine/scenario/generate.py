@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..crm import CRM
 from ..errors import Conflict, CRMError, InvalidInput
-from . import base, care, clock, funnel, history
+from . import customer_base as base, service_history as care, days as clock, funnel, history
 from .context import Context, load_cast, number_from
 from .model import Scenario, day
 from .rand import variant_seed

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import rand
-from .base import _favourite
+from .customer_base import _favourite
 from .context import Context, insert
 
 CHUNK = 50_000  # customers per batch: bounded memory at any scale, and a progress tick each

@@ -80,7 +80,7 @@ def write(folder, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
 
 def owner_usernames(tables) -> None:
     """The accounts' owner column as the usernames the roster import derives."""
-    from crm_engine.transfer.roster import derive_username
+    from ..transfer.roster import derive_username
     tables["accounts"]["owner"] = [derive_username(n, 0) for n in tables["accounts"]["owner"]]
 
 

@@ -35,8 +35,20 @@ from .. import validate
 from ..i18n import translate
 from ..names import normalise
 from . import codes, dates
-from .imports import FIELDS, LONGEST, MAX_AMOUNT, MAX_PRICE, MAX_QUANTITY, PHONE, _amount, _amount_value, \
-    _chunks, _first_failure, _integer, _text_checks
+from .imports import (
+    FIELDS,
+    LONGEST,
+    MAX_AMOUNT,
+    MAX_PRICE,
+    MAX_QUANTITY,
+    PHONE,
+    _amount,
+    _amount_value,
+    _chunks,
+    _first_failure,
+    _integer,
+    _text_checks,
+)
 
 FIELDS["opportunities"] = (("owner", "account", "stage"),
                            ("product", "quantity", "status", "created", "assigned", "closed", "amount",

@@ -248,7 +248,7 @@ class Imports(Area):
         if years:
             self._notes.append(translate("import.founded_years", s.language, count=years))
         # Owners must be managers this user may give customers to (a handful of users: check in Python).
-        from ..customers import owner_for
+        from ..customers.cards import owner_for
         for (owner_id,) in s.db.rows("SELECT DISTINCT owner_id FROM import_checked WHERE reason IS NULL"):
             try:
                 owner_for(s, int(owner_id))
@@ -418,7 +418,7 @@ class Imports(Area):
         """Each distinct `customer` of `incoming` (an id or a name, as given) → customer_id,
         owner_id, writable, for those this user may see."""
         s = self._s
-        from ..customers import visible
+        from ..customers.cards import visible
         names = s.db.df("SELECT DISTINCT customer FROM incoming")
         # Up to 9 digits always casts to an INTEGER id, so only the SQL's id join reads such a value:
         # normalising it (one Python call each, ~0.3 s for 90k customers) would be wasted.

@@ -11,7 +11,7 @@ import html
 import ipywidgets as widgets
 import pandas as pd
 
-from ..campaigns import CAMPAIGN
+from ..sales.campaigns import CAMPAIGN
 from . import base, sales
 from .sales import FormView, LazyTabs, RecordList, blank, money, percent
 

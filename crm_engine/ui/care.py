@@ -12,8 +12,8 @@ import html
 
 import ipywidgets as widgets
 
-from ..churn import CHURN
-from ..service import ASSIGNER_ROLES, HANDLER_ROLES, TICKET
+from ..customers.churn import CHURN
+from ..care.service import ASSIGNER_ROLES, HANDLER_ROLES, TICKET
 from . import base
 from .base import Form, PagedList, View
 

@@ -13,7 +13,7 @@ import html
 import ipywidgets as widgets
 import pandas as pd
 
-from ..contracts import CONTRACT
+from ..cash.contracts import CONTRACT
 from . import base
 from .base import Form, PagedList, View
 

@@ -12,7 +12,7 @@ import html
 
 import ipywidgets as widgets
 
-from ..expenses import EXPENSE, SUMMARY_BY
+from ..cash.expenses import EXPENSE, SUMMARY_BY
 from . import base
 from .base import Form, PagedList, View
 from .cash import WARNING_STYLE

@@ -12,7 +12,7 @@ import json
 
 import ipywidgets as widgets
 
-from ..classification import CODE_FILTERS, GRADES, NUMBER_FILTERS
+from ..customers.classification import CODE_FILTERS, GRADES, NUMBER_FILTERS
 from . import base
 from .base import Form, PagedList, View
 

@@ -11,7 +11,7 @@ import html
 import ipywidgets as widgets
 import pandas as pd
 
-from ..leads import LEAD
+from ..sales.leads import LEAD
 from . import base, sales
 from .sales import FormView, LazyTabs, RecordList, blank
 

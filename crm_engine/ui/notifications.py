@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..errors import CRMError
-from ..service import ASSIGNER_ROLES
+from ..care.service import ASSIGNER_ROLES
 from . import base
 
 

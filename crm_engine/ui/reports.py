@@ -18,9 +18,9 @@ import plotly.io as pio
 
 from ..i18n import catalog
 from ..reports import REPORTS, SEGMENTS
-from ..reports.care import CHURN_BY, SERVICE_BY
-from ..reports.customers import COMPOSITION_BY
-from ..targets import METRICS
+from ..reports.service_analysis import CHURN_BY, SERVICE_BY
+from ..reports.customer_analysis import COMPOSITION_BY
+from ..sales.targets import METRICS
 from . import base, charts, sales
 from .sales import FormView, blank
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from ..targets import METRICS
+from ..sales.targets import METRICS
 from . import base, sales
 from .sales import FormView, blank, money, percent
 

@@ -18,9 +18,9 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from crm_engine import course_admin
-from crm_engine.grading import FLAG, IDENTITY
-from crm_engine.rubrics import rubric
+from crm_engine.course import instructor as course_admin
+from crm_engine.course.grading import FLAG, IDENTITY
+from crm_engine.course.rubrics import rubric
 
 from .nbgrader_helpers import fetch, notebook_of, owners, submit
 from .test_nbgrader_flow import PARTIAL, course_admin_env, scores, work

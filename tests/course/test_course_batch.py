@@ -1,7 +1,7 @@
 """The class split over autograde workers (the parallel run itself: tests/course/test_class_of_five.py)."""
 from __future__ import annotations
 
-from crm_engine.course_batch import Summary, split, submitted
+from crm_engine.course.batch import Summary, split, submitted
 
 
 def test_every_student_lands_in_exactly_one_worker_the_same_way_every_time():

@@ -12,7 +12,8 @@ import tempfile
 import pytest
 from click.testing import CliRunner
 
-from crm_engine import CRMError, course_admin
+from crm_engine import CRMError
+from crm_engine.course import instructor as course_admin
 from crm_engine.cli import course as group
 
 REPO = pathlib.Path(__file__).parents[2]

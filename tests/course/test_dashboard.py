@@ -21,10 +21,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from crm_engine import course_admin
-from crm_engine.course import Course
-from crm_engine.grading import FLAG, Grader
-from crm_engine.rubrics import rubric
+from crm_engine.course import instructor as course_admin
+from crm_engine.course.workspaces import Course
+from crm_engine.course.grading import FLAG, Grader
+from crm_engine.course.rubrics import rubric
 
 pytestmark = pytest.mark.slow   # four workspaces made and worked: about ten seconds
 

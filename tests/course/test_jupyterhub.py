@@ -241,7 +241,7 @@ def hub(tmp_path_factory):
                                    start_new_session=True)
     try:
         # The instructor releases the assignment while the hub starts (nbgrader, in the course root).
-        from crm_engine import course_admin
+        from crm_engine.course import instructor as course_admin
         with environ(JUPYTER_CONFIG_DIR=str(base / "jupyter"), JUPYTER_DATA_DIR=str(base / "jupyter-data"),
                      CRM_LAB_STUDENT=None, NBGRADER_EXECUTION=None):
             course_admin.release(ASSIGNMENT, root=course_root)

@@ -6,7 +6,7 @@ import shutil
 
 from click.testing import CliRunner
 
-from crm_engine import course_admin
+from crm_engine.course import instructor as course_admin
 from crm_engine.cli import course as group
 
 from .nbgrader_helpers import environ

@@ -17,13 +17,26 @@ import re
 import nbformat
 import pytest
 
-from crm_engine import course_admin
-from crm_engine.course import ASSIGNMENTS, Course
-from crm_engine.grading import FLAG, Grader, regrade
-from crm_engine.rubrics import rubric
+from crm_engine.course import instructor as course_admin
+from crm_engine.course.workspaces import ASSIGNMENTS, Course
+from crm_engine.course.grading import FLAG, Grader, regrade
+from crm_engine.course.rubrics import rubric
 
-from .nbgrader_helpers import (REPO, errors, execute, fetch, fetch_feedback, fill, game, grade_id, make_course,
-                               notebook_of, owners, sha256, submit)
+from .nbgrader_helpers import (
+    REPO,
+    errors,
+    execute,
+    fetch,
+    fetch_feedback,
+    fill,
+    game,
+    grade_id,
+    make_course,
+    notebook_of,
+    owners,
+    sha256,
+    submit,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 """A workspace handed out before the engine's modules moved (issue 18) still opens, replays and
 regrades the same: its recorded steps name record classes by their old module paths
-(`crm_engine.simulation:StepOutcome`), which `course.decode` finds through the alias table.
+(`crm_engine.scenario.simulation:StepOutcome`), which `course.decode` finds through the alias table.
 
 The fixture was made by main at 890d7fc (tests/fixtures/README.md says how)."""
 import gzip
@@ -22,7 +22,7 @@ def unpacked(tmp_path) -> pathlib.Path:
 
 
 def test_old_workspace_regrades_the_same(tmp_path):
-    from crm_engine.grading import regrade
+    from crm_engine.course.grading import regrade
 
     frame = regrade(unpacked(tmp_path), student="fixture.student")
     before = pd.read_json(FIXTURES / "a1_opportunity-fixture.regrade.json", orient="records")
@@ -32,7 +32,7 @@ def test_old_workspace_regrades_the_same(tmp_path):
 
 
 def test_old_workspace_replays_its_recorded_records(tmp_path):
-    from crm_engine.course import Course
+    from crm_engine.course.workspaces import Course
 
     path = unpacked(tmp_path)
     course = Course.open("a1_opportunity", folder=tmp_path, student="fixture.student")

@@ -20,11 +20,21 @@ from jupyter_client.manager import start_new_kernel
 from nbformat.v4 import new_code_cell
 from traitlets.config.loader import PyFileConfigLoader
 
-from crm_engine import course_admin
-from crm_engine.course import Course
+from crm_engine.course import instructor as course_admin
+from crm_engine.course.workspaces import Course
 
-from .nbgrader_helpers import (REPO, environ, errors, execute, fill, grade_id, make_course, notebook_of, sha256,
-                               table_snapshot)
+from .nbgrader_helpers import (
+    REPO,
+    environ,
+    errors,
+    execute,
+    fill,
+    grade_id,
+    make_course,
+    notebook_of,
+    sha256,
+    table_snapshot,
+)
 
 pytestmark = pytest.mark.slow
 A = "a1_opportunity"
@@ -119,7 +129,7 @@ def test_validate_runs_while_the_students_kernel_holds_the_notebook_open(worked)
     with environ(CRM_LAB_STUDENT="s102"):
         manager, client = start_new_kernel(kernel_name="python3", cwd=str(folder))
     try:
-        reply = client.execute_interactive('from crm_engine.course import Course\n'
+        reply = client.execute_interactive('from crm_engine.course.workspaces import Course\n'
                                            'course = Course.open("a1_opportunity")', timeout=120)
         assert reply["content"]["status"] == "ok"
         result = subprocess.run([sys.executable, "-m", "nbgrader", "validate", "01.ipynb"], cwd=folder,

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound
-from crm_engine.call_center import phone_key
+from crm_engine.care.call_center import phone_key
 from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
                                   assert_search_stays_in_scope, every_page, snapshot)
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from crm_engine import CRMError, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from crm_engine import campaigns
+from crm_engine.sales import campaigns
 from tests.engine.helpers import assert_bad_pages_refused, assert_pages, snapshot
 from tests.engine.sales_helpers import ACTOR, ROLES, company, is_chinese, tables, unique
 

@@ -7,8 +7,8 @@ import pathlib
 import pytest
 
 from crm_engine import i18n
-from crm_engine.contracts import CONTRACT
-from crm_engine.expenses import EXPENSE
+from crm_engine.cash.contracts import CONTRACT
+from crm_engine.cash.expenses import EXPENSE
 from crm_engine.office.tasks import TASK
 
 ENGINE = pathlib.Path(__file__).parents[2] / "crm_engine"
@@ -38,7 +38,7 @@ def field_names(path: pathlib.Path) -> set[str]:
 def test_every_field_named_in_an_error_has_a_label():
     catalogue = i18n.catalog()
     names = {module: field_names(ENGINE / module) for module in MODULES}
-    assert len(names["contracts.py"]) > 5, "the scan found no fields: it is broken"
+    assert len(names["cash/contracts.py"]) > 5, "the scan found no fields: it is broken"
     assert {m: sorted(n for n in found if f"field.{n}" not in catalogue) for m, found in names.items()
             if any(f"field.{n}" not in catalogue for n in found)} == {}
 

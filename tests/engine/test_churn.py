@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from crm_engine.churn import CHURN, cutoff
+from crm_engine.customers.churn import CHURN, cutoff
 from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
                                   assert_search_stays_in_scope, every_page, refused_unchanged, snapshot)
 

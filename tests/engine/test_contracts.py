@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from crm_engine import Conflict, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from crm_engine.contracts import CONTRACT
+from crm_engine.cash.contracts import CONTRACT
 from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
                                   assert_search_stays_in_scope, every_page, snapshot)
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from crm_engine.expenses import EXPENSE
+from crm_engine.cash.expenses import EXPENSE
 from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
                                   assert_search_stays_in_scope, every_page, snapshot)
 

@@ -14,9 +14,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from crm_engine.course import Course
-from crm_engine.grading import Grader
-from crm_engine.rubrics import RUBRICS
+from crm_engine.course.workspaces import Course
+from crm_engine.course.grading import Grader
+from crm_engine.course.rubrics import RUBRICS
 
 pytestmark = pytest.mark.slow
 

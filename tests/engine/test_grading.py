@@ -20,11 +20,21 @@ import pandas as pd
 import pytest
 
 from crm_engine import CRMError, InvalidInput, NotAllowed, i18n
-from crm_engine import course as course_module
-from crm_engine.course import Course, decode, encode, instructor_folder, student_id
-from crm_engine.grading import FLAG, IDENTITY, Facts, Grader, Mark, concrete, integrity, owner_of, regrade
-from crm_engine.opportunities import Opportunity
-from crm_engine.rubrics import RUBRICS, Criterion
+from crm_engine.course import workspaces as course_module
+from crm_engine.course.workspaces import Course, decode, encode, instructor_folder, student_id
+from crm_engine.course.grading import (
+    FLAG,
+    IDENTITY,
+    Facts,
+    Grader,
+    Mark,
+    concrete,
+    integrity,
+    owner_of,
+    regrade,
+)
+from crm_engine.sales.opportunities import Opportunity
+from crm_engine.course.rubrics import RUBRICS, Criterion
 
 ENGINE = pathlib.Path(__file__).parents[2] / "crm_engine"
 
@@ -462,8 +472,7 @@ def test_every_criterion_has_a_title_and_positive_points():
 def test_every_feedback_key_exists_in_both_languages():
     catalogue = i18n.catalog()
     keys = set()
-    for path in [ENGINE / "course.py", ENGINE / "grading.py", ENGINE / "course_admin.py",
-                 *(ENGINE / "rubrics").glob("*.py")]:
+    for path in [*(ENGINE / "course").glob("*.py"), *(ENGINE / "course" / "rubrics").glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \
                     and re.fullmatch(r"(fb|grading|integrity|course|course_admin)\.[a-z0-9_.]*[a-z0-9_]", node.value):

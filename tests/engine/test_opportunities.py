@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from crm_engine import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from crm_engine import opportunities
+from crm_engine.sales import opportunities
 from tests.engine.helpers import assert_bad_pages_refused, assert_pages, every_page, snapshot
 from tests.engine.sales_helpers import ACTOR, ROLES, company, is_chinese, opportunity_in, tables, unique
 

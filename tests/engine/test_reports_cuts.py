@@ -204,7 +204,7 @@ def test_a_cut_that_does_not_exist_is_refused_in_both_languages(sales):
 
 def test_cut_labels_are_translated():
     from crm_engine.i18n import translate
-    from crm_engine.pipeline_cuts import CUTS as ENGINE_CUTS
+    from crm_engine.sales.pipeline_cuts import CUTS as ENGINE_CUTS
 
     for cut in ENGINE_CUTS:
         key = f"report.cut.{cut or 'scope'}"

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from crm_engine import CRM, NotAllowed, NotFound
-from crm_engine.churn import cutoff
+from crm_engine.customers.churn import cutoff
 from crm_engine.scenario import builtin
 
 from .scenario_helpers import count, invariants, tables

@@ -8,8 +8,20 @@ import pytest
 
 from crm_engine import InvalidInput
 from crm_engine.names import normalise
-from crm_engine.scenario import (Company, CustomerBase, Event, Person, Product, Scenario, Team, builtin, builtins,
-                                 catalogue, texts, variant_seed)
+from crm_engine.scenario import (
+    Company,
+    CustomerBase,
+    Event,
+    Person,
+    Product,
+    Scenario,
+    Team,
+    builtin,
+    builtins,
+    catalogue,
+    texts,
+    variant_seed,
+)
 from crm_engine.scenario.context import customer_names, person_names
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from crm_engine import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
-from crm_engine.service import TICKET, tokens
+from crm_engine.care.service import TICKET, tokens
 from tests.engine.helpers import (assert_bad_pages_refused, assert_pages, assert_search_sort_count,
                                   assert_search_stays_in_scope, every_page, refused_unchanged, snapshot)
 

@@ -16,7 +16,7 @@ import textwrap
 import pytest
 
 from crm_engine import CRM, db
-from crm_engine.course import Course
+from crm_engine.course.workspaces import Course
 from crm_engine.scenario import builtin
 from tests.conftest import TODAY, build_company, need
 from tests.engine.scenario_helpers import tables

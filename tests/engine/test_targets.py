@@ -2,7 +2,7 @@
 import pytest
 
 from crm_engine import CRMError, InvalidInput, NotAllowed, NotFound
-from crm_engine.targets import period_bounds
+from crm_engine.sales.targets import period_bounds
 from tests.engine.helpers import snapshot
 from tests.engine.sales_helpers import company, is_chinese, opportunity_in
 

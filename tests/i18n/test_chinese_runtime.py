@@ -9,9 +9,9 @@ import plotly.graph_objects as go
 import pytest
 
 from crm_engine.errors import CRMError
-from crm_engine.grading import Facts
+from crm_engine.course.grading import Facts
 from crm_engine.i18n import translate
-from crm_engine.rubrics.outcomes import a5_chart
+from crm_engine.course.rubrics.outcomes import a5_chart
 
 from .test_chinese import BANNED, latin_words
 
@@ -101,7 +101,7 @@ def test_assignment_5_asks_for_the_important_value_customers_of_the_rfm_report(c
     """a5's check names the same segment as the report and the chapter (重要价值客户)."""
     import datetime as dt
 
-    from crm_engine.rubrics.outcomes import a5_rfm
+    from crm_engine.course.rubrics.outcomes import a5_rfm
 
     for customer, day, quantity in ((STAR, "2026-02-20", 5), (STAR, "2026-02-25", 5), (2, "2025-06-01", 1),
                                     (3, "2025-12-01", 1)):

@@ -9,8 +9,14 @@ import pytest
 from crm_engine.ui import app as app_module
 from crm_engine.ui.campaigns import CampaignDetail, CampaignForm, CampaignList
 from crm_engine.ui.leads import LeadDetail, LeadForm, LeadList, LeadsModule, PoolList
-from crm_engine.ui.opportunities import (OpportunitiesModule, OpportunityDetail, OpportunityForm, OpportunityList,
-                                         OverdueList, PipelineBoard)
+from crm_engine.ui.opportunities import (
+    OpportunitiesModule,
+    OpportunityDetail,
+    OpportunityForm,
+    OpportunityList,
+    OverdueList,
+    PipelineBoard,
+)
 from crm_engine.ui.sales import PAGE
 from crm_engine.ui.targets import LeaderboardView, TargetForm
 from tests.engine.sales_helpers import lead_in, opportunity_in

@@ -1,0 +1,1 @@
+"""Service management (S1–S6): tickets and the call centre."""

@@ -1,0 +1,1 @@
+"""Orders to cash (B1): contracts, shipments, returns, payments, expenses."""
