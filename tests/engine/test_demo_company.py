@@ -141,8 +141,21 @@ def test_the_demo_keeps_the_engine_s_invariants(company):
     assert invariants(company) == {}
 
 
+@pytest.mark.slow
 def test_the_same_seed_builds_the_same_demo(tmp_path):
     def fingerprint(name):
         with demo.create(tmp_path / name, customers=120, orders=1500) as crm:
             return hashlib.sha256(repr(sorted(tables(crm).items())).encode()).hexdigest()
     assert fingerprint("a.duckdb") == fingerprint("b.duckdb")
+
+
+@pytest.mark.slow
+def test_the_chinese_demo_does_its_work_in_chinese(tmp_path):
+    with demo.create(tmp_path / "zh.duckdb", language="zh_CN", customers=60, orders=600) as crm:
+        director = crm.as_user("dong.li")
+        assert crm.admin.settings()["company"] == "星辰电脑分销有限公司"
+        board = director.notices.board()
+        assert len(board) and all(any("\u4e00" <= ch <= "\u9fff" for ch in title) for title in board["title"])
+        assert "上门拜访" in " ".join(crm.sql("SELECT measures FROM churn_measures")["measures"])
+        assert [name for name in report_verbs(director)
+                if call(getattr(director.reports, name), crm.today()).empty] == []
