@@ -288,8 +288,10 @@ def _expenses(crm: CRM, today: dt.date) -> None:
         if number % 2:
             boss.expenses.reject(dinner.id, _say(crm, "rejected"))
         rep.expenses.claim(85, expense_type="transport", description=_say(crm, "taxi"), spent_on=today - days(1))
-    for user, amount, kind, text in (("ma.lan", 1800, "meeting", "catering"), ("sun.li", 64, "transport", "repair_trip")):
-        crm.as_user(user).expenses.claim(amount, expense_type=kind, description=_say(crm, text), spent_on=today - days(2))
+    for user, amount, kind, text in (("ma.lan", 1800, "meeting", "catering"),
+                                     ("sun.li", 64, "transport", "repair_trip")):
+        crm.as_user(user).expenses.claim(amount, expense_type=kind, description=_say(crm, text),
+                                         spent_on=today - days(2))
 
 
 def _campaigns(crm: CRM) -> None:
@@ -328,7 +330,8 @@ def _office(crm: CRM, tickets: list[int]) -> None:
 
 def _calls(crm: CRM) -> None:
     """Calls that reached the sales floor, finance and marketing directly (the service desk's come with the
-    scenario), at set times of day (a call's time defaults to the wall clock's): a customer's call becomes an interaction record, a stranger's a lead in the public pool."""
+    scenario), at set times of day (a call's time defaults to the wall clock's): a customer's call becomes
+    an interaction record, a stranger's a lead in the public pool."""
     known = _ids(crm.as_user("li.ming").customers.list(sort="name", limit=2))
     for user, summary, at in (("li.ming", "call_sales", "09:10"), ("cai.wu", "call_finance", "10:25"))[:len(known)]:
         someone = crm.as_user(user)

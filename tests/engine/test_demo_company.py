@@ -126,15 +126,18 @@ def test_every_state_of_the_four_state_machines_is_in_the_demo(company, kind, ma
     assert set(machine.states) - present == set()
 
 
-def test_opportunities_show_plans_lines_and_reasons(company):
-    sql = company.sql
-    assert sql("SELECT count(*) AS n FROM plan_steps p JOIN opportunities o ON o.id = p.opportunity_id "
-               "WHERE o.state = 'assigned' AND p.result IS NOT NULL")["n"].item() > 0
-    assert sql("SELECT count(DISTINCT l.opportunity_id) AS n FROM opportunity_lines l JOIN opportunities o "
-               "ON o.id = l.opportunity_id WHERE o.state = 'succeeded'")["n"].item() > 0
-    assert sql("SELECT count(*) AS n FROM opportunities WHERE state = 'failed' AND lost_reason IS NULL")["n"].item() == 0
-    assert sql("SELECT count(*) AS n FROM churn_warnings WHERE state = 'churned' AND reason IS NULL")["n"].item() == 0
-    assert sql("SELECT count(*) AS n FROM tickets WHERE state = 'archived' AND satisfaction IS NULL")["n"].item() == 0
+def test_records_carry_what_their_state_promises(company):
+    def n(sql):
+        return company.sql(f"SELECT count(*) AS n FROM {sql}")["n"].item()
+    assert n("plan_steps p JOIN opportunities o ON o.id = p.opportunity_id "
+             "WHERE o.state = 'assigned' AND p.result IS NOT NULL") > 0             # plans with results
+    assert n("(SELECT DISTINCT l.opportunity_id FROM opportunity_lines l JOIN opportunities o "
+             "ON o.id = l.opportunity_id WHERE o.state = 'succeeded')") > 0         # wins with products
+    assert n("opportunities WHERE state = 'failed' AND lost_reason IS NULL") == 0    # failures say why
+    assert n("churn_warnings WHERE state = 'churned' AND reason IS NULL") == 0
+    assert n("churn_measures") > 0
+    assert n("tickets WHERE state = 'archived' AND satisfaction IS NULL") == 0
+    assert n("campaigns WHERE cost > 0") == n("campaigns")                          # ROI has costs to work on
 
 
 def test_the_demo_keeps_the_engine_s_invariants(company):
