@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 
 import click
 
@@ -140,10 +141,12 @@ def demo(path, language, customers, orders, seed, if_missing):
         return
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     _clear_leftovers(path)
+    started = time.perf_counter()
     with demo_company.create(path, language=language, customers=customers, orders=orders, seed=seed) as crm:
         total = crm.customers.count()   # the generated ones and those its people won in their first weeks
         click.echo(f"Created {path}: {total} customers ({customers} generated, {total - customers} won since), "
-                   f"{len(crm.orders.list())} orders, today is {crm.today()}.")
+                   f"{len(crm.orders.list())} orders, today is {crm.today()} "
+                   f"(built in {time.perf_counter() - started:.1f} s).")
 
 
 def _not_there(ctx, param, value):
