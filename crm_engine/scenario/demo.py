@@ -5,8 +5,9 @@ Built by `crm-lab demo` (and so by `./crmlab.sh start`) for the landing notebook
 It is the built-in scenario `hardware_distributor` (the same company: customers, orders, leads, opportunities
 with plans, tickets, calls, campaigns, churn warnings — set-based, seeded), followed by `first_weeks`: what its
 people did in the days before "today", done through the engine's own verbs as the person whose work it is
-(so every rule, history row and audit entry is the engine's). After it every list and every report has rows,
-as every role, on first open. Deterministic: the same seed, size and language give the same company.
+(so every rule, history row and audit entry is the engine's). After it every list and every report has rows
+on first open, as every role, for whatever the sharing policy lets that role see (tests/engine/
+test_demo_company.py). Deterministic: the same seed, size and language give the same company.
 """
 from __future__ import annotations
 
