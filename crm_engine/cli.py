@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 
 import click
 
@@ -131,7 +132,8 @@ def _clear_leftovers(path) -> None:
 @click.option("--if-missing", is_flag=True, help="Do nothing when the workspace already exists.")
 @friendly
 def demo(path, language, customers, orders, seed, if_missing):
-    """Create the demo workspace: a computer distributor with a sales org and three years of orders."""
+    """Create the demo workspace: a computer distributor with a sales org, three years of orders and a few
+    weeks of work in every module."""
     from .scenario import demo as demo_company
 
     if if_missing and os.path.exists(path):
@@ -139,9 +141,12 @@ def demo(path, language, customers, orders, seed, if_missing):
         return
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     _clear_leftovers(path)
+    started = time.perf_counter()
     with demo_company.create(path, language=language, customers=customers, orders=orders, seed=seed) as crm:
-        click.echo(f"Created {path}: {crm.customers.count()} customers, {len(crm.orders.list())} orders, "
-                   f"today is {crm.today()}.")
+        total = crm.customers.count()   # the generated ones and those its people won in their first weeks
+        click.echo(f"Created {path}: {total} customers ({customers} generated, {total - customers} won since), "
+                   f"{len(crm.orders.list())} orders, today is {crm.today()} "
+                   f"(built in {time.perf_counter() - started:.1f} s).")
 
 
 def _not_there(ctx, param, value):

@@ -11,7 +11,7 @@ def test_demo_info_import_export_backup_restore(tmp_path):
     workspace = tmp_path / "ws" / "demo.duckdb"
     result = runner.invoke(main, ["demo", str(workspace), "--customers", "60", "--orders", "600"])
     assert result.exit_code == 0, result.output
-    assert "60 customers" in result.output
+    assert "(60 generated" in result.output
     again = runner.invoke(main, ["demo", str(workspace), "--if-missing"])
     assert again.exit_code == 0 and "already exists" in again.output
     refused = runner.invoke(main, ["demo", str(workspace)])

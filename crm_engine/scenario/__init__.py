@@ -8,8 +8,8 @@
     crm.simulation.advance(30)                       # the clock makes things happen
 
 Authoring: docs/scenarios.md. The hidden model (for instructors): docs/scenario-model.md.
-`synthetic.generate()` (the lead's seeded generator) and `demo.build()` (the demo workspace)
-stay as they were; scenarios build on the same ideas at any scale.
+`synthetic.generate()` (the lead's seeded generator) stays as it was; scenarios build on the same ideas at
+any scale. The demo workspace (`demo.build()`) is `hardware_distributor` plus a few weeks of work.
 """
 from __future__ import annotations
 

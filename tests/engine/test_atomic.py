@@ -19,8 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 DIES_IN_DEMO = textwrap.dedent("""
     import os, sys
-    from crm_engine.scenario import demo, synthetic
-    synthetic.generate = lambda *a, **k: os._exit(9)      # dies once the users are in, before the customers
+    from crm_engine.scenario import demo
+    demo._cash = lambda *a, **k: os._exit(9)    # dies half-way through the weeks of work, the clock already moved
     demo.create(sys.argv[1], customers=30, orders=200)
 """)
 
@@ -69,7 +69,8 @@ def test_a_demo_that_dies_half_way_leaves_no_workspace_and_the_next_run_builds_i
     assert "Removed an unfinished earlier build" in made.stdout   # said, not silent
     assert leftovers(path) == []                               # the dead build's file is cleared away
     with CRM.open(path, read_only=True) as crm:
-        assert crm.customers.count() == 30
+        assert crm.customers.count() >= 30                    # the 30 generated and those won in its first weeks
+        assert crm.contracts.count() > 0                      # the weeks of work are in
 
 
 @pytest.mark.slow
@@ -113,7 +114,7 @@ def test_a_build_still_running_elsewhere_is_named_not_removed(tmp_path):
         sleeper.kill()
         sleeper.wait()
     with demo.create(path, customers=10, orders=50) as crm:    # its process gone: cleared, built
-        assert crm.customers.count() == 10
+        assert crm.customers.count() >= 10                 # generated, and won in its first weeks
     assert not os.path.exists(running)
 
 
@@ -146,6 +147,6 @@ def test_the_built_file_has_no_wal_left_behind(tmp_path):
     path = tmp_path / "whole.duckdb"
     with demo.create(path, customers=10, orders=50) as crm:
         assert crm.path == str(path)                           # the CRM is on the real name, not the temporary
-        assert crm.customers.count() == 10
+        assert crm.customers.count() >= 10
     assert not os.path.exists(str(path) + ".wal")
     assert sorted(os.listdir(tmp_path)) == ["whole.duckdb"]
