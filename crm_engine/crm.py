@@ -161,6 +161,12 @@ class CRM:
         return self._s.signal.subscribe(listener)
 
     @property
+    def changes(self):
+        """The workspace's change signal (`crm_engine.events.Signal`), one per workspace in this
+        process: screens key their shared state by it."""
+        return self._s.signal
+
+    @property
     def version(self) -> int:
         """How many changes `on_change` has announced on this workspace in this process."""
         return self._s.signal.version
