@@ -1,4 +1,7 @@
 """Reading and clicking kit views in tests, without a browser."""
+import html
+import re
+
 import ipywidgets as widgets
 
 
@@ -10,6 +13,9 @@ def texts(widget) -> list[str]:
         if isinstance(node, str):
             found.append(node)
             return
+        inner = getattr(node, "unsafe_innerHTML", None)
+        if isinstance(inner, str):  # a table drawn as one HTML widget: its text, cell by cell
+            found.extend(t for t in re.split(r"<[^>]+>", html.unescape(inner)) if t.strip())
         for name in ("children", "label", "v_model", "value", "description"):
             value = getattr(node, name, None) if isinstance(node, widgets.Widget) else None
             if isinstance(value, str) and name != "children":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 
 import pandas as pd
 
@@ -73,6 +74,9 @@ def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 class Labels:
     """Codes → words in the session's language, each catalogue read once per `Labels`.
 
@@ -83,6 +87,16 @@ class Labels:
         self.crm = crm
         self._codes: dict[str, dict[str, str]] = {}
         self._users: dict[int, str] | None = None
+
+    @classmethod
+    def of(cls, crm) -> "Labels":
+        """The shared `Labels` of this workspace state (change count, language): redraws that
+        changed nothing read no catalogue again (a `keep_open=False` file is not reopened for it)."""
+        key = (crm.version, crm.language)
+        cached = _SHARED.get(crm.changes)
+        if cached is None or cached[0] != key:
+            cached = _SHARED[crm.changes] = (key, cls(crm))
+        return cached[1]
 
     def t(self, key: str, **params) -> str:
         return self.crm.t(key, **params)

@@ -42,7 +42,12 @@ STATE_COLORS = {
     "failed": "red", "lost": "red", "cancelled": "red", "voided": "red", "invalid": "red", "confirmed": "red",
 }
 
+# Chip colours for tables drawn as plain HTML (light, readable with dark text).
+CHIP = {"grey": "#e0e0e0", "grey-darken-1": "#bdbdbd", "orange": "#ffe0b2", "blue": "#bbdefb", "green": "#c8e6c9",
+        "red": "#ffcdd2"}
+
 CSS = """
+.crm-chip { display: inline-block; padding: 1px 8px; border-radius: 4px; white-space: nowrap; font-size: 12px; }
 .crm-kit-list { container-type: inline-size; width: 100%; }
 .crm-kit-table { width: 100%; border-collapse: collapse; font-size: 13px; }
 .crm-kit-table th { text-align: left; padding: 6px 8px; border-bottom: 2px solid #c5cae9; background: #f5f6fa;
@@ -107,9 +112,38 @@ def css_class(column: Column) -> str:
     return " ".join(names)
 
 
+def rows_html(crm, frame: pd.DataFrame, columns) -> str:
+    """The inside of a styled kit table (head and body, escaped): for tables nobody clicks."""
+    labels = fmt.Labels.of(crm)
+    head = "".join(f"<th class='{css_class(c)}'>{html.escape(crm.t(c.label_key))}</th>" for c in columns)
+    body = []
+    for record in frame.to_dict("records"):
+        cells = []
+        for c in columns:
+            text = html.escape(shown(labels, c, record.get(c.name)))
+            if c.kind == "state" and text:
+                color = STATE_COLORS.get(str(record.get(c.name)), "grey")
+                text = f"<span class='crm-chip' style='background:var(--crm-{color}, {CHIP.get(color, '#e0e0e0')})'>{text}</span>"
+            cells.append(f"<td class='{css_class(c)}'>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+
+
+@solara.component
+def StaticTable(crm, frame: pd.DataFrame, columns, ref: str = "table"):
+    """A read-only kit table (plan, products, history …): one widget, same formatting as a list."""
+    if frame is None or frame.empty:
+        return rv.Html(tag="p", class_="crm-empty", children=[crm.t("ui.nothing_to_show")]).meta(ref=ref)
+    with solara.Div(classes=["crm-kit-list"]) as box:
+        solara.Style(CSS)
+        solara.HTML(tag="table", unsafe_innerHTML=rows_html(crm, frame, columns), classes=["crm-kit-table"]
+                    ).meta(ref=ref)
+    return box
+
+
 def table_html(crm, frame: pd.DataFrame, columns) -> str:
     """The same page as plain HTML: the text fallback for nbconvert / nbgrader output."""
-    labels = fmt.Labels(crm)
+    labels = fmt.Labels.of(crm)
     if frame is None or frame.empty:
         return f"<p><i>{html.escape(crm.t('ui.nothing_to_show'))}</i></p>"
     head = "".join(f"<th>{html.escape(crm.t(c.label_key))}</th>" for c in columns)
@@ -165,18 +199,19 @@ def RecordList(crm, verb_list: Callable, verb_count: Callable, columns, on_open:
     def read():
         asked = {**filters, **({"search": search.strip()} if searchable and search.strip() else {})}
         try:
-            total = verb_count(**asked)
-            pages = max(1, -(-total // page_size))
-            current = min(page, pages - 1)
-            frame = verb_list(**asked, sort=order[0], descending=order[1], limit=page_size,
-                              offset=current * page_size)
+            with crm.holding():  # count and page: one open of a keep_open=False file
+                total = verb_count(**asked)
+                pages = max(1, -(-total // page_size))
+                current = min(page, pages - 1)
+                frame = verb_list(**asked, sort=order[0], descending=order[1], limit=page_size,
+                                  offset=current * page_size)
         except CRMError as error:
             return None, 0, 0, failure(crm, error)
         return frame, total, current, None
 
     frame, total, current, problem = solara.use_memo(read, dependencies=[version, language, search, order, page,
                                                                         key, page_size])
-    labels = fmt.Labels(crm)
+    labels = fmt.Labels.of(crm)
     pages = max(1, -(-total // page_size))
 
     def on_sort(column_sort):
@@ -209,7 +244,8 @@ def RecordList(crm, verb_list: Callable, verb_count: Callable, columns, on_open:
                 rv.Html(tag="thead", children=[rv.Html(tag="tr", children=[
                     Header(crm, c, order[0], order[1], on_sort, ref) for c in columns])]),
                 rv.Html(tag="tbody", children=[
-                    Row(labels, columns, r, int(r[id_column]), on_open, ref).key(f"row-{r[id_column]}")
-                    for r in records]),
+                    # Keyed by position: a new page reuses the rows' widgets and only sends new text.
+                    Row(labels, columns, r, int(r[id_column]), on_open, ref).key(f"row-{n}")
+                    for n, r in enumerate(records)]),
             ]).meta(ref=ref)
     return box

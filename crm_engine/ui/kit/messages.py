@@ -40,9 +40,11 @@ def failure(crm, error: CRMError) -> Message:
 
 
 def attempt(crm, verb: Callable[[], object], ok: str | Callable[[object], str]) -> Message:
-    """Run `verb()` (one facade call); its confirmation (`ok`, or `ok(result)`) or its refusal."""
+    """Run `verb()` (one facade call); its confirmation (`ok`, or `ok(result)`) or its refusal.
+    The workspace is held open meanwhile (`crm.holding()`), so the views it redraws read it once."""
     try:
-        result = verb()
+        with crm.holding():  # one open of a keep_open=False file for the action and the redraw it causes
+            result = verb()
     except CRMError as error:
         return failure(crm, error)
     return Message("ok", ok(result) if callable(ok) else ok)

@@ -13,6 +13,7 @@ engine's `actions(…)` query, None when allowed) disables the button and is its
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
@@ -134,19 +135,24 @@ def ActionBar(crm, actions, ref: str = "actions"):
 
 @solara.component
 def Facts(crm, pairs, ref: str = "facts"):
-    """A two-column table of (label key, shown text) pairs; blank values stay blank."""
-    rows = [rv.Html(tag="tr", children=[
-        rv.Html(tag="th", style_="text-align:left;padding:3px 12px 3px 0;font-weight:600;vertical-align:top;"
-                                 "white-space:nowrap", children=[crm.t(key)]),
-        rv.Html(tag="td", style_="padding:3px 0;overflow-wrap:anywhere", children=[fmt.blank(value)])])
-        for key, value in pairs]
-    return rv.Html(tag="table", class_="crm-facts", style_="font-size:13px", children=rows).meta(ref=ref)
+    """A two-column table of (label key, shown text) pairs; blank values stay blank. One widget
+    (escaped HTML inside): nothing in it is clicked, so it need not be a tree of widgets."""
+    rows = "".join(
+        "<tr><th style='text-align:left;padding:3px 12px 3px 0;font-weight:600;vertical-align:top'>"
+        f"{html.escape(crm.t(key))}</th><td style='padding:3px 0;overflow-wrap:anywhere'>"
+        f"{html.escape(fmt.blank(value))}</td></tr>" for key, value in pairs)
+    return solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["crm-facts"],
+                       style="font-size:13px").meta(ref=ref)
 
 
 @solara.component
-def Tabs(sections, ref: str = "tabs"):
-    """Sections as tabs; only the selected one is built (`sections`: (title, build) pairs)."""
-    index, set_index = solara.use_state(0)
+def Tabs(sections, ref: str = "tabs", index: int | None = None, on_index=None):
+    """Sections as tabs; only the selected one is built (`sections`: (title, build) pairs).
+    Give `index` / `on_index` to choose the tab from outside (e.g. open a record from a board)."""
+    own, set_own = solara.use_state(0)
+    if index is None:
+        index, on_index = own, set_own
+    set_index = on_index
     index = min(index, len(sections) - 1)
     with solara.Column(gap="4px") as box:
         with rv.Tabs(v_model=index, on_v_model=lambda i: set_index(int(i) if i is not None else 0),
@@ -170,7 +176,7 @@ def RecordPage(crm, title: str, subtitle: str = "", path=None, actions=(), tabs=
             if on_close is not None:
                 solara.Button(icon_name="mdi-close", text=True, on_click=on_close).meta(ref=f"{ref}-close")
         if path is not None:
-            solara.display(path)
+            rv.Html(tag="div", children=[path])
         if actions:
             ActionBar(crm, list(actions), ref=f"{ref}-actions")
         if tabs:
