@@ -50,7 +50,7 @@ def read(crm, opportunity_id: int) -> dict:
     opp = area.get(opportunity_id)
     plan = area.plan(opportunity_id)
     history = area.history(opportunity_id)
-    return {"opp": opp, "actions": area.actions(opportunity_id),
+    return {"opp": opp, "actions": area.actions(opportunity_id), "simulated": crm.simulation.present(),
             "plan": plan.assign(status=plan["status"].map(lambda s: crm.t(f"ui.opportunities.step_{s}"))),
             "lines": area.lines(opportunity_id),
             "history": history.assign(action=history["action"].map(lambda a: crm.t(f"action.opportunity.{a}")))}
@@ -107,6 +107,13 @@ def plan_actions(crm, opp, data) -> list:
         done = area.record_result(step, v.get("step_result") or "", on_date=kit.text_or_none(v.get("on_date")))
         return t("ui.opportunities.result_recorded", id=oid, action=done.action)
 
+    def ask(v):
+        """A teaching scenario's prospect answers a due step; recording it stays the student's act."""
+        if v.get("step") is None:
+            raise InvalidInput("error.required", field="step")
+        outcome = crm.simulation.outcome_of_step(oid, v["step"])
+        return t("ui.opportunities.customer_answer", text=outcome.text)
+
     def succeed(v):
         done = area.succeed(oid, amount=kit.text_or_none(v.get("won_amount")), note=kit.text_or_none(v.get("notes")))
         return t("ui.opportunities.succeeded", id=oid, customer=done.customer_id, name=done.customer_name)
@@ -136,6 +143,9 @@ def plan_actions(crm, opp, data) -> list:
                    fields=(kit.Field("step", "select", options=steps), kit.Field("step_result"),
                            kit.Field("on_date", "date", placeholder=t("ui.sales.default_today"))),
                    initial={"step": steps[0][1] if steps else None}),
+        *([kit.Action("ask_customer", t("ui.opportunities.ask_customer"), ask, reason=why["record_result"],
+                      color="info", fields=(kit.Field("step", "select", options=steps),),
+                      initial={"step": steps[0][1] if steps else None})] if data["simulated"] else []),
         kit.Action("succeed", t("ui.opportunities.succeed"), succeed, reason=why["succeed"], color="success",
                    fields=(kit.Field("won_amount", placeholder=kit.money(opp.expected_amount)), kit.Field("notes"))),
         kit.Action("fail", t("ui.opportunities.fail"), fail, reason=why["fail"], color="error",

@@ -209,3 +209,37 @@ def test_the_module_reads_as_text_in_nbconvert(crm):
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert f"<td>{opp}</td>" in bundle["text/html"] and "Assigned" in bundle["text/plain"]
     assert "None" not in bundle["text/plain"]
+
+
+def test_in_a_teaching_scenario_the_record_asks_the_simulated_customer(tmp_path):
+    import datetime as dt
+
+    from crm_engine.scenario import builtin
+    crm = builtin("hardware_distributor").scaled(60).create(tmp_path / "s.duckdb", student="ui")
+    boss = crm.as_user("zhang.wei")
+    opp = boss.opportunities.add("Lakeside Hotel", "50 notebooks", expected_amount=250_000, probability=10)
+    boss.opportunities.assign(opp.id, to="li.ming")
+    li = crm.as_user("li.ming")
+    later = li.opportunities.add_step(opp.id, crm.today() + dt.timedelta(days=3), "Visit the hotel")
+    now = li.opportunities.add_step(opp.id, crm.today(), "Phone call with the manager")
+    view = OpportunitiesModule(li)
+    view.rc.find(meta_ref="opportunities-search").widget.v_model = "Lakeside"
+    press(view.rc, f"opportunities-row-{opp.id}")
+    click(view.rc, "record-actions-ask_customer")
+    fill(view, "step", later)
+    click(view.rc, "record-actions-confirm")
+    assert message(view.rc, "record-actions-message")[0] == "error"           # not due yet: no answer
+    fill(view, "step", now)
+    click(view.rc, "record-actions-confirm")
+    answer = li.simulation.outcome_of_step(opp.id, now).text
+    kind, text = message(view.rc, "record-actions-message")
+    assert kind == "success" and answer in text
+    assert li.opportunities.step(now).result is None          # asking records nothing: recording is the student's act
+    crm.close()
+
+
+def test_without_a_scenario_there_is_no_simulated_customer_to_ask(crm):
+    opp = opportunity_in(crm, "assigned", open_step=True)
+    view = OpportunitiesModule(crm.as_user("li.ming"))
+    press(view.rc, f"opportunities-row-{opp}")
+    assert has(view.rc, "record-actions-record_result") and not has(view.rc, "record-actions-ask_customer")
