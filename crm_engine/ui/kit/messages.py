@@ -58,5 +58,5 @@ def Feedback(message: Message | None, ref: str = "message"):
     return rv.Alert(
         type="success" if message.ok else "error", density="compact", variant="tonal",
         class_="crm-message crm-ok" if message.ok else "crm-message crm-error",
-        style_="margin:4px 0;white-space:normal;min-width:12em;flex:1 1 16em",
+        style_="margin:4px 0;white-space:normal;min-width:12em;flex:0 1 auto",
         children=[message.text]).meta(ref=ref)

@@ -35,6 +35,8 @@ PATH_CSS = """
 .crm-path-current.crm-path-bad { background: #c62828; }
 .crm-path-current.crm-path-good { background: #2e7d32; }
 .crm-actions { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.crm-action-card .v-btn, .crm-tabs .v-tab, .crm-record .v-btn, .crm-kit-list .v-btn {
+  text-transform: none; letter-spacing: normal; }
 """
 GOOD_ENDS = ("succeeded", "converted", "done", "fulfilled", "resolved", "paid", "closed")
 
@@ -155,8 +157,9 @@ def Tabs(sections, ref: str = "tabs", index: int | None = None, on_index=None):
     set_index = on_index
     index = min(index, len(sections) - 1)
     with solara.Column(gap="4px") as box:
+        solara.Style(PATH_CSS)
         with rv.Tabs(v_model=index, on_v_model=lambda i: set_index(int(i) if i is not None else 0),
-                     density="compact", show_arrows=True).meta(ref=ref):
+                     density="compact", show_arrows=True, class_="crm-tabs").meta(ref=ref):
             for number, (title, _build) in enumerate(sections):
                 rv.Tab(value=number, children=[title]).meta(ref=f"{ref}-{number}")
         with solara.Div(style={"padding": "4px 0"}):
