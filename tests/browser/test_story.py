@@ -177,6 +177,27 @@ def test_marketing_story_in_jupyterlab(page, lab):
     current.scroll_into_view_if_needed()
     shot(page, "3_succeeded")
 
+    # 4b. At a 735-px notebook pane nothing scrolls sideways: record page, list and board.
+    page.set_viewport_size({"width": 1020, "height": 1000})
+    page.wait_for_timeout(1500)  # (the toolbar's kernel indicator is hidden this narrow)
+    pane = page.locator(".jp-NotebookPanel").first.bounding_box()["width"]
+    assert pane <= 760, pane
+    for name, selector in (("record", ".crm-record"), ("list", ".crm-kit-list"), ("board", ".crm-board")):
+        if name == "list":
+            app.root.locator(".crm-record button .mdi-close").first.click()
+            page.wait_for_timeout(1500)  # (the toolbar's kernel indicator is hidden this narrow)
+        if name == "board":
+            app.root.locator(".crm-tabs .v-tab", has_text="Pipeline board").first.click()
+            page.wait_for_timeout(1500)  # (the toolbar's kernel indicator is hidden this narrow)
+        view = app.root.locator(selector).filter(visible=True).first
+        view.wait_for()
+        overflow = view.evaluate("el => el.scrollWidth - el.clientWidth")
+        output = app.root.first.evaluate("el => el.scrollWidth - el.clientWidth")
+        shot(page, f"narrow_{name}")
+        assert overflow <= 1 and output <= 1, (name, overflow, output)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    app.settle()
+
     # 5. The new customer is in the customer list.
     app.menu("Customer management")
     search = app.root.locator("input[placeholder='Search name, phone, address']").first
