@@ -19,9 +19,26 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repo root: tests/ holds the generator
 
+
+def _kernel_like_comms() -> None:
+    """Outside a kernel, importing Solara makes every widget's comm record its creation stack (a debug
+    aid, ~2 ms per widget: most of a kit view's time here). A kernel has real comms instead: give the
+    widgets a silent comm, as cheap as a kernel's, before Solara is imported."""
+    import comm
+
+    class Silent(comm.base_comm.BaseComm):
+        def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+            pass
+
+    if comm.create_comm is comm._create_comm:
+        comm.create_comm = lambda *args, **kwargs: Silent(*args, **kwargs)
+
+
+_kernel_like_comms()
 from crm_engine.scenario import synthetic  # noqa: E402
 from crm_engine.ui.care import ChurnModule, ServiceModule  # noqa: E402
 from crm_engine.ui.customers import CustomerList, CustomersModule  # noqa: E402
+from crm_engine.ui import kit  # noqa: E402
 from crm_engine.ui.opportunities import OpportunitiesModule, OpportunityList, PipelineBoard  # noqa: E402
 from crm_engine.ui.reports import ReportsDashboard  # noqa: E402
 from tests.engine.reports_helpers import build  # noqa: E402
@@ -78,6 +95,35 @@ def set_filter(widget, values, check=None):
     return click
 
 
+def set_model(view, ref: str, values):
+    """A kit view's select or search box set to the next value (the browser's message)."""
+    cycle = itertools.cycle(values)
+
+    def click():
+        view.rc.find(meta_ref=ref).widget.v_model = next(cycle)
+    return click
+
+
+def turn_page(view, ref: str):
+    """The kit list's next page; from the last page, back one (a click too)."""
+    def click():
+        following = view.rc.find(meta_ref=f"{ref}-next").widget
+        (view.rc.find(meta_ref=f"{ref}-previous").widget if following.disabled else following).click()
+    return click
+
+
+def open_and_back(module, ids):
+    """A row click opens the record page (plan, actions and reasons); the close button goes back."""
+    cycle = itertools.cycle(ids)
+
+    def click():
+        opp_id = next(cycle)
+        module.rc.find(meta_ref=f"opportunities-row-{opp_id}").widget.fire_event("click", {})
+        assert module.rc.find(meta_ref="record-title").widgets, "the record did not open"
+        module.rc.find(meta_ref="record-close").widget.click()
+    return click
+
+
 def run(customers: int, orders: int, tickets: int, repeat: int) -> dict[str, dict]:
     start = time.perf_counter()
     # The generator thins orders out in weak months (seasonality); ask for more to get about `orders`.
@@ -99,28 +145,25 @@ def run(customers: int, orders: int, tickets: int, repeat: int) -> dict[str, dic
     results["open customer 360 (director)"] = clicks("open a customer 360 (director)",
                                                      open_customer(CustomersModule(director), big * 3), repeat)
     for who, user in (("director", director), ("supervisor", supervisor), ("rep", rep)):
-        listing = OpportunityList(user)
-        total = listing.total
+        listing = kit.mount(OpportunityList(user))
+        total = user.opportunities.count()
         results[f"opportunities state filter ({who})"] = clicks(
             f"opportunities: filter by state ({who}, {total:,} in scope)",
-            set_filter(listing.filters["state"], ["assigned", "succeeded", None, "failed"],
-                       lambda: listing.pick.options or listing.total == 0), repeat)
+            set_model(listing, "filter-state", ["assigned", "succeeded", None, "failed"]), repeat)
         results[f"opportunities search ({who})"] = clicks(
             f"opportunities: search ({who})",
-            set_filter(listing.filters["search"], ["Prospect 1", "Deal 2", "", "Prospect 37"]), repeat)
-        results[f"opportunities next page ({who})"] = clicks(f"opportunities: next page ({who})", next_page(listing),
-                                                             repeat)
+            set_model(listing, "opportunities-search", ["Prospect 1", "Deal 2", "", "Prospect 37"]), repeat)
+        listing.rc.find(meta_ref="opportunities-search").widget.v_model = ""
+        listing.rc.find(meta_ref="filter-state").widget.v_model = None
+        results[f"opportunities next page ({who})"] = clicks(f"opportunities: next page ({who})",
+                                                             turn_page(listing, "opportunities"), repeat)
     opps = OpportunitiesModule(supervisor)
-    opp_ids = itertools.cycle(supervisor.opportunities.list(limit=repeat + 2)["id"].astype(int).tolist())
-
-    def open_next():
-        opps.list.pick.options = [(str(i), i) for i in [next(opp_ids)]]
-        opps.list.open_button.click()
-    results["open an opportunity (supervisor)"] = clicks("open an opportunity with its plan (supervisor)", open_next,
-                                                         repeat)
-    board = PipelineBoard(supervisor)
+    results["open an opportunity (supervisor)"] = clicks(
+        "open an opportunity with its plan, and back (supervisor)",
+        open_and_back(opps, supervisor.opportunities.list(limit=repeat + 2)["id"].astype(int).tolist()), repeat)
+    board = kit.mount(PipelineBoard(supervisor))
     results["pipeline board (supervisor)"] = clicks("pipeline board: filter by owner (supervisor)",
-                                                    set_filter(board.owner, [None, "rep0", "rep3"]), repeat)
+                                                    set_model(board, "board-owner", [None, "rep0", "rep3"]), repeat)
     for who, user in (("director", director), ("rep", rep)):
         dashboard = ReportsDashboard(user, report="composition")
         results[f"report composition ({who})"] = clicks(
@@ -168,12 +211,8 @@ def held_file(repeat: int) -> dict[str, dict]:
         results["file: customer list next page (rep)"] = clicks(
             "  customer list: next page (rep)", next_page(CustomerList(crm.as_user("li.ming"))), repeat)
         module = OpportunitiesModule(crm.as_user("li.ming"))
-
-        def open_it():
-            module.list.pick.value = opp.id
-            module.list.open_button.click()
-        results["file: open an opportunity (rep)"] = clicks("  open an opportunity with its plan (rep)", open_it,
-                                                            repeat)
+        results["file: open an opportunity (rep)"] = clicks("  open an opportunity with its plan, and back (rep)",
+                                                            open_and_back(module, [opp.id]), repeat)
         crm.close()
     return results
 

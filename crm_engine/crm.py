@@ -114,7 +114,7 @@ class CRM:
     def as_user(self, who: str | int) -> "CRM":
         """The same workspace, acting as another user (by username or id)."""
         try:
-            return CRM(Session(self._s.db, load_user(self._s.db, who), self._s.language))
+            return CRM(Session(self._s.db, load_user(self._s.db, who), self._s.language, self._s.shared))
         except CRMError as error:
             error.language = error.language or self._s.language
             raise
@@ -144,8 +144,32 @@ class CRM:
         return self._s.language
 
     def set_language(self, language: str) -> None:
-        """Switch this session's language (`en` or `zh_CN`); the workspace default is an admin setting."""
-        self._s.language = i18n.check_language(language)
+        """Switch the language (`en` or `zh_CN`) of this handle and of every handle made from it or
+        it from (`as_user`), before or after; open views redraw. The workspace default is an admin setting."""
+        language = i18n.check_language(language)
+        if language != self._s.language:
+            self._s.language = language
+            self._s.signal.changed("language")
+
+    def on_change(self, listener) -> "callable":
+        """Call `listener(what)` after every committed action on this workspace in this process
+        (`"opportunities.assign"`, `"clock.advance"` …) and after a language switch; returns the
+        function that stops it. Screens use it to stay in step (crm_engine.events).
+
+            stop = crm.on_change(print)
+        """
+        return self._s.signal.subscribe(listener)
+
+    @property
+    def changes(self):
+        """The workspace's change signal (`crm_engine.events.Signal`), one per workspace in this
+        process: screens key their shared state by it."""
+        return self._s.signal
+
+    @property
+    def version(self) -> int:
+        """How many changes `on_change` has announced on this workspace in this process."""
+        return self._s.signal.version
 
     def t(self, key: str, **params) -> str:
         """A label or message in this session's language."""

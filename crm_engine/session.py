@@ -10,10 +10,11 @@ import datetime as dt
 import functools
 import json
 import numbers
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import access, validate
+from . import access, events, validate
 from .db import Database
 from .errors import CRMError, NotAllowed, NotFound
 
@@ -48,10 +49,22 @@ def load_user(db: Database, who: str | int) -> User:
 class Session:
     """The acting user, the workspace and the language, shared by every area."""
 
-    def __init__(self, db: Database, user: User, language: str):
+    def __init__(self, db: Database, user: User, language: str, shared: events.Shared | None = None):
         self.db = db
         self.user = user
-        self.language = language
+        # Handles made from one another (`crm.as_user`) share one language: a switch reaches them all.
+        self.shared = shared if shared is not None else events.Shared(language)
+        if shared is None:
+            self.shared.language = language
+        self.signal = events.signal_for(db)
+
+    @property
+    def language(self) -> str:
+        return self.shared.language
+
+    @language.setter
+    def language(self, language: str) -> None:
+        self.shared.language = language
 
     # -- the scenario clock ---------------------------------------------------
     def today(self) -> dt.date:
@@ -130,6 +143,11 @@ class Area:
     def __init__(self, session: Session):
         self._s = session
 
+    @classmethod
+    def area_name(cls) -> str:
+        """The facade name of the area (`CallCenter` → `call_center`): how change events name it."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
 
 def _in_language(session: Session, error: CRMError) -> CRMError:
     if error.language is None:
@@ -146,10 +164,14 @@ def action(verb):
         try:
             if s.db.read_only:
                 raise NotAllowed("workspace.read_only")
+            outermost = not s.db.in_transaction
             with s.db.transaction():
-                return verb(self, *args, **kwargs)
+                result = verb(self, *args, **kwargs)
         except CRMError as error:
             raise _in_language(s, error) from None
+        if outermost:  # committed: every open view of the workspace may redraw (events.py)
+            s.signal.changed(f"{self.area_name()}.{verb.__name__}")
+        return result
 
     return run
 

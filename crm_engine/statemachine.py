@@ -16,9 +16,9 @@ the same transaction). Labels: `kind.<kind>`, `state.<kind>.<state>` and
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from .errors import TransitionNotAllowed
+from .errors import CRMError, TransitionNotAllowed
 from .i18n import Term
 
 if TYPE_CHECKING:
@@ -55,3 +55,24 @@ class StateMachine:
     def label(self, state: str, language: str | None = None) -> str:
         from .i18n import translate
         return translate(f"state.{self.kind}.{state}", language)
+
+
+def reasons(s: Session, checks: dict[str, Callable[[], object]]) -> dict[str, str | None]:
+    """What the acting user may do to one record now, and why not: each action → None when its
+    check passes, else the refusal's message in the session's language.
+
+    `checks` are the very checks the verbs run before they look at their input (state table,
+    role, data scope, preconditions), so a screen's disabled button and the verb always agree:
+
+        return reasons(s, {"assign": lambda: check_assign(s, opp),
+                           "fail": lambda: (MACHINE.check(opp.id, opp.state, "fail"), authorise(s, opp, "fail"))})
+    """
+    found = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except CRMError as error:
+            found[name] = error.message(s.language)
+        else:
+            found[name] = None
+    return found

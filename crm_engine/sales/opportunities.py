@@ -48,7 +48,7 @@ from .opportunity_lines import LineVerbs, carry_to_order, check_lines, read_line
 from .pipeline import PipelineVerbs
 from .plans import PlanVerbs, done_steps, plan_text
 from ..session import Area, Session, action, load_user, query
-from ..statemachine import StateMachine
+from ..statemachine import StateMachine, reasons
 
 KIND = "opportunity"
 CREATORS = ("account_manager", "supervisor", "director")
@@ -224,6 +224,25 @@ def create(s: Session, *, customer_name: str, summary: str, expected_amount, pro
     return opportunity_id
 
 
+def check_assign(s: Session, opp: Opportunity) -> None:
+    """May this user assign `opp` now (state, role, scope)? The assignee is checked by `assign`."""
+    OPPORTUNITY.check(opp.id, opp.state, "assign")
+    if s.user.role not in SUPERIORS and s.user.role != "admin":
+        if opp.state == "assigned":
+            raise NotAllowed("opportunity.reassign_role", id=opp.id, owner=user_name(s, opp.owner_id))
+        raise NotAllowed("opportunity.assign_role", id=opp.id, user=s.user.name,
+                         role=access.role_term(s.user.role))
+    if not s.can_write(KIND, opp.owner_id):
+        raise NotAllowed("opportunity.not_yours", id=opp.id, name=opp.customer_name,
+                         owner=user_name(s, opp.owner_id), action=Term("action.opportunity.assign"))
+
+
+def check_holder_verb(s: Session, opp: Opportunity, verb: str) -> None:
+    """The state table, then who may: the checks of update, set_lines, set_stage, succeed and fail."""
+    OPPORTUNITY.check(opp.id, opp.state, verb)
+    authorise(s, opp, verb)
+
+
 def _set(s: Session, opp: Opportunity, **changes) -> None:
     sets = ", ".join(f"{column} = ?" for column in changes)
     s.db.execute(f"UPDATE opportunities SET {sets} WHERE id = ?", [*changes.values(), opp.id])
@@ -266,8 +285,7 @@ class Opportunities(PlanVerbs, LineVerbs, PipelineVerbs, Area):
         s = self._s
         opp = fetch(s, opportunity_id)
         clean = check_fields(s, fields)
-        OPPORTUNITY.check(opp.id, opp.state, "update")
-        authorise(s, opp, "update")
+        check_holder_verb(s, opp, "update")
         changes = {k: v for k, v in clean.items() if getattr(opp, k) != v}
         if changes:
             _set(s, opp, **changes)
@@ -344,15 +362,7 @@ class Opportunities(PlanVerbs, LineVerbs, PipelineVerbs, Area):
         """
         s = self._s
         opp = fetch(s, opportunity_id)
-        OPPORTUNITY.check(opp.id, opp.state, "assign")
-        if s.user.role not in SUPERIORS and s.user.role != "admin":
-            if opp.state == "assigned":
-                raise NotAllowed("opportunity.reassign_role", id=opp.id, owner=user_name(s, opp.owner_id))
-            raise NotAllowed("opportunity.assign_role", id=opp.id, user=s.user.name,
-                             role=access.role_term(s.user.role))
-        if not s.can_write(KIND, opp.owner_id):
-            raise NotAllowed("opportunity.not_yours", id=opp.id, name=opp.customer_name,
-                             owner=user_name(s, opp.owner_id), action=Term("action.opportunity.assign"))
+        check_assign(s, opp)
         manager = load_user(s.db, to)
         if manager.role != ASSIGNEE_ROLE:
             raise InvalidInput("opportunity.assignee_role", field="assignee", user=manager.name,
@@ -381,8 +391,7 @@ class Opportunities(PlanVerbs, LineVerbs, PipelineVerbs, Area):
         stage = require_code(s, "opportunity_stage", stage, "opportunity_stage", required=True)
         if probability is not None:
             probability = validate.integer(probability, "probability", minimum=0, maximum=100)
-        OPPORTUNITY.check(opp.id, opp.state, "set_stage")
-        authorise(s, opp, "set_stage")
+        check_holder_verb(s, opp, "set_stage")
         if probability is None:
             value = s.db.scalar("SELECT value FROM dictionary WHERE kind = 'opportunity_stage' AND code = ?", [stage])
             probability = opp.probability if value is None else int(value)
@@ -404,9 +413,7 @@ class Opportunities(PlanVerbs, LineVerbs, PipelineVerbs, Area):
         opp = fetch(s, opportunity_id)
         amount = validate.amount(amount, "won_amount", required=False)
         note = validate.text(note, "notes", required=False)
-        OPPORTUNITY.check(opp.id, opp.state, "succeed")
-        authorise(s, opp, "succeed")
-        self._require_done_step(opp)
+        self._check_close(opp, "succeed")
         amount = opp.expected_amount if amount is None else amount
         customer_id, created = self._customer_for(opp)
         owner = s.db.scalar("SELECT owner_id FROM customers WHERE id = ?", [customer_id])
@@ -434,14 +441,46 @@ class Opportunities(PlanVerbs, LineVerbs, PipelineVerbs, Area):
         opp = fetch(s, opportunity_id)
         reason = require_code(s, "lost_reason", reason, "lost_reason", required=True)
         note = validate.text(note, "notes", required=False)
-        OPPORTUNITY.check(opp.id, opp.state, "fail")
-        authorise(s, opp, "fail")
-        self._require_done_step(opp)
+        self._check_close(opp, "fail")
         state = OPPORTUNITY.move(s, opp.id, opp.state, "fail", note=reason)
         _set(s, opp, state=state, closed_on=s.today(), lost_reason=reason, close_note=note)
         hand_to(s, KIND, opp.id, None, "close")
         s.audit("fail", KIND, opp.id, before={"state": opp.state}, after={"state": state, "lost_reason": reason})
         return load(s, opp.id)
+
+    def _check_close(self, opp: Opportunity, verb: str) -> None:
+        check_holder_verb(self._s, opp, verb)
+        self._require_done_step(opp)
+
+    # -- what may be done now (for screens) -------------------------------------------------
+    ACTIONS = ("assign", "set_stage", "add_step", "record_result", "succeed", "fail", "update", "set_lines")
+
+    @query
+    def actions(self, opportunity_id: int) -> dict[str, str | None]:
+        """Each action on the opportunity (`ACTIONS`) → None if you may do it now, else why not
+        (translated). The checks are the verbs' own, before they look at their input: a verb can
+        still refuse what you type.
+
+        >>> crm.opportunities.actions(7)["succeed"]
+        'Opportunity 7 (Lakeside Hotel) has no plan step with a recorded result yet …'
+        """
+        s = self._s
+        opp = fetch(s, opportunity_id)
+        return reasons(s, {
+            "assign": lambda: check_assign(s, opp),
+            "set_stage": lambda: check_holder_verb(s, opp, "set_stage"),
+            "add_step": lambda: self._manager_only(opp, "add_step"),
+            "record_result": lambda: (self._manager_only(opp, "record_result"), self._require_open_step(opp)),
+            "succeed": lambda: self._check_close(opp, "succeed"),
+            "fail": lambda: self._check_close(opp, "fail"),
+            "update": lambda: check_holder_verb(s, opp, "update"),
+            "set_lines": lambda: check_holder_verb(s, opp, "set_lines"),
+        })
+
+    def _require_open_step(self, opp: Opportunity) -> None:
+        if not self._s.db.scalar("SELECT count(*) FROM plan_steps WHERE opportunity_id = ? AND result IS NULL",
+                                 [opp.id]):
+            raise NotAllowed("opportunity.no_open_step", id=opp.id, name=opp.customer_name)
 
     def _require_done_step(self, opp: Opportunity) -> None:
         if not done_steps(self._s, opp.id):

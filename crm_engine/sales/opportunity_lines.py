@@ -182,14 +182,13 @@ class LineVerbs:
 
             rep.opportunities.set_lines(opp.id, [{"product": "NB-14", "quantity": 3, "discount": 0.1}])
         """
-        from .opportunities import KIND, OPPORTUNITY, authorise, fetch, load
+        from .opportunities import KIND, check_holder_verb, fetch, load
 
         s = self._s
         opp = fetch(s, opportunity_id)
         clean = check_lines(s, lines)
         amount = validate.amount(expected_amount, "expected_amount", required=False)
-        OPPORTUNITY.check(opp.id, opp.state, "set_lines")
-        authorise(s, opp, "set_lines")
+        check_holder_verb(s, opp, "set_lines")
         before = s.db.rows("SELECT product_id, quantity, unit_price, discount, amount FROM opportunity_lines "
                            "WHERE opportunity_id = ? ORDER BY id", [opp.id])
         if amount is None:

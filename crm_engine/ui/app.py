@@ -140,6 +140,9 @@ class App(View):
         self.language.observe(self.held(self._on_language), names="value")
         self.menu.observe(self.held(lambda _: self._relabelling or self._open()), names="value")
         self.advance.on_click(self._on_advance)
+        # Header counts (unread notices and messages …) follow every change in the workspace, from any
+        # cell or view (crm.on_change); `close()` stops it.
+        self._stop_following = crm.on_change(lambda _what: self.notifications.refresh(self.crm))
         self._open()
 
     # -- events ---------------------------------------------------------------------
@@ -211,6 +214,9 @@ class App(View):
 
     def _open(self, keep_status: bool = False):
         status = self.status.value
+        for old in self.body.children:  # a kit view stays subscribed to the workspace until closed
+            if hasattr(old, "rc"):
+                old.close()
         self.body.children = [show(self.crm, self.menu.value)]
         self.status.value = status if keep_status else ""
 
@@ -224,6 +230,13 @@ class App(View):
             self.menu.value = name
         if focus is not None and hasattr(self.view, "show_waiting"):
             self.view.show_waiting(focus)
+
+    def close(self):
+        self._stop_following()
+        for old in self.body.children:
+            if hasattr(old, "rc"):
+                old.close()
+        super().close()
 
     @property
     def view(self):

@@ -69,22 +69,25 @@ def insert_after(nb, cell_id: str, source: str, new_id: str):
 
 
 CLICK_ASSIGN = """
-from crm_engine.ui.opportunities import OpportunityDetail
-form = OpportunityDetail(course.as_user("zhang.wei"), opp)
-form.assignee.value = "li.ming"
-form.assign_button.click()
-assert not form.failed, form.status.value
+from crm_engine.ui import kit
+from crm_engine.ui.opportunity_record import OpportunityRecord
+page = kit.mount(OpportunityRecord(course.as_user("zhang.wei"), opp))
+page.rc.find(meta_ref="record-actions-assign").widget.click()
+page.rc.find(meta_ref="field-assignee").widget.v_model = "li.ming"
+page.rc.find(meta_ref="record-actions-confirm").widget.click()
+assert page.rc.find(meta_ref="record-actions-message").widget.type == "success"
 """
 CLICK_PLAN = """
 import datetime as dt
-form = OpportunityDetail(crm, opp)
+page = kit.mount(OpportunityRecord(crm, opp))
 for day, action in ((0, "Phone call with the buyer: needs and budget"),
                     (2, "Visit the customer on site and demo the products"),
                     (4, "Send the buyer a written proposal and quotation")):
-    form.step_date.value = str(crm.today() + dt.timedelta(days=day))
-    form.step_action.value = action
-    form.add_step_button.click()
-    assert not form.failed, form.status.value
+    page.rc.find(meta_ref="record-actions-add_step").widget.click()
+    page.rc.find(meta_ref="field-step_date").widget.v_model = str(crm.today() + dt.timedelta(days=day))
+    page.rc.find(meta_ref="field-step_action").widget.v_model = action
+    page.rc.find(meta_ref="record-actions-confirm").widget.click()
+    assert page.rc.find(meta_ref="record-actions-message").widget.type == "success"
 """
 
 
