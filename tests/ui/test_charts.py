@@ -70,7 +70,7 @@ def test_bar_and_pie_for_contribution_and_composition(company):
 
 
 def test_cohort_heat_map_holds_the_matrix(company):
-    frame = company.reports.cohorts(since="2025-06-01", months=4)
+    frame = company.reports.cohorts(since="2025-06-01", months=4, as_of="2026-02-28")   # every month complete
     fig = charts.cohorts(frame)
     matrix = frame.pivot(index="cohort", columns="months_since", values="retention")
     assert list(fig.data[0].y) == matrix.index.tolist()
@@ -161,3 +161,75 @@ def test_figures_show_in_jupyterlab_and_in_exported_html_offline(tmp_path):
     assert html.count("Plotly.newPlot(") == 2                      # both figures
     assert "Partner" in html and "Ordinary customer" in html        # with their data
     assert "TeX-AMS-MML_SVG" not in html                           # no MathJax from plotly's CDN
+
+
+# -- issue #20: honest periods, axes from zero, Chinese dates, the Pareto line, long names ------------
+def test_the_current_incomplete_month_is_blank_in_the_cohort_map_and_the_title_says_so(company):
+    frame = company.reports.cohorts(since="2025-10-01")          # today is 2026-03-02: March has two days
+    assert str(frame.attrs["as_of"]) == TODAY
+    fig = charts.cohorts(frame)
+    matrix = pd.DataFrame(fig.data[0].z, index=list(fig.data[0].y), columns=list(fig.data[0].x))
+    march = {"2025-10": 5, "2025-11": 4, "2025-12": 3, "2026-01": 2, "2026-02": 1, "2026-03": 0}
+    assert len(matrix) >= 3
+    for cohort in matrix.index:
+        months = march[cohort]
+        assert pd.isna(matrix.loc[cohort, months]), cohort            # not a 0 % retention
+        assert months == 0 or matrix.loc[cohort, 0] == 1.0            # the complete months keep their values
+    assert "2026-03" in fig.layout.title.text and "incomplete" in fig.layout.title.text
+    zh = charts.cohorts(frame, language="zh_CN")
+    assert "不完整" in zh.layout.title.text
+    on_month_end = company.reports.cohorts(since="2025-10-01", as_of="2026-02-28")
+    whole = on_month_end.pivot(index="cohort", columns="months_since", values="retention")
+    z = pd.DataFrame(charts.cohorts(on_month_end).data[0].z)               # February is complete: nothing blanked
+    assert z.fillna(-1).values.tolist() == whole.fillna(-1).values.tolist()
+
+
+def test_an_all_zero_churn_rate_has_an_axis_from_zero(company):
+    frame = company.reports.churn_rate(since="2023-05-01", until="2023-08-31")
+    assert frame["churn_rate"].fillna(0).eq(0).all()
+    fig = charts.churn_rate(frame)
+    assert tuple(fig.layout.yaxis.range) == (0, 1)                     # not −100 % … 100 %
+    busy = charts.churn_rate(company.reports.churn_rate())
+    assert busy.layout.yaxis.rangemode == "tozero" and busy.layout.yaxis.range is None
+
+
+def test_month_ticks_are_chinese_in_chinese_charts(company):
+    frame = company.reports.churn_rate()
+    zh = charts.churn_rate(frame, language="zh_CN")
+    assert zh.layout.xaxis.type == "date" and "年" in zh.layout.xaxis.tickformat
+    assert "年" in zh.layout.xaxis.hoverformat
+    en = charts.churn_rate(frame, language="en")
+    assert "年" not in (en.layout.xaxis.tickformat or "")
+    quarters = charts.churn_rate(company.reports.churn_rate("quarter"), language="zh_CN")
+    assert quarters.layout.xaxis.type == "category"                    # "2026-Q1" is not a date
+    tickets = charts.service_analysis(company.reports.service_analysis(), language="zh_CN")
+    assert "年" in tickets.layout.xaxis.tickformat
+
+
+def test_the_contribution_bars_carry_the_cumulative_pareto_line(company):
+    frame = company.reports.contribution(year=2025)
+    fig = charts.contribution(frame, top=8)
+    line = fig.data[1]
+    assert line.type == "scatter" and line.yaxis == "y2"
+    assert list(line.y) == pytest.approx(frame["cumulative_share"].head(8).tolist())
+    assert fig.layout.yaxis2.overlaying == "y" and fig.layout.yaxis2.tickformat == ".0%"
+    assert line.name == "Cumulative share"
+    assert charts.contribution(frame, top=8, language="zh_CN").data[1].name == "累计占比"
+    assert go.Figure(fig.to_dict()).to_dict() == fig.to_dict()        # still valid for plotly
+
+
+def test_long_category_names_are_shortened_on_the_axis_and_whole_on_hover():
+    crm = CRM.memory(today=TODAY)
+    crm.admin.add_user("dong.li", "Dong Li", role="director")
+    boss = crm.as_user("dong.li")
+    long = "Shenzhen Great Wall International Precision Instruments Import and Export Co., Ltd."
+    for name, level in [("Alpha", "partner"), ("Beta", "ordinary")]:
+        boss.customers.add(name, level=level)
+    frame = boss.reports.composition("level")
+    frame.loc[0, "label"] = long                                         # a dictionary name can be this long
+    fig = charts.composition(frame, kind="bar")
+    axis = fig.layout.xaxis
+    assert axis.tickmode == "array" and list(axis.tickvals) == frame["label"].tolist()
+    assert all(charts.display_width(text) <= charts.LABEL_WIDTH for text in axis.ticktext)
+    assert axis.ticktext[0].endswith("…") and long in list(fig.data[0].x)   # the hover keeps the full name
+    assert charts.display_width("深圳长城国际精密仪器进出口贸易有限公司") == 38           # a CJK character is two columns
