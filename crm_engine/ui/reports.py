@@ -16,12 +16,11 @@ import ipywidgets as widgets
 import pandas as pd
 import plotly.io as pio
 
-from ..i18n import catalog
 from ..reports import REPORTS, SEGMENTS
 from ..reports.care import CHURN_BY, SERVICE_BY
 from ..reports.customers import COMPOSITION_BY
 from ..targets import METRICS
-from . import base, charts, sales
+from . import base, charts, labels, sales
 from .sales import FormView, blank
 
 # The cuts of the sales reports (pipeline_cuts.py), the rep first.
@@ -191,19 +190,13 @@ class ReportsDashboard(FormView):
         self.table.value = "" if empty else self._table(frame)
 
     def _table(self, frame: pd.DataFrame) -> str:
-        known = catalog()
         columns = [c for c in frame.columns if c not in HIDDEN and not (c == "label" and "customer_name" in frame)]
-        head = frame[columns].head(ROWS).copy()
-        for column in columns:
+        head = labels.values(self.crm, frame[columns].head(ROWS))    # codes named, the share shown once
+        for column in head.columns:
             if column in PERCENT:
                 head[column] = head[column].map(sales.percent)
-        headers = {}
-        for column in columns:
-            key = next((k for k in (f"chart.{column}", f"field.{column}", f"ui.reports.col.{column}") if k in known),
-                       None)
-            headers[column] = self.t(key) if key else column
-        return head.rename(columns=headers).to_html(index=False, escape=True, na_rep="", border=0,
-                                                    classes="crm-table", float_format=lambda v: f"{v:,.2f}")
+        return head.rename(columns=labels.headers(self.crm, head)).to_html(
+            index=False, escape=True, na_rep="", border=0, classes="crm-table", float_format=lambda v: f"{v:,.2f}")
 
 
 class ReportsModule(sales.View):
