@@ -11,16 +11,15 @@ Each function takes the DataFrame a `crm.reports` verb returned and gives a
 carry its language and title; a report with nothing to show becomes an empty
 figure that says so, in the same language. `language=` overrides.
 
-Why `setup_notebook()`: plotly's default renderer in a Jupyter kernel writes only
-the `application/vnd.plotly.v1+json` output, which JupyterLab draws but nbconvert —
-and so nbgrader's feedback HTML — cannot (the figure silently disappears). Setting
-the renderer to `plotly_mimetype+crm_notebook` writes both: the JSON output for
-JupyterLab, and an HTML `<div>` drawn by a plotly.js that is embedded **once per
-notebook** (~4.8 MB of script in the output of the cell that calls this), so the
-exported HTML shows every figure with no internet. `crm_notebook` is plotly's own
-`notebook` renderer minus its MathJax `<script>` from a CDN, which a classroom
-offline would wait for. The first chart built in a kernel calls it if nobody chose
-a renderer (`PLOTLY_RENDERER` or `plotly.io.renderers.default`).
+Why `setup_notebook()`: it chooses one renderer for the whole course, `plotly_mimetype`. A
+figure is saved as its JSON only (`application/vnd.plotly.v1+json`, tens of KB); JupyterLab and
+Notebook 7 draw it offline with the jupyterlab-plotly extension, which loads plotly.js once per
+page. Exported HTML (nbconvert, nbgrader feedback, JupyterLab's *Export as HTML*) gets an HTML
+`<div>` per figure and plotly.js once, added at export time by `chart_export.PlotlyToHTML`
+(configured in nbgrader_config.py and by `crmlab.sh start`). Embedding plotly.js in the notebook
+instead (`renderer=DEFAULT_EMBEDDED`, plotly's `notebook` renderer minus MathJax from a CDN) made
+every saved notebook ≥ 4.8 MB: 40_reports went from 5.2 MB to ~0.3 MB. The first chart built in a
+kernel calls it if nobody chose a renderer (`PLOTLY_RENDERER` or `plotly.io.renderers.default`).
 """
 from __future__ import annotations
 
@@ -41,7 +40,8 @@ from .. import i18n
 from ..errors import InvalidInput
 
 RENDERER = "crm_notebook"
-DEFAULT = f"plotly_mimetype+{RENDERER}"
+DEFAULT = "plotly_mimetype"
+DEFAULT_EMBEDDED = f"plotly_mimetype+{RENDERER}"   # self-contained notebooks, plotly.js inside (≥ 4.8 MB)
 TEMPLATE = "plotly_white"
 # Display columns of a category label on an axis (a CJK character takes two). Longer names are cut
 # with "…" on the axis and stay whole on hover: rotated 80-character names left a plot ~100 px tall.
@@ -79,16 +79,14 @@ pio.renderers[RENDERER] = OfflineNotebookRenderer()
 
 
 def setup_notebook(renderer: str = DEFAULT, *, lazy: bool = False) -> None:
-    """Make figures show in JupyterLab *and* in exported HTML / nbgrader feedback, offline.
+    """Choose the course's renderer: figures show in JupyterLab, and in exported HTML / nbgrader
+    feedback (via `chart_export`), offline, and a saved notebook holds no plotly.js.
 
-    Call it once near the top of a notebook (re-running the cell embeds plotly.js again,
-    which is what a fresh "Run all" needs). Pass `renderer="plotly_mimetype"` to keep
-    notebooks small when no HTML export is wanted. Outside a Jupyter kernel (a script,
-    a test) it does nothing: there is no notebook to embed plotly.js in.
-
-    `lazy=True` (the assignments' set-up cells) only chooses the renderer: plotly.js is embedded
-    by the first figure the notebook shows — any figure, `px.bar(...)` included — and a notebook
-    without charts stays small.
+    Call it once near the top of a notebook. `renderer=DEFAULT_EMBEDDED` embeds plotly.js in the
+    notebook instead (once, in this cell's output; ~4.8 MB), for an HTML export by an nbconvert
+    that is not configured with `chart_export`. Outside a Jupyter kernel (a script, a test) it
+    does nothing. `lazy=True` (the assignments' set-up cells): with the embedding renderer,
+    plotly.js is embedded by the first figure shown rather than by this cell.
     """
     global _configured
     if not _in_kernel():

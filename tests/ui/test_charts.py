@@ -1,5 +1,8 @@
 """Charts of the reports: one plotly figure per report, translated, honest when empty,
 and visible both in JupyterLab and in exported HTML (nbconvert / nbgrader feedback) offline."""
+import pathlib
+import shutil
+
 import nbformat
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,6 +18,7 @@ from crm_engine.ui import charts
 from tests.conftest import TODAY
 from tests.engine.reports_helpers import build
 
+ROOT = pathlib.Path(__file__).parents[2]
 CALLS = {"contribution": {"year": 2025}, "composition": {"by": "region"}, "service_analysis": {},
          "churn_analysis": {}, "churn_rate": {}, "funnel": {}, "win_rate": {}, "pipeline": {"by": "team"}, "campaign_roi": {},
          "attainment": {"period": "2026-02"}, "leaderboard": {"period": "2026-02", "metric": "order_amount"},
@@ -147,20 +151,75 @@ NOTEBOOK = [
 
 @pytest.mark.slow
 def test_figures_show_in_jupyterlab_and_in_exported_html_offline(tmp_path):
-    """Execute a small notebook headless (as nbgrader does), export it with nbconvert, and find
-    plotly.js embedded once and every figure's data in the HTML."""
+    """Execute a small notebook headless (as nbgrader does): each figure is saved as its JSON only
+    (JupyterLab's plotly extension draws it); exported with the course's nbconvert setting, the
+    HTML has plotly.js once and every figure's data."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in NOTEBOOK]
     NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     figures = [o for cell in nb.cells for o in cell.outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(figures) == 2
-    assert all("text/html" in o["data"] for o in figures)          # JupyterLab draws the JSON, nbconvert the HTML
-    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert "plotly.js v" not in nbformat.writes(nb)                  # nothing of plotly.js in the saved notebook
+    html, _ = exporter_of_the_course().from_notebook_node(nb)
     (tmp_path / "feedback.html").write_text(html, encoding="utf-8")
     assert html.count("* plotly.js v") == 1                        # the library, embedded once
     assert html.count("Plotly.newPlot(") == 2                      # both figures
     assert "Partner" in html and "Ordinary customer" in html        # with their data
-    assert "TeX-AMS-MML_SVG" not in html                           # no MathJax from plotly's CDN
+    assert "TeX-AMS-MML_SVG" not in html and 'src="https://cdn.plot.ly' not in html   # no plotly.js from a CDN
+    assert "plotly.js v" not in nbformat.writes(nb)                  # exporting changed a copy only
+
+
+def exporter_of_the_course() -> HTMLExporter:
+    """The HTML exporter as nbgrader's feedback builds it: configured by the course's nbgrader_config.py."""
+    from traitlets.config.loader import PyFileConfigLoader
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    return HTMLExporter(config=config)
+
+
+def test_the_course_and_the_lab_server_export_figures_with_plotly_once():
+    from crm_engine.ui import chart_export
+    assert exporter_of_the_course().preprocessors == [chart_export.NAME]
+    assert f"--HTMLExporter.preprocessors={chart_export.NAME}" in (ROOT / "crmlab.sh").read_text("utf-8")
+    assert f"--HTMLExporter.preprocessors={chart_export.NAME}" in (ROOT / "jupyterhub_config.py").read_text("utf-8")
+
+
+def test_a_figure_saved_as_json_is_drawn_in_html_and_plotly_js_comes_once():
+    from crm_engine.ui import chart_export
+    from crm_engine.ui.reports import figure_output
+    fig = charts.composition(CRM.memory(today=TODAY).reports.composition())
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("fig", outputs=[
+        nbformat.from_dict(figure_output(fig)), nbformat.from_dict(figure_output(fig))])])
+    html, _ = chart_export.html_exporter().from_notebook_node(nb)
+    assert html.count("* plotly.js v") == 1 and html.count("Plotly.newPlot(") == 2
+    assert "text/html" not in nb.cells[0].outputs[0].data                # the notebook itself is unchanged
+    old = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+        "display_data", {"text/html": "<script>/** * plotly.js v3 */</script>"})])
+    nb.cells.insert(0, old)                                            # saved with the old set-up: already has it
+    html, _ = chart_export.html_exporter().from_notebook_node(nb)
+    assert html.count("* plotly.js v") == 1
+
+
+REPORTS_NOTEBOOK = ROOT / "notebooks" / "40_reports.ipynb"
+# Why 1.5 MB: plotly.js alone is 4.8 MB (1.96 MB even gzipped and base64-encoded), so any copy of it in
+# the notebook fails; what 40_reports holds without it (figure JSON, the dashboard's widget state,
+# tables) is ~0.25 MB, which leaves room for more reports and charts.
+SAVED_LIMIT = 1_500_000
+
+
+@pytest.mark.slow
+def test_the_reports_notebook_is_small_when_saved_and_its_html_export_has_the_charts(tmp_path):
+    folder = tmp_path / "notebooks"
+    shutil.copytree(REPORTS_NOTEBOOK.parent, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.duckdb*"))
+    nb = nbformat.read(folder / REPORTS_NOTEBOOK.name, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    nbformat.write(nb, folder / REPORTS_NOTEBOOK.name)
+    size = (folder / REPORTS_NOTEBOOK.name).stat().st_size
+    print(f"40_reports.ipynb saved after Run All: {size / 1e6:.2f} MB")
+    assert size < SAVED_LIMIT
+    figures = sum("application/vnd.plotly.v1+json" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    assert figures >= 3
+    html, _ = exporter_of_the_course().from_notebook_node(nb)
+    assert html.count("* plotly.js v") == 1 and html.count("Plotly.newPlot(") == figures
 
 
 # -- issue #20: honest periods, axes from zero, Chinese dates, the Pareto line, long names ------------
