@@ -81,17 +81,22 @@ def labelled_code(frame: pd.DataFrame) -> str | None:
     return None
 
 
-def values(crm, frame: pd.DataFrame, kind: str | None = None) -> pd.DataFrame:
-    """A copy of `frame` with codes named in `crm`'s language and repeated columns dropped."""
+def values(crm, frame: pd.DataFrame, kind: str | None = None, *, drop: bool = True,
+           columns=None) -> pd.DataFrame:
+    """A copy of `frame` with codes named in `crm`'s language and repeated columns dropped
+    (`drop=False` keeps every column: what a chart of the report needs). `columns` names the
+    codes of those columns only (a chart of 70k customers shows one of them: ~1 ms, not ~40)."""
     kind = kind_of(frame, kind)
-    code = labelled_code(frame)
-    drop = [c for c, kept in REPEATS.items() if c in frame.columns and kept in frame.columns]
-    out = frame.drop(columns=[*drop, *([code] if code else [])])
+    code = labelled_code(frame) if drop else None
+    repeated = [c for c, kept in REPEATS.items() if drop and c in frame.columns and kept in frame.columns]
+    out = frame.drop(columns=[*repeated, *([code] if code else [])])
     known = catalog()
-    for column in out.columns:
+    for column in out.columns if columns is None else [c for c in columns if c in out.columns]:
         names = _names(crm, column, kind, known)
-        if names:
-            out[column] = out[column].map(lambda v, names=names: names.get(v, v) if isinstance(v, str) else v)
+        if names and (out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype)):
+            # Vectorised (a contribution or RFM frame has a row per customer): a code without a name stays.
+            named = out[column].map(names)
+            out[column] = named.where(named.notna(), out[column])
     out.attrs = dict(frame.attrs)
     if code:
         out.attrs["label_of"] = code

@@ -183,7 +183,9 @@ class ReportsDashboard(FormView):
             return
         self.clear_status()
         self.frame = frame
-        self.figure = charts.figure(frame, language=self.crm.language, **self.chart_options())
+        # Codes a report leaves as they are (a cut by lead source, a campaign's type) named as in the table.
+        named = labels.values(self.crm, frame, drop=False, columns=[frame.attrs.get("by")])
+        self.figure = charts.figure(named, language=self.crm.language, **self.chart_options())
         self.chart.outputs = (figure_output(self.figure),)
         empty = frame.attrs.get("empty_message")
         self.message.value = f"<div class='crm-empty'><i>{html.escape(empty)}</i></div>" if empty else ""
