@@ -92,7 +92,7 @@ def values(crm, frame: pd.DataFrame, kind: str | None = None, *, drop: bool = Tr
     out = frame.drop(columns=[*repeated, *([code] if code else [])])
     known = catalog()
     for column in out.columns if columns is None else [c for c in columns if c in out.columns]:
-        names = _names(crm, column, kind, known)
+        names = _names(crm, column, kind, known, out[column])
         if names and (out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype)):
             # Vectorised (a contribution or RFM frame has a row per customer): a code without a name stays.
             named = out[column].map(names)
@@ -103,13 +103,13 @@ def values(crm, frame: pd.DataFrame, kind: str | None = None, *, drop: bool = Tr
     return out
 
 
-def _names(crm, column: str, kind: str | None, known: dict) -> dict[str, str]:
+def _names(crm, column: str, kind: str | None, known: dict, codes: pd.Series) -> dict[str, str]:
     """{code: name} for a column of codes, empty when the column holds no codes."""
     dictionary = DICTIONARY_BY_KIND.get((kind, column), DICTIONARY.get(column))
     if dictionary:
-        entries = crm.dictionary.list(dictionary, include_inactive=True) \
-            if dictionary in crm.dictionary.kinds() else None
-        return {} if entries is None else dict(zip(entries["code"], entries["label"]))
+        # `dictionary.label` reads the whole (small) dictionary once per click, not once per code.
+        return {code: crm.dictionary.label(dictionary, code) for code in codes.dropna().unique()
+                if isinstance(code, str)}
     prefix = CATALOGUE.get(column)
     if prefix is None or ("{kind}" in prefix and not kind):
         return {}
