@@ -184,7 +184,9 @@ def _period_axis(fig: go.Figure, periods, language: str) -> None:
     """Months ("2026-03") on a date axis with ticks in the chart's language; quarters, years and
     "all" as categories (plotly would read "2026" as a number and "2026-Q1" not at all)."""
     if len(periods) and all(_MONTH.match(str(p)) for p in periods):
-        fig.update_xaxes(type="date", tickformat=MONTH_TICKS[language], hoverformat=MONTH_TICKS[language])
+        # With a few months plotly puts ticks between them (two "2023年5月"): one tick a month then.
+        fig.update_xaxes(type="date", tickformat=MONTH_TICKS[language], hoverformat=MONTH_TICKS[language],
+                         dtick="M1" if len(set(periods)) <= 12 else None)
     else:
         fig.update_xaxes(type="category")
 
@@ -195,7 +197,8 @@ def _rate_axis(fig: go.Figure, rates) -> None:
     if rates.eq(0).all():
         fig.update_yaxes(range=[0, 1])
     else:
-        fig.update_yaxes(rangemode="tozero")
+        # Under 10 % whole percents repeat on the ticks (1 %, 1 %, 0 % …): one decimal then.
+        fig.update_yaxes(rangemode="tozero", tickformat=".1%" if rates.max() < 0.1 else ".0%")
 
 
 def _finish(fig: go.Figure, *, percent_axis: str | None = None) -> go.Figure:
@@ -255,8 +258,8 @@ def contribution(frame: pd.DataFrame, *, kind: str = "bar", top: int = 10, langu
     layout.update(xaxis={"title": {"text": labels["customer_name"]}},
                   yaxis={"title": {"text": labels["net_amount"]}, "rangemode": "tozero"},
                   yaxis2={"title": {"text": cumulative}, "overlaying": "y", "side": "right", "tickformat": ".0%",
-                          "range": [0, 1.05], "showgrid": False},
-                  legend={"orientation": "h", "y": -0.3})
+                          "range": [0, 1.05], "tickvals": [0, 0.25, 0.5, 0.75, 1], "showgrid": False},
+                  legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"})
     fig = _unchecked([bar, line], layout)
     _category_axis(fig)
     return _finish(fig)
@@ -330,8 +333,9 @@ def churn_rate(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure
     fig = _express(px.bar, frame, x="period", y="churn_rate", title=_title(frame, "churn_rate", language), labels=labels,
                  hover_data={"churned": True, "customers_at_start": True})
     _period_axis(fig, frame["period"], language)
+    fig = _finish(fig, percent_axis="y")
     _rate_axis(fig, frame["churn_rate"])
-    return _finish(fig, percent_axis="y")
+    return fig
 
 
 def funnel(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
@@ -353,8 +357,9 @@ def win_rate(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
     fig = _express(px.bar, frame, x=by, y="win_rate", title=_title(frame, "win_rate", language), labels=labels,
                  hover_data={"won": True, "lost": True})
     _period_axis(fig, frame[by], language) if by == "month" else _category_axis(fig)
+    fig = _finish(fig, percent_axis="y")
     _rate_axis(fig, frame["win_rate"])
-    return _finish(fig, percent_axis="y")
+    return fig
 
 
 def pipeline(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
@@ -462,6 +467,7 @@ def cohorts(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
     fig.update_coloraxes(colorbar_tickformat=".0%")
     fig.update_yaxes(type="category")          # cohorts are labels, not dates to spread over a time axis
     fig.update_xaxes(type="category")
+    fig.update_layout(plot_bgcolor="#e8e8e8")  # a blank cell (no value yet) is grey, not the white of 0 %
     return _finish(fig)
 
 
