@@ -180,6 +180,23 @@ def _category_axis(fig: go.Figure, axis: str = "x") -> None:
     fig.update_xaxes(**update) if axis == "x" else fig.update_yaxes(**update)
 
 
+def _pie_names(fig: go.Figure) -> None:
+    """Cut long slice names in a pie's legend (it took half a narrow plot), whole on hover. A pie
+    adds up slices of one name, so cut names are kept distinct."""
+    for trace in fig.data:
+        names = [str(n) for n in (trace.labels if trace.type == "pie" and trace.labels is not None else [])]
+        if not any(display_width(n) > LABEL_WIDTH for n in names):
+            continue
+        short, seen = [], set()
+        for name in names:
+            cut, n = shorten(name), 2
+            while cut in seen:
+                cut, n = f"{shorten(name, LABEL_WIDTH - 3)} {n}", n + 1
+            seen.add(cut), short.append(cut)
+        trace.update(labels=short, customdata=[[n] for n in names],
+                     hovertemplate=(trace.hovertemplate or "%{label}<br>%{value}").replace("%{label}", "%{customdata[0]}"))
+
+
 def _period_axis(fig: go.Figure, periods, language: str) -> None:
     """Months ("2026-03") on a date axis with ticks in the chart's language; quarters, years and
     "all" as categories (plotly would read "2026" as a number and "2026-Q1" not at all)."""
@@ -203,6 +220,7 @@ def _rate_axis(fig: go.Figure, rates) -> None:
 
 def _finish(fig: go.Figure, *, percent_axis: str | None = None) -> go.Figure:
     fig.update_layout(legend_title_text="")
+    _pie_names(fig)
     if percent_axis == "y":
         fig.update_yaxes(tickformat=".0%")
     elif percent_axis == "x":

@@ -292,3 +292,20 @@ def test_long_category_names_are_shortened_on_the_axis_and_whole_on_hover():
     assert all(charts.display_width(text) <= charts.LABEL_WIDTH for text in axis.ticktext)
     assert axis.ticktext[0].endswith("…") and long in list(fig.data[0].x)   # the hover keeps the full name
     assert charts.display_width("深圳长城国际精密仪器进出口贸易有限公司") == 38           # a CJK character is two columns
+
+
+def test_long_slice_names_are_cut_in_the_pie_legend_kept_apart_and_whole_on_hover():
+    crm = CRM.memory(today=TODAY)
+    crm.admin.add_user("dong.li", "Dong Li", role="director")
+    boss = crm.as_user("dong.li")
+    for name, level in [("Alpha", "partner"), ("Beta", "ordinary"), ("Gamma", "key_account")]:
+        boss.customers.add(name, level=level)
+    frame = boss.reports.composition("level")
+    frame = frame[frame["customers"] > 0].reset_index(drop=True)
+    prefix = "Shenzhen Great Wall International Precision Instruments "
+    frame.loc[0, "label"], frame.loc[1, "label"] = prefix + "North", prefix + "South"
+    pie = charts.composition(frame).data[0]
+    assert all(charts.display_width(n) <= charts.LABEL_WIDTH for n in pie.labels)
+    assert len(set(pie.labels)) == len(pie.labels)                     # two slices, not one merged
+    assert [c[0] for c in pie.customdata][:2] == [prefix + "North", prefix + "South"]
+    assert "%{customdata[0]}" in pie.hovertemplate
