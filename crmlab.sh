@@ -90,8 +90,10 @@ case "${1:-}" in
         setup start
         "$VENV/bin/crm-lab" demo workspace/demo.duckdb --if-missing
         # Serve the whole course (notebooks, theory, instructor folders) and open the landing notebook.
+        # The exporter setting: *Export as HTML* draws the plotly figures offline (crm_engine/ui/chart_export.py).
         exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$PWD" \
-            --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb "${@:2}"
+            --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
+            --HTMLExporter.preprocessors=crm_engine.ui.chart_export.PlotlyToHTML "${@:2}"
         ;;
     test)
         setup test

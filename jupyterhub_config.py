@@ -40,6 +40,8 @@ c.Authenticator.admin_users = set(INSTRUCTORS)
 c.JupyterHub.spawner_class = "localprocess"      # for limits per student, use systemdspawner (see the docs)
 c.Spawner.cmd = [str(VENV / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
+# *Export as HTML* draws the plotly figures, plotly.js in the page once (crm_engine/ui/chart_export.py).
+c.Spawner.args = ["--HTMLExporter.preprocessors=crm_engine.ui.chart_export.PlotlyToHTML"]
 c.Spawner.notebook_dir = "~"
 c.Spawner.environment = {
     # nbgrader calls `alembic`, students' kernels call nbgrader: the course environment comes first on PATH.

@@ -39,3 +39,7 @@ c.Execute.startup_timeout = 120
 # Hidden tests: the strict checks and the integrity gate. Students never see them.
 c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
 c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+
+# Feedback HTML draws the plotly figures, plotly.js in the page once: a saved notebook holds only each
+# figure's JSON (crm_engine/ui/chart_export.py), so submissions stay small.
+c.HTMLExporter.preprocessors = ["crm_engine.ui.chart_export.PlotlyToHTML"]

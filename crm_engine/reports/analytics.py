@@ -199,4 +199,5 @@ class AnalyticsReports:
             FROM grid g LEFT JOIN counts n ON n.cohort = g.cohort AND n.months_since = g.months_since
             WHERE ?::BIGINT IS NULL OR g.months_since <= ?::BIGINT
             ORDER BY g.cohort, g.months_since""", [as_of, *params, *pick_params, as_of, months, months])
+        frame.attrs["as_of"] = as_of      # the chart blanks the month as_of falls in unless it is complete
         return finish(s, frame, "cohorts")

@@ -11,22 +11,24 @@ Each function takes the DataFrame a `crm.reports` verb returned and gives a
 carry its language and title; a report with nothing to show becomes an empty
 figure that says so, in the same language. `language=` overrides.
 
-Why `setup_notebook()`: plotly's default renderer in a Jupyter kernel writes only
-the `application/vnd.plotly.v1+json` output, which JupyterLab draws but nbconvert —
-and so nbgrader's feedback HTML — cannot (the figure silently disappears). Setting
-the renderer to `plotly_mimetype+crm_notebook` writes both: the JSON output for
-JupyterLab, and an HTML `<div>` drawn by a plotly.js that is embedded **once per
-notebook** (~4.8 MB of script in the output of the cell that calls this), so the
-exported HTML shows every figure with no internet. `crm_notebook` is plotly's own
-`notebook` renderer minus its MathJax `<script>` from a CDN, which a classroom
-offline would wait for. The first chart built in a kernel calls it if nobody chose
-a renderer (`PLOTLY_RENDERER` or `plotly.io.renderers.default`).
+Why `setup_notebook()`: it chooses one renderer for the whole course, `plotly_mimetype`. A
+figure is saved as its JSON only (`application/vnd.plotly.v1+json`, tens of KB); JupyterLab and
+Notebook 7 draw it offline with the jupyterlab-plotly extension, which loads plotly.js once per
+page. Exported HTML (nbconvert, nbgrader feedback, JupyterLab's *Export as HTML*) gets an HTML
+`<div>` per figure and plotly.js once, added at export time by `chart_export.PlotlyToHTML`
+(configured in nbgrader_config.py and by `crmlab.sh start`). Embedding plotly.js in the notebook
+instead (`renderer=DEFAULT_EMBEDDED`, plotly's `notebook` renderer minus MathJax from a CDN) made
+every saved notebook ≥ 4.8 MB: 40_reports went from 5.2 MB to ~0.3 MB. The first chart built in a
+kernel calls it if nobody chose a renderer (`PLOTLY_RENDERER` or `plotly.io.renderers.default`).
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
+import re
+import unicodedata
 
 import pandas as pd
 import plotly.express as px
@@ -38,8 +40,16 @@ from .. import i18n
 from ..errors import InvalidInput
 
 RENDERER = "crm_notebook"
-DEFAULT = f"plotly_mimetype+{RENDERER}"
+DEFAULT = "plotly_mimetype"
+DEFAULT_EMBEDDED = f"plotly_mimetype+{RENDERER}"   # self-contained notebooks, plotly.js inside (≥ 4.8 MB)
 TEMPLATE = "plotly_white"
+# Display columns of a category label on an axis (a CJK character takes two). Longer names are cut
+# with "…" on the axis and stay whole on hover: rotated 80-character names left a plot ~100 px tall.
+LABEL_WIDTH = 24
+# Month ticks ("2026-03" periods): d3 formats. plotly.js names months only in English, so Chinese
+# charts spell the month with numbers instead of "Mar 2026".
+MONTH_TICKS = {"en": "%b %Y", "zh_CN": "%Y年%-m月"}
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
 _initial_default = pio.renderers.default
 _configured = False
 
@@ -69,16 +79,14 @@ pio.renderers[RENDERER] = OfflineNotebookRenderer()
 
 
 def setup_notebook(renderer: str = DEFAULT, *, lazy: bool = False) -> None:
-    """Make figures show in JupyterLab *and* in exported HTML / nbgrader feedback, offline.
+    """Choose the course's renderer: figures show in JupyterLab, and in exported HTML / nbgrader
+    feedback (via `chart_export`), offline, and a saved notebook holds no plotly.js.
 
-    Call it once near the top of a notebook (re-running the cell embeds plotly.js again,
-    which is what a fresh "Run all" needs). Pass `renderer="plotly_mimetype"` to keep
-    notebooks small when no HTML export is wanted. Outside a Jupyter kernel (a script,
-    a test) it does nothing: there is no notebook to embed plotly.js in.
-
-    `lazy=True` (the assignments' set-up cells) only chooses the renderer: plotly.js is embedded
-    by the first figure the notebook shows — any figure, `px.bar(...)` included — and a notebook
-    without charts stays small.
+    Call it once near the top of a notebook. `renderer=DEFAULT_EMBEDDED` embeds plotly.js in the
+    notebook instead (once, in this cell's output; ~4.8 MB), for an HTML export by an nbconvert
+    that is not configured with `chart_export`. Outside a Jupyter kernel (a script, a test) it
+    does nothing. `lazy=True` (the assignments' set-up cells): with the embedding renderer,
+    plotly.js is embedded by the first figure shown rather than by this cell.
     """
     global _configured
     if not _in_kernel():
@@ -143,8 +151,76 @@ def _express(chart, *args, **kwargs) -> go.Figure:
     return chart(*args, template=TEMPLATE, **kwargs)
 
 
+def display_width(text: str) -> int:
+    """Columns `text` takes on screen: two for a wide (CJK) character, one otherwise."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def shorten(text: str, width: int = LABEL_WIDTH) -> str:
+    """`text` cut to `width` display columns, ending in "…" when it was cut."""
+    if display_width(text) <= width:
+        return text
+    kept, used = [], 1                      # one column for the "…"
+    for ch in text:
+        used += display_width(ch)
+        if used > width:
+            break
+        kept.append(ch)
+    return "".join(kept).rstrip() + "…"
+
+
+def _category_axis(fig: go.Figure, axis: str = "x") -> None:
+    """Cut long category names on `axis` (tick text only: the data and the hover keep them whole)
+    and let the axis take the margin it needs, which the cut names keep small."""
+    names = list(dict.fromkeys(str(v) for trace in fig.data if getattr(trace, axis, None) is not None
+                               for v in getattr(trace, axis)))
+    update = {"automargin": True}
+    if any(display_width(n) > LABEL_WIDTH for n in names):
+        update.update(tickmode="array", tickvals=names, ticktext=[shorten(n) for n in names])
+    fig.update_xaxes(**update) if axis == "x" else fig.update_yaxes(**update)
+
+
+def _pie_names(fig: go.Figure) -> None:
+    """Cut long slice names in a pie's legend (it took half a narrow plot), whole on hover. A pie
+    adds up slices of one name, so cut names are kept distinct."""
+    for trace in fig.data:
+        names = [str(n) for n in (trace.labels if trace.type == "pie" and trace.labels is not None else [])]
+        if not any(display_width(n) > LABEL_WIDTH for n in names):
+            continue
+        short, seen = [], set()
+        for name in names:
+            cut, n = shorten(name), 2
+            while cut in seen:
+                cut, n = f"{shorten(name, LABEL_WIDTH - 3)} {n}", n + 1
+            seen.add(cut), short.append(cut)
+        trace.update(labels=short, customdata=[[n] for n in names],
+                     hovertemplate=(trace.hovertemplate or "%{label}<br>%{value}").replace("%{label}", "%{customdata[0]}"))
+
+
+def _period_axis(fig: go.Figure, periods, language: str) -> None:
+    """Months ("2026-03") on a date axis with ticks in the chart's language; quarters, years and
+    "all" as categories (plotly would read "2026" as a number and "2026-Q1" not at all)."""
+    if len(periods) and all(_MONTH.match(str(p)) for p in periods):
+        # With a few months plotly puts ticks between them (two "2023年5月"): one tick a month then.
+        fig.update_xaxes(type="date", tickformat=MONTH_TICKS[language], hoverformat=MONTH_TICKS[language],
+                         dtick="M1" if len(set(periods)) <= 12 else None)
+    else:
+        fig.update_xaxes(type="category")
+
+
+def _rate_axis(fig: go.Figure, rates) -> None:
+    """A rate axis starts at 0. With nothing but zeros plotly would centre it on 0 (−100 %…100 %)."""
+    rates = pd.Series(rates, dtype="float64").fillna(0)
+    if rates.eq(0).all():
+        fig.update_yaxes(range=[0, 1])
+    else:
+        # Under 10 % whole percents repeat on the ticks (1 %, 1 %, 0 % …): one decimal then.
+        fig.update_yaxes(rangemode="tozero", tickformat=".1%" if rates.max() < 0.1 else ".0%")
+
+
 def _finish(fig: go.Figure, *, percent_axis: str | None = None) -> go.Figure:
     fig.update_layout(legend_title_text="")
+    _pie_names(fig)
     if percent_axis == "y":
         fig.update_yaxes(tickformat=".0%")
     elif percent_axis == "x":
@@ -185,15 +261,26 @@ def contribution(frame: pd.DataFrame, *, kind: str = "bar", top: int = 10, langu
         kept = [(n, v) for n, v in zip(names, values) if v > 0]   # a slice cannot be negative (returns above sales)
         pie = {"type": "pie", "labels": [n for n, _ in kept], "values": [v for _, v in kept],
                "hovertemplate": f"%{{label}}<br>{labels['net_amount']}=%{{value:,.2f}}<extra></extra>"}
-        return _finish(_unchecked(pie, layout))
-    bar = {"type": "bar", "x": head["customer_name"].tolist(), "y": head["net_amount"].astype(float).tolist(),
+        return _finish(_unchecked([pie], layout))
+    names = head["customer_name"].tolist()
+    bar = {"type": "bar", "x": names, "y": head["net_amount"].astype(float).tolist(), "name": labels["net_amount"],
            "customdata": head[["share", "orders"]].astype(float).values.tolist(),
            "hovertemplate": (f"{labels['customer_name']}=%{{x}}<br>{labels['net_amount']}=%{{y:,.2f}}<br>"
                              f"{labels['share']}=%{{customdata[0]:.1%}}<br>{labels['orders']}=%{{customdata[1]}}"
                              "<extra></extra>")}
+    # The Pareto line the notebook teaches: how much of the whole the first n customers bring.
+    cumulative = i18n.t("chart.cumulative_share", language)
+    line = {"type": "scatter", "mode": "lines+markers", "x": names, "yaxis": "y2", "name": cumulative,
+            "y": head["cumulative_share"].astype(float).tolist(),
+            "hovertemplate": f"{labels['customer_name']}=%{{x}}<br>{cumulative}=%{{y:.1%}}<extra></extra>"}
     layout.update(xaxis={"title": {"text": labels["customer_name"]}},
-                  yaxis={"title": {"text": labels["net_amount"]}})
-    return _finish(_unchecked(bar, layout))
+                  yaxis={"title": {"text": labels["net_amount"]}, "rangemode": "tozero"},
+                  yaxis2={"title": {"text": cumulative}, "overlaying": "y", "side": "right", "tickformat": ".0%",
+                          "range": [0, 1.05], "tickvals": [0, 0.25, 0.5, 0.75, 1], "showgrid": False},
+                  legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"})
+    fig = _unchecked([bar, line], layout)
+    _category_axis(fig)
+    return _finish(fig)
 
 
 @functools.cache
@@ -201,11 +288,11 @@ def _template_json() -> str:
     return json.dumps(pio.templates[TEMPLATE].to_plotly_json())
 
 
-def _unchecked(trace: dict, layout: dict) -> go.Figure:
-    """A one-trace figure in the house template from plain dicts, without plotly's validation:
+def _unchecked(traces: list[dict], layout: dict) -> go.Figure:
+    """A figure in the house template from plain dicts, without plotly's validation:
     validating the template alone costs ~8 ms of a dashboard click. The dicts are ours, not a
     caller's; tests/ui/test_charts.py validates what they make."""
-    return go.Figure({"data": [trace], "layout": {"template": json.loads(_template_json()), **layout}},
+    return go.Figure({"data": traces, "layout": {"template": json.loads(_template_json()), **layout}},
                      _validate=False)
 
 
@@ -221,8 +308,10 @@ def composition(frame: pd.DataFrame, *, kind: str = "pie", language: str | None 
     if kind == "pie":
         return _finish(_express(px.pie, frame[frame["customers"] > 0], names="label", values="customers", title=title,
                               labels=labels))
-    return _finish(_express(px.bar, frame, x="label", y="customers", title=title, labels=labels,
-                          hover_data={"percent": True}))
+    fig = _express(px.bar, frame, x="label", y="customers", title=title, labels=labels,
+                   hover_data={"share": ":.1%"})
+    _category_axis(fig)
+    return _finish(fig)
 
 
 def service_analysis(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
@@ -234,6 +323,7 @@ def service_analysis(frame: pd.DataFrame, *, language: str | None = None) -> go.
                      days_to_archive="days_to_archive")
     fig = _express(px.bar, frame, x="period", y="tickets", color="label", title=_title(frame, "service_analysis", language),
                  labels=labels, hover_data={"satisfaction": ":.2f", "days_to_archive": ":.1f"})
+    _period_axis(fig, frame["period"].unique(), language)
     return _finish(fig)
 
 
@@ -246,7 +336,9 @@ def churn_analysis(frame: pd.DataFrame, *, kind: str = "pie", language: str | No
     title = _title(frame, "churn_analysis", language)
     if kind == "pie":
         return _finish(_express(px.pie, frame, names="label", values="churned", title=title, labels=labels))
-    return _finish(_express(px.bar, frame, x="label", y="churned", title=title, labels=labels))
+    fig = _express(px.bar, frame, x="label", y="churned", title=title, labels=labels)
+    _category_axis(fig)
+    return _finish(fig)
 
 
 def churn_rate(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
@@ -258,7 +350,10 @@ def churn_rate(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure
                      customers_at_start="customers")
     fig = _express(px.bar, frame, x="period", y="churn_rate", title=_title(frame, "churn_rate", language), labels=labels,
                  hover_data={"churned": True, "customers_at_start": True})
-    return _finish(fig, percent_axis="y")
+    _period_axis(fig, frame["period"], language)
+    fig = _finish(fig, percent_axis="y")
+    _rate_axis(fig, frame["churn_rate"])
+    return fig
 
 
 def funnel(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
@@ -279,7 +374,10 @@ def win_rate(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
     labels = {by: i18n.t("chart.group", language), **_labels(language, win_rate="win_rate")}
     fig = _express(px.bar, frame, x=by, y="win_rate", title=_title(frame, "win_rate", language), labels=labels,
                  hover_data={"won": True, "lost": True})
-    return _finish(fig, percent_axis="y")
+    _period_axis(fig, frame[by], language) if by == "month" else _category_axis(fig)
+    fig = _finish(fig, percent_axis="y")
+    _rate_axis(fig, frame["win_rate"])
+    return fig
 
 
 def pipeline(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
@@ -291,8 +389,10 @@ def pipeline(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
     group = by if by in frame.columns else None
     labels = {**_labels(language, label="stage", amount="pipeline_amount", weighted_amount="weighted_amount"),
               **({group: i18n.t("chart.group", language)} if group else {})}
-    return _finish(_express(px.bar, frame, x="label", y="amount", color=group, title=_title(frame, "pipeline", language),
-                            labels=labels, hover_data={"count": True, "weighted_amount": True}))
+    fig = _express(px.bar, frame, x="label", y="amount", color=group, title=_title(frame, "pipeline", language),
+                   labels=labels, hover_data={"count": True, "weighted_amount": True})
+    _category_axis(fig)
+    return _finish(fig)
 
 
 def campaign_roi(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
@@ -303,6 +403,7 @@ def campaign_roi(frame: pd.DataFrame, *, language: str | None = None) -> go.Figu
     labels = _labels(language, name="campaign", roi="roi")
     fig = _express(px.bar, frame.dropna(subset=["roi"]), x="name", y="roi", title=_title(frame, "campaign_roi", language),
                  labels=labels, hover_data={"cost": True, "actual_revenue": True})
+    _category_axis(fig)
     return _finish(fig, percent_axis="y")
 
 
@@ -315,6 +416,8 @@ def attainment(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure
     fig = _express(px.bar, frame, x="subject", y="attainment", color="period", barmode="group", labels=labels,
                  title=_title(frame, "attainment", language), hover_data={"amount": True, "actual": True})
     fig.add_hline(y=1.0, line_dash="dash")
+    _category_axis(fig)
+    fig.update_yaxes(rangemode="tozero")
     return _finish(fig, percent_axis="y")
 
 
@@ -326,6 +429,7 @@ def leaderboard(frame: pd.DataFrame, *, language: str | None = None) -> go.Figur
     labels = _labels(language, name="rep", actual="actual", target="target", attainment="attainment")
     fig = _express(px.bar, frame, x="name", y="actual", title=_title(frame, "leaderboard", language), labels=labels,
                  hover_data={"rank": True, "target": True, "attainment": ":.1%"})
+    _category_axis(fig)
     return _finish(fig)
 
 
@@ -339,8 +443,10 @@ def rfm_segments(frame: pd.DataFrame, *, kind: str = "bar", language: str | None
     if kind == "pie":
         return _finish(_express(px.pie, frame[frame["customers"] > 0], names="label", values="customers", title=title,
                               labels=labels))
-    return _finish(_express(px.bar, frame, x="label", y="customers", title=title, labels=labels,
-                          hover_data={"recency_days": ":.0f", "frequency": ":.1f", "monetary": ":,.0f"}))
+    fig = _express(px.bar, frame, x="label", y="customers", title=title, labels=labels,
+                   hover_data={"recency_days": ":.0f", "frequency": ":.1f", "monetary": ":,.0f"})
+    _category_axis(fig)
+    return _finish(fig)
 
 
 def rfm(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
@@ -350,8 +456,10 @@ def rfm(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
         return fig
     counts = frame.groupby(["segment", "segment_label"], sort=False).size().reset_index(name="customers")
     labels = _labels(language, segment_label="segment", customers="customers")
-    return _finish(_express(px.bar, counts, x="segment_label", y="customers", title=_title(frame, "rfm", language),
-                          labels=labels))
+    fig = _express(px.bar, counts, x="segment_label", y="customers", title=_title(frame, "rfm", language),
+                   labels=labels)
+    _category_axis(fig)
+    return _finish(fig)
 
 
 def cohorts(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
@@ -360,11 +468,24 @@ def cohorts(frame: pd.DataFrame, *, language: str | None = None) -> go.Figure:
     if fig is not None:
         return fig
     matrix = frame.pivot(index="cohort", columns="months_since", values="retention")
+    note = None
+    as_of = frame.attrs.get("as_of")
+    if as_of is not None and (as_of + dt.timedelta(days=1)).month == as_of.month:
+        # The month `as_of` falls in has only begun: its retention would read as a drop to (near) 0 %.
+        for cohort in matrix.index:
+            year, month = map(int, cohort.split("-"))
+            months = (as_of.year - year) * 12 + as_of.month - month
+            if months in matrix.columns:
+                matrix.loc[cohort, months] = float("nan")
+        note = i18n.t("chart.incomplete_month", language, month=f"{as_of:%Y-%m}")
     fig = _express(px.imshow, matrix, color_continuous_scale="Blues", zmin=0, zmax=1, aspect="auto",
-                    title=_title(frame, "cohorts", language),
+                    title=_title(frame, "cohorts", language, note),
                     labels={"x": i18n.t("chart.months_since", language), "y": i18n.t("chart.cohort", language),
                             "color": i18n.t("chart.retention", language)})
     fig.update_coloraxes(colorbar_tickformat=".0%")
+    fig.update_yaxes(type="category")          # cohorts are labels, not dates to spread over a time axis
+    fig.update_xaxes(type="category")
+    fig.update_layout(plot_bgcolor="#e8e8e8")  # a blank cell (no value yet) is grey, not the white of 0 %
     return _finish(fig)
 
 

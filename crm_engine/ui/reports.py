@@ -16,12 +16,11 @@ import ipywidgets as widgets
 import pandas as pd
 import plotly.io as pio
 
-from ..i18n import catalog
 from ..reports import REPORTS, SEGMENTS
 from ..reports.service_analysis import CHURN_BY, SERVICE_BY
 from ..reports.customer_analysis import COMPOSITION_BY
 from ..sales.targets import METRICS
-from . import base, charts, sales
+from . import base, charts, labels, sales
 from .sales import FormView, blank
 
 # The cuts of the sales reports (pipeline_cuts.py), the rep first.
@@ -184,26 +183,22 @@ class ReportsDashboard(FormView):
             return
         self.clear_status()
         self.frame = frame
-        self.figure = charts.figure(frame, language=self.crm.language, **self.chart_options())
+        # Codes a report leaves as they are (a cut by lead source, a campaign's type) named as in the table.
+        named = labels.values(self.crm, frame, drop=False, columns=[frame.attrs.get("by")])
+        self.figure = charts.figure(named, language=self.crm.language, **self.chart_options())
         self.chart.outputs = (figure_output(self.figure),)
         empty = frame.attrs.get("empty_message")
         self.message.value = f"<div class='crm-empty'><i>{html.escape(empty)}</i></div>" if empty else ""
         self.table.value = "" if empty else self._table(frame)
 
     def _table(self, frame: pd.DataFrame) -> str:
-        known = catalog()
         columns = [c for c in frame.columns if c not in HIDDEN and not (c == "label" and "customer_name" in frame)]
-        head = frame[columns].head(ROWS).copy()
-        for column in columns:
+        head = labels.values(self.crm, frame[columns].head(ROWS))    # codes named, the share shown once
+        for column in head.columns:
             if column in PERCENT:
                 head[column] = head[column].map(sales.percent)
-        headers = {}
-        for column in columns:
-            key = next((k for k in (f"chart.{column}", f"field.{column}", f"ui.reports.col.{column}") if k in known),
-                       None)
-            headers[column] = self.t(key) if key else column
-        return head.rename(columns=headers).to_html(index=False, escape=True, na_rep="", border=0,
-                                                    classes="crm-table", float_format=lambda v: f"{v:,.2f}")
+        return head.rename(columns=labels.headers(self.crm, head)).to_html(
+            index=False, escape=True, na_rep="", border=0, classes="crm-table", float_format=lambda v: f"{v:,.2f}")
 
 
 class ReportsModule(sales.View):

@@ -257,13 +257,17 @@ def test_feedback_reaches_the_student_without_their_workspace(course):
 
 
 def test_a_chart_the_student_made_is_in_the_autograded_notebook_and_the_feedback(course):
-    """a5's solution calls px.bar directly; the set-up cell's renderer keeps it in the HTML (offline)."""
+    """a5's solution calls px.bar directly: the autograded notebook keeps the figure as plotly JSON (drawn by
+    JupyterLab's plotly extension, no plotly.js saved in it); the feedback HTML draws it with plotly.js once
+    (nbgrader_config.py's HTMLExporter setting, crm_engine/ui/chart_export.py), offline."""
     root = course["root"]
     (feedback,) = (root / "feedback" / "ana" / "a5_analysis").glob("*.html")
-    assert 'class="plotly-graph-div"' in feedback.read_text("utf-8")
+    html = feedback.read_text("utf-8")
+    assert 'class="plotly-graph-div"' in html and html.count("* plotly.js v") == 1
     (graded,) = (root / "autograded" / "ana" / "a5_analysis").glob("*.ipynb")
     outputs = [o for c in nbformat.read(graded, as_version=4).cells if grade_id(c) == "chart" for o in c.outputs]
-    assert any("plotly-graph-div" in o.get("data", {}).get("text/html", "") for o in outputs)
+    assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs)
+    assert "plotly.js v" not in graded.read_text("utf-8")
 
 
 # -- the instructor's view ------------------------------------------------------------------------------------------
