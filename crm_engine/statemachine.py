@@ -25,12 +25,22 @@ if TYPE_CHECKING:
     from .session import Session
 
 
+MACHINES: dict[str, "StateMachine"] = {}  # kind → its table, filled as the areas define them
+
+
+def machine(kind: str) -> "StateMachine":
+    """The state machine of a kind of record (`"opportunity"`, `"lead"`, `"ticket"`, `"churn"` …): how the
+    screens draw a path bar without importing an area. The areas are loaded with the facade (`crm.py`)."""
+    return MACHINES[kind]
+
+
 class StateMachine:
     def __init__(self, kind: str, transitions: dict[tuple[str, str], str]):
         self.kind = kind
         self.transitions = dict(transitions)
         self.states = tuple(dict.fromkeys([s for s, _ in transitions] + list(transitions.values())))
         self.actions = tuple(dict.fromkeys(a for _, a in transitions))
+        MACHINES[kind] = self
 
     def allowed(self, state: str) -> list[str]:
         """The actions possible from `state`, in table order."""
