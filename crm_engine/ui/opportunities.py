@@ -56,6 +56,7 @@ def OpportunityList(crm, on_open=None):
     owner, set_owner = solara.use_state(None)
     version, _language = kit.use_workspace(crm)
     holders = solara.use_memo(lambda: managers(crm), dependencies=[version])
+    lister = solara.use_memo(lambda: (lambda **asked: _listed(crm, **asked)), dependencies=[crm])
     states = [{"title": crm.t("ui.sales.all"), "value": None}] + [
         {"title": kit.cap(crm.t(f"state.opportunity.{s}")), "value": s} for s in OPPORTUNITY.states]
     with solara.Column(gap="4px") as box:
@@ -69,7 +70,7 @@ def OpportunityList(crm, on_open=None):
                           v_model=owner, on_v_model=set_owner, label=crm.t("field.owner"),
                           density="compact", hide_details=True, style_="min-width:10em;max-width:16em"
                           ).meta(ref="filter-owner")
-        kit.RecordList(crm, lambda **kw: _listed(crm, **kw), crm.opportunities.count, LIST_COLUMNS,
+        kit.RecordList(crm, lister, crm.opportunities.count, LIST_COLUMNS,
                        on_open=on_open, filters={"state": state, "owner": owner}, sort="created_on", descending=True,
                        ref="opportunities")
     return box
@@ -215,9 +216,14 @@ def OpportunitiesScreen(crm):
     open_id, set_open_id = solara.use_state(None)
     tab, set_tab = solara.use_state(0)
 
-    def open_record(record_id):
-        set_open_id(record_id)
-        set_tab(0)
+    def opener():
+        def open_record(record_id):
+            set_open_id(record_id)
+            set_tab(0)
+        return open_record
+
+    # The same function on every render: the (hidden) list and the board need not redraw for it.
+    open_record = solara.use_memo(opener, dependencies=[])
 
     def list_and_record():
         # The list stays built (hidden) while a record is open: going back costs nothing, and
