@@ -14,7 +14,7 @@ import html
 import ipywidgets as widgets
 
 from .. import i18n
-from . import base
+from . import base, kit
 from .base import View
 from .notifications import Notifications
 
@@ -142,7 +142,7 @@ class App(View):
         self.advance.on_click(self._on_advance)
         # Header counts (unread notices and messages …) follow every change in the workspace, from any
         # cell or view (crm.on_change); `close()` stops it.
-        self._stop_following = crm.on_change(lambda _what: self.notifications.refresh(self.crm))
+        self._stop_following = kit.follow(crm, lambda: self.notifications.refresh(self.crm))
         self._open()
 
     # -- events ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 
 import solara
+from solara.alias import rv
 
 from ..errors import CRMError
 from ..sales.opportunities import OPPORTUNITY
@@ -53,22 +54,23 @@ def OpportunityList(crm, on_open=None):
     """Filter by state (and holder, for superiors); search, sort, page; a row click opens it."""
     state, set_state = solara.use_state(None)
     owner, set_owner = solara.use_state(None)
-    kit.use_workspace(crm)
+    version, _language = kit.use_workspace(crm)
+    holders = solara.use_memo(lambda: managers(crm), dependencies=[version])
+    lister = solara.use_memo(lambda: (lambda **asked: _listed(crm, **asked)), dependencies=[crm])
     states = [{"title": crm.t("ui.sales.all"), "value": None}] + [
         {"title": kit.cap(crm.t(f"state.opportunity.{s}")), "value": s} for s in OPPORTUNITY.states]
-    from solara.alias import rv
     with solara.Column(gap="4px") as box:
         with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px"}):
             rv.Select(items=states, v_model=state, on_v_model=set_state, label=crm.t("field.status"),
                       density="compact", hide_details=True, style_="min-width:10em;max-width:16em"
                       ).meta(ref="filter-state")
             if crm.user.role != "account_manager":
-                holders = [{"title": crm.t("ui.sales.all"), "value": None}] + [
-                    {"title": n, "value": u} for n, u in managers(crm)]
-                rv.Select(items=holders, v_model=owner, on_v_model=set_owner, label=crm.t("field.owner"),
+                rv.Select(items=[{"title": crm.t("ui.sales.all"), "value": None}] + [
+                              {"title": n, "value": u} for n, u in holders],
+                          v_model=owner, on_v_model=set_owner, label=crm.t("field.owner"),
                           density="compact", hide_details=True, style_="min-width:10em;max-width:16em"
                           ).meta(ref="filter-owner")
-        kit.RecordList(crm, lambda **kw: _listed(crm, **kw), crm.opportunities.count, LIST_COLUMNS,
+        kit.RecordList(crm, lister, crm.opportunities.count, LIST_COLUMNS,
                        on_open=on_open, filters={"state": state, "owner": owner}, sort="created_on", descending=True,
                        ref="opportunities")
     return box
@@ -77,14 +79,19 @@ def OpportunityList(crm, on_open=None):
 @solara.component
 def NewOpportunity(crm, on_added=None):
     """Record a sales opportunity (O1); it waits, unassigned, for a supervisor."""
-    kit.use_workspace(crm)
+    version, language = kit.use_workspace(crm)
     t = crm.t
-    campaigns = crm.campaigns.list()
-    usable = campaigns[campaigns["state"].isin(["planned", "active"])] if len(campaigns) else campaigns
-    customers = crm.customers.list(sort="name", limit=50)
+
+    def choices():
+        with crm.holding():
+            campaigns = crm.campaigns.list()
+            usable = campaigns[campaigns["state"].isin(["planned", "active"])] if len(campaigns) else campaigns
+            return usable, crm.customers.list(sort="name", limit=50), options(crm, "lead_source")
+
+    usable, customers, sources = solara.use_memo(choices, dependencies=[version, language])
     fields = (kit.Field("customer_name"), kit.Field("opportunity_summary", "textarea"),
               kit.Field("expected_amount", placeholder="250000"), kit.Field("probability"),
-              kit.Field("lead_source", "select", options=options(crm, "lead_source")),
+              kit.Field("lead_source", "select", options=sources),
               kit.Field("contact_name"), kit.Field("contact_phone"),
               kit.Field("campaign", "select", options=tuple((r.name, int(r.id)) for r in usable.itertuples())),
               kit.Field("customer", "select", options=tuple((f"{r.id} · {r.name}", int(r.id))
@@ -122,6 +129,7 @@ def PipelineBoard(crm, on_open=None):
             return None, kit.failure(crm, error)
 
     read, problem = solara.use_memo(load, dependencies=[version, language, owner])
+    holders = solara.use_memo(lambda: managers(crm), dependencies=[version])
     if read is None:
         return kit.Feedback(problem, ref="board-message")
     columns = board_columns(crm, *read)
@@ -132,12 +140,11 @@ def PipelineBoard(crm, on_open=None):
         return crm.t("ui.opportunities.stage_set", id=card_id, stage=labels.code("opportunity_stage", done.stage),
                      probability=done.probability)
 
-    from solara.alias import rv
     with solara.Column(gap="4px") as box:
         if crm.user.role != "account_manager":
-            holders = [{"title": crm.t("ui.sales.all"), "value": None}] + [
-                {"title": n, "value": u} for n, u in managers(crm)]
-            rv.Select(items=holders, v_model=owner, on_v_model=set_owner, label=crm.t("field.owner"),
+            rv.Select(items=[{"title": crm.t("ui.sales.all"), "value": None}] + [
+                          {"title": n, "value": u} for n, u in holders],
+                      v_model=owner, on_v_model=set_owner, label=crm.t("field.owner"),
                       density="compact", hide_details=True, style_="max-width:16em").meta(ref="board-owner")
         kit.Board(crm, columns, on_move=move, on_open=on_open)
     return box
@@ -209,9 +216,14 @@ def OpportunitiesScreen(crm):
     open_id, set_open_id = solara.use_state(None)
     tab, set_tab = solara.use_state(0)
 
-    def open_record(record_id):
-        set_open_id(record_id)
-        set_tab(0)
+    def opener():
+        def open_record(record_id):
+            set_open_id(record_id)
+            set_tab(0)
+        return open_record
+
+    # The same function on every render: the (hidden) list and the board need not redraw for it.
+    open_record = solara.use_memo(opener, dependencies=[])
 
     def list_and_record():
         # The list stays built (hidden) while a record is open: going back costs nothing, and
@@ -236,8 +248,10 @@ def summary_html(crm) -> str:
     """What the module shows, as plain HTML (nbconvert / nbgrader output has no widgets)."""
     listed = _listed(crm, limit=kit.listview.PAGE_SIZE)
     summary, _cards = crm.opportunities.board(cards=1)
-    sums = "".join(f"<li>{html.escape(kit.cap(r.title))}: {html.escape(crm.t('ui.kit.column_sums', count=int(r.count), amount=kit.money(r.amount), weighted=kit.money(r.weighted)))}</li>"
-                   for r in summary.itertuples())
+    sums = "".join(
+        f"<li>{html.escape(kit.cap(r.title))}: "
+        f"{html.escape(crm.t('ui.kit.column_sums', count=int(r.count), amount=kit.money(r.amount), weighted=kit.money(r.weighted)))}</li>"  # noqa: E501
+        for r in summary.itertuples())
     return (f"<h4>{html.escape(crm.t('ui.opportunities.tab_list'))}</h4>"
             f"{kit.table_html(crm, listed, LIST_COLUMNS)}"
             f"<h4>{html.escape(crm.t('ui.opportunities.tab_board'))}</h4><ul>{sums}</ul>")

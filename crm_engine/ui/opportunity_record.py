@@ -51,6 +51,8 @@ def read(crm, opportunity_id: int) -> dict:
     plan = area.plan(opportunity_id)
     history = area.history(opportunity_id)
     return {"opp": opp, "actions": area.actions(opportunity_id), "simulated": crm.simulation.present(),
+            "managers": managers(crm), "stages": options(crm, "opportunity_stage"),
+            "lost_reasons": options(crm, "lost_reason"),
             "plan": plan.assign(status=plan["status"].map(lambda s: crm.t(f"ui.opportunities.step_{s}"))),
             "lines": area.lines(opportunity_id),
             "history": history.assign(action=history["action"].map(lambda a: crm.t(f"action.opportunity.{a}")))}
@@ -82,7 +84,7 @@ def plan_actions(crm, opp, data) -> list:
     open_steps = data["plan"][data["plan"]["result"].isna()]
     steps = tuple((f"{r.step_no}. {kit.date(r.planned_date)} — {r.action}", int(r.id)) for r in open_steps.itertuples())
     labels = kit.Labels.of(crm)
-    assignees = managers(crm)
+    assignees = data["managers"]
     names = dict((u, n) for n, u in assignees)
 
     def assign(v):
@@ -128,7 +130,7 @@ def plan_actions(crm, opp, data) -> list:
         area.update(oid, summary=v.get("opportunity_summary") or "", **changes)
         return t("ui.saved")
 
-    stages = options(crm, "opportunity_stage")
+    stages = data["stages"]
     return [
         kit.Action("assign", t("ui.opportunities.assign"), assign, reason=why["assign"],
                    fields=(kit.Field("assignee", "select", options=assignees),)),
@@ -149,7 +151,7 @@ def plan_actions(crm, opp, data) -> list:
         kit.Action("succeed", t("ui.opportunities.succeed"), succeed, reason=why["succeed"], color="success",
                    fields=(kit.Field("won_amount", placeholder=kit.money(opp.expected_amount)), kit.Field("notes"))),
         kit.Action("fail", t("ui.opportunities.fail"), fail, reason=why["fail"], color="error",
-                   fields=(kit.Field("lost_reason", "select", options=options(crm, "lost_reason")),
+                   fields=(kit.Field("lost_reason", "select", options=data["lost_reasons"]),
                            kit.Field("notes"))),
         kit.Action("update", t("ui.opportunities.edit_heading"), update, reason=why["update"], color="secondary",
                    fields=(kit.Field("customer_name"), kit.Field("opportunity_summary", "textarea"),

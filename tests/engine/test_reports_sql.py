@@ -169,6 +169,7 @@ def test_sql_messages_in_chinese(company):
         crm.sql("SELECT * FROM customers")
     with pytest.raises(InvalidInput, match="只能读取数据"):
         crm.sql("DELETE FROM products")
+    crm.set_language("en")  # the handles of a workspace share its language (issue #20): the module's again
 
 
 def test_sql_on_a_read_only_workspace(workspace_file):

@@ -13,7 +13,7 @@ def texts(widget) -> list[str]:
         if isinstance(node, str):
             found.append(node)
             return
-        inner = getattr(node, "unsafe_innerHTML", None)
+        inner = getattr(node, "unsafe_innerHTML", None) or getattr(node, "cells", None)
         if isinstance(inner, str):  # a table drawn as one HTML widget: its text, cell by cell
             found.extend(t for t in re.split(r"<[^>]+>", html.unescape(inner)) if t.strip())
         for name in ("children", "label", "v_model", "value", "description"):

@@ -57,7 +57,7 @@ def test_each_report_draws_with_translated_title_and_axes(company, report, langu
 
 def test_bar_and_pie_for_contribution_and_composition(company):
     crm = company.as_user("dong.li")
-    crm.set_language("en")   # a switch reaches every handle of the workspace: the tests above leave it varied
+    crm.set_language("en")  # one language per workspace: an earlier test may have switched it (issue #20)
     frame = crm.reports.contribution(year=2025)
     bar = charts.contribution(frame, top=5)
     assert bar.data[0].type == "bar" and list(bar.data[0].x) == frame["customer_name"].head(5).tolist()

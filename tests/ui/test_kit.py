@@ -180,3 +180,21 @@ def test_mounted_view_carries_a_readable_fallback(crm):
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "Unassigned" in bundle["text/html"] and "None" not in bundle["text/plain"]
     assert str(opp) in bundle["text/plain"]
+
+
+def test_changes_made_by_a_running_cell_redraw_once_when_it_ends(crm, monkeypatch):
+    from crm_engine.ui.kit import store
+    cells = store._Cells()
+    monkeypatch.setattr(store, "_CELLS", cells)
+    monkeypatch.setattr(store, "_COUNTERS", store.weakref.WeakKeyDictionary())
+    counter = store.workspace_counter(crm)
+    moves = []
+    counter.subscribe(moves.append)
+    cells._starts()                                            # a cell runs a loop of actions
+    for n in range(3):
+        crm.as_user("li.ming").opportunities.add(f"Loop {n}", "x", expected_amount=1, probability=1)
+    assert moves == []
+    cells._ends()                                              # one redraw, with the last count
+    assert moves == [crm.version]
+    crm.as_user("li.ming").opportunities.add("Click", "x", expected_amount=1, probability=1)
+    assert moves == [crm.version - 1, crm.version]             # outside a cell (a click): at once
