@@ -85,3 +85,27 @@ def test_no_function_level_imports_in_sales_and_churn():
 def test_sales_modules_stay_under_500_lines():
     sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines()) for path in (ROOT / "sales").glob("*.py")}
     assert {name: n for name, n in sizes.items() if n > 500} == {}
+
+
+@pytest.mark.parametrize("old", ["crm_engine.opportunities", "crm_engine.sales.opportunities"])
+def test_records_workspaces_recorded_before_the_move_still_open(crm, old):
+    """course.encode stored "module:Class" of the records a step returned; the records moved to
+    sales/opportunity.py and sales/lead.py, and the old paths still rebuild them."""
+    from crm_engine.course.workspaces import decode, encode  # the courseware, only to read its records
+
+    rep = crm.as_user("li.ming")
+    opp = rep.opportunities.add("Lakeside Hotel", "Notebooks", probability=30,
+                                lines=[{"product": crm._s.db.scalar("SELECT code FROM products LIMIT 1"),
+                                        "quantity": 2}])
+    lead = rep.leads.add("Zhou Min", company="Lakeside Hotel")
+    for record, path in ((opp, f"{old}:Opportunity"), (lead, f"{old.replace('opportunities', 'leads')}:Lead")):
+        stored = encode(record)
+        assert stored["$record"].startswith(("crm_engine.sales.opportunity:", "crm_engine.sales.lead:"))
+        stored["$record"] = path
+        line = stored["fields"].get("lines", {"$tuple": []})["$tuple"]
+        for item in line:
+            item["$record"] = "crm_engine.opportunity_lines:OpportunityLine"
+        rebuilt = decode(stored)
+        assert rebuilt == record and type(rebuilt) is type(record)
+        assert getattr(rebuilt, "lines", ()) == getattr(record, "lines", ())  # lines do not take part in ==
+    assert len(opp.lines) == 1
