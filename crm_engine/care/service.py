@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import access, validate
-from ..customers.churn import state_history
 from ..customers.cards import fetch as fetch_customer
 from ..dictionary import require_code
 from ..errors import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
@@ -278,7 +277,7 @@ class Service(Area):
     @query
     def history(self, ticket_id: int) -> pd.DataFrame:
         """Every state move of a ticket."""
-        return state_history(self._s, KIND, fetch(self._s, ticket_id).id)
+        return TICKET.history(self._s, fetch(self._s, ticket_id).id)
 
     @query
     def search(self, text: str, *, service_type: str | None = None, limit: int = 20, offset: int = 0) -> pd.DataFrame:

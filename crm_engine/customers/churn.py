@@ -49,7 +49,7 @@ CHURN = StateMachine(KIND, {
     ("suspended", "confirm"): "churned",
     ("warning", "clear"): "cleared",         # the customer ordered again (or left the rule)
     ("suspended", "clear"): "cleared",
-})
+}, starts={"raise": "warning"})              # a scan raises a warning (StateMachine.move_many)
 OPEN = ("warning", "suspended")
 DEFAULT_MONTHS = 6
 # What `list(sort=…)` may sort by (name → SQL; `days_silent` is the list's own column), and the
@@ -263,8 +263,8 @@ class Churn(Area):
                    CASE WHEN m.due_from IS DISTINCT FROM $first THEN $first WHEN NOT m.last THEN m.stop + 1 END AS closed_on
             FROM churn_warnings w LEFT JOIN churn_moves m ON m.customer_id = w.customer_id AND m.opening
             WHERE w.state IN ('warning', 'suspended')""", {"first": first})
-        db.execute("INSERT INTO state_history SELECT 'churn', id, 'clear', state, 'cleared', ?, closed_on, NULL "
-                   "FROM churn_open WHERE closed_on IS NOT NULL", [s.user.id])
+        CHURN.move_many(s, "clear", "SELECT id AS record_id, state AS from_state, closed_on AS on_date, NULL AS note "
+                                    "FROM churn_open WHERE closed_on IS NOT NULL")
         db.execute("""UPDATE churn_warnings w SET state = 'cleared', closed_on = o.closed_on, closed_by = ?,
                           updated_on = o.closed_on
                       FROM churn_open o WHERE o.id = w.id AND o.closed_on IS NOT NULL""", [s.user.id])
@@ -280,11 +280,11 @@ class Churn(Area):
             WHERE m.due_from IS NOT NULL AND NOT (m.opening AND m.due_from = $first
                   AND EXISTS (SELECT 1 FROM churn_open o WHERE o.customer_id = m.customer_id))""",
                    {"base": base, "first": first, "user": s.user.id})
-        db.execute("""INSERT INTO state_history
-            SELECT 'churn', id, 'raise', NULL, 'warning', $user, raised_on, strftime(reference_date, '%Y-%m-%d')
-            FROM churn_warnings WHERE id > $base
-            UNION ALL SELECT 'churn', id, 'clear', 'warning', 'cleared', $user, closed_on, NULL
-            FROM churn_warnings WHERE id > $base AND state = 'cleared'""", {"base": base, "user": s.user.id})
+        CHURN.move_many(s, "raise", "SELECT id AS record_id, NULL AS from_state, raised_on AS on_date, "
+                                    "strftime(reference_date, '%Y-%m-%d') AS note FROM churn_warnings WHERE id > ?",
+                        [base])
+        CHURN.move_many(s, "clear", "SELECT id AS record_id, 'warning' AS from_state, closed_on AS on_date, NULL AS note "
+                                    "FROM churn_warnings WHERE id > ? AND state = 'cleared'", [base])
         mine = s.scope(KIND, "c.owner_id")
         # Counting needs the customers' owners only when the caller's scope is limited.
         owners = "" if mine == "TRUE" else "LEFT JOIN customers c ON c.id = w.customer_id"
@@ -400,8 +400,7 @@ class Churn(Area):
     @query
     def history(self, warning_id: int) -> pd.DataFrame:
         """Every state move of one warning (raise, suspend, confirm, clear)."""
-        warning = fetch(self._s, warning_id)
-        return state_history(self._s, KIND, warning.id)
+        return CHURN.history(self._s, fetch(self._s, warning_id).id)
 
     @query
     def due_date(self) -> dt.date:
@@ -411,12 +410,4 @@ class Churn(Area):
     def label(self, state: str) -> str:
         """A state's name in the session's language."""
         return CHURN.label(state, self._s.language)
-
-
-def state_history(s: Session, kind: str, record_id: int) -> pd.DataFrame:
-    """The state_history rows of one record, with the acting user's name (shared with service)."""
-    return s.db.df(
-        "SELECT h.on_date, h.action, h.from_state, h.to_state, u.name AS user_name, h.note "
-        "FROM state_history h LEFT JOIN users u ON u.id = h.user_id "
-        "WHERE h.kind = ? AND h.record_id = ? ORDER BY h.rowid", [kind, record_id])
 

@@ -27,88 +27,31 @@ Rules, decided here and documented in docs/sales.md:
 - Every successful verb writes exactly one audit row of kind `lead` for the lead it
   acted on (the sweep: one row listing the leads it returned). Records a verb creates
   in other areas (a customer, a contact, an opportunity) carry their own `create` rows.
+
+Where it lives: the record, its state machine and `create` in lead.py; the pool's verbs and the
+sweep in lead_pool.py (mixed in here); the records' verbs, follow-ups and conversion here.
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import access, validate
-from .campaigns import campaign_for
+from .. import validate
+from ..customers import cards as customer_area
 from ..dictionary import require_code
-from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
-from .holders import hand_to, user_name
-from ..i18n import Term
+from ..errors import Conflict, InvalidInput
 from ..names import normalise
-from ..session import Area, Session, User, action, load_user, query
-from ..clock import every_move
-from ..statemachine import StateMachine
-
-KIND = "lead"
-OPEN_STATES = ("pending", "following")
-# Who may hold leads and customers; who may claim from the pool; who keeps the pool.
-OWNER_ROLES = ("account_manager", "supervisor", "director")
-CLAIMERS = ("account_manager", "supervisor")
-SUPERIORS = ("supervisor", "director")
-POOL_KEEPERS = ("supervisor", "director", "marketing")
-CREATORS = ("director", "supervisor", "account_manager", "marketing", "service_staff")
-
-LEAD = StateMachine(KIND, {
-    ("unassigned", "claim"): "pending",
-    ("unassigned", "assign"): "pending",
-    ("pending", "assign"): "pending",
-    ("following", "assign"): "following",
-    ("pending", "follow_up"): "following",
-    ("following", "follow_up"): "following",
-    ("pending", "release"): "unassigned",
-    ("following", "release"): "unassigned",
-    ("pending", "recycle"): "unassigned",
-    ("following", "recycle"): "unassigned",
-    ("pending", "mark_invalid"): "invalid",
-    ("following", "mark_invalid"): "invalid",
-    ("invalid", "revive"): "pending",
-    ("following", "convert"): "converted",
-    ("unassigned", "void"): "voided",
-    ("pending", "void"): "voided",
-    ("following", "void"): "voided",
-    ("invalid", "void"): "voided",
-    ("unassigned", "update"): "unassigned",
-    ("pending", "update"): "pending",
-    ("following", "update"): "following",
-    ("invalid", "update"): "invalid",
-})
-
-
-@dataclass(frozen=True)
-class Lead:
-    """One lead (线索)."""
-
-    id: int
-    name: str
-    company: str | None
-    phone: str | None
-    email: str | None
-    source: str
-    campaign_id: int | None
-    state: str
-    owner_id: int | None
-    assigned_on: dt.date | None
-    last_activity_on: dt.date
-    note: str | None
-    close_reason: str | None
-    customer_id: int | None
-    contact_id: int | None
-    opportunity_id: int | None
-    converted_on: dt.date | None
-    created_on: dt.date
-    created_by: int
-
-    @property
-    def in_pool(self) -> bool:
-        return self.owner_id is None and self.state == "unassigned"
+from ..session import Area, action, load_user, query
+from . import opportunities
+from .campaigns import campaign_for
+from .contacts import add_contact
+from .holders import hand_to
+# The record's names stay importable from here (F401): the call centre, the UI, tests and workspaces'
+# recorded records ("crm_engine.leads:Lead", course.encode) name them on this module.
+from .lead import (KIND, LEAD, OWNER_ROLES, SELECT, SORTABLE, Lead, authorise, create, fetch, load,  # noqa: F401
+                   set_fields, visible)
+from .lead_pool import PoolVerbs, sweep  # noqa: F401 - sweep registers with the clock (clock.every_move)
 
 
 @dataclass(frozen=True)
@@ -122,168 +65,7 @@ class Conversion:
     opportunity_id: int | None
 
 
-COLUMNS = [f.name for f in dataclasses.fields(Lead)]
-SELECT = ", ".join(f"l.{c}" for c in COLUMNS)
-# What `list(sort=…)` and `pool(sort=…)` may sort by (name → SQL).
-SORTABLE = {"created_on": "l.created_on", "last_activity_on": "l.last_activity_on", "name": "l.name",
-            "company": "l.company", "state": "l.state", "source": "l.source", "id": "l.id"}
-
-
-# -- reading ----------------------------------------------------------------------------
-def pool_readable(s: Session) -> bool:
-    """Whether this user sees the public pool: anyone whose policy lets them read leads at all."""
-    return access.policy(s.db, KIND, s.user.role, "read") != "none"
-
-
-def visible(s: Session, alias: str = "l") -> str:
-    """SQL condition: leads (alias `alias`) this session may read — its scope, plus the pool."""
-    own = s.scope(KIND, f"{alias}.owner_id")
-    if not pool_readable(s):
-        return own
-    return f"({own} OR {alias}.owner_id IS NULL)"
-
-
-def fetch(s: Session, lead_id) -> Lead:
-    """The lead if this session may read it, else NotFound."""
-    lead_id = validate.record_id(lead_id, "lead")
-    row = s.db.one(f"SELECT {SELECT} FROM leads l WHERE l.id = ?", [lead_id])
-    if row is None:
-        raise NotFound("lead.not_found", id=lead_id)
-    lead = Lead(*row)
-    readable = s.can_read(KIND, lead.owner_id) if lead.owner_id is not None else pool_readable(s)
-    if not readable:
-        raise NotFound("lead.not_found", id=lead_id)
-    return lead
-
-
-def load(s: Session, record_id: int) -> Lead:
-    """Read back a record a verb has just written (its access was checked before the write)."""
-    return Lead(*s.db.one(f"SELECT {SELECT} FROM leads l WHERE l.id = ?", [record_id]))
-
-
-# -- checks -----------------------------------------------------------------------------
-def owner_for(s: Session, who) -> User:
-    """A user who may hold leads, inside the acting user's write scope (or the acting user)."""
-    user = load_user(s.db, who)
-    if not user.active:
-        raise InvalidInput("user.inactive", field="assignee", user=user.name)
-    if user.role not in OWNER_ROLES:
-        raise InvalidInput("lead.owner_role", field="assignee", user=user.name, role=access.role_term(user.role))
-    if user.id != s.user.id and not s.can_write(KIND, user.id):
-        raise NotAllowed("customer.owner_scope", user=user.name)
-    return user
-
-
-def authorise(s: Session, lead: Lead, verb: str) -> None:
-    """Refuse unless this user may do `verb` to `lead` (the state was checked before)."""
-    if verb == "claim":
-        # Claiming makes you the owner, so only those who hold leads (not the admin) claim.
-        if s.user.role not in CLAIMERS:
-            raise NotAllowed("error.role", user=s.user.name, role=access.role_term(s.user.role),
-                             action=Term("action.claim_leads"))
-        return
-    if verb == "assign":
-        s.require_role(*SUPERIORS, action="assign_leads")
-        if lead.owner_id is not None and not s.can_write(KIND, lead.owner_id):
-            raise NotAllowed("lead.not_yours", id=lead.id, name=lead.name, owner=user_name(s, lead.owner_id),
-                             action=Term(f"action.lead.{verb}"))
-        return
-    if lead.owner_id is None:
-        s.require_role(*POOL_KEEPERS, action="keep_pool")
-        return
-    if s.user.id == lead.owner_id:
-        return
-    if verb == "follow_up":
-        raise NotAllowed("lead.only_owner", id=lead.id, name=lead.name, owner=user_name(s, lead.owner_id))
-    if (s.user.role in SUPERIORS or s.user.role == "admin") and s.can_write(KIND, lead.owner_id):
-        return
-    raise NotAllowed("lead.not_yours", id=lead.id, name=lead.name, owner=user_name(s, lead.owner_id),
-                     action=Term(f"action.lead.{verb}"))
-
-
-def _open_count(s: Session, user_id: int) -> int:
-    return s.db.scalar("SELECT count(*) FROM leads WHERE owner_id = ? AND state IN ('pending', 'following')",
-                       [user_id])
-
-
-def _set(s: Session, lead: Lead, **changes) -> None:
-    sets = ", ".join(f"{column} = ?" for column in changes)
-    s.db.execute(f"UPDATE leads SET {sets} WHERE id = ?", [*changes.values(), lead.id])
-
-
-# -- the contract other areas call (the call centre) -----------------------------------
-def create(s: Session, *, name: str, company: str | None = None, phone: str | None = None,
-           email: str | None = None, source: str = "call_center", campaign_id: int | None = None,
-           owner=None, note: str | None = None) -> int:
-    """Insert a lead inside the caller's action and return its id.
-
-    A lead with no `owner` goes to the public pool (state `unassigned`); with an
-    owner it is `pending`. `source` is a code of dictionary kind `lead_source`.
-    The call centre creates its leads through this function.
-    """
-    if s.user.role not in CREATORS and s.user.role != "admin":
-        raise NotAllowed("error.role", user=s.user.name, role=access.role_term(s.user.role),
-                         action=Term("action.create_leads"))
-    record = {
-        "name": validate.text(name, "name", max_length=100),
-        "company": validate.text(company, "company", required=False, max_length=200),
-        "phone": validate.phone(phone), "email": validate.email(email),
-        "source": require_code(s, "lead_source", source, "lead_source", required=True),
-        "campaign_id": campaign_for(s, campaign_id),
-        "note": validate.text(note, "notes", required=False),
-    }
-    record["company_norm"] = normalise(record["company"]) if record["company"] else None
-    owner_id = None
-    if owner is not None:
-        if load_user(s.db, owner).id != s.user.id:
-            # Giving a new lead to someone else is assigning it, a supervisor's act.
-            s.require_role(*SUPERIORS, action="assign_leads")
-        owner_id = owner_for(s, owner).id
-    today = s.today()
-    lead_id = s.db.next_id("leads")
-    record.update(id=lead_id, state="pending" if owner_id else "unassigned", owner_id=owner_id,
-                  assigned_on=today if owner_id else None, last_activity_on=today,
-                  created_on=today, created_by=s.user.id)
-    s.db.execute(f"INSERT INTO leads ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
-                 list(record.values()))
-    s.history(KIND, lead_id, "create", None, record["state"])
-    if owner_id:
-        hand_to(s, KIND, lead_id, owner_id, "create")
-    s.audit("create", KIND, lead_id, after={k: v for k, v in record.items() if k != "company_norm"})
-    return lead_id
-
-
-@every_move("lead_pool")
-def sweep(s: Session) -> int:
-    """Return to the pool every lead the session may write whose owner made no progress for
-    `lead_pool_days` days: `recycle`'s rule, and the clock's after every move (as whoever
-    moves it: the administrator or a director, so the whole company).
-
-    Each lead goes back on the day it crossed the line (its last progress + days + 1), as a
-    sweep on every day would have done: so advancing the clock 14 days at once or a day at a
-    time leaves the same world (nobody else acts while the clock moves)."""
-    days = s.setting("lead_pool_days", 30)
-    today = s.today()
-    states = ", ".join(f"'{state}'" for state in LEAD.states if (state, "recycle") in LEAD.transitions)
-    stale = (f"l.state IN ({states}) AND l.owner_id IS NOT NULL AND l.last_activity_on < ?::DATE - ?::INTEGER "
-             f"AND {s.scope(KIND, 'l.owner_id', 'write')}")
-    crossed = "l.last_activity_on + ?::INTEGER + 1"
-    ids = [r[0] for r in s.db.rows(f"SELECT l.id FROM leads l WHERE {stale} ORDER BY l.id", [today, days])]
-    if not ids:
-        return 0
-    s.db.execute(
-        f"INSERT INTO state_history SELECT 'lead', l.id, 'recycle', l.state, 'unassigned', ?, {crossed}, "
-        "(SELECT name FROM users WHERE id = l.owner_id) || ' → —' "
-        f"FROM leads l WHERE {stale} ORDER BY l.id", [s.user.id, days, today, days])
-    s.db.execute(
-        f"UPDATE assignments SET ended_on = {crossed} FROM leads l WHERE assignments.kind = 'lead' "
-        f"AND assignments.ended_on IS NULL AND assignments.record_id = l.id AND {stale}", [days, today, days])
-    s.db.execute(f"UPDATE leads l SET state = 'unassigned', owner_id = NULL, assigned_on = NULL, "
-                 f"last_activity_on = {crossed} WHERE {stale}", [days, today, days])
-    s.audit("recycle", KIND, None, after={"leads": ids, "days": days})
-    return len(ids)
-
-class Leads(Area):
+class Leads(PoolVerbs, Area):
     """`crm.leads`: the public pool, your leads, follow-ups and conversion (O6)."""
 
     # -- records ------------------------------------------------------------------------
@@ -337,7 +119,7 @@ class Leads(Area):
         if changes:
             if "company" in changes:
                 changes["company_norm"] = normalise(changes["company"]) if changes["company"] else None
-            _set(s, lead, **changes)
+            set_fields(s, lead, **changes)
             changes.pop("company_norm", None)
             s.audit("update", KIND, lead.id, before={k: getattr(lead, k) for k in changes}, after=changes)
         return load(s, lead.id)
@@ -377,98 +159,9 @@ class Leads(Area):
         return " AND ".join(where), params
 
     @query
-    def pool(self, *, sort: str | None = None, descending: bool = False,
-             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-        """The public pool (公海): leads nobody owns, oldest first (or by `sort`, one of `SORTABLE`),
-        paged (`limit` rows from `offset`) — what reps may claim."""
-        order = validate.order(sort, descending, SORTABLE, default="l.last_activity_on, l.id", tie="l.id")
-        return self._s.db.df(
-            f"SELECT {SELECT} FROM leads l WHERE {self._pool()} ORDER BY {order}{validate.page(limit, offset)}")
-
-    @query
-    def pool_count(self) -> int:
-        """How many leads are in the public pool you may see (for paging `pool()`)."""
-        return self._s.db.scalar(f"SELECT count(*) FROM leads l WHERE {self._pool()}")
-
-    def _pool(self) -> str:
-        readable = "TRUE" if pool_readable(self._s) else "FALSE"
-        return f"l.owner_id IS NULL AND l.state = 'unassigned' AND {readable}"
-
-    @query
     def history(self, lead_id: int) -> pd.DataFrame:
         """The lead's state moves, oldest first, with who made them."""
-        lead = fetch(self._s, lead_id)
-        return self._s.db.df(
-            "SELECT h.on_date, h.action, h.from_state, h.to_state, u.name AS user_name, h.note "
-            "FROM state_history h JOIN users u ON u.id = h.user_id WHERE h.kind = ? AND h.record_id = ? "
-            "ORDER BY h.rowid", [KIND, lead.id])
-
-    # -- the pool ------------------------------------------------------------------------
-    @action
-    def claim(self, lead_id: int) -> Lead:
-        """Take a lead from the public pool; it becomes yours (pending).
-
-        Refused when you already hold `lead_claim_cap` open leads (a setting).
-        """
-        s = self._s
-        lead = fetch(s, lead_id)
-        LEAD.check(lead.id, lead.state, "claim")
-        authorise(s, lead, "claim")
-        cap, held = s.setting("lead_claim_cap", 20), _open_count(s, s.user.id)
-        if held >= cap:
-            raise NotAllowed("lead.claim_cap", user=s.user.name, count=held, cap=cap)
-        return self._give(lead, s.user.id, "claim")
-
-    @action
-    def assign(self, lead_id: int, to) -> Lead:
-        """Give a lead (from the pool, or from one rep to another) to a manager in your scope."""
-        s = self._s
-        lead = fetch(s, lead_id)
-        LEAD.check(lead.id, lead.state, "assign")
-        authorise(s, lead, "assign")
-        holder = owner_for(s, to)
-        if holder.id == lead.owner_id:
-            raise InvalidInput("lead.same_owner", field="assignee", id=lead.id, owner=holder.name)
-        return self._give(lead, holder.id, "assign")
-
-    def _give(self, lead: Lead, user_id: int, verb: str) -> Lead:
-        s = self._s
-        state = LEAD.move(s, lead.id, lead.state, verb, note=f"{user_name(s, lead.owner_id)} → {user_name(s, user_id)}")
-        _set(s, lead, state=state, owner_id=user_id, assigned_on=s.today(), last_activity_on=s.today())
-        hand_to(s, KIND, lead.id, user_id, verb)
-        s.audit(verb, KIND, lead.id, before={"owner_id": lead.owner_id, "state": lead.state},
-                after={"owner_id": user_id, "state": state})
-        return load(s, lead.id)
-
-    @action
-    def release(self, lead_id: int, reason: str | None = None) -> Lead:
-        """Give a lead back to the public pool (the owner, or a superior)."""
-        s = self._s
-        reason = validate.text(reason, "close_reason", required=False, max_length=500)
-        lead = fetch(s, lead_id)
-        self._back_to_pool(lead, "release", reason)
-        return load(s, lead.id)
-
-    def _back_to_pool(self, lead: Lead, verb: str, reason: str | None) -> None:
-        s = self._s
-        LEAD.check(lead.id, lead.state, verb)
-        authorise(s, lead, verb)
-        state = LEAD.move(s, lead.id, lead.state, verb, note=reason)
-        _set(s, lead, state=state, owner_id=None, assigned_on=None, last_activity_on=s.today())
-        hand_to(s, KIND, lead.id, None, verb)
-        s.audit(verb, KIND, lead.id, before={"owner_id": lead.owner_id, "state": lead.state},
-                after={"owner_id": None, "state": state}, note=reason)
-
-    @action
-    def recycle(self) -> int:
-        """Return to the pool every lead you may write whose owner made no progress for
-        `lead_pool_days` days (scenario clock). One set-based sweep; returns how many moved.
-
-        A supervisor's sweep covers their team; a director's or the administrator's, everyone.
-        """
-        s = self._s
-        s.require_role(*SUPERIORS, action="sweep_pool")
-        return sweep(s)
+        return LEAD.history(self._s, fetch(self._s, lead_id).id)
 
     # -- working a lead -----------------------------------------------------------------------
     @action
@@ -496,7 +189,7 @@ class Leads(Area):
         followup_id = s.db.next_id("lead_followups")
         s.db.execute("INSERT INTO lead_followups VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [followup_id, lead.id, s.user.id, on_date, channel, detail, next_date])
-        _set(s, lead, state="following", last_activity_on=max(on_date, lead.last_activity_on))
+        set_fields(s, lead, state="following", last_activity_on=max(on_date, lead.last_activity_on))
         s.audit("follow_up", KIND, lead.id, after={"followup_id": followup_id, "on_date": on_date,
                                                     "channel": channel, "detail": detail})
         return followup_id
@@ -526,7 +219,7 @@ class Leads(Area):
         LEAD.check(lead.id, lead.state, verb)
         authorise(s, lead, verb)
         state = LEAD.move(s, lead.id, lead.state, verb, note=reason)
-        _set(s, lead, state=state, close_reason=reason)
+        set_fields(s, lead, state=state, close_reason=reason)
         if verb == "void":  # an invalid lead stays in its owner's hands (it may be revived); a voided one does not
             hand_to(s, KIND, lead.id, None, verb)
         s.audit(verb, KIND, lead.id, before={"state": lead.state}, after={"state": state, "close_reason": reason})
@@ -540,7 +233,7 @@ class Leads(Area):
         LEAD.check(lead.id, lead.state, "revive")
         authorise(s, lead, "revive")
         state = LEAD.move(s, lead.id, lead.state, "revive")
-        _set(s, lead, state=state, close_reason=None, last_activity_on=s.today())
+        set_fields(s, lead, state=state, close_reason=None, last_activity_on=s.today())
         s.audit("revive", KIND, lead.id, before={"state": lead.state}, after={"state": state})
         return load(s, lead.id)
 
@@ -560,9 +253,6 @@ class Leads(Area):
         - The opportunity: `opportunity=True` or a dict (`summary`, `expected_amount`,
           `probability`, `source`) creates an unassigned opportunity for the supervisor to assign.
         """
-        from ..customers import cards as customer_area
-        from . import opportunities
-
         s = self._s
         lead = fetch(s, lead_id)
         LEAD.check(lead.id, lead.state, "convert")
@@ -604,21 +294,10 @@ class Leads(Area):
                 source=details.get("source", lead.source), contact_name=lead.name, contact_phone=lead.phone,
                 campaign_id=lead.campaign_id, lead_id=lead.id, customer_id=customer.id, owner=lead.owner_id)
         state = LEAD.move(s, lead.id, lead.state, "convert", note=customer.name)
-        _set(s, lead, state=state, customer_id=customer.id, contact_id=contact_id, opportunity_id=opportunity_id,
+        set_fields(s, lead, state=state, customer_id=customer.id, contact_id=contact_id, opportunity_id=opportunity_id,
              converted_on=s.today(), last_activity_on=s.today())
         hand_to(s, KIND, lead.id, None, "convert")
         s.audit("convert", KIND, lead.id, after={"customer_id": customer.id, "linked_existing": linked,
                                                   "contact_id": contact_id, "opportunity_id": opportunity_id})
         return Conversion(lead.id, customer.id, linked, contact_id, opportunity_id)
 
-
-def add_contact(s: Session, customer_id: int, name: str, phone: str | None, email: str | None) -> int:
-    """A contact person for a customer created or linked by a lead or an opportunity (audited as
-    the contact's own creation); the first contact of a customer becomes its primary one."""
-    first = not s.db.scalar("SELECT count(*) FROM contacts WHERE customer_id = ?", [customer_id])
-    record = {"id": s.db.next_id("contacts"), "customer_id": customer_id, "name": name, "title": None,
-              "phone": phone, "mobile": None, "email": email, "is_primary": first, "notes": None}
-    s.db.execute(f"INSERT INTO contacts ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
-                 list(record.values()))
-    s.audit("create", "contact", record["id"], after=record)
-    return record["id"]

@@ -25,125 +25,51 @@ Rules, decided here and documented in docs/sales.md:
 - Every successful verb writes exactly one audit row of kind `opportunity` for the
   opportunity it acted on (plan verbs included); a customer, contact or interaction it
   creates carries its own `create` row.
+
+Where it lives: the record, its state machine and the shared filters in opportunity.py; the
+plan (plans.py), the products (opportunity_lines.py) and the pipeline reports (pipeline.py) are
+add-ins mixed in here, each importing the record module, never this one.
 """
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
 
 import pandas as pd
 
 from .. import access, validate
 from ..customers import cards as customer_area
-from .campaigns import campaign_for
 from ..dictionary import require_code
 from ..errors import InvalidInput, NotAllowed, NotFound
-from .holders import hand_to, user_name
 from ..i18n import Term, translate
-from .leads import add_contact
 from ..names import normalise
-from .opportunity_lines import LineVerbs, carry_to_order, check_lines, read_lines, total, write_lines
+from ..session import Area, Session, action, load_user, query
+from ..statemachine import reasons
+from .campaigns import campaign_for
+from .contacts import add_contact
+from .holders import hand_to, user_name
+# The record's names stay importable from here (F401): the scenario, tests and workspaces' recorded
+# records ("crm_engine.opportunities:Opportunity", course.encode) name them on this module.
+from .opportunity import (
+    ASSIGNEE_ROLE,
+    CREATORS,
+    KIND,
+    OPPORTUNITY,
+    SELECT,
+    SORTABLE,
+    SUPERIORS,
+    Opportunity,
+    authorise,
+    check_assign,
+    check_holder_verb,
+    fetch,
+    filters,
+    load,
+    read_lines,
+    visible,
+)
+from .opportunity_lines import LineVerbs, carry_to_order, check_lines, total, write_lines
 from .pipeline import PipelineVerbs
 from .plans import PlanVerbs, done_steps, plan_text
-from ..session import Area, Session, action, load_user, query
-from ..statemachine import StateMachine, reasons
-
-KIND = "opportunity"
-CREATORS = ("account_manager", "supervisor", "director")
-SUPERIORS = ("supervisor", "director")
-ASSIGNEE_ROLE = "account_manager"
-
-OPPORTUNITY = StateMachine(KIND, {
-    ("unassigned", "assign"): "assigned",
-    ("assigned", "assign"): "assigned",
-    ("assigned", "succeed"): "succeeded",
-    ("assigned", "fail"): "failed",
-    # Verbs that keep the state: checked against the table, not written to the history.
-    ("unassigned", "update"): "unassigned",
-    ("assigned", "update"): "assigned",
-    ("unassigned", "set_lines"): "unassigned",
-    ("assigned", "set_lines"): "assigned",
-    ("assigned", "set_stage"): "assigned",
-    ("assigned", "add_step"): "assigned",
-    ("assigned", "record_result"): "assigned",
-    ("assigned", "remove_step"): "assigned",
-})
-
-
-@dataclass(frozen=True)
-class Opportunity:
-    """One sales opportunity (销售机会)."""
-
-    id: int
-    source: str
-    customer_name: str
-    contact_name: str | None
-    contact_phone: str | None
-    summary: str
-    expected_amount: Decimal
-    probability: int
-    state: str
-    stage: str | None
-    owner_id: int
-    assigned_on: dt.date | None
-    assigned_by: int | None
-    campaign_id: int | None
-    lead_id: int | None
-    customer_id: int | None
-    closed_on: dt.date | None
-    won_amount: Decimal | None
-    lost_reason: str | None
-    close_note: str | None
-    created_on: dt.date
-    created_by: int
-    # The products on it (O10), in line order: filled by `get` and by every verb's result.
-    lines: tuple = dataclasses.field(default=(), compare=False)
-
-    @property
-    def closed(self) -> bool:
-        return self.state in ("succeeded", "failed")
-
-
-COLUMNS = [f.name for f in dataclasses.fields(Opportunity) if f.name != "lines"]
-SELECT = ", ".join(f"o.{c}" for c in COLUMNS)
-# What `list(sort=…)` may sort by (name → SQL).
-SORTABLE = {"created_on": "o.created_on", "expected_amount": "o.expected_amount", "probability": "o.probability",
-            "customer_name": "o.customer_name", "state": "o.state", "stage": "o.stage", "owner_name": "u.name",
-            "id": "o.id"}
-
-
-def visible(s: Session, alias: str = "o", mode: str = "read") -> str:
-    """SQL condition: opportunities (alias `alias`) this session may read / write."""
-    return s.scope(KIND, f"{alias}.owner_id", mode)
-
-
-def fetch(s: Session, opportunity_id) -> Opportunity:
-    """The opportunity if this session may read it, else NotFound."""
-    return Opportunity(*s.readable_row(KIND, f"SELECT {SELECT} FROM opportunities o WHERE o.id = ?", opportunity_id,
-                                       field="opportunity", owner=COLUMNS.index("owner_id"),
-                                       missing="opportunity.not_found"))
-
-
-def load(s: Session, record_id: int) -> Opportunity:
-    """Read back a record a verb has just written (its access was checked before the write)."""
-    opp = Opportunity(*s.db.one(f"SELECT {SELECT} FROM opportunities o WHERE o.id = ?", [record_id]))
-    return dataclasses.replace(opp, lines=read_lines(s, record_id))
-
-
-def authorise(s: Session, opp: Opportunity, verb: str) -> None:
-    """Refuse unless this user may do `verb` to `opp` (the state was checked before).
-
-    The holder (the creator while unassigned, then the assigned manager) may; so may a
-    supervisor, director or the administrator whose write scope covers the holder.
-    """
-    if s.user.id == opp.owner_id:
-        return
-    if (s.user.role in SUPERIORS or s.user.role == "admin") and s.can_write(KIND, opp.owner_id):
-        return
-    raise NotAllowed("opportunity.not_yours", id=opp.id, name=opp.customer_name,
-                     owner=user_name(s, opp.owner_id), action=Term(f"action.opportunity.{verb}"))
 
 
 def first_stage(s: Session) -> str:
@@ -302,7 +228,7 @@ class Opportunities(PlanVerbs, LineVerbs, PipelineVerbs, Area):
 
         >>> crm.opportunities.list(state="assigned", sort="expected_amount", descending=True, limit=12)
         """
-        where, params = self._filters(state, owner, stage, campaign_id, customer_id, source, search)
+        where, params = filters(self._s, state, owner, stage, campaign_id, customer_id, source, search)
         order = validate.order(sort, descending, SORTABLE, default="o.created_on DESC, o.id DESC", tie="o.id")
         page = validate.page(limit, offset)
         return self._s.db.df(
@@ -314,35 +240,14 @@ class Opportunities(PlanVerbs, LineVerbs, PipelineVerbs, Area):
               campaign_id: int | None = None, customer_id: int | None = None, source: str | None = None,
               search: str | None = None) -> int:
         """How many opportunities `list()` with the same filters returns (for paging)."""
-        where, params = self._filters(state, owner, stage, campaign_id, customer_id, source, search)
+        where, params = filters(self._s, state, owner, stage, campaign_id, customer_id, source, search)
         return self._s.db.scalar(
             f"SELECT count(*) FROM opportunities o JOIN users u ON u.id = o.owner_id WHERE {where}", params)
-
-    def _filters(self, state, owner, stage, campaign_id, customer_id, source, search) -> tuple[str, list]:
-        where, params = [visible(self._s)], []
-        if state is not None:
-            where.append("o.state = ?"), params.append(validate.one_of(state, "status", OPPORTUNITY.states))
-        if owner is not None:
-            where.append("o.owner_id = ?"), params.append(load_user(self._s.db, owner).id)
-        for column, value in (("stage", stage), ("source", source)):
-            if value is not None:
-                where.append(f"o.{column} = ?"), params.append(value)
-        for column, value in (("campaign_id", campaign_id), ("customer_id", customer_id)):
-            if value is not None:
-                where.append(f"o.{column} = ?"), params.append(validate.record_id(value, column.removesuffix("_id")))
-        found, args = validate.matching(search, ("o.customer_name", "o.summary"))
-        where += found
-        params += args
-        return " AND ".join(where), params
 
     @query
     def history(self, opportunity_id: int) -> pd.DataFrame:
         """State moves and assignments of one opportunity, oldest first."""
-        opp = fetch(self._s, opportunity_id)
-        return self._s.db.df(
-            "SELECT h.on_date, h.action, h.from_state, h.to_state, u.name AS user_name, h.note "
-            "FROM state_history h JOIN users u ON u.id = h.user_id WHERE h.kind = ? AND h.record_id = ? "
-            "ORDER BY h.rowid", [KIND, opp.id])
+        return OPPORTUNITY.history(self._s, fetch(self._s, opportunity_id).id)
 
     @query
     def assignments(self, opportunity_id: int) -> pd.DataFrame:

@@ -21,38 +21,29 @@ Rules (docs/sales.md):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
 
 import pandas as pd
 
 from .. import validate
+from ..customers.orders import insert_order
 from ..errors import InvalidInput
 from ..session import Session, action, query
+# OpportunityLine stays importable from here (F401): workspaces recorded it as
+# "crm_engine.opportunity_lines:OpportunityLine" (course.encode).
+from .opportunity import (
+    KIND,
+    LINE_SELECT,
+    OPPORTUNITY,
+    OpportunityLine,
+    authorise,
+    check_holder_verb,
+    fetch,
+    load,
+)
 
 MAX_LINES = 200
 CENT = Decimal("0.01")
-LINE_SELECT = ("SELECT l.id, l.opportunity_id, l.product_id, p.code AS product_code, p.name AS product_name, "
-               "p.category, l.quantity, l.unit_price, l.discount, l.amount "
-               "FROM opportunity_lines l JOIN products p ON p.id = l.product_id")
-
-
-@dataclass(frozen=True)
-class OpportunityLine:
-    """One product on an opportunity (机会产品明细)."""
-
-    id: int
-    opportunity_id: int
-    product_id: int
-    product_code: str
-    product_name: str
-    category: str | None
-    quantity: int
-    unit_price: Decimal
-    discount: Decimal
-    amount: Decimal
-
-
 def net_price(unit_price: Decimal, discount: Decimal) -> Decimal:
     """The unit price after the discount, to the cent."""
     return (unit_price * (1 - discount)).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -136,11 +127,6 @@ def write_lines(s: Session, opportunity_id: int, clean) -> None:
                              [[first + i, opportunity_id, *line] for i, line in enumerate(clean)])
 
 
-def read_lines(s: Session, opportunity_id: int) -> tuple[OpportunityLine, ...]:
-    return tuple(OpportunityLine(*row) for row in s.db.rows(
-        f"{LINE_SELECT} WHERE l.opportunity_id = ? ORDER BY l.id", [opportunity_id]))
-
-
 def described(lines) -> list[dict]:
     """Lines as plain records for the audit trail."""
     return [{"product_id": line[0], "quantity": line[1], "unit_price": line[2], "discount": line[3],
@@ -150,8 +136,6 @@ def described(lines) -> list[dict]:
 def carry_to_order(s: Session, opportunity_id: int, customer_id: int) -> int | None:
     """Record a won opportunity's lines as an order of `customer_id` (today); its id, or None
     when the opportunity has no lines."""
-    from ..customers.orders import insert_order  # orders → customers; imported here to keep this module light
-
     rows = s.db.rows("SELECT product_id, quantity, unit_price, discount, amount FROM opportunity_lines "
                      "WHERE opportunity_id = ? ORDER BY id", [opportunity_id])
     if not rows:
@@ -170,8 +154,6 @@ class LineVerbs:
     def lines(self, opportunity_id: int) -> pd.DataFrame:
         """The products on an opportunity you may see, in line order: product code and name,
         category, quantity, unit price, discount and amount."""
-        from .opportunities import fetch
-
         opp = fetch(self._s, opportunity_id)
         return self._s.db.df(f"{LINE_SELECT} WHERE l.opportunity_id = ? ORDER BY l.id", [opp.id])
 
@@ -182,8 +164,6 @@ class LineVerbs:
 
             rep.opportunities.set_lines(opp.id, [{"product": "NB-14", "quantity": 3, "discount": 0.1}])
         """
-        from .opportunities import KIND, check_holder_verb, fetch, load
-
         s = self._s
         opp = fetch(s, opportunity_id)
         clean = check_lines(s, lines)

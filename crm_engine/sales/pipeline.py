@@ -21,11 +21,12 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import validate
+from ..customers.cards import visible as customer_visible
 from ..i18n import translate
+from ..session import Session, load_user, query
+from .lead import visible as lead_visible
+from .opportunity import SELECT, filters, visible
 from .pipeline_cuts import opportunity_groups
-from ..session import Session, query
-
-
 
 class PipelineVerbs:
     """Pipeline reports of `crm.opportunities`."""
@@ -43,9 +44,6 @@ class PipelineVerbs:
         product, category, region, source, campaign, month, quarter, year of creation) one
         funnel per group, the group in the first column.
         """
-        from .opportunities import visible
-        from ..session import load_user
-
         s = self._s
         where, params = [visible(s), "o.state <> 'unassigned'"], []
         dated, args = validate.period("o.created_on", since, until)
@@ -89,9 +87,6 @@ class PipelineVerbs:
         """The open pipeline you may see: per group (`by`, a cut of pipeline_cuts.py; the month,
         quarter or year of creation) and board column (`unassigned`, then each stage in order),
         how many open opportunities, their `amount` and probability-`weighted_amount`."""
-        from .opportunities import visible
-        from ..session import load_user
-
         s = self._s
         where, params = [visible(s), "o.state IN ('unassigned', 'assigned')"], []
         if owner is not None:
@@ -123,11 +118,9 @@ class PipelineVerbs:
         Sums and counts come from SQL and only the cards shown travel to Python (a board over
         20k opportunities stays one small read).
         """
-        from .opportunities import SELECT
-
         s = self._s
         cards = validate.integer(cards, "cards", minimum=1, maximum=1000)
-        where, params = self._filters(None, owner, None, None, None, None, None)
+        where, params = filters(s, owner=owner)
         label = "name_zh" if s.language == "zh_CN" else "name_en"
         open_sql = f"""
             SELECT {SELECT}, u.name AS owner_name,
@@ -157,8 +150,6 @@ class PipelineVerbs:
         win rate = won / (won + lost); `by` a cut of pipeline_cuts.py: owner, team (with its
         sub-teams), product, category (an opportunity counts once per product it contains,
         its won amount split by line), region, source, campaign, month, quarter, year of closing."""
-        from .opportunities import visible
-
         s = self._s
         where, params = [visible(s), "o.state IN ('succeeded', 'failed')"], []
         dated, args = validate.period("o.closed_on", since, until)
@@ -178,10 +169,6 @@ class PipelineVerbs:
         `contact_within_days`, 7) on the scenario clock: opportunities, leads and customers you
         may see, longest waiting first. Reassign them with `opportunities.assign`,
         `leads.assign` or `customers.reassign`."""
-        from ..customers.cards import visible as customer_visible
-        from .leads import visible as lead_visible
-        from .opportunities import visible as opp_visible
-
         s = self._s
         days = validate.integer(days, "days", minimum=0, maximum=366, required=False)
         days = s.setting("contact_within_days", 7) if days is None else days
@@ -199,7 +186,7 @@ class PipelineVerbs:
             waiting AS (
                 SELECT 'opportunity' AS kind, o.id, o.customer_name AS name, o.owner_id, o.assigned_on AS given_on
                 FROM opportunities o
-                WHERE o.state = 'assigned' AND {opp_visible(s)} AND NOT EXISTS (
+                WHERE o.state = 'assigned' AND {visible(s)} AND NOT EXISTS (
                     SELECT 1 FROM plan_steps p WHERE p.opportunity_id = o.id AND p.result_date >= o.assigned_on)
                 UNION ALL
                 SELECT 'lead', l.id, coalesce(l.company, l.name), l.owner_id, l.assigned_on

@@ -24,6 +24,8 @@ from .. import validate
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..i18n import translate
 from ..session import Session, action, query
+from .holders import user_name
+from .opportunity import KIND, OPPORTUNITY, fetch
 
 STEP_COLUMNS = "id, opportunity_id, planned_date, action, result, result_date, created_by, recorded_by"
 
@@ -66,12 +68,6 @@ def plan_text(s: Session, opportunity_id: int, summary: str) -> str:
     return "\n".join(lines)
 
 
-def _area():
-    # Imported when called: opportunities.py mixes this module's verbs into its area.
-    from . import opportunities
-    return opportunities
-
-
 class PlanVerbs:
     """Plan verbs of `crm.opportunities`."""
 
@@ -79,11 +75,10 @@ class PlanVerbs:
 
     def _manager_only(self, opp, verb: str) -> None:
         """The plan is the assigned manager's own work: nobody else writes it."""
-        area = _area()
-        area.OPPORTUNITY.check(opp.id, opp.state, verb)
+        OPPORTUNITY.check(opp.id, opp.state, verb)
         if self._s.user.id != opp.owner_id:
             raise NotAllowed("plan.only_manager", id=opp.id, name=opp.customer_name,
-                             owner=area.user_name(self._s, opp.owner_id))
+                             owner=user_name(self._s, opp.owner_id))
 
     def _step(self, step_id) -> PlanStep:
         s = self._s
@@ -93,7 +88,7 @@ class PlanVerbs:
             raise NotFound("plan.step_not_found", id=step_id)
         step = PlanStep(*row)
         try:
-            _area().fetch(s, step.opportunity_id)
+            fetch(s, step.opportunity_id)
         except NotFound:
             raise NotFound("plan.step_not_found", id=step_id) from None
         return step
@@ -104,8 +99,8 @@ class PlanVerbs:
 
         `planned_date` may not be before the opportunity was created.
         """
-        s, area = self._s, _area()
-        opp = area.fetch(s, opportunity_id)
+        s = self._s
+        opp = fetch(s, opportunity_id)
         planned_date = validate.date(planned_date, "step_date")
         action = validate.text(action, "step_action", max_length=500)
         self._manager_only(opp, "add_step")
@@ -115,7 +110,7 @@ class PlanVerbs:
         step_id = s.db.next_id("plan_steps")
         s.db.execute("INSERT INTO plan_steps VALUES (?, ?, ?, ?, NULL, NULL, ?, NULL)",
                      [step_id, opp.id, planned_date, action, s.user.id])
-        s.audit("add_step", area.KIND, opp.id, after={"step_id": step_id, "planned_date": planned_date,
+        s.audit("add_step", KIND, opp.id, after={"step_id": step_id, "planned_date": planned_date,
                                                        "action": action})
         return step_id
 
@@ -125,11 +120,11 @@ class PlanVerbs:
 
         `on_date` (default: today on the scenario clock) may not be after today.
         """
-        s, area = self._s, _area()
+        s = self._s
         step = self._step(step_id)
         result = validate.text(result, "step_result")
         on_date = validate.date(on_date, "on_date", required=False) or s.today()
-        opp = area.fetch(s, step.opportunity_id)
+        opp = fetch(s, step.opportunity_id)
         self._manager_only(opp, "record_result")
         if step.done:
             raise Conflict("plan.already_recorded", step=step.id, action=step.action, id=opp.id, date=step.result_date.isoformat())
@@ -143,21 +138,21 @@ class PlanVerbs:
                                date=step.planned_date.isoformat())
         s.db.execute("UPDATE plan_steps SET result = ?, result_date = ?, recorded_by = ? WHERE id = ?",
                      [result, on_date, s.user.id, step.id])
-        s.audit("record_result", area.KIND, opp.id, after={"step_id": step.id, "result": result,
+        s.audit("record_result", KIND, opp.id, after={"step_id": step.id, "result": result,
                                                             "result_date": on_date})
         return self._step(step.id)
 
     @action
     def remove_step(self, step_id: int) -> None:
         """Remove a step that has no result yet from your plan."""
-        s, area = self._s, _area()
+        s = self._s
         step = self._step(step_id)
-        opp = area.fetch(s, step.opportunity_id)
+        opp = fetch(s, step.opportunity_id)
         self._manager_only(opp, "remove_step")
         if step.done:
             raise Conflict("plan.step_done", step=step.id, action=step.action, id=opp.id)
         s.db.execute("DELETE FROM plan_steps WHERE id = ?", [step.id])
-        s.audit("remove_step", area.KIND, opp.id, before={"step_id": step.id, "planned_date": step.planned_date,
+        s.audit("remove_step", KIND, opp.id, before={"step_id": step.id, "planned_date": step.planned_date,
                                                           "action": step.action})
 
     @query
@@ -170,7 +165,7 @@ class PlanVerbs:
         """The development plan in order (by planned date): step number, date, action, result,
         and `status` — done, due (planned for today or earlier, no result yet) or planned."""
         s = self._s
-        opp = _area().fetch(s, opportunity_id)
+        opp = fetch(s, opportunity_id)
         return s.db.df(
             "SELECT row_number() OVER (ORDER BY planned_date, id) AS step_no, id, planned_date, action, result, "
             "result_date, CASE WHEN result IS NOT NULL THEN 'done' WHEN planned_date <= ? THEN 'due' "

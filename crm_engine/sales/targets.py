@@ -28,7 +28,7 @@ import pandas as pd
 
 from .. import access, validate
 from ..errors import InvalidInput, NotAllowed, NotFound
-from .leads import OWNER_ROLES
+from .lead import OWNER_ROLES
 from ..session import Area, Session, action, load_user, query
 
 KIND = "target"

@@ -16,7 +16,6 @@ from . import base, sales
 from .sales import FormView, LazyTabs, RecordList, blank
 
 STATES = ("unassigned", "pending", "following", "invalid", "converted", "voided")
-OPEN = ("pending", "following")
 SUPERIORS = ("supervisor", "director", "admin")
 HOLDERS = ("account_manager", "supervisor", "director")
 LIST_COLUMNS = {"id": "field.id", "name": "field.name", "company": "field.company", "phone": "field.phone",
