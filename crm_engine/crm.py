@@ -16,7 +16,8 @@ import json
 import os
 from functools import cached_property
 
-from . import i18n
+from . import care, cash, customers, i18n, office, sales, system  # noqa: F401 - every area registers its
+# hand-over, history and settings when imported (customers/registry.py, settings.py), so a CRM knows them all
 from .atomic import building
 from .db import Database, create_file
 from .errors import CRMError, WorkspaceError
