@@ -16,7 +16,7 @@ import json
 import os
 from functools import cached_property
 
-from . import care, cash, customers, i18n, office, sales, system  # noqa: F401 - every area registers its
+from . import care, cash, customers, i18n, office, sales, system, validate  # noqa: F401 - every area registers its
 # hand-over, history and settings when imported (customers/registry.py, settings.py), so a CRM knows them all
 from .atomic import building
 from .db import Database, create_file
@@ -78,7 +78,7 @@ class CRM:
                 raise WorkspaceError("workspace.not_crm", workspace=path)
             db.migrate()
             stored = json.loads(db.scalar("SELECT value FROM settings WHERE key = 'language'"))
-            session = Session(db, load_user(db, user), i18n.check_language(language or stored))
+            session = Session(db, load_user(db, user), validate.language(language or stored))
         except CRMError:
             db.close()
             raise
@@ -91,7 +91,7 @@ class CRM:
     def _bootstrap(cls, db: Database, today, language: str, company: str | None) -> "CRM":
         from . import validate
 
-        language = i18n.check_language(language)
+        language = validate.language(language)
         today = validate.date(today, "today", required=False) or dt.date.today()
         try:
             db.migrate()
@@ -146,7 +146,7 @@ class CRM:
 
     def set_language(self, language: str) -> None:
         """Switch this session's language (`en` or `zh_CN`); the workspace default is an admin setting."""
-        self._s.language = i18n.check_language(language)
+        self._s.language = validate.language(language)
 
     def t(self, key: str, **params) -> str:
         """A label or message in this session's language."""

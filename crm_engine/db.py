@@ -233,10 +233,6 @@ class Database:
                 self._con = None
                 _let_go(self.path)
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._depth > 0
-
     # -- transactions -----------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
