@@ -16,8 +16,11 @@ import json
 import os
 from functools import cached_property
 
-from . import care, cash, customers, i18n, office, sales, system, validate  # noqa: F401 - every area registers its
-# hand-over, history and settings when imported (customers/registry.py, settings.py), so a CRM knows them all
+from . import i18n, validate
+# Every area registers its hand-over, history and settings when imported (customers/registry.py,
+# settings.py): importing them all here means a CRM always knows every one.
+from . import (care as care_area, cash as cash_area, customers as customer_area,  # noqa: F401
+               office as office_area, sales as sales_area, system as system_area)  # noqa: F401
 from .atomic import building
 from .db import Database, create_file
 from .errors import CRMError, WorkspaceError

@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 import json
 import numbers
-from dataclasses import dataclass
 from decimal import Decimal
 
 from . import access, validate

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from .. import access, settings as registered_settings, validate
 from ..atomic import building
 from ..customers.cards import open_records
-from ..db import create_file, latest_version
+from ..db import create_file
+from ..migrations import latest_version
 from ..errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError, WorkspaceLocked
 from ..session import USER_COLUMNS, Area, User, action, load_user, query
 
