@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import validate
 from .cards import fetch as fetch_customer, visible
+from .churn import order_recorded
 from ..errors import InvalidInput, NotFound
 from ..session import Area, action, query
 
@@ -46,8 +47,7 @@ def insert_order(s, customer_id: int, lines, order_date, order_no: str | None = 
                          [[first_line + i, order_id, *line] for i, line in enumerate(lines)])
     s.audit("create", "order", order_id, after={"customer_id": customer_id, "order_no": order_no,
                                                 "order_date": order_date, "amount": total, "lines": len(lines)})
-    from .churn import order_recorded  # an order may end a churn warning (churn.py)
-    order_recorded(s, customer_id)
+    order_recorded(s, customer_id)  # an order may end a churn warning (churn.py)
     return order_id
 
 
