@@ -35,7 +35,7 @@ ORDER_COLUMNS = "id, customer_id, order_no, order_date, amount, status, owner_id
 def insert_order(s, customer_id: int, lines, order_date, order_no: str | None = None) -> int:
     """Write an order of `customer_id` (owned by the customer's owner) with checked `lines`
     [(product_id, quantity, unit_price, amount)] and its audit row; its id. `Orders.add` and a
-    won opportunity (opportunity_lines.py) both record orders through here."""
+    won opportunity (sales/opportunity_lines.py) both record orders through here."""
     order_id = s.db.next_id("orders")
     order_no = order_no or f"SO{order_date:%Y%m%d}-{order_id}"
     total = sum((line[3] for line in lines), Decimal("0"))

@@ -1,7 +1,7 @@
 """R5 sales reports: the funnel, win rates, campaign ROI, target attainment and the leaderboard.
 
-The marketing-management areas own these figures and their rules (pipeline.py,
-campaigns.py, targets.py); the reports facade calls them, so a number is defined in
+The marketing-management areas own these figures and their rules (sales/pipeline.py,
+sales/campaigns.py, sales/targets.py); the reports facade calls them, so a number is defined in
 one place and a report always agrees with the screen it came from. What this layer
 adds is the common shape of every report: the result is labelled for the chart layer,
 and a report with nothing in it comes back with its columns and no rows, carrying

@@ -4,7 +4,7 @@ One row per ticket: `customer` (id or name), `service_type` (dictionary), `subje
 optionally `request` (default: the subject), `handler` (username of a service staff member,
 account manager or supervisor), `handled` (date) and `handling` (text), `satisfaction` (1–5),
 `result` and `feedback` (date, default the handled date). The state follows from what the row
-records, as the life of a ticket (service.py) would have left it: nothing → *new*; a handler →
+records, as the life of a ticket (care/service.py) would have left it: nothing → *new*; a handler →
 *assigned* (on `created`, by the importer); handled → *handled*; satisfaction 3 or more →
 *archived*, less → sent back (*assigned*, feedback kept). Each move has its state_history row,
 each handling and feedback its ticket step, each verb its audit row, all dated as they happened.
