@@ -25,7 +25,7 @@ import time
 import duckdb
 
 from crm_engine import CRM
-from crm_engine.db import migrations
+from crm_engine.migrations import migrations
 
 TODAY = dt.date(2026, 3, 2)
 REPS = 8

@@ -8,18 +8,16 @@ query, so the policy holds whatever screen or notebook cell asks.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .i18n import Term
 
 if TYPE_CHECKING:
     from .db import Database
-    from .session import User
 
 ROLES = ("admin", "director", "supervisor", "account_manager", "service_staff", "marketing", "finance")
 SCOPES = ("none", "own", "team", "all")
-# Who counts as a manager's superior, from the top down.
-MANAGING_ROLES = ("admin", "director", "supervisor")
 
 # The two policies for customer cards that the seed systems differ on (MISSION A2), as
 # presets an administrator or a scenario applies in one step. They set the kinds that are
@@ -42,6 +40,20 @@ PRESETS = {
         "marketing": ("all", "none"), "finance": ("all", "none"),
     },
 }
+
+
+@dataclass(frozen=True)
+class User:
+    """A user of the workspace (A1)."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    team_id: int
+    email: str | None = None
+    phone: str | None = None
+    active: bool = True
 
 
 def role_term(role: str) -> Term:

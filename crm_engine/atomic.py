@@ -25,7 +25,7 @@ from typing import Iterator
 
 import duckdb
 
-from .db import _OFFLINE
+from .db import OFFLINE
 from .errors import Conflict, WorkspaceError
 
 _BUILDING = ".{name}.building-{pid}.duckdb"
@@ -111,7 +111,7 @@ def _make_whole(temporary: str) -> None:
     """Fold a WAL the builder left into the file (it belongs to the temporary name and would not
     follow the rename), then flush the file to disk before it gets its real name."""
     if os.path.exists(temporary + ".wal"):
-        con = duckdb.connect(temporary, config=_OFFLINE)
+        con = duckdb.connect(temporary, config=OFFLINE)
         try:
             con.execute("CHECKPOINT")
         finally:

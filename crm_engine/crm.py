@@ -16,7 +16,11 @@ import json
 import os
 from functools import cached_property
 
-from . import i18n
+from . import i18n, validate
+# Every area registers its hand-over, history and settings when imported (customers/registry.py,
+# settings.py): importing them all here means a CRM always knows every one.
+from . import (care as care_area, cash as cash_area, customers as customer_area,  # noqa: F401
+               office as office_area, sales as sales_area, system as system_area)  # noqa: F401
 from .atomic import building
 from .db import Database, create_file
 from .errors import CRMError, WorkspaceError
@@ -77,7 +81,7 @@ class CRM:
                 raise WorkspaceError("workspace.not_crm", workspace=path)
             db.migrate()
             stored = json.loads(db.scalar("SELECT value FROM settings WHERE key = 'language'"))
-            session = Session(db, load_user(db, user), i18n.check_language(language or stored))
+            session = Session(db, load_user(db, user), validate.language(language or stored))
         except CRMError:
             db.close()
             raise
@@ -90,7 +94,7 @@ class CRM:
     def _bootstrap(cls, db: Database, today, language: str, company: str | None) -> "CRM":
         from . import validate
 
-        language = i18n.check_language(language)
+        language = validate.language(language)
         today = validate.date(today, "today", required=False) or dt.date.today()
         try:
             db.migrate()
@@ -146,7 +150,7 @@ class CRM:
     def set_language(self, language: str) -> None:
         """Switch the language (`en` or `zh_CN`) of this handle and of every handle made from it or
         it from (`as_user`), before or after; open views redraw. The workspace default is an admin setting."""
-        language = i18n.check_language(language)
+        language = validate.language(language)
         if language != self._s.language:
             self._s.language = language
             self._s.signal.changed("language")

@@ -1,32 +1,32 @@
-"""The workspace file: connection, one transaction per action, migrations, error mapping.
+"""The workspace file: connection, one transaction per action, bringing its schema up to date.
 
 A workspace is one DuckDB file. DuckDB lets one process write a file and no one
-else even read it meanwhile (STACK_NOTES), so a `Database` can either keep its
+else even read it meanwhile (docs/engine.md), so a `Database` can either keep its
 connection (fast: analysis, benchmarks) or hold the file only while an action
 runs (`keep_open=False`), letting nbgrader's Validate or a second notebook in
-between. Every DuckDB exception is turned into a `CRMError` here and nowhere else.
+between. Every DuckDB exception is turned into a `CRMError` here (by duckdb_errors.map_error)
+and nowhere else; the schema's migrations are in migrations.py.
 """
 from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 from collections import deque
 from contextlib import contextmanager
-from importlib import resources
 from typing import Any, Iterator
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from .errors import CRMError, Conflict, InvalidInput, WorkspaceError, WorkspaceLocked
+from .duckdb_errors import MEMORY, map_error, not_duckdb
+from .errors import CRMError, InvalidInput, WorkspaceError, WorkspaceLocked
+from .migrations import latest_version, migrations
 from .turns import connect, let_go as _let_go, waiting_time  # noqa: F401 (waiting_time: part of this API)
 
 APP_ID = "crm-lab"
-MEMORY = ":memory:"
 
 # How a NEW workspace file is written (docs/performance.md, "Workspace files"). Both are fixed when the
 # file is created and kept by every later write; an existing file keeps what it was made with, so
@@ -60,42 +60,6 @@ def create_file(path, expected_customers: int | None = None, *, block_size: int 
         raise map_error(error, os.fspath(path)) from None
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every file in `schema/`, in version order."""
-    found = []
-    for item in resources.files(__package__).joinpath("schema").iterdir():
-        match = re.fullmatch(r"(\d{3})_(\w+)\.sql", item.name)
-        if match:
-            found.append((int(match[1]), match[2], item.read_text("utf-8")))
-    found.sort()
-    versions = [v for v, _, _ in found]
-    if len(set(versions)) != len(versions):
-        raise RuntimeError(f"two schema migrations share a number: {versions}")
-    return found
-
-
-def latest_version() -> int:
-    return migrations()[-1][0]
-
-
-def map_error(error: duckdb.Error, path: str | None = None) -> CRMError:
-    """The CRMError a student should see instead of a DuckDB exception."""
-    text = str(error)
-    name = os.path.basename(path or MEMORY)
-    if "Conflicting lock" in text:
-        pid = re.search(r"PID (\d+)", text)
-        return WorkspaceLocked("error.locked", workspace=name, pid=pid[1] if pid else "?")
-    if "different configuration" in text:
-        return WorkspaceLocked("error.locked_here", workspace=name)
-    if isinstance(error, duckdb.ConstraintException):
-        return Conflict("error.constraint", detail=text.split(":", 1)[-1].strip())
-    if isinstance(error, (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.InvalidInputException)):
-        return InvalidInput("error.value", detail=text.split(":", 1)[-1].strip())
-    if isinstance(error, duckdb.IOException):
-        return WorkspaceError("error.io", workspace=name, detail=text)
-    return WorkspaceError("error.database", detail=text)
-
-
 def _unmasked(values: np.ndarray) -> np.ndarray:
     """A fetchnumpy column as a plain array: DuckDB hands columns with NULLs over as masked
     arrays, which pandas and slicing handle several times slower."""
@@ -117,22 +81,7 @@ def _unmasked(values: np.ndarray) -> np.ndarray:
 # A workspace never needs an extension beyond those built into the wheel (json, parquet, icu).
 # Left on, DuckDB would hand a foreign file it recognises (nbgrader's SQLite gradebook.db) or an
 # ATTACH of one to an extension it first downloads: a network call, then a confusing error.
-_OFFLINE = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
-
-
-def not_duckdb(path: str) -> bool:
-    """True when `path` is a file that is not a DuckDB database (a SQLite file, a CSV, an empty
-    file): every DuckDB file carries `DUCK` at byte 8. Unreadable paths are left to DuckDB to report."""
-    if not os.path.isfile(path):  # missing (a new workspace), a directory, a pipe
-        return False
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(12)
-    except OSError:  # no permission
-        return False
-    return head[8:12] != b"DUCK"
-
-
+OFFLINE = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
 _DROPPED = RuntimeError("queued writes dropped: the action failed")
 
 
@@ -171,7 +120,7 @@ class Database:
             if self.path is not None and not_duckdb(self.path):
                 raise WorkspaceError("workspace.not_crm", workspace=self.path)
             try:
-                self._con = connect(self.path or MEMORY, read_only=self.read_only, wait=self.wait, config=_OFFLINE)
+                self._con = connect(self.path or MEMORY, read_only=self.read_only, wait=self.wait, config=OFFLINE)
                 # No console progress bars over a notebook's output (long set-based statements draw them).
                 self._con.execute("SET enable_progress_bar = false")
             except duckdb.Error as error:
@@ -232,10 +181,6 @@ class Database:
                 self._con.close()
                 self._con = None
                 _let_go(self.path)
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._depth > 0
 
     # -- transactions -----------------------------------------------------
     @contextmanager

@@ -3,8 +3,8 @@
 "Beijing Star Tech Co., Ltd." and "beijing star tech" are the same customer;
 so are "上海明达科技有限公司" and "上海明达科技". The rule: Unicode NFKC
 (full-width → half-width), lower case, drop a legal-form suffix, then keep only
-letters and digits. The same rule runs vectorised over a pandas Series for
-imports (`normalise_series`), so single adds and bulk imports agree.
+letters and digits. Imports map the same function over their names
+(transfer/imports.py, transfer/deals.py), so single adds and bulk imports agree.
 """
 from __future__ import annotations
 
@@ -27,8 +27,3 @@ def normalise(name: str) -> str:
         value = _SUFFIX.sub("", value)
     # A name that is nothing but legal words ("Company Limited") keeps them.
     return _NOT_WORD.sub("", value) or _NOT_WORD.sub("", full)
-
-
-def normalise_series(names):
-    """`normalise` over a pandas Series of names."""
-    return names.map(normalise)

@@ -11,26 +11,12 @@ import functools
 import json
 import numbers
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from . import access, events, validate
+from .access import User  # noqa: F401 - areas take the user from the session
 from .db import Database
 from .errors import CRMError, NotAllowed, NotFound
-
-
-@dataclass(frozen=True)
-class User:
-    """A user of the workspace (A1)."""
-
-    id: int
-    username: str
-    name: str
-    role: str
-    team_id: int
-    email: str | None = None
-    phone: str | None = None
-    active: bool = True
 
 
 USER_COLUMNS = "id, username, name, role, team_id, email, phone, active"

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import courseware, i18n
+from . import courseware, i18n, validate
 from .errors import CRMError
 
 LANGUAGES = i18n.LANGUAGES
@@ -94,10 +94,10 @@ class Chapter:
         return self.id.split("_", 1)[1]
 
     def title(self, language: str) -> str:
-        return self.titles[i18n.check_language(language)]
+        return self.titles[validate.language(language)]
 
     def path(self, language: str) -> Path:
-        return theory_dir() / i18n.check_language(language) / f"{self.id}.md"
+        return theory_dir() / validate.language(language) / f"{self.id}.md"
 
 
 def _stamp(*paths: Path) -> tuple:
@@ -176,7 +176,7 @@ def headings(text: str) -> list[tuple[int, str | None, str]]:
 def chapter_markdown(chapter_id: str, language: str) -> str:
     """The chapter as plain Markdown for a notebook: numbered title, labels removed, links
     to other chapters turned into "*text* (chapter N)", links within the chapter into text."""
-    language = i18n.check_language(language)
+    language = validate.language(language)
     by_file = {f"{c.id}.md": c for c in chapters()}
 
     def link(match: re.Match) -> str:
@@ -201,7 +201,7 @@ class Option:
     texts: Mapping[str, str]
 
     def text(self, language: str) -> str:
-        return self.texts[i18n.check_language(language)]
+        return self.texts[validate.language(language)]
 
 
 @dataclass(frozen=True)
@@ -219,13 +219,13 @@ class Question:
     explanations: Mapping[str, str]
 
     def text(self, language: str) -> str:
-        return self.texts[i18n.check_language(language)]
+        return self.texts[validate.language(language)]
 
     def unit(self, language: str) -> str:
-        return self.units.get(i18n.check_language(language), "")
+        return self.units.get(validate.language(language), "")
 
     def explanation(self, language: str) -> str:
-        return self.explanations[i18n.check_language(language)]
+        return self.explanations[validate.language(language)]
 
     def option(self, key: str) -> Option:
         return next(o for o in self.options if o.key == key)
@@ -434,7 +434,7 @@ def glossary() -> list[GlossaryEntry]:
 def glossary_markdown(language: str, *, labels: bool = True) -> str:
     """The glossary page: one table per group, states grouped by kind of record.
     `labels=False` leaves out the MyST anchors (for a notebook)."""
-    language = i18n.check_language(language)
+    language = validate.language(language)
     t = lambda key, **p: i18n.t(key, language, **p)  # noqa: E731
     cell = lambda text: text.replace("|", "\\|")  # noqa: E731
     first, second = language, next(lang for lang in LANGUAGES if lang != language)

@@ -1,7 +1,7 @@
 """Taking turns on a workspace file: one process at a time, the others wait a bounded while.
 
 DuckDB lets one process hold a file and refuses every other open meanwhile, read-only included
-(STACK_NOTES). A `keep_open=False` workspace holds its file only for one action or query, so
+(DuckDB's documented concurrency model; tests/engine/test_turns.py shows it). A `keep_open=False` workspace holds its file only for one action or query, so
 another process that finds it held should wait its turn rather than fail: `connect()` retries the
 lock error after short jittered sleeps for up to `wait` seconds, then lets it through (db.py turns
 it into `WorkspaceLocked`, naming the holder).

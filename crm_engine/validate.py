@@ -13,7 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from .errors import InvalidInput
-from .i18n import Choices
+from .i18n import LANGUAGES, Choices
 
 MAX_TEXT = 2000
 # Control characters no text field takes (a NUL, a bell …); tab and line breaks are text. Written so
@@ -188,6 +188,13 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Digits with spaces, dashes and brackets, an optional leading +: "010-5555 0101", "(010) 6666 1234".
 PHONE_PATTERN = r"\+?[0-9(][0-9 ()\-]{3,24}"
 PHONE = re.compile(f"^{PHONE_PATTERN}$")
+
+
+def language(value) -> str:
+    """One of the languages the CRM speaks (`i18n.LANGUAGES`): "en" or "zh_CN"."""
+    if value not in LANGUAGES:
+        raise InvalidInput("error.language", language=value, choices=", ".join(LANGUAGES))
+    return value
 
 
 def email(value, field: str = "email") -> str | None:

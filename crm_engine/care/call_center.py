@@ -33,6 +33,7 @@ from ..customers.cards import fetch as fetch_customer, visible
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..i18n import Term, translate
 from ..names import normalise
+from ..sales.leads import create as create_lead
 from .service import create as create_ticket
 from ..session import Area, Session, action, load_user, query
 
@@ -189,7 +190,6 @@ class CallCenter(Area):
     def to_lead(self, call_id: int, *, company: str | None = None, email: str | None = None,
                 owner=None, note: str | None = None) -> int:
         """Turn a call into a lead (source: call centre); no owner puts it in the public pool."""
-        from ..sales.leads import create as create_lead  # the sales area; imported late on purpose
         s = self._s
         call = self._open(call_id)
         lead_id = create_lead(s, name=call.caller, company=company, phone=call.phone, email=email,

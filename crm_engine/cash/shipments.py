@@ -9,7 +9,7 @@ Rules:
   zero — a shipment the stock cannot cover is refused whole, naming the product.
 - Who may ship follows the sharing policy for kind `shipment`, measured on the
   owner of what is shipped: the contract's owner, or the customer's owner for an
-  order (orders follow their customer, see `orders.py`).
+  order (orders follow their customer, see `customers/orders.py`).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Autograde a whole class on one machine: nbgrader in parallel worker processes, with progress and a summary.
 
-    from crm_engine import course_batch
+    from crm_engine.course import batch as course_batch
     summary = course_batch.autograde("a1_opportunity", root=…, workers=4, progress=print_progress)
     print(summary)        # "Autograded 300 of 300 submission(s) of a1_opportunity with 4 workers in …"
 

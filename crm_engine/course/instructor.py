@@ -1,6 +1,6 @@
 """The instructor's side of the course: nbgrader's steps, a regrade outside the notebooks, the class dashboard.
 
-    from crm_engine import course_admin as ca
+    from crm_engine.course import instructor as ca
     ca.nbgrader("generate_assignment", "a1_opportunity", root="~/course")   # any nbgrader step
     ca.release("a1_opportunity", root=…)        # generate_assignment + release_assignment
     ca.grade("a1_opportunity", root=…)          # collect + autograde + generate_feedback (+ release_feedback)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from ..dictionary import require_code
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..names import normalise
 from ..session import Area, Session, User, action, load_user, query
+from . import registry
 
 KIND = "customer"
 OWNER_ROLES = ("account_manager", "supervisor", "director")
@@ -67,35 +67,6 @@ FREE_TEXT = {"address": 300, "legal_rep": 100, "characteristics": 2000, "busines
 CODES = {"ownership": "ownership", "industry": "industry", "company_size": "company_size",
          "customer_type": "customer_type", "level": "customer_level", "region": "region"}
 SORTABLE = ("id", "name", "level", "region", "credit", "satisfaction", "created_on", "owner_name")
-
-# Records that make a customer part of the business history: while any refers to it, it cannot be
-# deleted (confirm its churn instead). Areas that keep records per customer add their tables here.
-HISTORY = ["orders", "leads", "opportunities", "tickets", "calls", "contracts", "shipments", "sales_returns",
-           "payments", "expenses", "tasks", "message_recipients"]
-# Records that belong to the card itself and are deleted with it.
-CARD_PARTS = ["contacts", "interactions", "churn_warnings", "customer_grades", "customer_tags"]
-
-_TABLE_ZH = {"orders": "订单", "leads": "线索", "opportunities": "销售机会", "tickets": "服务单", "calls": "来电",
-             "contracts": "合同", "shipments": "发货单", "sales_returns": "退货单", "payments": "回款",
-             "expenses": "费用", "tasks": "任务", "message_recipients": "消息"}
-
-# What moves with a customer at hand-over: (table, owner column, which rows) is one UPDATE;
-# a "module:function" string names `function(s, from_user_id, to_user_id)` for work an UPDATE
-# cannot do (e.g. closing and opening assignment history).
-# Areas that keep per-customer work (opportunities, contracts …) add themselves here.
-HANDOVER = [("customers", "owner_id", "TRUE"),
-            # open sales work moves with the rep's customers (leads.py, opportunities.py)
-            ("leads", "owner_id", "state IN ('pending', 'following', 'invalid')"),
-            ("opportunities", "owner_id", "state IN ('unassigned', 'assigned')"),
-            "crm_engine.sales.holders:handover",  # close the leaving rep's holdings, open the receiver's
-            # open contracts — not yet fulfilled, or fulfilled and still owed money — and open
-            # customer tasks move too (contracts.py, office/tasks.py)
-            ("contracts", "owner_id", "(status IN ('draft', 'signed') OR (status = 'fulfilled' AND amount > "
-                                      "(SELECT coalesce(sum(r.amount), 0) FROM sales_returns r WHERE r.contract_id = contracts.id)"
-                                      " + (SELECT coalesce(sum(p.amount - p.overpaid), 0) FROM payments p "
-                                      "WHERE p.contract_id = contracts.id)))"),
-            ("tasks", "owner_id", "status = 'open' AND customer_id IS NOT NULL")]
-
 
 @dataclass(frozen=True)
 class Customer360:
@@ -263,12 +234,11 @@ def log_interaction(s: Session, customer_id: int, subject: str, *, channel: str 
 def open_records(s: Session, user_id: int) -> dict[str, int]:
     """What `user_id` still holds that a hand-over would move: {table: count}, non-zero only."""
     counts = {}
-    for entry in HANDOVER:
-        if not isinstance(entry, str):
-            table, column, condition = entry
-            n = s.db.scalar(f"SELECT count(*) FROM {table} WHERE {column} = ? AND ({condition})", [user_id])
+    for move in registry.handover():
+        if move.function is None:
+            n = s.db.scalar(f"SELECT count(*) FROM {move.table} WHERE {move.column} = ? AND ({move.where})", [user_id])
             if n:
-                counts[table] = n
+                counts[move.table] = n
     return counts
 
 
@@ -320,12 +290,14 @@ class Customers(Area):
         (orders, tickets, contracts …) it must stay: confirm its churn instead."""
         s = self._s
         customer = fetch(s, customer_id, write=True)
+        entries = registry.history()
         counts = s.db.rows(" UNION ALL ".join(
-            f"SELECT '{table}', count(*) FROM {table} WHERE customer_id = $1" for table in HISTORY), [customer.id])
-        used = [f"{s.language == 'zh_CN' and _TABLE_ZH.get(t, t) or t.replace('_', ' ')}: {n}" for t, n in counts if n]
+            f"SELECT {k}, count(*) FROM {h.table} WHERE customer_id = $1" for k, h in enumerate(entries)), [customer.id])
+        used = [f"{entries[k].zh if s.language == 'zh_CN' else entries[k].table.replace('_', ' ')}: {n}"
+                for k, n in sorted(counts) if n]
         if used:
             raise NotAllowed("customer.has_history", id=customer.id, name=customer.name, records=", ".join(used))
-        for table in CARD_PARTS:
+        for table in registry.card_parts():
             s.db.execute(f"DELETE FROM {table} WHERE customer_id = ?", [customer.id])
         s.db.execute("DELETE FROM customers WHERE id = ?", [customer.id])
         s.audit("delete", KIND, customer.id, before=dataclasses.asdict(customer))
@@ -436,8 +408,8 @@ class Customers(Area):
     def handover(self, from_user, to_user) -> int:
         """Hand all of a departing rep's customers, with their history, to another manager.
 
-        One action: every customer (and the open work areas register in
-        `HANDOVER`) moves, or nothing does. Returns the number of customers moved.
+        One action: every customer (and the open work areas register for the hand-over in
+        customers/registry.py) moves, or nothing does. Returns the number of customers moved.
         """
         s = self._s
         s.require_role("supervisor", "director", action="handover")
@@ -450,13 +422,11 @@ class Customers(Area):
         ids = [r[0] for r in s.db.rows("SELECT id FROM customers WHERE owner_id = ? ORDER BY id", [leaving.id])]
         if receiving.role != "account_manager":
             raise InvalidInput("handover.receiver_role", field="to_user", user=receiving.name)
-        for entry in HANDOVER:
-            if isinstance(entry, str):
-                module, function = entry.split(":")
-                getattr(importlib.import_module(module), function)(s, leaving.id, receiving.id)
+        for move in registry.handover():
+            if move.function is not None:
+                move.function(s, leaving.id, receiving.id)
             else:
-                table, column, condition = entry
-                s.db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND ({condition})",
+                s.db.execute(f"UPDATE {move.table} SET {move.column} = ? WHERE {move.column} = ? AND ({move.where})",
                              [receiving.id, leaving.id])
         s.audit("handover", KIND, None, before={"owner_id": leaving.id}, after={"owner_id": receiving.id, "customers": ids})
         return len(ids)

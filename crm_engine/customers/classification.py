@@ -82,7 +82,7 @@ class Segment:
     created_on: object
 
 
-# -- settings checks (admin.SETTINGS calls these) -----------------------------------
+# -- settings checks (registered in customers/__init__.py) -----------------------------------
 def check_cutoffs(value) -> list[float]:
     """`[a, b]` with 0 < a < b <= 1, e.g. `[0.8, 0.95]`."""
     if not isinstance(value, (list, tuple)) or len(value) != 2:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import validate
 from .cards import fetch as fetch_customer, visible
+from .churn import order_recorded
 from ..errors import InvalidInput, NotFound
 from ..session import Area, action, query
 
@@ -34,7 +35,7 @@ ORDER_COLUMNS = "id, customer_id, order_no, order_date, amount, status, owner_id
 def insert_order(s, customer_id: int, lines, order_date, order_no: str | None = None) -> int:
     """Write an order of `customer_id` (owned by the customer's owner) with checked `lines`
     [(product_id, quantity, unit_price, amount)] and its audit row; its id. `Orders.add` and a
-    won opportunity (opportunity_lines.py) both record orders through here."""
+    won opportunity (sales/opportunity_lines.py) both record orders through here."""
     order_id = s.db.next_id("orders")
     order_no = order_no or f"SO{order_date:%Y%m%d}-{order_id}"
     total = sum((line[3] for line in lines), Decimal("0"))
@@ -46,8 +47,7 @@ def insert_order(s, customer_id: int, lines, order_date, order_no: str | None = 
                          [[first_line + i, order_id, *line] for i, line in enumerate(lines)])
     s.audit("create", "order", order_id, after={"customer_id": customer_id, "order_no": order_no,
                                                 "order_date": order_date, "amount": total, "lines": len(lines)})
-    from .churn import order_recorded  # an order may end a churn warning (churn.py)
-    order_recorded(s, customer_id)
+    order_recorded(s, customer_id)  # an order may end a churn warning (churn.py)
     return order_id
 
 

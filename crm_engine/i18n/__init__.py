@@ -87,20 +87,6 @@ def catalog() -> dict[str, dict[str, str]]:
     return _catalog
 
 
-def check_language(language: str) -> str:
-    if language not in LANGUAGES:
-        from ..errors import InvalidInput
-
-        raise InvalidInput("error.language", language=language, choices=", ".join(LANGUAGES))
-    return language
-
-
-def set_default_language(language: str) -> None:
-    """The language used where no workspace or session has chosen one."""
-    global _default_language
-    _default_language = check_language(language)
-
-
 def default_language() -> str:
     return _default_language
 

@@ -1,7 +1,7 @@
 """R5 sales reports: the funnel, win rates, campaign ROI, target attainment and the leaderboard.
 
-The marketing-management areas own these figures and their rules (pipeline.py,
-campaigns.py, targets.py); the reports facade calls them, so a number is defined in
+The marketing-management areas own these figures and their rules (sales/pipeline.py,
+sales/campaigns.py, sales/targets.py); the reports facade calls them, so a number is defined in
 one place and a report always agrees with the screen it came from. What this layer
 adds is the common shape of every report: the result is labelled for the chart layer,
 and a report with nothing in it comes back with its columns and no rows, carrying
@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import validate
+from ..sales.campaigns import Campaigns
+from ..sales.opportunities import Opportunities
+from ..sales.targets import Targets
 from ..session import Session, query
 from .shared import finish, no_rows
 
@@ -30,8 +34,6 @@ class SalesReports:
         per stage, how many reached it, the conversion from the stage before, what is
         open there now. Opportunities created between `since` and `until`; `by` one funnel
         per owner, team, product, category, region, source, campaign, month, quarter or year."""
-        from ..sales.opportunities import Opportunities
-
         frame = Opportunities(self._s).funnel(since=since, until=until, owner=owner, by=by)
         frame.attrs["by"] = by or "scope"
         return _done(self._s, frame, "funnel", int(frame["reached"].sum()) + int(frame["open"].sum()) == 0)
@@ -41,8 +43,6 @@ class SalesReports:
         """Pipeline value: the open opportunities you may see, per stage (and per group `by`,
         as `win_rate`), with their amount and probability-weighted amount
         (`crm.opportunities.pipeline`)."""
-        from ..sales.opportunities import Opportunities
-
         frame = Opportunities(self._s).pipeline(by=by, owner=owner)
         frame.attrs["by"] = by or "scope"
         return _done(self._s, frame, "pipeline", frame.empty)
@@ -53,8 +53,6 @@ class SalesReports:
         and `until` (`crm.opportunities.win_rate`); `by`: owner (the rep), team (with its
         sub-teams), product, category (once per product an opportunity contains), region,
         source, campaign, month, quarter, year, or None for one overall row."""
-        from ..sales.opportunities import Opportunities
-
         frame = Opportunities(self._s).win_rate(by=by, since=since, until=until)
         frame.attrs["by"] = by or "scope"
         return _done(self._s, frame, "win_rate", frame.empty)
@@ -63,8 +61,6 @@ class SalesReports:
     def campaign_roi(self, campaign_id: int | None = None) -> pd.DataFrame:
         """Return on investment of the campaigns you may see (`crm.campaigns.roi`), best first:
         cost, actual revenue (won business), roi = (revenue − cost) / cost."""
-        from ..sales.campaigns import Campaigns
-
         frame = Campaigns(self._s).roi(campaign_id)
         return _done(self._s, frame, "campaign_roi", frame.empty)
 
@@ -74,9 +70,6 @@ class SalesReports:
         `crm.targets.list`; `period` like "2026-03" or "2026-Q1"; `by` "owner" (the reps'
         targets) or "team" (the teams', each counting its sub-teams). Targets are set per rep
         or team and period (O8), so attainment has no product or region cut."""
-        from .. import validate
-        from ..sales.targets import Targets
-
         subject = {None: None, "owner": "user", "team": "team"}[validate.one_of(by, "report_by", (None, "owner", "team"))]
         frame = Targets(self._s).list(period=period, metric=metric)
         if subject is not None:
@@ -87,8 +80,6 @@ class SalesReports:
     def leaderboard(self, period: str, *, metric: str = "won_amount", by: str = "user") -> pd.DataFrame:
         """The leaderboard of `crm.targets.leaderboard` for one period: reps (`by="user"`) or
         teams ranked by attainment, then by actual."""
-        from ..sales.targets import Targets
-
         frame = Targets(self._s).leaderboard(period, metric=metric, by=by)
         nothing = frame.empty or (frame["actual"].fillna(0).eq(0).all() and frame["target"].isna().all())
         frame.attrs["by"] = by

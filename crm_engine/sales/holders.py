@@ -27,7 +27,7 @@ def user_name(s: Session, user_id: int | None) -> str:
 
 
 def handover(s: Session, from_user_id: int, to_user_id: int) -> None:
-    """At a rep's hand-over (customers/cards.py `HANDOVER`): their open holdings end today and the
+    """At a rep's hand-over (registered in sales/__init__.py): their open holdings end today and the
     receiver's begin today, so the history shows who worked each record when."""
     today = s.today()
     s.db.execute("INSERT INTO assignments SELECT kind, record_id, ?, ?, ?, NULL, 'handover' FROM assignments "

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .. import validate
 
-# The same bucket labels as the reports' periods (reports/common.py); the areas sit below reports.
+# The same bucket labels as the reports' periods (reports/shared.py); the areas sit below reports.
 PERIODS = {"month": "strftime({col}, '%Y-%m')",
            "quarter": "(year({col})::VARCHAR || '-Q' || quarter({col})::VARCHAR)",
            "year": "year({col})::VARCHAR"}

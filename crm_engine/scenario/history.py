@@ -69,7 +69,7 @@ def _batch(ctx: Context, cards: pd.DataFrame, rate: np.ndarray, number: int) -> 
     t = np.where(flat[idx], lo + u * (hi - lo), np.log(e_lo[idx] + u * (e_hi - e_lo)[idx]) / safe[idx])
     day = np.clip(np.floor(t), lo, hi).astype(np.int64)
     keep = rng.random(len(idx)) < season[_months(ctx.today, day)] / season.max()
-    # The anchor order fixes each customer's last order date (see base.py).
+    # The anchor order fixes each customer's last order date (see customer_base.py).
     idx = np.r_[idx[keep], np.arange(len(cards))]
     day = np.r_[day[keep], anchor]
     # By customer, then day (ties keep their order): one stable sort of a combined key

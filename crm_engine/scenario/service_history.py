@@ -112,7 +112,7 @@ def _tickets(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int:
                       ?::DATE + handled::INTEGER, result, satisfaction::INTEGER, ?::DATE + feedback::INTEGER,
                       CASE WHEN state = 'archived' THEN assigned_to::INTEGER END, ?::DATE + feedback::INTEGER
                   FROM frame""", frame, [ctx.today] * 5)
-    # Steps: handling (1), [unsatisfied feedback (1), handling (2)], final feedback — as service.py writes them.
+    # Steps: handling (1), [unsatisfied feedback (1), handling (2)], final feedback — as care/service.py writes them.
     def rows(mask, attempt, step, day, text, satisfaction, order):
         k = np.flatnonzero(mask)
         return pd.DataFrame({"ticket_id": ids[k], "attempt": np.broadcast_to(attempt, n)[k], "step": step,

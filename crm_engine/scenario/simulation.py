@@ -159,8 +159,8 @@ class Simulation(Area):
     @query
     def briefing(self, language: str | None = None) -> str:
         """The scenario's story, who the student plays, and their tasks (yours, if you have any)."""
-        from ..i18n import check_language
-        language = check_language(language or self._s.language)
+        from .. import validate
+        language = validate.language(language or self._s.language)
         scenario = self._scenario()
         lines = [scenario.text(scenario.title, language), "", (scenario.text(scenario.narrative, language) or "").strip()]
         # Whoever reads it, if the scenario gives them tasks; else the role students play.

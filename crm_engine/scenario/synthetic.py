@@ -3,7 +3,7 @@
 The same (arguments, seed) always give the same rows. Everything is drawn with
 numpy and written with a few `INSERT … SELECT` statements from DataFrames, so
 100k customers / 2M orders take seconds, not the hours a loop of engine calls
-would (STACK_NOTES: Faker is slow and repeats company names, so names are composed).
+would (names are composed: Faker is slow and repeats company names at this scale).
 
 Order history has the shapes a CRM course needs: seasonality (a December peak,
 a February dip), heavy-tailed order values (log-normal), and four customer

@@ -1,7 +1,7 @@
 """Words and templates the generator composes names and texts from, in English and 简体中文.
 
 Names are composed (city + brand + trade, family + given, street + brand + shop kind)
-rather than drawn from Faker, which repeats itself at scale (STACK_NOTES). Templates
+rather than drawn from Faker, which repeats itself at scale. Templates
 take `{product}`, `{contact}`, `{customer}` and are filled per record. The words the
 simulated *customers* say back to students live in i18n/scenario.toml instead (they are
 messages, rendered in the session's language).

@@ -5,41 +5,13 @@ import json
 import os
 from contextlib import contextmanager
 
-from .. import access, validate
+from .. import access, settings as registered_settings, validate
 from ..atomic import building
-from ..db import create_file, latest_version
+from ..customers.cards import open_records
+from ..db import create_file
+from ..migrations import latest_version
 from ..errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError, WorkspaceLocked
 from ..session import USER_COLUMNS, Area, User, action, load_user, query
-
-# Settings an administrator may change, with the check each value must pass.
-SETTINGS = {
-    "language": lambda v: validate.one_of(v, "language", ("en", "zh_CN")),
-    "company": lambda v: validate.text(v, "company", max_length=200),
-    # customer care: the rules are documented in churn.py and classification.py
-    "churn_threshold_months": lambda v: _area("customers.churn").check_threshold(v),
-    "abc_cutoffs": lambda v: _area("customers.classification").check_cutoffs(v),
-    "abc_period_months": lambda v: _area("customers.classification").check_period(v),
-    "credit_policy": lambda v: _area("customers.classification").check_credit_policy(v),
-    # marketing management: the rules are documented in leads.py and pipeline.py
-    "lead_pool_days": lambda v: validate.integer(v, "lead_pool_days", minimum=1, maximum=366),
-    "lead_claim_cap": lambda v: validate.integer(v, "lead_claim_cap", minimum=1, maximum=10_000),
-    "lead_duplicates": lambda v: validate.one_of(v, "lead_duplicates", ("link", "refuse")),
-    "contact_within_days": lambda v: validate.integer(v, "contact_within_days", minimum=1, maximum=366),
-    # orders to cash and my office: the rules are documented in contracts.py, office/files.py, office/messages.py
-    "payment_terms_days": lambda v: validate.integer(v, "payment_terms_days", minimum=0, maximum=365),
-    "file_max_bytes": lambda v: validate.integer(v, "file_max_bytes", minimum=1024, maximum=1024 ** 3),
-    "smtp_host": lambda v: _area("office.messages").check_smtp_host(v),
-    "smtp_port": lambda v: validate.integer(v, "smtp_port", minimum=1, maximum=65535),
-    "smtp_sender": lambda v: validate.email(v, "smtp_sender") or "crm-lab@localhost",
-    "smtp_starttls": lambda v: _area("office.messages").check_flag(v, "smtp_starttls"),
-}
-
-
-def _area(module: str):
-    """An area's module (care, office …), imported only when one of its settings is changed."""
-    import importlib
-    return importlib.import_module(f"..{module}", __package__)
-
 
 class Admin(Area):
     """Only the administrator changes the org, the policy and the settings."""
@@ -125,7 +97,6 @@ class Admin(Area):
         user = load_user(self._s.db, who)
         if user.id == 1:
             raise NotAllowed("user.keep_admin")
-        from ..customers.cards import open_records
         still = open_records(self._s, user.id)
         if still:
             raise NotAllowed("user.still_owns", user=user.name, count=sum(still.values()),
@@ -191,9 +162,9 @@ class Admin(Area):
     def set_setting(self, key: str, value) -> None:
         """Change a workspace setting (`language`, `company`, and those the areas add)."""
         self._s.require_role("admin", action="manage_settings")
-        check = SETTINGS.get(key)
+        check = registered_settings.check(key)
         if check is None:
-            raise InvalidInput("setting.unknown", field="key", value=key, choices=", ".join(sorted(SETTINGS)))
+            raise InvalidInput("setting.unknown", field="key", value=key, choices=", ".join(registered_settings.keys()))
         value = check(value)
         before = self._s.setting(key)
         self._s.db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, json.dumps(value, ensure_ascii=False)])

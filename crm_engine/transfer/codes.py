@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from ..errors import InvalidInput
+from ..i18n import translate
 
 # The dictionary field of each import kind → its dictionary kind.
 DICTIONARY_FIELDS = {
@@ -50,7 +51,7 @@ def mapped(field: str, values: dict, alias: str = "i") -> str:
     pairs = values.get(field, {})
     if not pairs:
         return f"{alias}.{field}"
-    cases = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in sorted(pairs.items()))
+    cases = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(v)}" for k, v in sorted(pairs.items()))
     return f"(CASE {alias}.{field} {cases} ELSE {alias}.{field} END)"
 
 
@@ -65,7 +66,6 @@ def add_missing(s, kind: str, values: dict) -> list[str]:
     """Add every unknown value of the file's dictionary fields as a new code (audited); the
     report's notes naming them."""
     s.require_role("admin", action="edit_dictionary")
-    from ..i18n import translate
     notes = []
     for field, dictionary in DICTIONARY_FIELDS.get(kind, {}).items():
         unknown = [v for (v,) in s.db.rows(
@@ -125,5 +125,5 @@ def _code_for(value: str, taken: set[str]) -> str:
     return code
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"

@@ -39,7 +39,7 @@ class Imports(RosterLoads, OpportunityLoads, InteractionLoads, TicketLoads, Base
         return self._run("teams", source, **options)
 
     def opportunities(self, source, **options):
-        """Opportunities with their history, written as it happened (pipeline.py)."""
+        """Opportunities with their history, written as it happened (sales/pipeline.py)."""
         return self._run("opportunities", source, **options)
 
     def interactions(self, source, **options):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import translate
-from .codes import _literal
+from .codes import sql_literal
 
 
 def write_history(loads) -> None:
@@ -41,9 +41,9 @@ def write_history(loads) -> None:
     step_base = db.next_id("plan_steps")
     db.execute(f"""
         INSERT INTO plan_steps SELECT {step_base - 1} + row_number() OVER (ORDER BY id), id, closed_d,
-            {_literal(translate('import.step_action', lang))},
-            CASE outcome WHEN 'won' THEN {_literal(translate('import.step_won', lang))}
-                         ELSE {_literal(translate('import.step_lost', lang))} END, closed_d, owner_id, owner_id
+            {sql_literal(translate('import.step_action', lang))},
+            CASE outcome WHEN 'won' THEN {sql_literal(translate('import.step_won', lang))}
+                         ELSE {sql_literal(translate('import.step_lost', lang))} END, closed_d, owner_id, owner_id
         FROM import_deals WHERE outcome <> 'open' ORDER BY id""")
     db.execute("""INSERT INTO assignments SELECT 'opportunity', id, owner_id, assigned_by, assigned_on,
                       CASE WHEN outcome <> 'open' THEN closed_d END, 'assign' FROM import_deals ORDER BY id""")
@@ -67,7 +67,7 @@ def write_history(loads) -> None:
         WHERE outcome = 'won'""")
     db.execute(f"""
         INSERT INTO interactions SELECT note_id, customer_id, NULL, owner_id, closed_d, 'other',
-            left(replace({_literal(won_subject)}, chr(0), id::VARCHAR), 200),
+            left(replace({sql_literal(won_subject)}, chr(0), id::VARCHAR), 200),
             coalesce(nullif(summary, ''), nullif(product, ''), account) FROM import_deal_notes ORDER BY note_id""")
     orders = _orders(s) if has_lines else False
     _audit(s, me, orders)

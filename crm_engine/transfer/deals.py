@@ -29,25 +29,23 @@ names that account's customer once there is one.
 """
 from __future__ import annotations
 
-import pandas as pd
-
 from .. import validate
 from ..i18n import translate
 from ..names import normalise
 from . import codes, dates
+from .deal_history import write_history
 from .imports import (
     FIELDS,
     LONGEST,
-    MAX_AMOUNT,
     MAX_PRICE,
     MAX_QUANTITY,
     PHONE,
-    _amount,
-    _amount_value,
-    _chunks,
-    _first_failure,
-    _integer,
-    _text_checks,
+    amount_sql,
+    amount_value_sql,
+    chunks,
+    first_failure,
+    integer_sql,
+    text_checks,
 )
 
 FIELDS["opportunities"] = (("owner", "account", "stage"),
@@ -64,7 +62,7 @@ OPEN_WORDS = ("open", "active", "进行中")
 
 
 def _words(words) -> str:
-    return ", ".join(codes._literal(w) for w in words)
+    return ", ".join(codes.sql_literal(w) for w in words)
 
 
 class OpportunityLoads:
@@ -82,9 +80,9 @@ class OpportunityLoads:
         stage_v = f"lower({codes.mapped('stage', values)})"
         status_v = f"lower({codes.mapped('status', values)})"
         product_v = codes.mapped("product", values)
-        stage_case = " ".join(f"WHEN {codes._literal(k)} THEN {codes._literal(v)}" for k, v in STAGE_WORDS.items())
+        stage_case = " ".join(f"WHEN {codes.sql_literal(k)} THEN {codes.sql_literal(v)}" for k, v in STAGE_WORDS.items())
         today = s.today().isoformat()
-        checks = [*_text_checks("opportunities"),
+        checks = [*text_checks("opportunities"),
                   ("i.owner = ''", "import.empty_owner", "''"),
                   ("i.owner_id IS NULL", "import.unknown_owner", "i.owner"),
                   ("i.owner_role <> 'account_manager' OR NOT i.owner_active", "import.owner_not_manager", "i.owner"),
@@ -104,8 +102,8 @@ class OpportunityLoads:
             ("i.outcome <> 'open' AND i.closed_d IS NULL", "import.closed_without_date", "i.stage"),
             ("i.outcome = 'open' AND i.closed <> ''", "import.open_with_close_date", "i.closed"),
             ("i.product <> '' AND i.product_id IS NULL", "import.unknown_deal_product", "i.product"),
-            (f"i.quantity <> '' AND NOT {_integer('i.quantity', 1, MAX_QUANTITY)}", "import.bad_quantity", "i.quantity"),
-            (f"i.amount <> '' AND NOT {_amount('i.amount', MAX_PRICE)}", "import.bad_amount", "i.amount"),
+            (f"i.quantity <> '' AND NOT {integer_sql('i.quantity', 1, MAX_QUANTITY)}", "import.bad_quantity", "i.quantity"),
+            (f"i.amount <> '' AND NOT {amount_sql('i.amount', MAX_PRICE)}", "import.bad_amount", "i.amount"),
             ("i.lost_reason <> '' AND i.reason_code IS NULL", "import.unknown_lost_reason", "i.lost_reason"),
             ("i.source <> '' AND i.source_code IS NULL", "import.unknown_source", "i.source"),
             (f"i.contact_phone <> '' AND NOT regexp_full_match(i.contact_phone, '{PHONE}')", "import.bad_phone",
@@ -135,19 +133,19 @@ class OpportunityLoads:
                 FROM incoming i JOIN import_deal_names n USING (line)
                 LEFT JOIN owners o ON o.key = lower(i.owner) LEFT JOIN users u ON u.id = o.id),
             judged AS (SELECT *, coalesce(given_status, stage_status, 'open') AS outcome FROM parsed)
-            SELECT i.*, {_first_failure(checks)} FROM judged i""")
+            SELECT i.*, {first_failure(checks)} FROM judged i""")
         self._deal_scope()
         good = self._number_deals()
         if good:
             self._write_deals()
-        for _ in _chunks(good, progress):
+        for _ in chunks(good, progress):
             pass
         return good
 
     def _deal_names(self) -> None:
         """import_deal_names(line, name_norm, customer_id): each account's normalised name and the
         customer of that name (one Python call per distinct account)."""
-        s, db = self._s, self._s.db
+        db = self._s.db
         names = db.df("SELECT DISTINCT account FROM incoming")
         names["name_norm"] = names["account"].map(normalise)
         with db.registered("deal_accounts", names):
@@ -181,7 +179,7 @@ class OpportunityLoads:
                    coalesce((SELECT min(id) FROM users v WHERE v.team_id = c.team_id AND v.role = 'supervisor'
                              AND v.active), {s.user.id}) AS assigned_by,
                    CASE WHEN quantity = '' THEN 1 ELSE quantity::INTEGER END AS qty,
-                   CASE WHEN amount <> '' THEN {_amount_value('amount', 16)}
+                   CASE WHEN amount <> '' THEN {amount_value_sql('amount', 16)}
                         WHEN product_id IS NOT NULL THEN (SELECT price FROM products p WHERE p.id = product_id)
                              * CASE WHEN quantity = '' THEN 1 ELSE quantity::INTEGER END
                         ELSE 0 END AS expected,
@@ -199,5 +197,4 @@ class OpportunityLoads:
         return good
 
     def _write_deals(self) -> None:
-        from .deal_history import write_history
         write_history(self)

@@ -154,7 +154,7 @@ def write_excel(frame: pd.DataFrame, path: str) -> None:
     """`frame` as one sheet, every text cell a text cell: openpyxl would otherwise store text
     starting with `=` as a formula and `#N/A` as an error."""
     import openpyxl  # only an Excel export needs it
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import WriteOnlyCell  # with openpyxl, for an Excel export only
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet()

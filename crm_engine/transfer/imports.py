@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from .. import validate
+from ..customers.cards import owner_for, visible
 from ..errors import CRMError, ImportAborted, InvalidInput
 from ..i18n import translate
 from ..names import normalise
@@ -210,7 +211,7 @@ class Imports(Area):
         s = self._s
         self._names()
         code_sql = ", ".join(f"{self._codes(f)} AS {f}_code" for f in CODE_FIELDS if f != "category")
-        checks = [("i.name = ''", "import.empty_name", "''"), *_text_checks("customers"),
+        checks = [("i.name = ''", "import.empty_name", "''"), *text_checks("customers"),
                   ("i.name_norm = ''", "import.meaningless_name", "i.name"),
                   ("i.existing_id IS NOT NULL", "import.duplicate_existing", "i.existing_id::VARCHAR"),
                   ("i.first_line <> i.line", "import.duplicate_in_file", "i.first_line::VARCHAR")]
@@ -218,10 +219,10 @@ class Imports(Area):
             if field != "category":
                 checks.append((f"i.{field} <> '' AND i.{field}_code IS NULL", f"import.unknown_{field}", f"i.{field}"))
         for field in ("credit", "satisfaction"):
-            checks.append((f"i.{field} <> '' AND NOT {_integer(f'i.{field}', 1, 5)}", "import.bad_rating", f"i.{field}"))
+            checks.append((f"i.{field} <> '' AND NOT {integer_sql(f'i.{field}', 1, 5)}", "import.bad_rating", f"i.{field}"))
         checks += [
-            (f"i.credit_limit <> '' AND NOT {_amount('i.credit_limit', MAX_AMOUNT)}", "import.bad_amount", "i.credit_limit"),
-            (f"i.assets <> '' AND NOT {_amount('i.assets', MAX_AMOUNT)}", "import.bad_amount", "i.assets"),
+            (f"i.credit_limit <> '' AND NOT {amount_sql('i.credit_limit', MAX_AMOUNT)}", "import.bad_amount", "i.credit_limit"),
+            (f"i.assets <> '' AND NOT {amount_sql('i.assets', MAX_AMOUNT)}", "import.bad_amount", "i.assets"),
             ("i.founded <> '' AND i.founded_d IS NULL", "import.bad_founded", "i.founded"),
             (f"i.founded_d < DATE '{validate.EARLIEST.isoformat()}' OR i.founded_d > DATE '{s.today().isoformat()}'",
              "import.bad_founded", "i.founded"),
@@ -242,13 +243,12 @@ class Imports(Area):
                 FROM i
                 LEFT JOIN (SELECT name_norm, min(id) AS id FROM customers GROUP BY ALL) ex ON ex.name_norm = i.name_norm
                 LEFT JOIN users o ON o.username = i.owner)
-            SELECT i.*, {_first_failure(checks)} FROM resolved i""")
+            SELECT i.*, {first_failure(checks)} FROM resolved i""")
         years = s.db.scalar("SELECT count(*) FROM import_checked WHERE reason IS NULL AND "
                             "regexp_full_match(founded, '[0-9]{4}')")
         if years:
             self._notes.append(translate("import.founded_years", s.language, count=years))
         # Owners must be managers this user may give customers to (a handful of users: check in Python).
-        from ..customers.cards import owner_for
         for (owner_id,) in s.db.rows("SELECT DISTINCT owner_id FROM import_checked WHERE reason IS NULL"):
             try:
                 owner_for(s, int(owner_id))
@@ -268,7 +268,7 @@ class Imports(Area):
                 coalesce(level_code, 'ordinary'), TRY_CAST(nullif(credit, '') AS INTEGER),
                 TRY_CAST(nullif(satisfaction, '') AS INTEGER), {credit_limit}, region_code, nullif(route, ''),
                 'active', ?, ?, founded_d, {assets} FROM import_checked WHERE n BETWEEN ? AND ? ORDER BY n""".format(
-            credit_limit=_amount_value("nullif(credit_limit, '')", 16), assets=_amount_value("nullif(assets, '')", 16)),
+            credit_limit=amount_value_sql("nullif(credit_limit, '')", 16), assets=amount_value_sql("nullif(assets, '')", 16)),
             [s.today(), s.user.id])
 
     def _names(self) -> None:
@@ -287,7 +287,7 @@ class Imports(Area):
         checks = [
             ("r.customer_id IS NULL", "import.unknown_customer", "i.customer"),
             ("NOT r.writable", "import.customer_not_yours", "i.customer"),
-            ("i.name = ''", "import.empty_name", "''"), *_text_checks("contacts"),
+            ("i.name = ''", "import.empty_name", "''"), *text_checks("contacts"),
             (f"i.phone <> '' AND NOT regexp_full_match(i.phone, '{PHONE}')", "import.bad_phone", "i.phone"),
             (f"i.mobile <> '' AND NOT regexp_full_match(i.mobile, '{PHONE}')", "import.bad_phone", "i.mobile"),
             (f"i.email <> '' AND NOT regexp_full_match(i.email, '{EMAIL}')", "import.bad_email", "i.email"),
@@ -298,7 +298,7 @@ class Imports(Area):
         with self._s.db.registered("resolved", self._resolve_customers()):
             self._s.db.execute(f"""
                 CREATE OR REPLACE TEMP TABLE import_checked AS
-                SELECT i.*, r.customer_id, {_first_failure(checks)}
+                SELECT i.*, r.customer_id, {first_failure(checks)}
                 FROM incoming i LEFT JOIN resolved r ON r.customer = i.customer""")
         return self._insert_good("contacts", progress, """
             INSERT INTO contacts SELECT id, customer_id, name, nullif(title, ''), nullif(phone, ''), nullif(mobile, ''),
@@ -307,9 +307,9 @@ class Imports(Area):
     def _load_products(self, total: int, fmt, progress) -> int:
         checks = [
             ("i.code = ''", "import.empty_code", "''"),
-            ("i.name = ''", "import.empty_name", "''"), *_text_checks("products"),
-            (f"NOT {_amount('i.price', MAX_PRICE)}", "import.bad_amount", "i.price"),
-            (f"i.stock <> '' AND NOT {_integer('i.stock', 0, MAX_INT)}", "import.bad_quantity", "i.stock"),
+            ("i.name = ''", "import.empty_name", "''"), *text_checks("products"),
+            (f"NOT {amount_sql('i.price', MAX_PRICE)}", "import.bad_amount", "i.price"),
+            (f"i.stock <> '' AND NOT {integer_sql('i.stock', 0, MAX_INT)}", "import.bad_quantity", "i.stock"),
             ("i.category <> '' AND i.category_code IS NULL", "import.unknown_category", "i.category"),
             ("EXISTS (SELECT 1 FROM products p WHERE p.code = i.code)", "import.duplicate_code", "i.code"),
             ("count(*) OVER (PARTITION BY i.code ORDER BY i.line) > 1", "import.duplicate_in_file", "i.code"),
@@ -317,10 +317,10 @@ class Imports(Area):
         self._s.db.execute(f"""
             CREATE OR REPLACE TEMP TABLE import_checked AS
             WITH resolved AS (SELECT i.*, {self._codes('category')} AS category_code FROM incoming i)
-            SELECT i.*, {_first_failure(checks)} FROM resolved i""")
+            SELECT i.*, {first_failure(checks)} FROM resolved i""")
         return self._insert_good("products", progress, f"""
             INSERT INTO products SELECT id, code, name, category_code, coalesce(nullif(unit, ''), 'pcs'),
-                {_amount_value('price', 14)}, coalesce(TRY_CAST(nullif(stock, '') AS INTEGER), 0), true
+                {amount_value_sql('price', 14)}, coalesce(TRY_CAST(nullif(stock, '') AS INTEGER), 0), true
             FROM import_checked WHERE n BETWEEN ? AND ? ORDER BY n""")
 
     def _insert_good(self, table: str, progress, sql: str, params=None) -> int:
@@ -332,7 +332,7 @@ class Imports(Area):
                          CASE WHEN reason IS NULL THEN row_number() OVER (PARTITION BY reason IS NULL ORDER BY line)
                          END AS n, {base - 1} + n AS id FROM import_checked""")
         good = db.scalar("SELECT count(*) FROM import_checked WHERE reason IS NULL")
-        for start, stop in _chunks(good, progress):
+        for start, stop in chunks(good, progress):
             db.execute(sql, [*(params or []), start + 1, stop])
         return good
 
@@ -344,7 +344,7 @@ class Imports(Area):
         `CHUNK` lines for the progress bar."""
         db = self._s.db
         line_checks = [
-            ("i.order_no = ''", "import.empty_order_no", "''"), *_text_checks("orders"),
+            ("i.order_no = ''", "import.empty_order_no", "''"), *text_checks("orders"),
             ("i.customer_id IS NULL", "import.unknown_customer", "i.customer"),
             ("NOT i.writable", "import.customer_not_yours", "i.customer"),
             (f"regexp_full_match(i.order_date, '{dates.WITH_TIME}') AND i.d IS NULL", "import.date_with_time",
@@ -353,8 +353,8 @@ class Imports(Area):
             (f"i.d < DATE '{validate.EARLIEST.isoformat()}'", "import.date_too_early", "i.order_date"),
             (f"i.d > DATE '{self._s.today().isoformat()}'", "import.future_date", "i.order_date"),
             ("i.product_id IS NULL", "import.unknown_product", "i.product"),
-            (f"NOT {_integer('i.quantity', 1, MAX_QUANTITY)}", "import.bad_quantity", "i.quantity"),
-            (f"i.unit_price <> '' AND NOT {_amount('i.unit_price', MAX_PRICE)}", "import.bad_amount", "i.unit_price"),
+            (f"NOT {integer_sql('i.quantity', 1, MAX_QUANTITY)}", "import.bad_quantity", "i.quantity"),
+            (f"i.unit_price <> '' AND NOT {amount_sql('i.unit_price', MAX_PRICE)}", "import.bad_amount", "i.unit_price"),
             (f"i.price::DOUBLE * i.qty >= {MAX_AMOUNT}", "import.amount_too_large", "i.quantity"),
             ("EXISTS (SELECT 1 FROM orders o WHERE o.order_no = i.order_no)", "import.duplicate_order", "i.order_no"),
         ]
@@ -365,14 +365,14 @@ class Imports(Area):
                 WITH parsed AS (
                     SELECT i.*, {dates.parsed('i.order_date', fmt)} AS d, p.id AS product_id,
                            CASE WHEN i.unit_price = '' THEN p.price
-                                WHEN {_amount('i.unit_price', MAX_PRICE)} THEN {_amount_value('i.unit_price', 14)}
+                                WHEN {amount_sql('i.unit_price', MAX_PRICE)} THEN {amount_value_sql('i.unit_price', 14)}
                            END AS price,
-                           CASE WHEN {_integer('i.quantity', 1, MAX_QUANTITY)} THEN i.quantity::INTEGER END AS qty,
+                           CASE WHEN {integer_sql('i.quantity', 1, MAX_QUANTITY)} THEN i.quantity::INTEGER END AS qty,
                            r.customer_id, r.owner_id, r.writable
                     FROM incoming i LEFT JOIN resolved r ON r.customer = i.customer
                          LEFT JOIN products p ON p.code = i.product AND p.active),
                 lines AS (SELECT line, order_no, customer_id, owner_id, d, product_id, price, qty,
-                                 {_first_failure(line_checks)} FROM parsed i),
+                                 {first_failure(line_checks)} FROM parsed i),
                 checked AS (  -- one order = one customer and one date; one bad line rejects the whole order
                     SELECT order_no, min(customer_id) IS DISTINCT FROM max(customer_id)
                                      OR min(d) IS DISTINCT FROM max(d) AS mixed,  -- (NULLs: the line's own reason)
@@ -403,7 +403,7 @@ class Imports(Area):
             INSERT INTO orders SELECT order_id, any_value(customer_id), any_value(order_no), any_value(d),
                 sum(price * qty), 'confirmed', any_value(owner_id) FROM import_checked WHERE reason IS NULL
             GROUP BY order_id ORDER BY 2, 1""")   # stored by customer (scenario.history); an id is one order_no
-        for start, stop in _chunks(total, progress):
+        for start, stop in chunks(total, progress):
             db.execute("INSERT INTO order_lines SELECT line_id, order_id, product_id, qty, price, price * qty "
                        "FROM import_checked WHERE line_id BETWEEN ? AND ? ORDER BY line_id",
                        [line_base + start, line_base + stop - 1])
@@ -418,7 +418,6 @@ class Imports(Area):
         """Each distinct `customer` of `incoming` (an id or a name, as given) → customer_id,
         owner_id, writable, for those this user may see."""
         s = self._s
-        from ..customers.cards import visible
         names = s.db.df("SELECT DISTINCT customer FROM incoming")
         # Up to 9 digits always casts to an INTEGER id, so only the SQL's id join reads such a value:
         # normalising it (one Python call each, ~0.3 s for 90k customers) would be wasted.
@@ -439,7 +438,7 @@ class Imports(Area):
                 QUALIFY row_number() OVER (PARTITION BY customer ORDER BY customer_id) = 1""").df()
 
 
-def _chunks(total: int, progress) -> Iterator[tuple[int, int]]:
+def chunks(total: int, progress) -> Iterator[tuple[int, int]]:
     """(start, stop) of each `CHUNK` of `total` rows to insert; after each, `progress(done, total)`
     is told, and answering False aborts the import (the action then rolls back)."""
     for start in range(0, total, CHUNK):
@@ -457,7 +456,7 @@ def _trimmed(column: str) -> str:
             f"THEN regexp_replace({value}, '^{BLANK}+|{BLANK}+$', '', 'g') ELSE {value} END")
 
 
-def _text_checks(kind: str) -> list[tuple[str, str, str]]:
+def text_checks(kind: str) -> list[tuple[str, str, str]]:
     """validate.text's rules over a whole column: no control character in any field (named in the
     reason), none longer than the single-record verb takes."""
     required, optional = FIELDS[kind]
@@ -470,13 +469,13 @@ def _text_checks(kind: str) -> list[tuple[str, str, str]]:
     return checks
 
 
-def _integer(value: str, lowest: int, highest: int) -> str:
+def integer_sql(value: str, lowest: int, highest: int) -> str:
     """SQL: `value` is a whole number (no fraction: 2.5 is refused, never rounded) in [lowest, highest]."""
     return (f"coalesce(regexp_full_match({value}, '[+-]?[0-9]+') "
             f"AND TRY_CAST({value} AS HUGEINT) BETWEEN {lowest} AND {highest}, false)")
 
 
-def _amount(value: str, below: int) -> str:
+def amount_sql(value: str, below: int) -> str:
     """SQL: `value` is an amount `validate.amount` takes (thousands commas allowed, never negative),
     below `below`."""
     plain = f"replace({value}, ',', '')"
@@ -484,12 +483,12 @@ def _amount(value: str, below: int) -> str:
             f"AND TRY_CAST({plain} AS DECIMAL(38, 10)) < {below}, false)")
 
 
-def _amount_value(value: str, precision: int) -> str:
+def amount_value_sql(value: str, precision: int) -> str:
     """SQL: the checked amount `value` as DECIMAL(precision, 2)."""
     return f"TRY_CAST(replace({value}, ',', '') AS DECIMAL(38, 10))::DECIMAL({precision}, 2)"
 
 
-def _first_failure(checks: list[tuple[str, str, str]]) -> str:
+def first_failure(checks: list[tuple[str, str, str]]) -> str:
     """SQL columns `reason` (a message key) and `detail` for the first failing check."""
     # A formula without its value reads as an empty cell: say that, not "the name is empty".
     checks = sorted(checks, key=lambda check: check[1] != "import.formula")

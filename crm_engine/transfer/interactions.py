@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import validate
 from . import codes, dates
-from .imports import FIELDS, LONGEST, _first_failure, _text_checks
+from .imports import FIELDS, LONGEST, chunks, first_failure, text_checks
 
 FIELDS["interactions"] = (("customer", "date", "subject"), ("channel", "notes", "contact", "user"))
 LONGEST["interactions"] = {"subject": 200, "notes": 2000}
@@ -28,7 +28,7 @@ class InteractionLoads:
         self._read_format = fmt
         checks = [
             ("i.customer_id IS NULL", "import.unknown_customer", "i.customer"),
-            *_text_checks("interactions"),
+            *text_checks("interactions"),
             ("i.subject = ''", "import.empty_subject", "''"),
             (f"regexp_full_match(i.date, '{dates.WITH_TIME}') AND i.d IS NULL", "import.date_with_time", "i.date"),
             ("i.d IS NULL", "import.bad_date", "i.date"),
@@ -49,7 +49,7 @@ class InteractionLoads:
                            CASE WHEN i.user = '' THEN {s.user.id} ELSE u.id END AS user_id
                     FROM incoming i LEFT JOIN resolved r ON r.customer = i.customer
                     LEFT JOIN users u ON u.username = i.user)
-                SELECT i.*, {_first_failure(checks)} FROM r i""")
+                SELECT i.*, {first_failure(checks)} FROM r i""")
         for (user_id,) in db.rows("SELECT DISTINCT user_id FROM import_checked WHERE reason IS NULL AND user_id <> ?",
                                   [s.user.id]):
             if not s.can_write("customer", int(user_id)):
@@ -68,7 +68,6 @@ class InteractionLoads:
                                     subject: subject}}), 'import'
                        FROM import_notes ORDER BY d, id""", [s.user.id])
         db.execute("DROP TABLE import_notes")
-        from .imports import _chunks
-        for _ in _chunks(good, progress):
+        for _ in chunks(good, progress):
             pass
         return good

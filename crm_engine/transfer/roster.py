@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..errors import InvalidInput
 from ..i18n import translate
-from .imports import EMAIL, FIELDS, LONGEST, PHONE, _chunks, _first_failure, _text_checks
+from .imports import EMAIL, FIELDS, LONGEST, PHONE, chunks, first_failure, text_checks
 
 FIELDS["users"] = (("sales_agent",), ("manager", "regional_office", "username", "manager_username", "email", "phone"))
 FIELDS["teams"] = (("manager",), ("regional_office",))
@@ -58,7 +58,7 @@ class RosterLoads:
         s = self._s
         db = s.db
         users = kind == "users"
-        checks = [*_text_checks(kind)]
+        checks = [*text_checks(kind)]
         if users:
             checks = [("i.sales_agent = ''", "import.empty_name", "''"), *checks,
                       (f"i.username <> '' AND NOT regexp_full_match(i.username, '{USERNAME}')", "import.bad_username",
@@ -78,11 +78,11 @@ class RosterLoads:
         # A manager already in the workspace must be a supervisor to lead a team.
         checks.append(("i.manager <> '' AND EXISTS (SELECT 1 FROM users u WHERE lower(u.name) = lower(i.manager) "
                        "AND u.role <> 'supervisor')", "import.manager_role", "i.manager"))
-        db.execute(f"CREATE OR REPLACE TEMP TABLE import_checked AS SELECT i.*, {_first_failure(checks)} "
+        db.execute(f"CREATE OR REPLACE TEMP TABLE import_checked AS SELECT i.*, {first_failure(checks)} "
                    "FROM incoming i")
         good = db.df("SELECT * FROM import_checked WHERE reason IS NULL ORDER BY line")
         teams, people = self._plan_roster(good, users)
-        for _ in _chunks(len(good), progress):
+        for _ in chunks(len(good), progress):
             pass   # the roster is small: one step, then the inserts below
         self._write_roster(teams, people)
         self._created = pd.concat([teams.assign(kind="team")[["kind", "name", "id"]],

@@ -10,9 +10,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import os
 import re
 import tempfile
+import zipfile
 
 import duckdb
 import pandas as pd
@@ -50,7 +52,6 @@ def stage(db, source, *, encoding: str | None = None, sheet=0) -> str | None:
                 with open(path, "rb") as handle:
                     used = transcode(handle, encoding, text)
         elif isinstance(source, (bytes, bytearray)):
-            import io
             used = transcode(io.BytesIO(bytes(source)), encoding, text)
         else:
             raise InvalidInput("import.bad_source", field="source")
@@ -147,7 +148,6 @@ _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 def _has_formulas(path: str) -> bool:
     """Whether any sheet of the workbook holds a formula (a scan of its XML, cheaper than a
     second parse of every cell)."""
-    import zipfile
     try:
         with zipfile.ZipFile(path) as book:
             for member in book.namelist():

@@ -4,7 +4,7 @@ One row per ticket: `customer` (id or name), `service_type` (dictionary), `subje
 optionally `request` (default: the subject), `handler` (username of a service staff member,
 account manager or supervisor), `handled` (date) and `handling` (text), `satisfaction` (1–5),
 `result` and `feedback` (date, default the handled date). The state follows from what the row
-records, as the life of a ticket (service.py) would have left it: nothing → *new*; a handler →
+records, as the life of a ticket (care/service.py) would have left it: nothing → *new*; a handler →
 *assigned* (on `created`, by the importer); handled → *handled*; satisfaction 3 or more →
 *archived*, less → sent back (*assigned*, feedback kept). Each move has its state_history row,
 each handling and feedback its ticket step, each verb its audit row, all dated as they happened.
@@ -18,8 +18,8 @@ from __future__ import annotations
 from .. import validate
 from ..i18n import translate
 from . import codes, dates
-from .codes import _literal
-from .imports import FIELDS, LONGEST, _chunks, _first_failure, _integer, _text_checks
+from .codes import sql_literal
+from .imports import FIELDS, LONGEST, chunks, first_failure, integer_sql, text_checks
 
 FIELDS["tickets"] = (("customer", "service_type", "subject", "created"),
                      ("request", "handler", "handled", "handling", "satisfaction", "result", "feedback"))
@@ -38,7 +38,7 @@ class TicketLoads:
                    for f in TICKET_DATES}
         self._read_format = "; ".join(f"{f} {formats[f]}" for f in TICKET_DATES
                                       if db.scalar(f"SELECT count(*) FROM incoming WHERE {f} <> ''"))
-        checks = [("i.customer_id IS NULL", "import.unknown_customer", "i.customer"), *_text_checks("tickets"),
+        checks = [("i.customer_id IS NULL", "import.unknown_customer", "i.customer"), *text_checks("tickets"),
                   ("i.subject = ''", "import.empty_subject", "''"),
                   ("i.type_code IS NULL", "import.unknown_service_type", "i.service_type")]
         for f in TICKET_DATES:
@@ -50,7 +50,7 @@ class TicketLoads:
             ("i.handler <> '' AND (i.handler_id IS NULL OR i.handler_role NOT IN " + HANDLERS +
              " OR NOT i.handler_active)", "import.bad_handler", "i.handler"),
             ("i.handled <> '' AND i.handler = ''", "import.handled_without_handler", "i.handled"),
-            (f"i.satisfaction <> '' AND NOT {_integer('i.satisfaction', 1, 5)}", "import.bad_rating", "i.satisfaction"),
+            (f"i.satisfaction <> '' AND NOT {integer_sql('i.satisfaction', 1, 5)}", "import.bad_rating", "i.satisfaction"),
             ("(i.satisfaction <> '' OR i.feedback <> '') AND i.handled = ''", "import.feedback_without_handling",
              "i.satisfaction"),
             ("i.handled_d < i.created_d OR i.feedback_d < i.handled_d", "import.dates_out_of_order",
@@ -66,13 +66,13 @@ class TicketLoads:
                            u.id AS handler_id, u.role AS handler_role, u.active AS handler_active
                     FROM incoming i LEFT JOIN resolved r ON r.customer = i.customer
                     LEFT JOIN users u ON u.username = i.handler)
-                SELECT i.*, {_first_failure(checks)} FROM r i""")
+                SELECT i.*, {first_failure(checks)} FROM r i""")
         for (owner_id,) in db.rows("SELECT DISTINCT owner_id FROM import_checked WHERE reason IS NULL"):
             if not s.can_write("ticket", None if owner_id is None else int(owner_id)):
                 db.execute("UPDATE import_checked SET reason = 'import.customer_not_yours', detail = customer "
                            "WHERE reason IS NULL AND owner_id IS NOT DISTINCT FROM ?", [owner_id])
         good = self._write_tickets()
-        for _ in _chunks(good, progress):
+        for _ in chunks(good, progress):
             pass
         return good
 
@@ -85,8 +85,8 @@ class TicketLoads:
             SELECT {base - 1} + row_number() OVER (ORDER BY line) AS id, *,
                    coalesce(feedback_d, handled_d) AS feedback_on,
                    TRY_CAST(nullif(satisfaction, '') AS INTEGER) AS rating,
-                   coalesce(nullif(handling, ''), {_literal(translate('import.ticket_handling', lang))}) AS handling_text,
-                   coalesce(nullif(result, ''), {_literal(translate('import.ticket_feedback', lang))}) AS result_text,
+                   coalesce(nullif(handling, ''), {sql_literal(translate('import.ticket_handling', lang))}) AS handling_text,
+                   coalesce(nullif(result, ''), {sql_literal(translate('import.ticket_feedback', lang))}) AS result_text,
                    CASE WHEN satisfaction <> '' AND satisfaction::INTEGER >= 3 THEN 'archived'
                         WHEN satisfaction <> '' THEN 'assigned' WHEN handled <> '' THEN 'handled'
                         WHEN handler <> '' THEN 'assigned' ELSE 'new' END AS state_at

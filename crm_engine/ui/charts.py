@@ -36,7 +36,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.base_renderers import NotebookRenderer
 
-from .. import i18n
+from .. import i18n, validate
 from ..errors import InvalidInput
 
 RENDERER = "crm_notebook"
@@ -118,7 +118,7 @@ def _ensure_setup() -> None:
 
 # -- helpers ------------------------------------------------------------------------------
 def _language(frame: pd.DataFrame, language: str | None) -> str:
-    return i18n.check_language(language or frame.attrs.get("language") or i18n.default_language())
+    return validate.language(language or frame.attrs.get("language") or i18n.default_language())
 
 
 def _title(frame: pd.DataFrame, report: str, language: str, extra: str | None = None) -> str:

@@ -23,7 +23,7 @@ from ..sales.targets import METRICS
 from . import base, charts, labels, sales
 from .sales import FormView, blank
 
-# The cuts of the sales reports (pipeline_cuts.py), the rep first.
+# The cuts of the sales reports (sales/pipeline_cuts.py), the rep first.
 SALES_CUTS = ("owner", "team", "product", "category", "region", "source", "campaign", "month", "quarter", "year")
 # Which filters each report takes; "target_period" is passed as `period`.
 CONTROLS = {

@@ -14,7 +14,7 @@ import html
 
 import ipywidgets as widgets
 
-from .. import i18n, theory
+from .. import i18n, theory, validate
 
 GLOSSARY = theory.GLOSSARY_ID
 
@@ -66,7 +66,7 @@ class QuestionBox(widgets.VBox):
 
     def set_language(self, language: str) -> None:
         """Show the question in another language, keeping the answer and the verdict."""
-        self.language = i18n.check_language(language)
+        self.language = validate.language(language)
         self._render()
 
     # -- events ---------------------------------------------------------------------------
@@ -120,7 +120,7 @@ class QuizWidget(widgets.VBox):
 
     def __init__(self, chapter_id, language: str | None = None):
         self.chapter = theory.chapter(chapter_id)
-        self.language = i18n.check_language(language or i18n.default_language())
+        self.language = validate.language(language or i18n.default_language())
         self.title = widgets.HTML()
         self.boxes = [QuestionBox(q, number, self.language, on_check=self._on_check)
                       for number, q in enumerate(theory.quiz(self.chapter.id), start=1)]
@@ -134,7 +134,7 @@ class QuizWidget(widgets.VBox):
         return sum(1 for box in self.boxes if box.result is not None and box.result.correct)
 
     def set_language(self, language: str) -> None:
-        self.language = i18n.check_language(language)
+        self.language = validate.language(language)
         for box in self.boxes:
             box.set_language(self.language)
         self._render()
@@ -158,7 +158,7 @@ class TheoryBrowser(widgets.VBox):
 
     def __init__(self, crm=None, *, language: str | None = None, chapter: str | None = None):
         language = language or (crm.language if crm is not None else i18n.default_language())
-        self.language = i18n.check_language(language)
+        self.language = validate.language(language)
         self.quiz: QuizWidget | None = None
         self._relabelling = False
         self.title = widgets.HTML()
@@ -200,7 +200,7 @@ class TheoryBrowser(widgets.VBox):
 
     def set_language(self, language: str) -> None:
         """Switch the language of the list, the chapter and the quiz (answers are kept)."""
-        self.language = i18n.check_language(language)
+        self.language = validate.language(language)
         if self.language_toggle.value != self.language:
             self.language_toggle.value = self.language  # observed: comes back here once
             return

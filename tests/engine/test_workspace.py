@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from crm_engine import CRM, Conflict, InvalidInput, NotAllowed, WorkspaceError, WorkspaceLocked
-from crm_engine.db import Database, latest_version, migrations
+from crm_engine.db import Database
+from crm_engine.migrations import latest_version, migrations
 from tests.engine.helpers import snapshot
 
 
