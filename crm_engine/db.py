@@ -183,6 +183,11 @@ class Database:
                 _let_go(self.path)
 
     # -- transactions -----------------------------------------------------
+    @property
+    def in_transaction(self) -> bool:
+        """Inside an action's transaction (the facade announces a change only when the outermost one commits)."""
+        return self._depth > 0
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction per action; nested calls join the outer one.
