@@ -83,7 +83,7 @@ class Facts:
 
     def __init__(self, crm: CRM, start: dict, start_id: int, language: str):
         self.crm, self.start, self.start_id, self.language = crm, start, start_id, language
-        self.db = crm._s.db
+        self.db = crm.tables
         self.targets = start.get("targets", {})
         self.baseline = start.get("baseline", {})
         self._audit, self._seen = None, None
@@ -92,8 +92,8 @@ class Facts:
     @classmethod
     def of(cls, crm: CRM, language: str | None = None) -> "Facts":
         admin = crm.as_user(ADMIN_USERNAME)
-        row = admin._s.db.one("SELECT id, after FROM audit WHERE kind = 'course' AND action = 'start' "
-                              "ORDER BY id LIMIT 1")
+        row = admin.tables.one("SELECT id, after FROM audit WHERE kind = 'course' AND action = 'start' "
+                             "ORDER BY id LIMIT 1")
         start, start_id = (json.loads(row[1]), row[0]) if row else ({}, 0)
         facts = cls(admin, start, start_id, language or crm.language)
         facts.me = crm.user.id  # the user the assignment puts the student in ("you" in the feedback)

@@ -261,7 +261,7 @@ def export_grades(out, *, root=None, wide: bool = False) -> pd.DataFrame:
 
 def outcomes(crm: CRM, start_id: int = 0) -> dict:
     """What a student's company looks like: a few numbers every assignment can be compared on."""
-    db = crm.as_user("admin")._s.db
+    db = crm.as_user("admin").tables
     since = db.scalar("SELECT on_date FROM audit WHERE id = ?", [start_id]) if start_id else None
     since = since or dt.date(1900, 1, 1)
     value = db.scalar("SELECT coalesce(sum(won_amount), 0) FROM opportunities WHERE state = 'succeeded' "
@@ -429,7 +429,7 @@ def dashboard(assignment: str, *, root=None) -> Dashboard:
     for student, path in workspaces(assignment, root=root).items():
         try:
             with CRM.open(path, read_only=True) as crm:
-                start = crm._s.db.scalar("SELECT min(id) FROM audit WHERE kind = 'course' AND action = 'start'") or 0
+                start = crm.tables.scalar("SELECT min(id) FROM audit WHERE kind = 'course' AND action = 'start'") or 0
                 row = {"student": student, **outcomes(crm, start)}
         except CRMError:  # not a workspace any more: the regrade below says why
             row = {"student": student}

@@ -193,20 +193,20 @@ class Assignment:
 
 
 def _team_of(crm: CRM, username: str) -> int:
-    return crm._s.db.scalar("SELECT team_id FROM users WHERE username = ?", [username])
+    return crm.tables.scalar("SELECT team_id FROM users WHERE username = ?", [username])
 
 
 def _a1_targets(crm: CRM) -> dict:
     """The largest unassigned opportunity held in the East team (ties: the oldest)."""
     team = _team_of(crm, "zhang.wei")
-    row = crm._s.db.one("""SELECT o.id FROM opportunities o JOIN users u ON u.id = o.owner_id
-                           WHERE o.state = 'unassigned' ORDER BY (u.team_id = ?) DESC, o.expected_amount DESC, o.id
-                           LIMIT 1""", [team])
+    row = crm.tables.one("""SELECT o.id FROM opportunities o JOIN users u ON u.id = o.owner_id
+                          WHERE o.state = 'unassigned' ORDER BY (u.team_id = ?) DESC, o.expected_amount DESC, o.id
+                          LIMIT 1""", [team])
     return {"opportunity": row[0] if row else None}
 
 
 def _a2_targets(crm: CRM) -> dict:
-    db = crm._s.db
+    db = crm.tables
     campaign = db.scalar("SELECT id FROM campaigns WHERE state IN ('active', 'completed') "
                          "ORDER BY (SELECT count(*) FROM leads l WHERE l.campaign_id = campaigns.id) DESC, id LIMIT 1")
     pool = [r[0] for r in db.rows("SELECT id FROM leads WHERE state = 'unassigned' ORDER BY id")]
@@ -216,7 +216,7 @@ def _a2_targets(crm: CRM) -> dict:
 def _a3_targets(crm: CRM) -> dict:
     """The open churn warnings of the East team's customers (the supervisor's team)."""
     team = _team_of(crm, "zhang.wei")
-    rows = crm._s.db.rows("""SELECT w.id, w.customer_id FROM churn_warnings w JOIN customers c ON c.id = w.customer_id
+    rows = crm.tables.rows("""SELECT w.id, w.customer_id FROM churn_warnings w JOIN customers c ON c.id = w.customer_id
                              JOIN users u ON u.id = c.owner_id
                              WHERE w.state IN ('warning', 'suspended') AND u.team_id IN (
                                  SELECT id FROM teams WHERE id = ? OR parent_id = ?)
@@ -227,7 +227,7 @@ def _a3_targets(crm: CRM) -> dict:
 def _a4_targets(crm: CRM) -> dict:
     """The open tickets, and the customer whose complaint call the brief describes: Li Ming's
     customer with the latest order."""
-    db = crm._s.db
+    db = crm.tables
     tickets = [r[0] for r in db.rows("SELECT id FROM tickets WHERE state <> 'archived' ORDER BY id")]
     caller = db.one("""SELECT c.id, c.name, c.phone FROM customers c JOIN users u ON u.id = c.owner_id
                        LEFT JOIN orders o ON o.customer_id = c.id WHERE u.username = 'li.ming'
@@ -350,7 +350,7 @@ class Course:
             course.close()
             raise WorkspaceError("course.other_owner", owner=course.owner, student=student, workspace=path.name)
         if grading_mode() != "autograde":
-            crm._s.db.keep_open = False
+            crm.keep_open = False
             crm.release()
         return course
 
@@ -366,12 +366,11 @@ class Course:
         path.parent.mkdir(parents=True, exist_ok=True)
 
         def start(crm: CRM) -> None:
-            s = crm._s
             targets = {k: _plain(v) for k, v in (spec.targets(crm) if spec.targets else {}).items()}
-            with s.db.transaction():
-                s.audit("start", KIND, None, after={"assignment": spec.name, "student": student,
-                                                    "targets": targets, "baseline": baseline(s.db)},
-                        note=spec.name)
+            with crm.transaction():
+                crm.audit_event("start", KIND, None, after={"assignment": spec.name, "student": student,
+                                                            "targets": targets, "baseline": baseline(crm.tables)},
+                                note=spec.name)
 
         scenario.create(path, student=student, language=language, then=start).close()
 
@@ -411,8 +410,8 @@ class Course:
         return self._start.get("student")
 
     def _start_row(self) -> dict:
-        row = self._crm._s.db.one("SELECT after, on_date FROM audit WHERE kind = ? AND action = 'start' "
-                                  "ORDER BY id LIMIT 1", [KIND])
+        row = self._crm.tables.one("SELECT after, on_date FROM audit WHERE kind = ? AND action = 'start' "
+                                   "ORDER BY id LIMIT 1", [KIND])
         if row is None:
             raise WorkspaceError("course.not_course_workspace", workspace=os.path.basename(self.path))
         self._start_date = row[1]
@@ -458,14 +457,9 @@ class Course:
             return decode(recorded["result"])
         if self.replaying:
             raise NotAllowed("course.step_not_done", key=key)
-        s = self._crm._s
-        try:
-            with s.db.transaction():
-                result = encode(fn(*args, **kwargs))
-                s.audit("step", KIND, None, after={"key": key, "result": result, "code": code}, note=key)
-        except CRMError as error:
-            error.language = error.language or s.language
-            raise
+        with self._crm.transaction():  # the action and its step record: one commit (errors in the session's language)
+            result = encode(fn(*args, **kwargs))
+            self._crm.audit_event("step", KIND, None, after={"key": key, "result": result, "code": code}, note=key)
         return decode(result)
 
     def done(self, key: str) -> bool:
@@ -473,15 +467,15 @@ class Course:
         return self._recorded(key) is not None
 
     def _recorded(self, key: str) -> dict | None:
-        row = self._crm._s.db.one("SELECT after, on_date FROM audit WHERE kind = ? AND action = 'step' AND note = ? "
-                                  "ORDER BY id LIMIT 1", [KIND, key])
+        row = self._crm.tables.one("SELECT after, on_date FROM audit WHERE kind = ? AND action = 'step' AND note = ? "
+                                   "ORDER BY id LIMIT 1", [KIND, key])
         if row is None:
             return None
         return {**json.loads(row[0]), "on_date": row[1].isoformat()}
 
     def steps(self):
         """The steps done so far, in order: key, scenario date, wall time, who."""
-        return self._crm._s.db.df(
+        return self._crm.tables.df(
             "SELECT a.note AS key, a.on_date, a.at_time, u.username FROM audit a JOIN users u ON u.id = a.user_id "
             "WHERE a.kind = ? AND a.action = 'step' ORDER BY a.id", [KIND])
 

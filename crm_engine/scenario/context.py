@@ -40,7 +40,8 @@ class Context:
 
     @property
     def db(self):
-        return self.crm._s.db
+        """The workspace's tables for the world's bulk writes (`CRM.loader`: the world is the administrator)."""
+        return self.crm.loader()
 
     @property
     def lines(self) -> list[str]:
