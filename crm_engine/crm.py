@@ -49,6 +49,7 @@ from .sales.targets import Targets
 from .session import Session, load_user
 from .system.admin import Admin
 from .transfer import Exports, Imports
+from .transfer.roster import derive_username
 
 ADMIN_USERNAME = "admin"
 
@@ -458,6 +459,12 @@ class CRM:
     @keep_open.setter
     def keep_open(self, value: bool) -> None:
         self._s.db.keep_open = bool(value)
+
+    @staticmethod
+    def roster_username(name: str, line: int = 0) -> str:
+        """The username `crm.imports` gives a person on a roster (`"Li Ming"` → `"li.ming"`; a name with no
+        Latin letters or digits: `user.<line>`) — for courseware that writes files to be imported."""
+        return derive_username(name, line)
 
     @property
     def identity(self) -> str:

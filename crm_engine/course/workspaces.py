@@ -30,6 +30,7 @@ import datetime as dt
 import getpass
 import hashlib
 import importlib
+import io
 import json
 import os
 import pathlib
@@ -38,10 +39,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
+import pandas as pd
+
 from .. import moved, validate
 from ..crm import ADMIN_USERNAME, CRM
-from ..errors import CRMError, InvalidInput, NotAllowed, WorkspaceError
+from ..errors import InvalidInput, NotAllowed, WorkspaceError
 from ..i18n import translate
+from ..scenario import builtin
 
 ENV_STUDENT = "CRM_LAB_STUDENT"      # overrides who the student is (tests, a shared lab account)
 ENV_LANGUAGE = "CRM_LAB_LANGUAGE"    # language of a new workspace: en (default) or zh_CN
@@ -154,9 +158,6 @@ def decode(value):
     if "$dict" in value:
         return {k: decode(v) for k, v in value["$dict"].items()}
     if "$frame" in value:
-        import io
-
-        import pandas as pd
         return pd.read_json(io.StringIO(value["$frame"]), orient="table")
     if "$record" in value:
         module, _, name = value["$record"].partition(":")
@@ -358,8 +359,6 @@ class Course:
     def _create(spec: Assignment, path: pathlib.Path, student: str, language: str | None) -> None:
         """Generate the student's variant and record its start in one step (`crm_engine.atomic`), so a
         kernel stopped half-way never leaves a workspace that looks finished."""
-        from ..scenario import builtin
-
         scenario = builtin(spec.scenario)
         if spec.customers and spec.customers != scenario.customers.size:
             scenario = scenario.scaled(spec.customers)

@@ -9,7 +9,6 @@ import pandas as pd
 
 from ..names import normalise
 from . import texts
-from .model import Scenario
 
 # Customer levels buy more often and bigger (multipliers of the base rate and order value).
 LEVEL_RATE = {"ordinary": 1.0, "key_development": 1.3, "key_account": 3.0, "partner": 2.0, "strategic_partner": 4.0}

@@ -20,8 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..crm import CRM
 from ..errors import Conflict, InvalidInput
-from .model import CHANNELS, CHURN_REASONS, CustomerBase
+from ..i18n import translate
+from . import generate
+from .context import Context, insert, load_cast
+from .history import draw
+from .model import Scenario
+from .parts import CHANNELS, CHURN_REASONS, Company, CustomerBase, Person, Pipeline, Product, ServiceLoad
+from .rand import variant_seed
 
 MIN_ORDERS = 20          # fewer orders say too little about how the customers buy
 MIN_DAYS = 60            # nor does a history shorter than two months
@@ -47,7 +54,6 @@ class Adopted:
     language: str = "en"
 
     def __str__(self) -> str:
-        from ..i18n import translate
         return translate("estimate.report", self.language, first=self.first.isoformat(), last=self.last.isoformat(),
                          orders=self.orders, customers=self.customers, active=self.active, lapsed=self.lapsed,
                          tickets=f"{self.tickets_per_customer_year:.2f}", start=self.start.isoformat())
@@ -137,8 +143,6 @@ def calibrate_values(ctx, traits: pd.DataFrame, rounds: int = 8) -> np.ndarray:
     historical geometric mean: with a catalogue of dear products, a whole unit is often more than
     the value asked for. A fixed point over the same draws (at most 40 per customer), never more
     than 10 times up or down per round."""
-    from .history import draw
-
     target = traits["order_value"].to_numpy(float)
     n = len(target)
     lines = {line: k for k, line in enumerate(ctx.lines)}
@@ -158,10 +162,6 @@ def calibrate_values(ctx, traits: pd.DataFrame, rounds: int = 8) -> np.ndarray:
 
 def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_data") -> Adopted:
     """Turn the imported company in `crm` into a teaching scenario (within the caller's action)."""
-    from . import generate
-    from .model import Company, Person, Pipeline, Product, Scenario, ServiceLoad
-    from .rand import variant_seed
-
     crm.require_role("admin", "director", action="adopt_scenario")
     db = crm.loader()
     if db.scalar("SELECT count(*) FROM scenario_info"):
@@ -212,7 +212,6 @@ def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_d
         today=start.isoformat(), language=crm.language if crm.language in ("en", "zh_CN") else "en", seed=int(seed),
         narrative={"en": f"Estimated from the imported history {first} – {last}.",
                    "zh_CN": f"根据导入的历史数据（{first} 至 {last}）估计。"})
-    from .context import Context, insert, load_cast
     ctx = Context(crm, scenario, variant, scenario.language, start)
     load_cast(ctx)
     traits["order_value"] = calibrate_values(ctx, traits)
@@ -236,8 +235,6 @@ def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_d
 def for_students(source, folder, students, *, seed: int = 1, user: str = "admin") -> list[str]:
     """One copy of the imported (not yet adopted) workspace `source` per student in `folder`,
     each adopted with (seed, student): the same past, a different future per student."""
-    from ..crm import CRM
-
     os.makedirs(folder, exist_ok=True)
     made = []
     for student in students:

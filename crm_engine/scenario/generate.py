@@ -18,7 +18,7 @@ from ..crm import CRM
 from ..errors import Conflict, CRMError, InvalidInput
 from . import customer_base as base, service_history as care, days as clock, funnel, history
 from .context import Context, load_cast, number_from
-from .model import Scenario, day
+from .parts import day
 from .rand import variant_seed
 
 MODEL_VERSION = 1
