@@ -19,7 +19,7 @@ from functools import cached_property
 from contextlib import contextmanager
 
 from . import i18n, validate
-from .atomic import building
+from .atomic import building, clear_leftovers
 from .audit import Audit
 from .care.call_center import CallCenter
 from .care.service import Service
@@ -48,7 +48,8 @@ from .sales.opportunities import Opportunities
 from .sales.targets import Targets
 from .session import Session, load_user
 from .system.admin import Admin
-from .transfer import Exports, Imports
+from .turns import ENV_WAIT
+from .transfer import EXPORTABLE, FIELDS, Exports, Imports, neutralised
 from .transfer.roster import derive_username
 
 ADMIN_USERNAME = "admin"
@@ -59,6 +60,11 @@ class CRM:
 
     # Objects the layers above the CRM hang on the facade (`CRM.extend`): name -> factory(crm).
     _extensions: dict = {}
+
+    # What the command line needs before any workspace is open (docs/engine.md, "What the courseware may use").
+    EXPORT_KINDS = EXPORTABLE        # the lists `crm.exports.write` writes, by name
+    IMPORT_FIELDS = FIELDS           # kind -> (required fields, optional fields) of `crm.imports.<kind>`
+    WAIT_VARIABLE = ENV_WAIT         # the environment variable every open reads for how long to wait its turn
 
     def __init__(self, session: Session):
         self._s = session
@@ -459,6 +465,18 @@ class CRM:
     @keep_open.setter
     def keep_open(self, value: bool) -> None:
         self._s.db.keep_open = bool(value)
+
+    @staticmethod
+    def clear_leftovers(path) -> list:
+        """Remove what a killed earlier build of `path` left behind (builds are atomic) and return it; one
+        still running elsewhere stops with its file and PID (`WorkspaceLocked`)."""
+        return clear_leftovers(path)
+
+    @staticmethod
+    def spreadsheet_safe(frame):
+        """`frame` with every text that a spreadsheet would run as a formula neutralised (`=…`, `+…` …) —
+        for writing rows read from an outside file (an import's rejected rows) back out."""
+        return neutralised(frame)
 
     @staticmethod
     def roster_username(name: str, line: int = 0) -> str:
