@@ -48,6 +48,7 @@ from .sales.opportunities import Opportunities
 from .sales.targets import Targets
 from .session import Session, load_user
 from .system.admin import Admin
+from .tables import Tables
 from .turns import ENV_WAIT
 from .transfer import EXPORTABLE, FIELDS, Exports, Imports, neutralised
 from .transfer.roster import derive_username
@@ -422,7 +423,7 @@ class CRM:
             raise
 
     @property
-    def tables(self) -> "Tables":
+    def tables(self) -> Tables:
         """The workspace's tables, read-only and NOT scoped: the facts grading and the instructor's
         tools read, and the scenario's own tables (scenario_*). Courseware only — a student's view of
         the data goes through the area verbs (or `crm.sql`), which apply data scopes."""
@@ -488,30 +489,3 @@ class CRM:
     def identity(self) -> str:
         """A key naming this workspace: its path, or a per-workspace key for one in memory."""
         return self.path or f"memory:{id(self._s.db)}"
-
-
-class Tables:
-    """`crm.tables`: unscoped, read-only SQL over the workspace for the courseware (see `CRM.tables`)."""
-
-    def __init__(self, db: Database):
-        self._db = db
-
-    def df(self, sql: str, params=None):
-        """The rows as a DataFrame."""
-        return self._db.df(sql, params)
-
-    def rows(self, sql: str, params=None) -> list[tuple]:
-        return self._db.rows(sql, params)
-
-    def one(self, sql: str, params=None) -> tuple | None:
-        return self._db.one(sql, params)
-
-    def scalar(self, sql: str, params=None):
-        return self._db.scalar(sql, params)
-
-    def numpy(self, sql: str, params=None) -> dict:
-        return self._db.numpy(sql, params)
-
-    def reading(self):
-        """`with crm.tables.reading(): …` — several reads on one view, the file held meanwhile."""
-        return self._db.reading()

@@ -11,7 +11,7 @@ import click
 from ..crm import CRM
 from ..errors import CRMError
 
-# Bounds a scenario itself accepts (scenario/model.py), checked before any work starts.
+# Bounds a scenario itself accepts (scenario/parts.py, CustomerBase), checked before any work starts.
 CUSTOMERS = click.IntRange(1, 5_000_000)
 ORDERS = click.IntRange(0, 100_000_000)
 SEED = click.IntRange(0, 2**32 - 1)

@@ -13,7 +13,7 @@ and its hidden part swaps in the strict grader, built afresh::
     ### END HIDDEN TESTS
     grade("plan")
 
-The strict grader adds the checks that must not be gamed (rubrics.py) and the integrity
+The strict grader adds the checks that must not be gamed (course/rubrics/) and the integrity
 gate: a workspace whose data disagree with its audit trail — edited behind the engine's
 back — scores 0 on every criterion and the output says so ("FLAGGED …").
 

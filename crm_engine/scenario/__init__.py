@@ -3,7 +3,7 @@
     from crm_engine.scenario import builtin, builtins
 
     builtins()                                       # ['fmcg_wholesaler', 'hardware_distributor', …]
-    shop = builtin("hardware_distributor")           # a Scenario (frozen dataclasses, see model.py)
+    shop = builtin("hardware_distributor")           # a Scenario (model.py; its parts: parts.py)
     crm = shop.create("s001.duckdb", student="s001") # that student's variant, deterministic
     crm.simulation.advance(30)                       # the clock makes things happen
 
