@@ -23,7 +23,7 @@ This module only reads and checks; nothing here imports ipywidgets or Sphinx
 from __future__ import annotations
 
 from .site import build_site
-from .texts import (
+from .contents import (
     GLOSSARY_GROUPS,
     GLOSSARY_ID,
     KINDS,

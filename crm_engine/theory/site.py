@@ -13,7 +13,7 @@ import warnings as warnings_module
 from pathlib import Path
 
 from .. import i18n
-from .texts import (
+from .contents import (
     GLOSSARY_ID,
     LANGUAGES,
     SiteBuildError,
