@@ -1,11 +1,14 @@
 """`crm-lab course …`: the assignments, a student's workspace, and nbgrader's steps for the instructor."""
 from __future__ import annotations
 
+import os
+
 import click
 
 from ..course import instructor as course_admin
 from ..course.rubrics import rubric
 from ..course.workspaces import ASSIGNMENTS, Course
+from ..errors import CRMError
 from ..scenario import builtin
 from .base import friendly, main, not_empty
 

@@ -2,11 +2,13 @@
 move a workspace's clock."""
 from __future__ import annotations
 
+import os
+
 import click
 
 from ..crm import CRM
 from ..scenario import Scenario, builtin, catalogue, create_class
-from .base import CUSTOMERS, SEED, friendly, main
+from .base import CUSTOMERS, SEED, clear_leftovers, friendly, main
 
 
 # -- teaching scenarios (crm_engine/scenario) ------------------------------------------------------

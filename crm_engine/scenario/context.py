@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..names import normalise
 from . import texts
+
+if TYPE_CHECKING:  # for annotations only: the Scenario module imports this one
+    from .model import Scenario
 
 # Customer levels buy more often and bigger (multipliers of the base rate and order value).
 LEVEL_RATE = {"ordinary": 1.0, "key_development": 1.3, "key_account": 3.0, "partner": 2.0, "strategic_partner": 4.0}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..crm import CRM
 from ..errors import Conflict, CRMError, InvalidInput
@@ -20,6 +21,9 @@ from . import customer_base as base, service_history as care, days as clock, fun
 from .context import Context, load_cast, number_from
 from .parts import day
 from .rand import variant_seed
+
+if TYPE_CHECKING:  # for annotations only: the Scenario module imports this one
+    from .model import Scenario
 
 MODEL_VERSION = 1
 
