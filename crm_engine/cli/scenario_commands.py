@@ -7,7 +7,7 @@ import os
 import click
 
 from ..crm import CRM
-from ..scenario import Scenario, builtin, catalogue, create_class
+from .. import scenario as teaching  # looked up when called (tests swap in a broken catalogue)
 from .base import CUSTOMERS, SEED, clear_leftovers, friendly, main
 
 
@@ -19,7 +19,8 @@ def scenario():
 
 def _scenario(name_or_file: str, language: str | None, customers: int | None):
     """A built-in scenario by name, or a scenario TOML file; optionally resized."""
-    found = Scenario.from_toml(name_or_file) if name_or_file.endswith(".toml") else builtin(name_or_file)
+    found = teaching.Scenario.from_toml(name_or_file) if name_or_file.endswith(".toml") \
+        else teaching.builtin(name_or_file)
     if language:
         found = found.replace(language=language)
     return found if customers is None else found.scaled(customers)
@@ -40,7 +41,7 @@ def _bar(label: str):
 @friendly
 def scenario_list(language):
     """The built-in scenarios."""
-    for row in catalogue(language).itertuples():
+    for row in teaching.catalogue(language).itertuples():
         click.echo(f"{row.name:24} {row.title}  [{row.languages}; {row.customers} customers]")
 
 
@@ -92,7 +93,7 @@ def scenario_class(name, roster, folder, seed, language, customers, overwrite):
     found = _scenario(name, language, customers)
     bar, progress = _bar("Students")
     with bar:
-        made = create_class(found, roster, folder, seed=seed, overwrite=overwrite, progress=progress)
+        made = teaching.create_class(found, roster, folder, seed=seed, overwrite=overwrite, progress=progress)
     created = int((made["status"] == "created").sum())
     click.echo(f"{created} workspaces created, {len(made) - created} kept, in {folder}")
 
