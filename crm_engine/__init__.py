@@ -26,4 +26,8 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
+# The courseware's scenario hangs `crm.simulation` on the facade (CRM.extend); imported here so that
+# `crm.simulation` works wherever the engine is used (notebooks, assignments, the CLI).
+from . import scenario  # noqa: E402 - after CRM, which it extends
+
 moved.install()  # notebooks released before the layers move import the old module paths

@@ -16,15 +16,44 @@ import json
 import os
 from functools import cached_property
 
+from contextlib import contextmanager
+
 from . import i18n, validate
-# Every area registers its hand-over, history and settings when imported (customers/registry.py,
-# settings.py): importing them all here means a CRM always knows every one.
-from . import (care as care_area, cash as cash_area, customers as customer_area,  # noqa: F401
-               office as office_area, sales as sales_area, system as system_area)  # noqa: F401
-from .atomic import building
+from .atomic import building, clear_leftovers
+# Importing every area also runs its registrations (hand-over, history, settings: customers/registry.py,
+# settings.py), so a CRM always knows every one.
+from .audit import Audit
+from .care.call_center import CallCenter
+from .care.service import Service
+from .cash.contracts import Contracts
+from .cash.expenses import Expenses
+from .cash.payments import Payments
+from .cash.returns import Returns
+from .cash.shipments import Shipments
+from .clock import Clock
+from .customers.cards import Customers
+from .customers.churn import Churn
+from .customers.classification import Classification
+from .customers.orders import Orders
 from .db import Database, create_file
-from .errors import CRMError, WorkspaceError
+from .dictionary import Dictionary, Products
+from .errors import CRMError, NotAllowed, WorkspaceError
+from .office.address_book import AddressBook
+from .office.files import Files
+from .office.messages import Messages
+from .office.notices import Notices
+from .office.tasks import Tasks
+from .reports import Reports
+from .sales.campaigns import Campaigns
+from .sales.leads import Leads  # also registers the leads' time-driven rule with the clock (clock.RULES)
+from .sales.opportunities import Opportunities
+from .sales.targets import Targets
 from .session import Session, load_user
+from .system.admin import Admin
+from .tables import Tables
+from .turns import ENV_WAIT
+from .transfer import EXPORTABLE, FIELDS, Exports, Imports, neutralised
+from .transfer.roster import derive_username
 
 ADMIN_USERNAME = "admin"
 
@@ -32,8 +61,38 @@ ADMIN_USERNAME = "admin"
 class CRM:
     """A CRM workspace, seen as one user, in one language."""
 
+    # Objects the layers above the CRM hang on the facade (`CRM.extend`): name -> factory(crm).
+    _extensions: dict = {}
+
+    # What the command line needs before any workspace is open (docs/engine.md, "What the courseware may use").
+    EXPORT_KINDS = EXPORTABLE        # the lists `crm.exports.write` writes, by name
+    IMPORT_FIELDS = FIELDS           # kind -> (required fields, optional fields) of `crm.imports.<kind>`
+    WAIT_VARIABLE = ENV_WAIT         # the environment variable every open reads for how long to wait its turn
+
     def __init__(self, session: Session):
         self._s = session
+
+    # -- extension point ------------------------------------------------------------------
+    @classmethod
+    def extend(cls, name: str, factory) -> None:
+        """Hang `factory(crm)` on every facade as `crm.<name>`, built once per facade on first use.
+
+        The courseware registers itself this way, so the CRM never imports it:
+        `crm_engine.scenario` registers `CRM.extend("simulation", Simulation)`, and
+        `crm.simulation.advance(30)` works wherever `crm_engine` was imported. A name the
+        facade already has cannot be taken.
+        """
+        if not name.isidentifier() or name.startswith("_") or name in vars(cls):
+            raise ValueError(f"CRM.extend: {name!r} is not a free public name on the facade")
+        cls._extensions[name] = factory
+
+    def __getattr__(self, name: str):
+        # Only reached when normal lookup fails: an extension, built once and kept on the instance.
+        factory = type(self)._extensions.get(name)
+        if factory is None:
+            raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+        value = self.__dict__[name] = factory(self)
+        return value
 
     # -- opening --------------------------------------------------------------
     @classmethod
@@ -92,8 +151,6 @@ class CRM:
 
     @classmethod
     def _bootstrap(cls, db: Database, today, language: str, company: str | None) -> "CRM":
-        from . import validate
-
         language = validate.language(language)
         today = validate.date(today, "today", required=False) or dt.date.today()
         try:
@@ -211,166 +268,138 @@ class CRM:
     @cached_property
     def admin(self):
         """System settings: users, teams, sharing policy, settings, backups (A1, A2, A5)."""
-        from .system.admin import Admin
         return Admin(self._s)
 
     @cached_property
     def dictionary(self):
         """The data dictionary: levels, regions, reasons … (A3)."""
-        from .dictionary import Dictionary
         return Dictionary(self._s)
 
     @cached_property
     def products(self):
         """Products and stock (A3)."""
-        from .dictionary import Products
         return Products(self._s)
 
     @cached_property
     def clock(self):
         """The scenario clock."""
-        from .sales import leads  # noqa: F401 - registers its time-driven rule with the clock (clock.RULES)
-        from .clock import Clock
         return Clock(self._s)
 
     @cached_property
     def audit(self):
         """The audit trail (A4)."""
-        from .audit import Audit
         return Audit(self._s)
 
     @cached_property
     def customers(self):
         """Customer cards, contacts, interactions, orders, the customer 360, hand-over (C1, C2, C5)."""
-        from .customers.cards import Customers
         return Customers(self._s)
 
     @cached_property
     def orders(self):
         """Order history with lines (C2)."""
-        from .customers.orders import Orders
         return Orders(self._s)
 
     @cached_property
     def imports(self):
         """Import customers, contacts, products and orders from CSV / Excel (A6)."""
-        from .transfer import Imports
         return Imports(self._s)
 
     @cached_property
     def exports(self):
         """Export any list to CSV / Excel, scoped and audited (A6)."""
-        from .transfer import Exports
         return Exports(self._s, self)
 
     @cached_property
     def churn(self):
         """Churn warnings: scan, suspend, confirm (C3, C4)."""
-        from .customers.churn import Churn
         return Churn(self._s)
 
     @cached_property
     def classification(self):
         """ABC grades and credit, tags, segments (C5)."""
-        from .customers.classification import Classification
         return Classification(self._s)
 
     @cached_property
     def service(self):
         """Service tickets: create, assign, handle, feedback, archive search (S1–S5)."""
-        from .care.service import Service
         return Service(self._s)
 
     @cached_property
     def call_center(self):
         """The customer call centre: log calls, turn them into tickets, leads, interactions (S6)."""
-        from .care.call_center import CallCenter
         return CallCenter(self._s)
 
     @cached_property
     def leads(self):
         """Leads and the public pool: create, claim, follow up, convert, recycle (O6)."""
-        from .sales.leads import Leads
         return Leads(self._s)
 
     @cached_property
     def opportunities(self):
         """Sales opportunities, development plans, the funnel, win rates, the overdue list (O1–O5, O9)."""
-        from .sales.opportunities import Opportunities
         return Opportunities(self._s)
 
     @cached_property
     def campaigns(self):
         """Campaigns: budget, cost, leads, won revenue, ROI (O7)."""
-        from .sales.campaigns import Campaigns
         return Campaigns(self._s)
 
     @cached_property
     def targets(self):
         """Sales targets, attainment and the leaderboard (O8)."""
-        from .sales.targets import Targets
         return Targets(self._s)
 
     # -- orders to cash (B1) -------------------------------------------------------------
     @cached_property
     def contracts(self):
         """Contracts with lines, draft → signed → fulfilled | cancelled, credit warnings (B1)."""
-        from .cash.contracts import Contracts
         return Contracts(self._s)
 
     @cached_property
     def shipments(self):
         """Shipments against a contract or an order; stock goes down, never below zero (B1)."""
-        from .cash.shipments import Shipments
         return Shipments(self._s)
 
     @cached_property
     def returns(self):
         """Sales returns against a shipment; stock goes back up, net contribution (B1)."""
-        from .cash.returns import Returns
         return Returns(self._s)
 
     @cached_property
     def payments(self):
         """Instalment plans, payments received, receivables, the overdue list, credit limits (B1)."""
-        from .cash.payments import Payments
         return Payments(self._s)
 
     @cached_property
     def expenses(self):
         """Expense claims, approved or rejected by a supervisor; totals per rep and customer (B1)."""
-        from .cash.expenses import Expenses
         return Expenses(self._s)
 
     # -- my office (F1–F5) ---------------------------------------------------------------
     @cached_property
     def tasks(self):
         """The work schedule: tasks by day, week and month, assigned by supervisors (F1)."""
-        from .office.tasks import Tasks
         return Tasks(self._s)
 
     @cached_property
     def files(self):
         """My files and shared files, stored in the workspace (F2)."""
-        from .office.files import Files
         return Files(self._s)
 
     @cached_property
     def address_book(self):
         """The public address book and your private one (F3)."""
-        from .office.address_book import AddressBook
         return AddressBook(self._s)
 
     @cached_property
     def notices(self):
         """The notice board: announcements, team and private notices, read / unread (F4)."""
-        from .office.notices import Notices
         return Notices(self._s)
 
     @cached_property
     def messages(self):
         """The message centre: SMS-style messages and e-mails to colleagues and contacts (F5)."""
-        from .office.messages import Messages
         return Messages(self._s)
 
     # -- statistics and reports (R1–R5) -------------------------------------------------
@@ -378,7 +407,6 @@ class CRM:
     def reports(self):
         """Statistics and reports: contribution, composition, service, churn, funnel, ROI,
         attainment, RFM, cohorts — scoped DataFrames (R1–R5); charts in `crm_engine.ui.charts`."""
-        from .reports import Reports
         return Reports(self._s)
 
     def sql(self, query: str, params=None, *, seconds: float = 10.0, max_rows: int = 100_000,
@@ -391,8 +419,101 @@ class CRM:
         """
         return self.reports.sql(query, params, seconds=seconds, max_rows=max_rows, max_megabytes=max_megabytes)
 
-    @cached_property
-    def simulation(self):
-        """The teaching scenario's clock and simulated customers (T2): advance, customers' answers, briefing."""
-        from .scenario.simulation import Simulation
-        return Simulation(self._s)
+    # -- what the courseware may use (docs/engine.md) -------------------------------------------
+    # The layers above the CRM (scenario, course, ui, cli, theory) reach the workspace through the
+    # area objects above and these few doors, never through the session behind the facade.
+    @contextmanager
+    def transaction(self):
+        """`with crm.transaction(): …` — the verbs called inside (and `audit_event`) commit together or
+        not at all; errors come back in this session's language. A read-only workspace refuses it."""
+        s = self._s
+        try:
+            if s.db.read_only:
+                raise NotAllowed("workspace.read_only")
+            with s.db.transaction():
+                yield self
+        except CRMError as error:
+            error.language = error.language or s.language
+            raise
+
+    @contextmanager
+    def reading(self):
+        """`with crm.reading(): …` — several reads on one consistent view of the workspace (the file is
+        held open meanwhile); errors come back in this session's language."""
+        s = self._s
+        try:
+            with s.db.reading():
+                yield self
+        except CRMError as error:
+            error.language = error.language or s.language
+            raise
+
+    @property
+    def tables(self) -> Tables:
+        """The workspace's tables, read-only and NOT scoped: the facts grading and the instructor's
+        tools read, and the scenario's own tables (scenario_*). Administrator or director only: a rep's view
+        of the data goes through the area verbs (or `crm.sql`), which apply data scopes; courseware acting
+        for a student reads them as the administrator (`crm.as_user(ADMIN_USERNAME).tables`)."""
+        self._s.require_role("director", action="read_tables")
+        return Tables(self._s.db)
+
+    def loader(self) -> Database:
+        """The workspace's database for bulk writes of generated rows (the scenario generator and the
+        simulated customers' answers): `execute`, `behind`, `registered`, `next_id` and the reads.
+        Administrator or director only; call it inside `crm.transaction()` so the rows commit with the
+        verb that wrote them. Rules the areas enforce are the writer's job here: courseware only."""
+        self._s.require_role("director", action="load_tables")
+        return self._s.db
+
+    def audit_event(self, action: str, kind: str, record_id=None, *, before=None, after=None, note=None) -> None:
+        """One row in the audit trail (操作日志), as the acting user on today's scenario date — for
+        courseware events (a course step, a scenario advanced). Inside `crm.transaction()`."""
+        self._s.audit(action, kind, record_id, before=before, after=after, note=note)
+
+    def setting(self, key: str, default=None):
+        """A workspace setting's value (`contact_within_days`, `company` …), or `default`."""
+        return self._s.setting(key, default)
+
+    def require_role(self, *roles: str, action: str) -> None:
+        """Refuse (`NotAllowed`) unless the acting user has one of `roles` or is the administrator;
+        `action` names what was refused (an `action.<name>` label)."""
+        self._s.require_role(*roles, action=action)
+
+    def scope(self, kind: str, owner_column: str, mode: str = "read") -> str:
+        """An SQL condition: the records of `kind` ("opportunity", "churn" …) whose owner is in
+        `owner_column` that the acting user may read (or write) — for courseware queries that join
+        their own tables to the CRM's and must respect data scopes."""
+        return self._s.scope(kind, owner_column, mode)
+
+    @property
+    def keep_open(self) -> bool:
+        """Whether the file stays open between actions (`open(keep_open=…)`); set it to False to let
+        other processes in between actions from now on."""
+        return self._s.db.keep_open
+
+    @keep_open.setter
+    def keep_open(self, value: bool) -> None:
+        self._s.db.keep_open = bool(value)
+
+    @staticmethod
+    def clear_leftovers(path) -> list:
+        """Remove what a killed earlier build of `path` left behind (builds are atomic) and return it; one
+        still running elsewhere stops with its file and PID (`WorkspaceLocked`)."""
+        return clear_leftovers(path)
+
+    @staticmethod
+    def spreadsheet_safe(frame):
+        """`frame` with every text that a spreadsheet would run as a formula neutralised (`=…`, `+…` …) —
+        for writing rows read from an outside file (an import's rejected rows) back out."""
+        return neutralised(frame)
+
+    @staticmethod
+    def roster_username(name: str, line: int = 0) -> str:
+        """The username `crm.imports` gives a person on a roster (`"Li Ming"` → `"li.ming"`; a name with no
+        Latin letters or digits: `user.<line>`) — for courseware that writes files to be imported."""
+        return derive_username(name, line)
+
+    @property
+    def identity(self) -> str:
+        """A key naming this workspace: its path, or a per-workspace key for one in memory."""
+        return self.path or f"memory:{id(self._s.db)}"

@@ -20,8 +20,8 @@ import sys
 import time
 from typing import Callable
 
-from .instructor import _known, course_root, environment, nbgrader
 from ..errors import WorkspaceError
+from .nbgrader_steps import course_root, environment, known_assignment, nbgrader
 
 
 @dataclasses.dataclass
@@ -68,7 +68,7 @@ def autograde(assignment: str, *, root=None, workers: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> Summary:
     """`nbgrader autograde` of every submitted student, split over `workers` processes (default: the
     machine's cores); `progress(done, total)` is called as submissions finish."""
-    _known(assignment)
+    known_assignment(assignment)
     folder = course_root(root)
     if not (folder / "nbgrader_config.py").exists():
         raise WorkspaceError("course_admin.no_config", folder=str(folder))

@@ -26,14 +26,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import json
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import pathlib
+
+import pandas as pd
 
 from ..crm import ADMIN_USERNAME, CRM
-from ..errors import CRMError
-from ..i18n import translate
+from ..errors import CRMError, InvalidInput
+from . import rubrics
+from .facts import Facts, Mark, concrete  # noqa: F401 - Facts, Mark and concrete are part of grading's API
+from .workspaces import STATE_TABLES, Course, assignment, grading_mode, submission_student
 
 FLAG = "FLAGGED"
 # The headline of a workspace made for another student id: graded as it stands (honest work done under
@@ -66,92 +71,6 @@ class Result:
 
     def __str__(self) -> str:
         return "\n".join(self.lines)
-
-
-@dataclass
-class Mark:
-    """What a check returns: the share of the criterion earned (0–1) and why."""
-
-    share: float
-    lines: list[str] = field(default_factory=list)
-
-
-# -- what the checks read ---------------------------------------------------------------------------
-class Facts:
-    """A workspace as the checks see it: read as the administrator, with the assignment's
-    targets and baseline, the audit trail since the start, and messages in its language."""
-
-    def __init__(self, crm: CRM, start: dict, start_id: int, language: str):
-        self.crm, self.start, self.start_id, self.language = crm, start, start_id, language
-        self.db = crm._s.db
-        self.targets = start.get("targets", {})
-        self.baseline = start.get("baseline", {})
-        self._audit, self._seen = None, None
-        self.me = crm.user.id
-
-    @classmethod
-    def of(cls, crm: CRM, language: str | None = None) -> "Facts":
-        admin = crm.as_user(ADMIN_USERNAME)
-        row = admin._s.db.one("SELECT id, after FROM audit WHERE kind = 'course' AND action = 'start' "
-                              "ORDER BY id LIMIT 1")
-        start, start_id = (json.loads(row[1]), row[0]) if row else ({}, 0)
-        facts = cls(admin, start, start_id, language or crm.language)
-        facts.me = crm.user.id  # the user the assignment puts the student in ("you" in the feedback)
-        return facts
-
-    def t(self, key: str, **params) -> str:
-        return translate(key, self.language, **params)
-
-    @property
-    def today(self) -> dt.date:
-        return self.crm.today()
-
-    def user_id(self, username: str) -> int | None:
-        return self.db.scalar("SELECT id FROM users WHERE username = ?", [username])
-
-    def user_name(self, user_id) -> str:
-        return self.db.scalar("SELECT name FROM users WHERE id = ?", [user_id]) or "—"
-
-    def audit(self, kind: str | None = None, action=None, record_id=None) -> list[dict]:
-        """Audit rows written since the workspace was handed out, oldest first, `before`/`after` parsed."""
-        latest = self.db.scalar("SELECT max(id) FROM audit")
-        if self._audit is None or self._seen != latest:  # the student may have acted since
-            self._seen = latest
-            rows = self.db.rows("SELECT a.id, a.on_date, a.user_id, u.username, a.action, a.kind, a.record_id, "
-                                "a.before, a.after, a.note FROM audit a LEFT JOIN users u ON u.id = a.user_id "
-                                "WHERE a.id > ? ORDER BY a.id", [self.start_id])
-            names = ("id", "on_date", "user_id", "username", "action", "kind", "record_id", "before", "after", "note")
-            self._audit = [dict(zip(names, r)) for r in rows]
-            for row in self._audit:
-                for key in ("before", "after"):
-                    row[key] = _loads(row[key])
-        actions = (action,) if isinstance(action, str) else action
-        return [r for r in self._audit if (kind is None or r["kind"] == kind)
-                and (actions is None or r["action"] in actions)
-                and (record_id is None or r["record_id"] == record_id)]
-
-    def worked(self) -> bool:
-        """Did the student do anything in the workspace (beyond opening it)?"""
-        return any(r["kind"] != "course" for r in self.audit())
-
-
-def _loads(text):
-    if text is None:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {"value": value}
-
-
-def concrete(text, minimum: int = 12) -> bool:
-    """Is a piece of free text a real sentence rather than filler ("ok", "call")? At least
-    `minimum` characters, and three words — or, in Chinese, `minimum // 2` characters."""
-    text = (text or "").strip()
-    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
-        return len(text) >= max(minimum // 2, 4)
-    return len(text) >= minimum and len(text.split()) >= 3
 
 
 # -- the integrity check -------------------------------------------------------------------------------
@@ -194,8 +113,6 @@ def owner_of(f: Facts, student: str | None) -> str:
 
 def _states(f: Facts, base: dict) -> list[str]:
     """Each record's state is where its history (since the start) left it, or as it was handed out."""
-    from .workspaces import STATE_TABLES
-
     found = []
     since = int(base.get("history_rows", 0))
     for kind, table in STATE_TABLES.items():
@@ -296,8 +213,6 @@ class Grader:
     """Scores an assignment's criteria on a course workspace; call it in a test cell."""
 
     def __init__(self, course, *, strict: bool = False):
-        from . import rubrics
-
         self.course = course
         self.strict = strict
         self.rubric = rubrics.rubric(course.assignment)
@@ -307,8 +222,6 @@ class Grader:
     @property
     def findings(self) -> list[str]:
         """Integrity findings (computed again only when the workspace has changed)."""
-        from .workspaces import grading_mode, submission_student
-
         student = submission_student(os.path.dirname(self.course.path)) if grading_mode() else None
         key = (self.course.path, self.facts.db.scalar("SELECT max(id) FROM audit"), _stamp(self.course.path),
                student or self.course.student)
@@ -323,8 +236,6 @@ class Grader:
     @property
     def identity(self) -> str:
         """The student id the workspace was made for, when it is not the student being graded (else "")."""
-        from .workspaces import grading_mode, submission_student
-
         student = submission_student(os.path.dirname(self.course.path)) if grading_mode() else None
         return owner_of(self.facts, student or self.course.student)
 
@@ -332,7 +243,6 @@ class Grader:
         """Score one criterion (no printing)."""
         item = self.rubric.get(criterion)
         if item is None:
-            from ..errors import InvalidInput
             raise InvalidInput("grading.unknown_criterion", field="criterion", name=criterion,
                                choices=", ".join(self.rubric))
         f = self.facts
@@ -372,7 +282,6 @@ class Grader:
     def report(self, *, answers: dict | None = None):
         """Every criterion of the assignment scored, as a DataFrame (criterion, score, points, flagged,
         feedback); criteria that need an answer from the notebook score 0 without one."""
-        import pandas as pd
         rows = []
         with self.facts.db.reading():
             self.findings  # noqa: B018 — once, while the file is held
@@ -391,15 +300,6 @@ def _number(value: float) -> str:
 def regrade(path, *, student: str | None = None, language: str | None = None):
     """Score a workspace's state criteria outside any notebook, strictly (the instructor's check
     of autograde: a student's code cannot have changed how this scores). Read-only."""
-    import pathlib
-
-    from .workspaces import Course
-
-    import pandas as pd
-
-    from .workspaces import assignment
-    from .rubrics import rubric
-
     path = pathlib.Path(path)
     name = path.name.split("-", 1)[0] if "-" in path.name else path.stem
     spec = assignment(name)
@@ -423,7 +323,7 @@ def regrade(path, *, student: str | None = None, language: str | None = None):
                 return frame
         frame = pd.DataFrame([{"criterion": c.name, "score": 0.0, "points": float(c.points),
                                "needs_answer": bool(c.answers), "flagged": True, "identity": "", "feedback": problem}
-                              for c in rubric(name).values()])
+                              for c in rubrics.rubric(name).values()])
         frame.attrs["findings"], frame.attrs["worked"], frame.attrs["identity"] = [problem], False, ""
         return frame
     finally:

@@ -16,44 +16,25 @@ strictly: a notebook whose code tampered with the grader shows up as a mismatch.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import os
 import pathlib
 import re
-import subprocess
-import sys
+import shutil
+import stat
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
 
+from ..crm import ADMIN_USERNAME, CRM
+from ..errors import CRMError, WorkspaceError
+from . import batch
+from .grading import IDENTITY, regrade
+from .nbgrader_steps import course_root, environment, known_assignment, nbgrader  # noqa: F401 - part of this module's API
+from .rubrics import rubric
 from .workspaces import ASSIGNMENTS, STUDENT_SUFFIX
-from ..crm import CRM
-from ..errors import CRMError, InvalidInput, WorkspaceError
-
-
-def course_root(root=None) -> pathlib.Path:
-    """The course root: `root`, else `$CRM_LAB_COURSE_ROOT`, else the working directory."""
-    return pathlib.Path(root or os.environ.get("CRM_LAB_COURSE_ROOT") or os.getcwd()).expanduser().resolve()
-
-
-def environment() -> dict:
-    """The environment nbgrader runs in: this Python's bin folder first on PATH (nbgrader calls `alembic`)."""
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    return env
-
-
-def nbgrader(step: str, *args: str, root=None, check: bool = True) -> subprocess.CompletedProcess:
-    """Run one nbgrader step (`generate_assignment`, `autograde`, …) in the course root."""
-    folder = course_root(root)
-    if not (folder / "nbgrader_config.py").exists():
-        raise WorkspaceError("course_admin.no_config", folder=str(folder))
-    result = subprocess.run([sys.executable, "-m", "nbgrader", step, *args], cwd=folder, env=environment(),
-                            capture_output=True, text=True)
-    if check and (result.returncode != 0 or "[ERROR]" in result.stderr or "| ERROR]" in result.stderr):
-        tail = "\n".join(line for line in result.stderr.splitlines() if "ERROR" in line or "CRITICAL" in line)
-        raise WorkspaceError("course_admin.step_failed", step=step, detail=tail[-2000:] or result.stderr[-2000:])
-    return result
 
 
 # -- setting up a course root and its exchange --------------------------------------------------------------
@@ -63,7 +44,7 @@ REPOSITORY = pathlib.Path(__file__).resolve().parents[2]   # where the course's 
 
 def exchange_root(root=None) -> pathlib.Path | None:
     """The exchange the course's nbgrader_config.py sets (`c.Exchange.root`), or None when it sets none."""
-    from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.config.loader import PyFileConfigLoader  # lazily: nbgrader's stack, for instructors only
 
     folder = course_root(root)
     if not (folder / "nbgrader_config.py").exists():
@@ -77,11 +58,6 @@ def init(root=None, *, exchange=None) -> list[str]:
     """Set up a course root: nbgrader_config.py and source/ (copied from this repository when missing),
     an exchange (ROOT/exchange by default, or `exchange` — a hub's shared folder), `Exchange.root` written
     into nbgrader_config.py, and the permissions checked. Returns what it did and found, line by line."""
-    import getpass
-    import shutil
-    import stat
-    import tempfile
-
     folder = pathlib.Path(root or os.getcwd()).expanduser().resolve()
     done = []
     folder.mkdir(parents=True, exist_ok=True)
@@ -134,17 +110,10 @@ def init(root=None, *, exchange=None) -> list[str]:
     return done
 
 
-def _known(assignment: str) -> str:
-    if assignment not in ASSIGNMENTS:
-        raise InvalidInput("course.unknown_assignment", field="assignment", name=assignment,
-                           choices=", ".join(ASSIGNMENTS))
-    return assignment
-
-
 def release(assignment: str, *, root=None) -> pathlib.Path:
     """generate_assignment (source/ → release/, the gradebook learns the cells) and release_assignment
     (release/ → the exchange, where students fetch it). Returns the release folder."""
-    _known(assignment)
+    known_assignment(assignment)
     place = exchange_root(root)
     if place is None or not place.is_dir():
         # never nbgrader's default /usr/local/share/nbgrader/exchange, made (as root) or refused without a word
@@ -160,15 +129,14 @@ def grade(assignment: str, *, root=None, collect: bool = True, feedback: bool = 
     """collect → autograde → generate_feedback (→ release_feedback): the whole class at once. With
     `workers` other than 1 (None: one per core), autograde runs in parallel worker processes
     (`course_batch`) and `progress(done, total)` hears of each submission; returns its summary."""
-    _known(assignment)
+    known_assignment(assignment)
     if collect:
         nbgrader("collect", assignment, "--update", f"--ExchangeCollect.check_owner={check_owner}", root=root)
     summary = None
     if workers == 1 and progress is None:
         nbgrader("autograde", assignment, "--force", root=root)
     else:
-        from . import batch as course_batch
-        summary = course_batch.autograde(assignment, root=root, workers=workers, progress=progress)
+        summary = batch.autograde(assignment, root=root, workers=workers, progress=progress)
     if feedback:
         nbgrader("generate_feedback", assignment, "--force", root=root)
     if release_feedback:
@@ -186,7 +154,7 @@ def workspaces(assignment: str, *, root=None, step: str = "autograded") -> dict[
 
 def gradebook_scores(assignment: str, *, root=None) -> pd.DataFrame:
     """One row per (student, grade cell): auto score, manual score, points — from nbgrader's gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook, MissingEntry  # lazily: nbgrader is heavy and only instructors need it
 
     rows = []
     url = f"sqlite:///{course_root(root) / 'gradebook.db'}"
@@ -208,7 +176,7 @@ def gradebook_scores(assignment: str, *, root=None) -> pd.DataFrame:
 
 def course_id(root=None) -> str:
     """The course's id from its nbgrader_config.py (`CourseDirectory.course_id`)."""
-    from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.config.loader import PyFileConfigLoader  # lazily: nbgrader's stack, for instructors only
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root(root))).load_config()
     return str(config.CourseDirectory.get("course_id") or "default_course")
@@ -218,7 +186,7 @@ def grades_for_lms(*, root=None) -> pd.DataFrame:
     """Every student's total per assignment of this course, as an LMS imports grades: one row per
     (student_id, assignment) with score and max_score (penalties and manual grades included, as
     nbgrader's gradebook has them). A student with no submission of an assignment gets an empty score."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook, MissingEntry  # lazily: nbgrader is heavy and only instructors need it
 
     folder = course_root(root)
     if not (folder / "nbgrader_config.py").exists():
@@ -261,7 +229,7 @@ def export_grades(out, *, root=None, wide: bool = False) -> pd.DataFrame:
 
 def outcomes(crm: CRM, start_id: int = 0) -> dict:
     """What a student's company looks like: a few numbers every assignment can be compared on."""
-    db = crm.as_user("admin")._s.db
+    db = crm.as_user(ADMIN_USERNAME).tables
     since = db.scalar("SELECT on_date FROM audit WHERE id = ?", [start_id]) if start_id else None
     since = since or dt.date(1900, 1, 1)
     value = db.scalar("SELECT coalesce(sum(won_amount), 0) FROM opportunities WHERE state = 'succeeded' "
@@ -282,7 +250,6 @@ def outcomes(crm: CRM, start_id: int = 0) -> dict:
 def regrade_class(assignment: str, *, root=None) -> pd.DataFrame:
     """Every autograded workspace scored strictly outside the notebooks: student, criterion, score,
     points, needs_answer, flagged, feedback — plus the integrity findings and CRM outcomes per student."""
-    from .grading import regrade
 
     frames = []
     for student, path in workspaces(assignment, root=root).items():
@@ -301,7 +268,7 @@ _NUMBERS = re.compile(r"\d[\d,.:-]*")
 def test_outputs(assignment: str, *, root=None) -> dict[tuple[str, str], str]:
     """(student, criterion) → what the test cell printed in the autograded notebook: the feedback the
     student got, answer criteria included (the regrade cannot see a notebook's answers)."""
-    import nbformat
+    import nbformat  # lazily: only the instructor's feedback reading needs it
 
     found = {}
     for path in sorted((course_root(root) / "autograded").glob(f"*/{assignment}/*.ipynb")):
@@ -321,7 +288,6 @@ def test_outputs(assignment: str, *, root=None) -> dict[tuple[str, str], str]:
 def reason(feedback: str) -> str:
     """The one reason a piece of feedback gives: its first line, numbers blanked out (so "Opportunity 17
     has 1 plan step" and "Opportunity 4 has 2 plan steps" are one mistake). The last line is the score."""
-    from .grading import IDENTITY
 
     # the identity headline is said on every criterion: it is the instructor's column, not a mistake
     lines = [line.strip() for line in str(feedback or "").splitlines()
@@ -409,14 +375,13 @@ class Dashboard:
 
 def dashboard(assignment: str, *, root=None) -> Dashboard:
     """Grades per criterion, common mistakes and class-wide CRM outcomes for one assignment."""
-    _known(assignment)
+    known_assignment(assignment)
     if not (course_root(root) / "nbgrader_config.py").exists():
         raise WorkspaceError("course_admin.no_config", folder=str(course_root(root)))
     scores = gradebook_scores(assignment, root=root)
     grades = (scores.pivot_table(index="student", columns="criterion", values="score", aggfunc="sum")
               if len(scores) else pd.DataFrame())
     if len(grades):
-        from .rubrics import rubric
         order = [c for c in rubric(assignment) if c in grades.columns]
         grades = grades[order + [c for c in grades.columns if c not in order]]
         grades["total"] = grades.sum(axis=1)
@@ -429,7 +394,7 @@ def dashboard(assignment: str, *, root=None) -> Dashboard:
     for student, path in workspaces(assignment, root=root).items():
         try:
             with CRM.open(path, read_only=True) as crm:
-                start = crm._s.db.scalar("SELECT min(id) FROM audit WHERE kind = 'course' AND action = 'start'") or 0
+                start = crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT min(id) FROM audit WHERE kind = 'course' AND action = 'start'") or 0
                 row = {"student": student, **outcomes(crm, start)}
         except CRMError:  # not a workspace any more: the regrade below says why
             row = {"student": student}

@@ -30,6 +30,7 @@ import datetime as dt
 import getpass
 import hashlib
 import importlib
+import io
 import json
 import os
 import pathlib
@@ -38,10 +39,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
+import pandas as pd
+
 from .. import moved, validate
 from ..crm import ADMIN_USERNAME, CRM
-from ..errors import CRMError, InvalidInput, NotAllowed, WorkspaceError
+from ..errors import InvalidInput, NotAllowed, WorkspaceError
 from ..i18n import translate
+from ..scenario import builtin
 
 ENV_STUDENT = "CRM_LAB_STUDENT"      # overrides who the student is (tests, a shared lab account)
 ENV_LANGUAGE = "CRM_LAB_LANGUAGE"    # language of a new workspace: en (default) or zh_CN
@@ -154,9 +158,6 @@ def decode(value):
     if "$dict" in value:
         return {k: decode(v) for k, v in value["$dict"].items()}
     if "$frame" in value:
-        import io
-
-        import pandas as pd
         return pd.read_json(io.StringIO(value["$frame"]), orient="table")
     if "$record" in value:
         module, _, name = value["$record"].partition(":")
@@ -193,20 +194,20 @@ class Assignment:
 
 
 def _team_of(crm: CRM, username: str) -> int:
-    return crm._s.db.scalar("SELECT team_id FROM users WHERE username = ?", [username])
+    return crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT team_id FROM users WHERE username = ?", [username])
 
 
 def _a1_targets(crm: CRM) -> dict:
     """The largest unassigned opportunity held in the East team (ties: the oldest)."""
     team = _team_of(crm, "zhang.wei")
-    row = crm._s.db.one("""SELECT o.id FROM opportunities o JOIN users u ON u.id = o.owner_id
-                           WHERE o.state = 'unassigned' ORDER BY (u.team_id = ?) DESC, o.expected_amount DESC, o.id
-                           LIMIT 1""", [team])
+    row = crm.as_user(ADMIN_USERNAME).tables.one("""SELECT o.id FROM opportunities o JOIN users u ON u.id = o.owner_id
+                          WHERE o.state = 'unassigned' ORDER BY (u.team_id = ?) DESC, o.expected_amount DESC, o.id
+                          LIMIT 1""", [team])
     return {"opportunity": row[0] if row else None}
 
 
 def _a2_targets(crm: CRM) -> dict:
-    db = crm._s.db
+    db = crm.as_user(ADMIN_USERNAME).tables
     campaign = db.scalar("SELECT id FROM campaigns WHERE state IN ('active', 'completed') "
                          "ORDER BY (SELECT count(*) FROM leads l WHERE l.campaign_id = campaigns.id) DESC, id LIMIT 1")
     pool = [r[0] for r in db.rows("SELECT id FROM leads WHERE state = 'unassigned' ORDER BY id")]
@@ -216,7 +217,7 @@ def _a2_targets(crm: CRM) -> dict:
 def _a3_targets(crm: CRM) -> dict:
     """The open churn warnings of the East team's customers (the supervisor's team)."""
     team = _team_of(crm, "zhang.wei")
-    rows = crm._s.db.rows("""SELECT w.id, w.customer_id FROM churn_warnings w JOIN customers c ON c.id = w.customer_id
+    rows = crm.as_user(ADMIN_USERNAME).tables.rows("""SELECT w.id, w.customer_id FROM churn_warnings w JOIN customers c ON c.id = w.customer_id
                              JOIN users u ON u.id = c.owner_id
                              WHERE w.state IN ('warning', 'suspended') AND u.team_id IN (
                                  SELECT id FROM teams WHERE id = ? OR parent_id = ?)
@@ -227,7 +228,7 @@ def _a3_targets(crm: CRM) -> dict:
 def _a4_targets(crm: CRM) -> dict:
     """The open tickets, and the customer whose complaint call the brief describes: Li Ming's
     customer with the latest order."""
-    db = crm._s.db
+    db = crm.as_user(ADMIN_USERNAME).tables
     tickets = [r[0] for r in db.rows("SELECT id FROM tickets WHERE state <> 'archived' ORDER BY id")]
     caller = db.one("""SELECT c.id, c.name, c.phone FROM customers c JOIN users u ON u.id = c.owner_id
                        LEFT JOIN orders o ON o.customer_id = c.id WHERE u.username = 'li.ming'
@@ -350,7 +351,7 @@ class Course:
             course.close()
             raise WorkspaceError("course.other_owner", owner=course.owner, student=student, workspace=path.name)
         if grading_mode() != "autograde":
-            crm._s.db.keep_open = False
+            crm.keep_open = False
             crm.release()
         return course
 
@@ -358,20 +359,17 @@ class Course:
     def _create(spec: Assignment, path: pathlib.Path, student: str, language: str | None) -> None:
         """Generate the student's variant and record its start in one step (`crm_engine.atomic`), so a
         kernel stopped half-way never leaves a workspace that looks finished."""
-        from ..scenario import builtin
-
         scenario = builtin(spec.scenario)
         if spec.customers and spec.customers != scenario.customers.size:
             scenario = scenario.scaled(spec.customers)
         path.parent.mkdir(parents=True, exist_ok=True)
 
         def start(crm: CRM) -> None:
-            s = crm._s
             targets = {k: _plain(v) for k, v in (spec.targets(crm) if spec.targets else {}).items()}
-            with s.db.transaction():
-                s.audit("start", KIND, None, after={"assignment": spec.name, "student": student,
-                                                    "targets": targets, "baseline": baseline(s.db)},
-                        note=spec.name)
+            with crm.transaction():
+                crm.audit_event("start", KIND, None, after={"assignment": spec.name, "student": student,
+                                                            "targets": targets, "baseline": baseline(crm.as_user(ADMIN_USERNAME).tables)},
+                                note=spec.name)
 
         scenario.create(path, student=student, language=language, then=start).close()
 
@@ -411,8 +409,8 @@ class Course:
         return self._start.get("student")
 
     def _start_row(self) -> dict:
-        row = self._crm._s.db.one("SELECT after, on_date FROM audit WHERE kind = ? AND action = 'start' "
-                                  "ORDER BY id LIMIT 1", [KIND])
+        row = self._crm.as_user(ADMIN_USERNAME).tables.one("SELECT after, on_date FROM audit WHERE kind = ? AND action = 'start' "
+                                   "ORDER BY id LIMIT 1", [KIND])
         if row is None:
             raise WorkspaceError("course.not_course_workspace", workspace=os.path.basename(self.path))
         self._start_date = row[1]
@@ -458,14 +456,9 @@ class Course:
             return decode(recorded["result"])
         if self.replaying:
             raise NotAllowed("course.step_not_done", key=key)
-        s = self._crm._s
-        try:
-            with s.db.transaction():
-                result = encode(fn(*args, **kwargs))
-                s.audit("step", KIND, None, after={"key": key, "result": result, "code": code}, note=key)
-        except CRMError as error:
-            error.language = error.language or s.language
-            raise
+        with self._crm.transaction():  # the action and its step record: one commit (errors in the session's language)
+            result = encode(fn(*args, **kwargs))
+            self._crm.audit_event("step", KIND, None, after={"key": key, "result": result, "code": code}, note=key)
         return decode(result)
 
     def done(self, key: str) -> bool:
@@ -473,15 +466,15 @@ class Course:
         return self._recorded(key) is not None
 
     def _recorded(self, key: str) -> dict | None:
-        row = self._crm._s.db.one("SELECT after, on_date FROM audit WHERE kind = ? AND action = 'step' AND note = ? "
-                                  "ORDER BY id LIMIT 1", [KIND, key])
+        row = self._crm.as_user(ADMIN_USERNAME).tables.one("SELECT after, on_date FROM audit WHERE kind = ? AND action = 'step' AND note = ? "
+                                   "ORDER BY id LIMIT 1", [KIND, key])
         if row is None:
             return None
         return {**json.loads(row[0]), "on_date": row[1].isoformat()}
 
     def steps(self):
         """The steps done so far, in order: key, scenario date, wall time, who."""
-        return self._crm._s.db.df(
+        return self._crm.as_user(ADMIN_USERNAME).tables.df(
             "SELECT a.note AS key, a.on_date, a.at_time, u.username FROM audit a JOIN users u ON u.id = a.user_id "
             "WHERE a.kind = ? AND a.action = 'step' ORDER BY a.id", [KIND])
 

@@ -3,7 +3,7 @@
     from crm_engine.scenario import builtin, builtins
 
     builtins()                                       # ['fmcg_wholesaler', 'hardware_distributor', …]
-    shop = builtin("hardware_distributor")           # a Scenario (frozen dataclasses, see model.py)
+    shop = builtin("hardware_distributor")           # a Scenario (model.py; its parts: parts.py)
     crm = shop.create("s001.duckdb", student="s001") # that student's variant, deterministic
     crm.simulation.advance(30)                       # the clock makes things happen
 
@@ -13,9 +13,14 @@ any scale. The demo workspace (`demo.build()`) is `hardware_distributor` plus a 
 """
 from __future__ import annotations
 
+import tomllib
 from importlib import resources
 
+import pandas as pd
+
+from ..crm import CRM
 from ..errors import InvalidInput
+from .classroom import create_class as _create_class
 from .model import (
     Campaign,
     Company,
@@ -31,6 +36,10 @@ from .model import (
     Team,
 )
 from .rand import variant_seed
+from .simulation import Simulation
+
+# `crm.simulation` on every facade: the CRM does not import the courseware, the courseware hangs itself on it.
+CRM.extend("simulation", Simulation)
 
 __all__ = ["Scenario", "Company", "Product", "Team", "Person", "Entry", "CustomerBase", "Pipeline", "Campaign",
            "ServiceLoad", "Event", "Task", "builtins", "builtin", "catalogue", "variant_seed", "create_class"]
@@ -46,7 +55,6 @@ def builtin(name: str, *, language: str | None = None) -> Scenario:
     """A built-in scenario by name (optionally in another of its languages)."""
     if name not in builtins():
         raise InvalidInput("scenario.unknown", field="scenario", name=name, choices=", ".join(builtins()))
-    import tomllib
     text = resources.files(__package__).joinpath("builtin", f"{name}.toml").read_text("utf-8")
     scenario = Scenario.from_dict(tomllib.loads(text))
     return scenario.replace(language=language) if language else scenario
@@ -54,7 +62,6 @@ def builtin(name: str, *, language: str | None = None) -> Scenario:
 
 def catalogue(language: str = "en"):
     """The built-in scenarios as a DataFrame: name, title, languages, customers, story."""
-    import pandas as pd
     rows = []
     for name in builtins():
         s = builtin(name)
@@ -65,5 +72,4 @@ def catalogue(language: str = "en"):
 
 def create_class(scenario: Scenario, roster, folder, **options):
     """One workspace per student of a class list (see classroom.create_class)."""
-    from .classroom import create_class as run
-    return run(scenario, roster, folder, **options)
+    return _create_class(scenario, roster, folder, **options)

@@ -16,6 +16,7 @@ import re
 
 import pandas as pd
 
+from ..crm import ADMIN_USERNAME
 from ..errors import InvalidInput
 from .model import Scenario
 from .rand import variant_seed
@@ -78,7 +79,7 @@ def create_class(scenario: Scenario, roster, folder, *, seed: int | None = None,
         else:  # built in one step: a stopped run leaves each workspace whole, old or new
             crm = scenario.create(path, student=student, seed=seed, language=language, replace=overwrite)
             try:
-                counts = crm._s.db.one("SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)")
+                counts = crm.as_user(ADMIN_USERNAME).tables.one("SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)")
             finally:
                 crm.close()
             row.update(status="created", customers=counts[0], orders=counts[1])

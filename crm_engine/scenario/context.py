@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..names import normalise
 from . import texts
-from .model import Scenario
+
+if TYPE_CHECKING:  # for annotations only: the Scenario module imports this one
+    from .model import Scenario
 
 # Customer levels buy more often and bigger (multipliers of the base rate and order value).
 LEVEL_RATE = {"ordinary": 1.0, "key_development": 1.3, "key_account": 3.0, "partner": 2.0, "strategic_partner": 4.0}
@@ -40,7 +43,8 @@ class Context:
 
     @property
     def db(self):
-        return self.crm._s.db
+        """The workspace's tables for the world's bulk writes (`CRM.loader`: the world is the administrator)."""
+        return self.crm.loader()
 
     @property
     def lines(self) -> list[str]:

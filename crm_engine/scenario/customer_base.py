@@ -172,7 +172,7 @@ def interactions(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     contact_row = starts[idx] + (rng.random(n) * counts[idx]).astype(np.int64)
     products = ctx.products
-    product_row = _favourite(rng, cards["line_no"].to_numpy()[idx], products)
+    product_row = rand.pick_products(rng, cards["line_no"].to_numpy()[idx], products)
     first_id = ctx.take("interactions", n)
     frame = pd.DataFrame({
         "id": np.arange(first_id, first_id + n), "customer_id": cards["id"].to_numpy()[idx],
@@ -188,17 +188,3 @@ def interactions(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame) -> int
                replace(replace(replace(detail, '{contact}', contact), '{product}', product), '{customer}', customer)
         FROM frame""", frame, [ctx.today])
     return n
-
-
-def _favourite(rng: np.random.Generator, line_no: np.ndarray, products: pd.DataFrame,
-               loyalty: float = 0.7) -> np.ndarray:
-    """A product row per draw: from the customer's favourite line with probability `loyalty`, else any."""
-    n = len(line_no)
-    order = np.argsort(products["line_no"].to_numpy(), kind="stable")
-    per_line = np.bincount(products["line_no"].to_numpy(), minlength=int(line_no.max(initial=0)) + 1)
-    start = np.r_[0, np.cumsum(per_line)[:-1]]
-    u = rng.random(n)
-    count = per_line[line_no]
-    own = order[np.minimum(start[line_no] + (u * count).astype(np.int64), len(order) - 1)]
-    anyone = rng.integers(0, len(products), n)
-    return np.where((rng.random(n) < loyalty) & (count > 0), own, anyone)

@@ -15,12 +15,11 @@ import pandas as pd
 
 from ..names import normalise
 from . import rand, texts
-from .customer_base import _favourite
 from .service_history import ticket_texts
 from .context import Context, choice, customer_names, insert, person_names, phones
 from .funnel import traits as write_traits
 from .history import draw, insert_orders
-from .model import day as scenario_day
+from .parts import day as scenario_day
 
 WON_BACK_RATE = 0.7   # a won-back customer orders at this share of its old rate
 UNHAPPY = ("declining", "drifting", "lapsed")
@@ -271,7 +270,7 @@ def calls(ctx: Context, world: World, on: dt.date, pending: Pending) -> int:
     numbers = np.r_[np.full(len(known), "", dtype=object), phones(rng, strangers, True)]
     numbers = np.where(numbers == "", phones(rng, n, True), numbers)
     line_no = np.r_[world["line_no"][known], rng.integers(0, len(ctx.lines), strangers)]
-    product = ctx.products["name"].to_numpy()[_favourite(rng, line_no, ctx.products)]
+    product = ctx.products["name"].to_numpy()[rand.pick_products(rng, line_no, ctx.products)]
     catalogue = texts.phrases("CALLS", ctx.scenario.style, language)
     pick = rng.integers(0, 12, n)
     summary = [catalogue[w][k % len(catalogue[w])].format(product=p)

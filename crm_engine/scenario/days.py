@@ -17,9 +17,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from . import daily, rand
+from . import daily, rand, responses
 from .context import Context, insert
-from .model import day as scenario_day
+from .parts import day as scenario_day
 
 WORLD = """
     SELECT c.id AS customer_id, coalesce(c.owner_id, 1)::BIGINT AS owner_id, coalesce(c.status = 'lost', false) AS lost,
@@ -121,8 +121,6 @@ def ensure_traits(ctx: Context) -> int:
 def run(ctx: Context, days: int, *, scan: str = "daily") -> dict:
     """Advance the clock by `days`, as described above. `scan="end"` runs the churn scan on the
     last day only, for that day (warnings are then dated that day)."""
-    from . import responses
-
     totals = dict.fromkeys(("orders", "order_amount", "tickets", "calls", "leads", "lapsed", "won_back", "events",
                             "answers", "warnings_raised", "warnings_cleared"), 0)
     ensure_traits(ctx)

@@ -14,8 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from ..access import team_subtree
-from ..crm import CRM
+from ..crm import ADMIN_USERNAME, CRM
 from . import builtin
 
 SCENARIO = "hardware_distributor"
@@ -129,12 +128,11 @@ def create(path, *, language: str = "en", customers: int = 400, orders: int = 80
 def first_weeks(crm: CRM) -> None:
     """The everyday work of the weeks before "today", one verb at a time, as the people whose work it is:
     on the first day contracts are signed and shipped; the scenario's clock runs LEAD_IN days; then the rest."""
-    db = crm._s.db
-    with db.transaction():  # each day's verbs in one commit (they join it): a file commit per verb was most of the time
+    with crm.transaction():  # each day's verbs in one commit (they join it): a file commit per verb was most of the time
         contracts = _signed(crm)
     crm.simulation.advance(LEAD_IN)
     today = crm.today()
-    with db.transaction():
+    with crm.transaction():
         _targets(crm)
         won = _opportunities(crm, today)
         _churn(crm)
@@ -166,14 +164,24 @@ def _targets(crm: CRM) -> None:
         boss.targets.set(month, 150_000 + 50_000 * number, user=rep.user.username, metric="won_amount")
     start = dt.date(today.year - 1, 3 * quarter + 1, 1)
     end = dt.date(start.year + (quarter == 3), (3 * quarter + 3) % 12 + 1, 1)
-    for team in _ids(crm.admin.teams())[1:]:  # the root team (head office) sells nothing itself
-        last = crm._s.db.scalar(
+    teams = crm.admin.teams()
+    for team in _ids(teams)[1:]:  # the root team (head office) sells nothing itself
+        last = crm.as_user(ADMIN_USERNAME).tables.scalar(
             "SELECT coalesce(sum(o.amount), 0) FROM orders o JOIN customers c ON c.id = o.customer_id "
             "JOIN users u ON u.id = c.owner_id WHERE list_contains(?, u.team_id) AND o.order_date >= ? "
-            "AND o.order_date < ?", [team_subtree(crm._s.db, team), start, end])
+            "AND o.order_date < ?", [_subtree(teams, team), start, end])
         if last > 0:
             director.targets.set(f"{today.year}-Q{quarter + 1}", max(round(float(last) * 1.1, -4), 10_000),
                                  team=team, metric="order_amount")
+
+
+def _subtree(teams, team: int) -> list[int]:
+    """The team and every team below it in the org tree (`crm.admin.teams()`)."""
+    found, frontier = [team], [team]
+    while frontier:
+        frontier = sorted(int(t) for t in teams.loc[teams["parent_id"].isin(frontier), "id"])
+        found += frontier
+    return found
 
 
 def _opportunities(crm: CRM, today: dt.date) -> list[tuple[CRM, int]]:

@@ -20,8 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..crm import CRM
 from ..errors import Conflict, InvalidInput
-from .model import CHANNELS, CHURN_REASONS, CustomerBase
+from ..i18n import translate
+from . import generate
+from .context import Context, insert, load_cast
+from .history import draw
+from .model import Scenario
+from .parts import CHANNELS, CHURN_REASONS, Company, CustomerBase, Person, Pipeline, Product, ServiceLoad
+from .rand import variant_seed
 
 MIN_ORDERS = 20          # fewer orders say too little about how the customers buy
 MIN_DAYS = 60            # nor does a history shorter than two months
@@ -47,7 +54,6 @@ class Adopted:
     language: str = "en"
 
     def __str__(self) -> str:
-        from ..i18n import translate
         return translate("estimate.report", self.language, first=self.first.isoformat(), last=self.last.isoformat(),
                          orders=self.orders, customers=self.customers, active=self.active, lapsed=self.lapsed,
                          tickets=f"{self.tickets_per_customer_year:.2f}", start=self.start.isoformat())
@@ -137,8 +143,6 @@ def calibrate_values(ctx, traits: pd.DataFrame, rounds: int = 8) -> np.ndarray:
     historical geometric mean: with a catalogue of dear products, a whole unit is often more than
     the value asked for. A fixed point over the same draws (at most 40 per customer), never more
     than 10 times up or down per round."""
-    from .history import draw
-
     target = traits["order_value"].to_numpy(float)
     n = len(target)
     lines = {line: k for k, line in enumerate(ctx.lines)}
@@ -158,13 +162,8 @@ def calibrate_values(ctx, traits: pd.DataFrame, rounds: int = 8) -> np.ndarray:
 
 def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_data") -> Adopted:
     """Turn the imported company in `crm` into a teaching scenario (within the caller's action)."""
-    from . import generate
-    from .model import Company, Person, Pipeline, Product, Scenario, ServiceLoad
-    from .rand import variant_seed
-
-    s = crm._s
-    db = s.db
-    s.require_role("admin", "director", action="adopt_scenario")
+    crm.require_role("admin", "director", action="adopt_scenario")
+    db = crm.loader()
     if db.scalar("SELECT count(*) FROM scenario_info"):
         raise Conflict("estimate.already_scenario")
     orders = db.df("SELECT customer_id, order_date, amount FROM orders WHERE status <> 'cancelled'")
@@ -187,7 +186,7 @@ def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_d
     channels = db.df("SELECT customer_id, channel FROM interactions")
     variant = variant_seed(seed, student)
     traits = customer_traits(customers, orders, lines, channels, first, last, variant)
-    start = max(last + dt.timedelta(days=1), s.today())
+    start = max(last + dt.timedelta(days=1), crm.today())
     per_year = service_rate(traits, len(tickets), first, last, start)
     days = (last - first).days + 1
     shares = tickets["service_type"].value_counts(normalize=True).to_dict() or ServiceLoad().types
@@ -197,7 +196,7 @@ def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_d
     calls = db.scalar("SELECT count(*) FROM calls WHERE on_date BETWEEN ? AND ?", [first, last])
     leads = db.scalar("SELECT count(*) FROM leads WHERE created_on BETWEEN ? AND ?", [first, last])
     company = Company(
-        name=s.setting("company", "Company") or "Company",
+        name=crm.setting("company", "Company") or "Company",
         products=tuple(Product(r.code, r.name, max(float(r.price), 0.01), category=r.category)
                        for r in products.itertuples()),
         people=tuple(Person(r.username, r.name, r.role) for r in people.itertuples()))
@@ -210,14 +209,13 @@ def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_d
                                lines_per_order=float(np.clip(per_order, 1, 6))),
         pipeline=Pipeline(leads_per_day=min(leads / days, 10_000), targets=False),
         service=ServiceLoad(tickets_per_customer_year=per_year, types=shares, calls_per_day=min(calls / days, 10_000)),
-        today=start.isoformat(), language=s.language if s.language in ("en", "zh_CN") else "en", seed=int(seed),
+        today=start.isoformat(), language=crm.language if crm.language in ("en", "zh_CN") else "en", seed=int(seed),
         narrative={"en": f"Estimated from the imported history {first} – {last}.",
                    "zh_CN": f"根据导入的历史数据（{first} 至 {last}）估计。"})
-    from .context import Context, insert, load_cast
     ctx = Context(crm, scenario, variant, scenario.language, start)
     load_cast(ctx)
     traits["order_value"] = calibrate_values(ctx, traits)
-    if start > s.today():
+    if start > crm.today():
         crm.clock.set(start)
     insert(db, """INSERT INTO scenario_traits (kind, record_id, need, budget, responsiveness, channel, product_line,
                       churn_risk, churn_reason, pattern, rate, trend, order_value, discount, lapse_on, won_back_on)
@@ -228,8 +226,8 @@ def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_d
                [name, int(seed), student, variant, scenario.to_json(), start, generate.MODEL_VERSION])
     lapsed = int((traits["pattern"] == "lapsed").sum())
     result = Adopted(start, first, last, len(customers), len(customers) - lapsed, lapsed, len(orders),
-                     round(per_year, 4), int(seed), student, s.language)
-    s.audit("adopt", "scenario", None, after={"first": first, "last": last, "start": start, "customers": len(customers),
+                     round(per_year, 4), int(seed), student, crm.language)
+    crm.audit_event("adopt", "scenario", None, after={"first": first, "last": last, "start": start, "customers": len(customers),
                                               "lapsed": lapsed, "orders": len(orders), "student": student})
     return result
 
@@ -237,8 +235,6 @@ def adopt(crm, *, seed: int = 1, student: str | None = None, name: str = "from_d
 def for_students(source, folder, students, *, seed: int = 1, user: str = "admin") -> list[str]:
     """One copy of the imported (not yet adopted) workspace `source` per student in `folder`,
     each adopted with (seed, student): the same past, a different future per student."""
-    from ..crm import CRM
-
     os.makedirs(folder, exist_ok=True)
     made = []
     for student in students:

@@ -9,14 +9,15 @@ funnel, win-rate and campaign reports add up. Every lead and opportunity has hid
 """
 from __future__ import annotations
 
+import calendar
+
 import numpy as np
 import pandas as pd
 
 from ..names import normalise
 from . import rand, texts
-from .customer_base import _favourite
 from .context import Context, choice, customer_names, person_names, phones
-from .model import day
+from .parts import day
 
 ORDER = {"unassigned": 0, "pending": 1, "following": 2, "invalid": 3, "converted": 3, "voided": 1}
 
@@ -128,7 +129,7 @@ def _leads(ctx: Context, cards: pd.DataFrame, people: pd.DataFrame, campaigns: p
     companies = np.where(duplicate, cards["name"].to_numpy()[rng.integers(0, len(cards), n)], companies)
     companies[converted] = target["name"].to_numpy()
     line_no = rng.integers(0, len(ctx.lines), n)
-    product = ctx.products["name"].to_numpy()[_favourite(rng, line_no, ctx.products, 1.0)]
+    product = ctx.products["name"].to_numpy()[rand.pick_products(rng, line_no, ctx.products, 1.0)]
     customer_id, contact_id = np.full(n, np.nan), np.full(n, np.nan)
     customer_id[converted] = target["id"].to_numpy()
     primary = people[people["is_primary"]].set_index("customer_id")["id"]
@@ -229,7 +230,7 @@ def _opportunities(ctx: Context, cards: pd.DataFrame, campaigns: pd.DataFrame) -
     customer_id[upsell] = cards["id"].to_numpy()[pick][upsell]
     names[kind == "succeeded"] = won_rows["name"].to_numpy()
     customer_id[kind == "succeeded"] = won_rows["id"].to_numpy()
-    product_row = _favourite(rng, line_no, ctx.products, 1.0)
+    product_row = rand.pick_products(rng, line_no, ctx.products, 1.0)
     product = ctx.products["name"].to_numpy()[product_row]
     amount = np.maximum(np.round(pipeline.deal_size * rng.lognormal(0, 0.7, n), -2), 100)
     qty = np.maximum(amount // ctx.products["price"].astype(float).to_numpy()[product_row], 1).astype(int)
@@ -315,9 +316,9 @@ def _plans(ctx: Context, rng: np.random.Generator, opps: pd.DataFrame, done: np.
 def _targets(ctx: Context) -> None:
     """This month's order-amount target for every account manager: 10 % above their monthly
     average of the last six months, set by their supervisor."""
-    period = f"{ctx.today:%Y-%m}"
-    from ..sales.targets import period_bounds
-    _, start, end = period_bounds(period)
+    period = f"{ctx.today:%Y-%m}"  # the month's target runs from its first day to its last
+    start = ctx.today.replace(day=1)
+    end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
     setter = ctx.first("director")
     # Over the order history: queued after its writes, so it runs once they are in; it numbers its
     # rows from the table itself (no step after it needs their ids).

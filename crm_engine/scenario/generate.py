@@ -13,13 +13,17 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..crm import CRM
+from ..crm import ADMIN_USERNAME, CRM
 from ..errors import Conflict, CRMError, InvalidInput
 from . import customer_base as base, service_history as care, days as clock, funnel, history
 from .context import Context, load_cast, number_from
-from .model import Scenario, day
+from .parts import day
 from .rand import variant_seed
+
+if TYPE_CHECKING:  # for annotations only: the Scenario module imports this one
+    from .model import Scenario
 
 MODEL_VERSION = 1
 
@@ -68,13 +72,12 @@ def _fill(crm: CRM, scenario: Scenario, student, seed, progress, then) -> None:
 def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int | None = None,
           progress=None) -> Generated:
     """Generate `scenario` into the empty workspace `crm` (acting as its administrator), around its clock."""
-    s = crm._s
     try:
-        s.require_role(action="generate_scenario")
+        crm.require_role(action="generate_scenario")
         if crm.language not in scenario.languages:
             raise InvalidInput("scenario.language", field="language", language=crm.language,
                                choices=", ".join(scenario.languages))
-        if s.db.scalar("SELECT count(*) FROM users") > 1 or s.db.scalar("SELECT count(*) FROM customers"):
+        if crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT count(*) FROM users") > 1 or crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT count(*) FROM customers"):
             raise Conflict("scenario.not_empty", workspace=os.path.basename(crm.path or ":memory:"))
     except CRMError as error:
         error.language = error.language or crm.language
@@ -84,7 +87,8 @@ def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int
     ctx.generated = ctx.today
     ctx.total = 9 + -(-scenario.customers.size // history.CHUNK)
     ctx.step(0)
-    with s.db.transaction(), _bulk_load(s.db):
+    db = crm.loader()
+    with crm.transaction(), _bulk_load(db):
         _setup(ctx)
         load_cast(ctx)
         _check_codes(ctx)
@@ -104,14 +108,14 @@ def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int
         ctx.step()
         tickets = care.generate(ctx, cards, people)
         ctx.step()
-        s.db.execute("INSERT INTO scenario_info VALUES (?, ?, ?, ?, ?, ?, current_localtimestamp(), ?)",
+        db.execute("INSERT INTO scenario_info VALUES (?, ?, ?, ?, ?, ?, current_localtimestamp(), ?)",
                      [scenario.name, base_seed, student, ctx.seed, scenario.to_json(), ctx.today, MODEL_VERSION])
         warnings = crm.churn.scan().raised
         ctx.step()
         _tasks(ctx)
         clock.begin(ctx)
-        calls = s.db.scalar("SELECT count(*) FROM calls")
-        s.audit("generate", "scenario", None, after={"scenario": scenario.name, "student": student,
+        calls = db.scalar("SELECT count(*) FROM calls")
+        crm.audit_event("generate", "scenario", None, after={"scenario": scenario.name, "student": student,
                                                      "customers": len(cards), "orders": orders})
         ctx.step()
     ctx.step(ctx.total)

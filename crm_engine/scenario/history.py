@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from . import rand
-from .customer_base import _favourite
 from .context import Context, insert
 
 CHUNK = 50_000  # customers per batch: bounded memory at any scale, and a progress tick each
@@ -106,7 +105,7 @@ def draw(ctx: Context, rng: np.random.Generator, customer: np.ndarray, owner: np
     amount = value * rng.lognormal(0, 0.7 * spread, n)
     per = np.minimum(1 + rng.poisson(lines_per_order - 1, n), 6)
     line_order = np.repeat(np.arange(n), per)
-    product = _favourite(rng, line_no[line_order], products)
+    product = rand.pick_products(rng, line_no[line_order], products)
     price = products["cents"].to_numpy()[product]
     unit = np.maximum(np.round(price * (1 - discount[line_order])), 1).astype(np.int64)
     share = amount[line_order] / per[line_order] * rng.lognormal(0, 0.3, len(line_order))

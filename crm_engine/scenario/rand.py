@@ -139,3 +139,18 @@ def pick(u: np.ndarray, weights) -> np.ndarray:
     """Index into `weights` (non-negative, any scale) for each uniform in `u`."""
     cumulative = np.cumsum(np.asarray(weights, dtype=np.float64))
     return np.minimum(np.searchsorted(cumulative / cumulative[-1], u, side="right"), len(cumulative) - 1)
+
+
+def pick_products(rng: np.random.Generator, line_no: np.ndarray, products,
+                  loyalty: float = 0.7) -> np.ndarray:
+    """A row of `products` (a frame with `line_no`) per draw: from the customer's favourite product line
+    `line_no[i]` with probability `loyalty`, else any product (the generator and the clock share it)."""
+    n = len(line_no)
+    order = np.argsort(products["line_no"].to_numpy(), kind="stable")
+    per_line = np.bincount(products["line_no"].to_numpy(), minlength=int(line_no.max(initial=0)) + 1)
+    start = np.r_[0, np.cumsum(per_line)[:-1]]
+    u = rng.random(n)
+    count = per_line[line_no]
+    own = order[np.minimum(start[line_no] + (u * count).astype(np.int64), len(order) - 1)]
+    anyone = rng.integers(0, len(products), n)
+    return np.where((rng.random(n) < loyalty) & (count > 0), own, anyone)

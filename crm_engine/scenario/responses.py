@@ -79,7 +79,7 @@ def _traits(ctx: Context, kind: str, record_id: int, known: dict | None = None):
 
 
 def _contact_days(ctx: Context) -> int:
-    return int(ctx.crm._s.setting("contact_within_days", 7))
+    return int(ctx.crm.setting("contact_within_days", 7))
 
 
 def _rep_line(ctx: Context, owner: int) -> str | None:

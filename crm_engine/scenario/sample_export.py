@@ -11,6 +11,8 @@ import os
 import numpy as np
 import pandas as pd
 
+from ..crm import CRM
+
 OFFICES = ("Central", "East", "West")
 PRODUCTS = (("GTX Basic", "GTX", 550), ("GTX Pro", "GTX", 4821), ("MG Special", "MG", 55),
             ("MG Advanced", "MG", 3393), ("GTX Plus Pro", "GTX", 5482), ("GTX Plus Basic", "GTX", 1096),
@@ -80,8 +82,7 @@ def write(folder, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
 
 def owner_usernames(tables) -> None:
     """The accounts' owner column as the usernames the roster import derives."""
-    from ..transfer.roster import derive_username
-    tables["accounts"]["owner"] = [derive_username(n, 0) for n in tables["accounts"]["owner"]]
+    tables["accounts"]["owner"] = [CRM.roster_username(n) for n in tables["accounts"]["owner"]]
 
 
 # The command lines an instructor types for these files (the end-to-end test runs them).

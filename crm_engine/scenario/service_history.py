@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from . import rand, texts
-from .customer_base import _favourite
 from .context import Context, choice
 
 UNHAPPY = ("declining", "drifting", "lapsed")
@@ -34,7 +33,7 @@ def ticket_texts(ctx: Context, rng: np.random.Generator, service_type: np.ndarra
     types, first, count, grids = _filled(ctx.scenario.style, ctx.language, tuple(ctx.products["name"]))
     at = types.get_indexer(np.where(np.isin(service_type, types.to_numpy()), service_type, "other"))
     template = first[at] + rng.integers(0, 60, len(at)) % count[at]
-    product = _favourite(rng, line_no, ctx.products)
+    product = rand.pick_products(rng, line_no, ctx.products)
     return {column: grid[template, product] for column, grid in grids.items()}
 
 

@@ -25,12 +25,18 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+import functools
+
 import pandas as pd
 
+from ..crm import ADMIN_USERNAME
 from .. import validate
 from ..errors import InvalidInput, NotFound, TransitionNotAllowed
 from ..i18n import Term, translate
-from ..session import Area, action, load_user, query, Session
+from . import estimate, reaction, responses
+from .context import Context, load_cast
+from .days import run
+from .model import Scenario, text
 
 KIND = "scenario"
 
@@ -110,63 +116,83 @@ class AdvanceReport:
                          raised=self.warnings_raised)
 
 
-class Simulation(Area):
-    """`crm.simulation`: the scenario's clock and its simulated customers."""
+def action(verb):
+    """A simulation verb that changes the workspace: all of it commits, or none of it does."""
+
+    @functools.wraps(verb)
+    def run_verb(self, *args, **kwargs):
+        with self._crm.transaction():
+            return verb(self, *args, **kwargs)
+
+    return run_verb
+
+
+def query(verb):
+    """A simulation verb that only reads (on one view of the workspace)."""
+
+    @functools.wraps(verb)
+    def run_verb(self, *args, **kwargs):
+        with self._crm.reading():
+            return verb(self, *args, **kwargs)
+
+    return run_verb
+
+
+class Simulation:
+    """`crm.simulation`: the scenario's clock and its simulated customers (hung on the facade by
+    `crm_engine.scenario` through `CRM.extend`)."""
+
+    def __init__(self, crm):
+        self._crm = crm
 
     # -- the scenario -------------------------------------------------------------------------
     def _row(self):
-        row = self._s.db.one("SELECT name, base_seed, student, seed, definition, generated_on FROM scenario_info")
+        row = self._crm.as_user(ADMIN_USERNAME).tables.one("SELECT name, base_seed, student, seed, definition, generated_on FROM scenario_info")
         if row is None:
             raise NotFound("simulation.no_scenario")
         return row
 
     def _scenario(self):
-        from .model import Scenario
         return Scenario.from_dict(json.loads(self._row()[4]))
 
     def _context(self, progress=None, *, fresh: bool = False):
         """The world's working context, acting as the administrator. The definition and the cast
         are read once per session (they only change through the clock, which asks for `fresh`)."""
-        from ..crm import CRM
-        from .context import Context, load_cast
-        from .model import Scenario
-
         cached = self.__dict__.get("_cached")
         if cached is None or fresh:
             _name, _base, _student, seed, definition, generated = self._row()
-            world = CRM(Session(self._s.db, load_user(self._s.db, 1), self._s.language))
+            world = self._crm.as_user(1)  # the world acts as the administrator
             ctx = Context(world, Scenario.from_dict(json.loads(definition)), seed,
-                          self._s.setting("language", "en"), self._s.today(), generated=generated)
+                          self._crm.setting("language", "en"), self._crm.today(), generated=generated)
             load_cast(ctx)
             cached = self.__dict__["_cached"] = ctx
-        cached.today, cached.progress, cached.done = self._s.today(), progress, 0
+        cached.today, cached.progress, cached.done = self._crm.today(), progress, 0
         return cached
 
     @query
     def present(self) -> bool:
         """Whether this workspace holds a teaching scenario (whose clock makes things happen)."""
-        return self._s.db.scalar("SELECT count(*) FROM scenario_info") > 0
+        return self._crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT count(*) FROM scenario_info") > 0
 
     @query
     def info(self) -> ScenarioInfo:
         """Which scenario this workspace holds, whose variant, and since when."""
         name, _base, student, _seed, definition, generated = self._row()
         scenario = json.loads(definition)
-        from .model import text
-        return ScenarioInfo(name, text(scenario.get("title"), self._s.language), student, generated,
-                            self._s.today(), scenario.get("student_user"))
+        return ScenarioInfo(name, text(scenario.get("title"), self._crm.language), student, generated,
+                            self._crm.today(), scenario.get("student_user"))
 
     @query
     def briefing(self, language: str | None = None) -> str:
         """The scenario's story, who the student plays, and their tasks (yours, if you have any)."""
-        from .. import validate
-        language = validate.language(language or self._s.language)
+        language = validate.language(language or self._crm.language)
         scenario = self._scenario()
         lines = [scenario.text(scenario.title, language), "", (scenario.text(scenario.narrative, language) or "").strip()]
         # Whoever reads it, if the scenario gives them tasks; else the role students play.
-        reader = self._s.user.username if any(t.assignee == self._s.user.username for t in scenario.tasks) \
+        me = self._crm.user.username
+        reader = me if any(t.assignee == me for t in scenario.tasks) \
             else scenario.student_user
-        who = self._s.db.one("SELECT name, role FROM users WHERE username = ?", [reader]) if reader else None
+        who = self._crm.as_user(ADMIN_USERNAME).tables.one("SELECT name, role FROM users WHERE username = ?", [reader]) if reader else None
         if who:
             lines += ["", translate("simulation.you_are", language, name=who[0], username=reader,
                                     role=translate(f"role.{who[1]}", language))]
@@ -179,32 +205,32 @@ class Simulation(Area):
     @query
     def definition(self):
         """The Scenario this workspace was generated from (instructors)."""
-        self._s.require_role(action="read_scenario")
+        self._crm.require_role(action="read_scenario")
         return self._scenario()
 
     @query
     def seed(self) -> dict:
         """The scenario seed, the student and the variant seed (instructors)."""
-        self._s.require_role(action="read_scenario")
+        self._crm.require_role(action="read_scenario")
         name, base, student, seed, _definition, generated = self._row()
         return {"scenario": name, "base_seed": base, "student": student, "seed": seed, "generated_on": generated}
 
     @query
     def traits(self, kind: str | None = None) -> pd.DataFrame:
         """The hidden traits of customers, leads and opportunities (instructors)."""
-        self._s.require_role(action="read_scenario")
+        self._crm.require_role(action="read_scenario")
         self._row()
         where, params = "", []
         if kind is not None:
             where, params = "WHERE kind = ?", [validate.one_of(kind, "kind", ("customer", "lead", "opportunity"))]
-        return self._s.db.df(f"SELECT * FROM scenario_traits {where} ORDER BY kind, record_id", params)
+        return self._crm.as_user(ADMIN_USERNAME).tables.df(f"SELECT * FROM scenario_traits {where} ORDER BY kind, record_id", params)
 
     @query
     def log(self, *, since=None, until=None) -> pd.DataFrame:
         """What the clock made happen, per day and kind (instructors)."""
-        self._s.require_role(action="read_scenario")
+        self._crm.require_role(action="read_scenario")
         where, params = validate.period("on_date", since, until)
-        return self._s.db.df(f"SELECT * FROM scenario_log WHERE {' AND '.join(['TRUE', *where])} "
+        return self._crm.as_user(ADMIN_USERNAME).tables.df(f"SELECT * FROM scenario_log WHERE {' AND '.join(['TRUE', *where])} "
                              "ORDER BY on_date, what", params)
 
     @action
@@ -214,11 +240,9 @@ class Simulation(Area):
         rate estimated from the history (docs/scenario-model.md, "A scenario from real data"); the
         clock set to the day after the last imported event. `seed` (and `student`) vary the future,
         never the past. Administrator or director; a generated scenario, or too little history, is refused."""
-        from ..crm import CRM
-        from . import estimate
         seed = validate.integer(seed, "seed", minimum=0)
         self.__dict__.pop("_cached", None)
-        return estimate.adopt(CRM(self._s), seed=seed, student=student)
+        return estimate.adopt(self._crm, seed=seed, student=student)
 
     # -- the clock ---------------------------------------------------------------------------------
     @action
@@ -230,27 +254,25 @@ class Simulation(Area):
         of the advance: each warning is raised, and cleared, on the day its customer crossed the
         line (`scan="end"`: a scan for the last day only, with every new warning dated that day).
         """
-        s = self._s
+        crm = self._crm
         days = validate.integer(days, "days", minimum=1, maximum=366)
         scan = validate.one_of(scan, "scan", ("daily", "end"))
-        s.require_role("admin", "director", action="advance_clock")
-        from .days import run
-
+        crm.require_role("admin", "director", action="advance_clock")
         ctx = self._context(progress, fresh=True)
         ctx.total = days
-        start = s.today()
+        start = crm.today()
         totals = run(ctx, days, scan=scan)
-        s.audit("advance", KIND, None, before=start, after={"today": s.today(), **{
+        crm.audit_event("advance", KIND, None, before=start, after={"today": crm.today(), **{
             k: v for k, v in totals.items() if k != "order_amount"}})
-        return AdvanceReport(start, s.today(), totals["orders"], round(totals["order_amount"], 2), totals["tickets"],
+        return AdvanceReport(start, crm.today(), totals["orders"], round(totals["order_amount"], 2), totals["tickets"],
                              totals["calls"], totals["leads"], totals["lapsed"], totals["won_back"], totals["events"],
-                             totals["answers"], totals["warnings_raised"], totals["warnings_cleared"], s.language)
+                             totals["answers"], totals["warnings_raised"], totals["warnings_cleared"], crm.language)
 
     @action
     def advance_to(self, date, *, progress=None, scan: str = "daily") -> AdvanceReport:
         """Advance the clock to `date` (see `advance`)."""
         date = validate.date(date, "date")
-        today = self._s.today()
+        today = self._crm.today()
         if date <= today:
             raise InvalidInput("clock.backwards", field="date", today=today.isoformat(), date=date.isoformat())
         return self.advance((date - today).days, progress=progress, scan=scan)
@@ -263,24 +285,20 @@ class Simulation(Area):
         Drawn once from the prospect's hidden traits and how the plan was worked, then kept.
         With `record=True` the answer is written as the step's result (the assigned manager's act).
         """
-        s = self._s
-        from ..crm import CRM
-        from ..sales.opportunities import fetch
-        from . import responses
-
-        opp = fetch(s, opportunity_id)
-        step = CRM(s).opportunities.step(step_id)
+        crm = self._crm
+        opp = crm.opportunities.get(opportunity_id)
+        step = crm.opportunities.step(step_id)
         if step.opportunity_id != opp.id:
             raise NotFound("simulation.step_mismatch", step=step.id, id=opp.id)
         ctx = self._context()
         answer = responses.step_answer(ctx, opp.id, step.id)
         recorded = False
         if record and step.result is None:
-            CRM(s).opportunities.record_result(step.id, answer["detail"][:2000], on_date=max(step.planned_date,
+            crm.opportunities.record_result(step.id, answer["detail"][:2000], on_date=max(step.planned_date,
                                                                                            answer["effective_on"]))
             recorded = True
         close = responses.stored(ctx, "close", opp.id)
-        return StepOutcome(opp.id, step.id, answer["response"], responses.render(s.language, "step", answer["response"],
+        return StepOutcome(opp.id, step.id, answer["response"], responses.render(crm.language, "step", answer["response"],
                                                                                   answer),
                            close["response"] if close else None, close.get("reason") if close else None, recorded)
 
@@ -291,21 +309,18 @@ class Simulation(Area):
         If the measures win it back, an order appears on the day it comes back (a later advance).
         With `record=True` the answer is logged as an interaction on the customer.
         """
-        s = self._s
-        from ..customers.churn import fetch
-        from . import responses
-
-        warning = fetch(s, warning_id)
+        crm = self._crm
+        warning = crm.churn.get(warning_id)
         ctx = self._context()
         answer = responses.winback(ctx, warning.id)
         if answer is None:
             raise InvalidInput("simulation.no_measures", field="churn_warning", id=warning.id)
-        text = responses.render(s.language, "winback", answer["response"], answer)
+        said = responses.render(crm.language, "winback", answer["response"], answer)
         if record:
-            from ..customers.cards import log_interaction
-            log_interaction(s, warning.customer_id, translate("simulation.winback_subject", s.language)[:200],
-                            channel="other", detail=text)
-        return ChurnReaction(warning.id, warning.customer_id, answer["response"], text, answer["effective_on"], record)
+            crm.customers.log_interaction(warning.customer_id,
+                                          translate("simulation.winback_subject", crm.language)[:200],
+                                          channel="other", detail=said)
+        return ChurnReaction(warning.id, warning.customer_id, answer["response"], said, answer["effective_on"], record)
 
     @action
     def outcome_of_ticket(self, ticket_id: int, *, record: bool = False) -> TicketFeedback:
@@ -327,62 +342,53 @@ class Simulation(Area):
         the ticket's feedback through `crm.service.feedback`, as you (so its rules hold: who may
         record it; 3 or more archives the ticket, less sends it back to its handler).
         """
-        s = self._s
-        from ..crm import CRM
-        from . import responses
-        from ..care.service import fetch
-
-        ticket = fetch(s, ticket_id)
+        crm = self._crm
+        ticket = crm.service.get(ticket_id)
         if ticket.state != "handled":
             raise TransitionNotAllowed("simulation.ticket_not_handled", id=ticket.id,
                                        state=Term(f"state.ticket.{ticket.state}"))
         answer = responses.ticket_answer(self._context(), ticket.id)
-        text = responses.render(s.language, "ticket", answer["response"], answer)
+        said = responses.render(crm.language, "ticket", answer["response"], answer)
         if record:
-            CRM(s).service.feedback(ticket.id, satisfaction=answer["satisfaction"], result=text)
-        return TicketFeedback(ticket.id, ticket.customer_id, int(answer["satisfaction"]), text, record)
+            crm.service.feedback(ticket.id, satisfaction=answer["satisfaction"], result=said)
+        return TicketFeedback(ticket.id, ticket.customer_id, int(answer["satisfaction"]), said, record)
 
     @query
     def responses(self, *, opportunity_id: int | None = None) -> pd.DataFrame:
         """The customers' answers you may see: to plan steps of your opportunities and to the
         measures on your churn warnings, oldest first."""
-        s = self._s
-        from ..sales.opportunities import visible
+        crm = self._crm
         where, params = "", []
         if opportunity_id is not None:
             where, params = "AND o.subject_id = ?", [validate.record_id(opportunity_id, "opportunity")]
-        frame = s.db.df(f"""
+        frame = crm.as_user(ADMIN_USERNAME).tables.df(f"""
             SELECT o.kind, o.record_id, o.subject_id, o.effective_on, o.response, o.detail
             FROM scenario_outcomes o JOIN opportunities p ON p.id = o.subject_id
-            WHERE o.kind = 'step' AND {visible(s, 'p')} {where}
+            WHERE o.kind = 'step' AND {crm.scope('opportunity', 'p.owner_id')} {where}
             UNION ALL
             SELECT o.kind, o.record_id, o.subject_id, o.drawn_on, o.response, o.detail
             FROM scenario_outcomes o JOIN customers c ON c.id = o.subject_id
-            WHERE o.kind = 'winback' AND {s.scope('churn', 'c.owner_id')} {'AND FALSE' if where else ''}
+            WHERE o.kind = 'winback' AND {crm.scope('churn', 'c.owner_id')} {'AND FALSE' if where else ''}
             ORDER BY 4, 1, 2""", params)
         return frame.rename(columns={"effective_on": "on_date"})
 
     @query
     def win_probability(self, opportunity_id: int) -> float:
         """The model's probability that the opportunity closes successfully (instructors)."""
-        self._s.require_role(action="read_scenario")
-        from ..sales.opportunities import fetch
-        from . import responses
-        return responses.close_chance(self._context(), fetch(self._s, opportunity_id).id)
+        self._crm.require_role(action="read_scenario")
+        return responses.close_chance(self._context(), self._crm.opportunities.get(opportunity_id).id)
 
     @query
     def winback_probability(self, warning_id: int) -> float:
         """The model's probability that the measures so far win the customer back (instructors)."""
-        self._s.require_role(action="read_scenario")
-        from ..customers.churn import fetch
-        from . import reaction, responses
-        warning = fetch(self._s, warning_id)
+        self._crm.require_role(action="read_scenario")
+        warning = self._crm.churn.get(warning_id)
         ctx = self._context()
         answer = responses.stored(ctx, "winback", warning.id)
         if answer is not None:
             return answer["probability"]
-        trait = self._s.db.one("SELECT churn_reason, channel, churn_risk FROM scenario_traits WHERE kind = 'customer' "
+        trait = self._crm.as_user(ADMIN_USERNAME).tables.one("SELECT churn_reason, channel, churn_risk FROM scenario_traits WHERE kind = 'customer' "
                                "AND record_id = ?", [warning.customer_id])
-        level = self._s.db.scalar("SELECT level FROM customers WHERE id = ?", [warning.customer_id])
+        level = self._crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT level FROM customers WHERE id = ?", [warning.customer_id])
         drifter = reaction.Drifter(trait[0] or "competitor", trait[1] or "phone", float(trait[2] or .5), level)
         return reaction.winback_probability(drifter, reaction.winback_factors(drifter, warning.raised_on, []))

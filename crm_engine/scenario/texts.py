@@ -8,6 +8,7 @@ messages, rendered in the session's language).
 """
 from __future__ import annotations
 
+from . import phrases as trades
 from .synthetic import WORDS
 
 CITIES = {"en": WORDS["en"]["cities"] + ["Wuxi", "Foshan", "Dongguan", "Changzhou", "Nanning", "Taiyuan",
@@ -151,7 +152,6 @@ STYLES = ("b2b", "school", "retail")
 def phrases(name: str, style: str, language: str):
     """The texts called `name` (INTERACTIONS, TICKETS, CALLS, STEPS, SUMMARIES, FOLLOWUPS) of a trade style."""
     if style != "b2b":
-        from . import phrases as trades
         table = getattr(trades, name, {})
         if style in table:
             return table[style][language]

@@ -70,7 +70,7 @@ def hold_per_cell(crm, shell=None) -> CellHold | None:
         shell = get_ipython()
         if shell is None:
             return None
-    key = (id(shell), crm.path or f"memory:{id(crm._s.db)}")
+    key = (id(shell), crm.identity)
     previous = _hooks.pop(key, None)
     if previous is not None:
         previous.stop()

@@ -24,9 +24,10 @@ def company(tmp_path_factory):
 
 
 def report_verbs(crm):
-    """Every report of `crm.reports` (the free SQL verb is not a report)."""
-    return [name for name, _ in inspect.getmembers(crm.reports, inspect.ismethod)
-            if not name.startswith("_") and name != "sql"]
+    """Every report of `crm.reports` (the free SQL verb is not a report, nor is a class's own method such as
+    `Area.area_name`)."""
+    return [name for name, verb in inspect.getmembers(crm.reports, inspect.ismethod)
+            if not name.startswith("_") and name != "sql" and not isinstance(verb.__self__, type)]
 
 
 def call(verb, today):
@@ -48,7 +49,7 @@ def list_verbs(crm):
         if not isinstance(area, Area) or area_name == "reports":
             continue
         for name, verb in inspect.getmembers(area, inspect.ismethod):
-            if name.startswith("_") or not (name == "list" or hasattr(area, f"{name}_count")):
+            if name.startswith("_") or isinstance(verb.__self__, type) or not (name == "list" or hasattr(area, f"{name}_count")):
                 continue
             required = [p for p in inspect.signature(verb).parameters.values()
                         if p.default is inspect.Parameter.empty and p.kind is not p.VAR_KEYWORD]

@@ -25,7 +25,7 @@ def sections(text: str) -> dict[str, str]:
     """Label → the text under that heading, up to the next labelled heading."""
     found, label, lines = {}, None, []
     for line in text.splitlines():
-        if match := theory._LABEL.match(line):
+        if match := theory.LABEL_LINE.match(line):
             if label:
                 found[label] = "\n".join(lines)
             label, lines = match["label"], []

@@ -1,12 +1,12 @@
 """Criteria of assignments 3 (the customer 360 and churn) and 4 (service tickets)."""
 from __future__ import annotations
 
+from ...i18n import translate
 from .criterion import Facts, Mark, concrete, fraction
 
 
 # -- a3: the customer 360 and churn (C2–C4) ------------------------------------------------------------------------
 def _winback_subjects(f: Facts) -> set[str]:
-    from ...i18n import translate
     return {translate("simulation.winback_subject", lang) for lang in ("en", "zh_CN")}
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from ..grading import Facts, Mark, concrete  # noqa: F401 — re-exported for the rubric modules
+from ..facts import Facts, Mark, concrete  # noqa: F401 — re-exported for the rubric modules
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import datetime as dt
 from ...errors import InvalidInput
 from ...i18n import Term
 from .criterion import Facts, Mark, date_of, fraction
+from .sales_criteria import pool_leads
 
 
 # -- a5: analysis (R1, R2, R5) ---------------------------------------------------------------------------------------
@@ -200,7 +201,6 @@ def _a6_leads(f: Facts) -> Mark:
     if late:
         lines.append(f.t("fb.a6.leads_late", ids=", ".join(map(str, late[:10]))))
     if len(held) < 3:
-        from .sales_criteria import pool_leads
         lines.append(f.t("fb.a2.pool_left", ids=", ".join(map(str, pool_leads(f))) or "—"))
     return Mark(fraction(len(prompt), max(len(held), 3)), lines)
 

@@ -76,7 +76,7 @@ def a1_first_contact(f: Facts, strict: bool) -> Mark:
     steps = [s for s in _a1_steps(f, opp, strict)[0] if s["ok"]]
     if not assigned or not steps:
         return Mark(0.0, [f.t("fb.a1.no_first_step", id=opp)])
-    limit = int(f.crm._s.setting("contact_within_days", 7))
+    limit = int(f.crm.setting("contact_within_days", 7))
     first = min(steps, key=lambda s: (s["planned"], s["id"]))
     days, written = (first["planned"] - assigned).days, (first["added"] - assigned).days
     if days <= limit and written <= limit:

@@ -1,34 +1,12 @@
-"""CRM theory (T1): the chapters, their self-check quizzes and the glossary, as data.
-
-    from crm_engine import theory
-    [c.id for c in theory.chapters()]              # '01_what_is_crm', …
-    theory.chapter_markdown("05_classification", "zh_CN")
-    q = theory.question("classification.a-customers")
-    theory.check_answer(q, "3").correct             # True or False
-    theory.build_site("build/theory-site")          # the offline HTML site
-
-The texts live in the repository's `theory/` folder (an installed wheel carries
-a copy, see `crm_engine.courseware`): `chapters.toml` (the order of the chapters
-and the CRM modules each one practises), `en/` and `zh_CN/` (one Markdown file per chapter and language),
-`quizzes/<chapter>.toml` (the questions, both languages side by side) and
-`conf.py` (the Sphinx settings of the site). Set `CRM_LAB_THEORY` to use
-another folder.
-
-Chapters are plain Markdown plus one MyST feature: a `(label)=` line before
-each heading, so both languages share the same anchors. Links between chapters
-are ordinary Markdown links (`[ABC grades](05_classification.md#classification-abc)`).
-This module only reads and checks; nothing here imports ipywidgets or Sphinx
-(`build_site` imports Sphinx when it runs).
-"""
+"""The theory's texts as data: where they are, the chapters (Markdown, both languages), their self-check
+quizzes with answer checking, and the glossary drawn from the UI's own catalogue. The package's docstring
+(`crm_engine.theory`) says how the texts are laid out."""
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 import re
-import shutil
-import tempfile
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -36,15 +14,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import courseware, i18n, validate
-from .errors import CRMError
+from .. import courseware, i18n, validate
+from ..errors import CRMError
 
 LANGUAGES = i18n.LANGUAGES
 KINDS = ("single", "multiple", "numeric")
 GLOSSARY_ID = "glossary"
 GLOSSARY_GROUPS = ("module", "role", "kind", "state")
 
-_LABEL = re.compile(r"^\((?P<label>[A-Za-z][\w-]*)\)=\s*$")
+# A MyST label line, `(label)=`, put before each heading so both languages share the anchors.
+LABEL_LINE = re.compile(r"^\((?P<label>[A-Za-z][\w-]*)\)=\s*$")
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 _LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+)\)")
 _NUMBER = re.compile(r"^[^\d+\-.]*?(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[^\d]*$")
@@ -163,7 +142,7 @@ def headings(text: str) -> list[tuple[int, str | None, str]]:
             continue
         if fenced:
             continue
-        if match := _LABEL.match(line):
+        if match := LABEL_LINE.match(line):
             label = match["label"]
             continue
         if match := _HEADING.match(line):
@@ -189,7 +168,7 @@ def chapter_markdown(chapter_id: str, language: str) -> str:
         return f"*{match['text']}*{i18n.t('theory.chapter_ref', language, number=other.number)}"
 
     this = chapter(chapter_id)
-    lines = [line for line in chapter_source(this.id, language).splitlines() if not _LABEL.match(line)]
+    lines = [line for line in chapter_source(this.id, language).splitlines() if not LABEL_LINE.match(line)]
     lines[0] = "# " + i18n.t("theory.chapter_heading", language, number=this.number, title=this.title(language))
     return _LINK.sub(link, "\n".join(lines)).strip() + "\n"
 
@@ -455,130 +434,4 @@ def glossary_markdown(language: str, *, labels: bool = True) -> str:
             out += [f"({label})=", f"## {title}", "", *header]
             out += [f"| {cell(e.terms[first])} | {cell(e.terms[second])} | `{e.key}` |" for e in rows]
             out.append("")
-    return "\n".join(line for line in out if labels or not _LABEL.match(line))
-
-
-# -- the offline site ---------------------------------------------------------------------
-def _stage(folder: Path, staging: Path, language: str) -> None:
-    """Write one language's Sphinx sources: chapters with their quiz, the glossary, the index."""
-    other = next(lang for lang in LANGUAGES if lang != language)
-    switch = '<p class="language-switch"><a href="../{lang}/{page}.html">{name}</a></p>'
-    target = staging / language
-    target.mkdir(parents=True)
-    for c in chapters():
-        text = chapter_source(c.id, language).rstrip()
-        title, _, body = text.partition("\n")
-        page = [title, "", switch.format(lang=other, page=c.id, name=i18n.LANGUAGE_NAMES[other]),
-                body.rstrip(), "", quiz_markdown(c.id, language)]
-        (target / f"{c.id}.md").write_text("\n".join(page), "utf-8")
-    (target / f"{GLOSSARY_ID}.md").write_text(glossary_markdown(language), "utf-8")
-    intro = (folder / language / "index.md").read_text("utf-8").rstrip()
-    title, _, body = intro.partition("\n")
-    toc = ["```{toctree}", ":maxdepth: 1", ":numbered: 1", "", *(c.id for c in chapters()), "```", "",
-           "```{toctree}", ":maxdepth: 1", "", GLOSSARY_ID, "```", ""]
-    page = [title, "", switch.format(lang=other, page="index", name=i18n.LANGUAGE_NAMES[other]), body, "", *toc]
-    (target / "index.md").write_text("\n".join(page), "utf-8")
-
-
-def _require_sphinx() -> None:
-    """Sphinx and MyST-Parser come with the `theory` extra, not with CRM Lab itself: say so, in words."""
-    import importlib
-
-    missing = []
-    for name in ("sphinx", "myst_parser"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            missing.append(name)
-    if missing:
-        raise SiteBuildError(i18n.t("theory.sphinx_missing", missing=", ".join(missing)))
-
-
-def _chinese_terms() -> list[str]:
-    """The short Chinese labels of the catalogue: its terms, such as 销售机会."""
-    pattern = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
-    return sorted({entry["zh_CN"] for entry in i18n.catalog().values()
-                   if pattern.match(entry.get("zh_CN") or "")})
-
-
-def _sphinx(source: Path, confdir: Path, output: Path, doctrees: Path, language: str) -> None:
-    import io
-    import warnings as warnings_module
-
-    from sphinx.application import Sphinx
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
-
-    status, warnings = io.StringIO(), io.StringIO()
-    overrides = {"language": language, "project": i18n.t("module.theory", language)}
-    if language == "zh_CN":
-        # jieba splits Chinese for the search index; it learns the CRM's own terms (销售机会,
-        # 流失预警 …) from the catalogue, so searching for one finds it as a single word.
-        words = doctrees.parent / "zh_terms.txt"
-        words.write_text("".join(f"{term} 1000\n" for term in _chinese_terms()), "utf-8")
-        overrides["html_search_options.dict"] = str(words)
-    # As sphinx-build does: keep docutils' global registries clean between builds in one process.
-    with patch_docutils(str(confdir)), docutils_namespace(), warnings_module.catch_warnings():
-        # myst-parser's own use of soon-deprecated Sphinx APIs is not a problem of the texts.
-        warnings_module.filterwarnings("ignore", category=PendingDeprecationWarning, module="myst_parser")
-        warnings_module.filterwarnings("ignore", category=DeprecationWarning, module="myst_parser")
-        app = Sphinx(str(source), str(confdir), str(output), str(doctrees), "html", confoverrides=overrides,
-                     status=status, warning=warnings, freshenv=True, warningiserror=True)
-        app.build(force_all=True)
-    reported = re.sub(r"\x1b\[[0-9;]*m", "", warnings.getvalue()).strip()
-    if reported or app.statuscode:
-        raise SiteBuildError(f"The theory site ({language}) did not build cleanly:\n{reported}")
-
-
-def _offline_snippets(site: Path) -> None:
-    """Search result snippets from file://: Sphinx's search page fetches each result page for
-    its snippet, which a browser refuses for file:// URLs. The pages' main text goes into
-    _static/crm_pages.js, and search.html answers those fetches from it when they fail."""
-    pages = {}
-    for page in sorted(site.glob("*.html")):
-        found = re.search(r'<div class="body" role="main">(.*?)<div class="sphinxsidebar"', page.read_text("utf-8"), re.S)
-        if found:
-            pages[page.name] = f'<div role="main">{found[1]}</div>'
-    script = ("// Generated by crm_engine.theory: each page's main text, for search snippets offline.\n"
-              f"window.CRM_PAGES = {json.dumps(pages, ensure_ascii=False)};\n"
-              "(function () {\n  var real = window.fetch;\n  window.fetch = function (url) {\n"
-              "    var name = String(url).split('/').pop().split('#')[0];\n"
-              "    return real.apply(this, arguments).catch(function (error) {\n"
-              "      if (name in window.CRM_PAGES) return new Response(window.CRM_PAGES[name]);\n"
-              "      throw error;\n    });\n  };\n})();\n")
-    (site / "_static" / "crm_pages.js").write_text(script, "utf-8")
-    search = site / "search.html"
-    text = search.read_text("utf-8")
-    search.write_text(text.replace("</head>", '<script src="_static/crm_pages.js"></script>\n</head>', 1), "utf-8")
-
-
-def build_site(output_dir) -> Path:
-    """Build the theory as a static HTML site that works offline; returns its `index.html`.
-
-    `output_dir` gets `index.html` (choose a language), `en/` and `zh_CN/` (one
-    page per chapter with its quiz, and the glossary). Raises `SiteBuildError`
-    on any Sphinx warning, so a broken link or a missing label fails the build.
-    """
-    folder = theory_dir()
-    _require_sphinx()
-    output = Path(output_dir).resolve()
-    output.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="crm-theory-") as temp:
-        staging = Path(temp)
-        for language in LANGUAGES:
-            _stage(folder, staging / "src", language)
-            previous = output / language
-            if (previous / ".buildinfo").is_file():  # only ever remove an earlier build of ours
-                shutil.rmtree(previous)
-            _sphinx(staging / "src" / language, folder, previous, staging / "doctrees" / language, language)
-            _offline_snippets(previous)
-    links = "\n".join(f'<li><a href="{lang}/index.html" lang="{lang.replace("_", "-")}">'
-                      f'{i18n.t("module.theory", lang)} · {i18n.LANGUAGE_NAMES[lang]}</a></li>' for lang in LANGUAGES)
-    index = output / "index.html"
-    title = f"{i18n.t('module.theory', 'en')} · {i18n.t('module.theory', 'zh_CN')}"
-    index.write_text(
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title></head>\n"
-        '<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto; line-height: 1.6">\n'
-        f"<h1>{title}</h1>\n<ul>\n{links}\n</ul></body></html>\n", "utf-8")
-    return index
+    return "\n".join(line for line in out if labels or not LABEL_LINE.match(line))
