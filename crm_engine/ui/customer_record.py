@@ -95,7 +95,7 @@ def changes(crm, action: str, before, after) -> str:
     """An audit row's change as people read it: "Level: Ordinary → Key account; Phone: → 021-…"."""
     if action == "create":   # the whole new card: its details tab shows it
         return ""
-    old, new = (json.loads(v) if isinstance(v, str) else (v or {}) for v in (before, after))
+    old, new = (json.loads(v) if isinstance(v, str) else v if isinstance(v, dict) else {} for v in (before, after))
     labels, parts = kit.Labels.of(crm), []
     for name in dict.fromkeys([*new, *old]):
         key = "field." + {"owner_id": "owner", "tags": "tag"}.get(name, name)
