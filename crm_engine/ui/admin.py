@@ -82,8 +82,10 @@ def Policy(crm):
     version, language = kit.use_workspace(crm)
     policy = solara.use_memo(lambda: crm.admin.policy(), dependencies=[version, language])
     roles = list(dict.fromkeys(policy["role"]))
-    cells = policy.assign(scope=policy["read_scope"].map(lambda s: crm.t(f"scope.{s}")) + " / "
-                          + policy["write_scope"].map(lambda s: crm.t(f"scope.{s}")))
+    def scope(code):   # "None" on its own reads like a blank that leaked through: say "no access"
+        return crm.t("ui.cust.scope_none") if code == "none" else crm.t(f"scope.{code}")
+
+    cells = policy.assign(scope=policy["read_scope"].map(scope) + " / " + policy["write_scope"].map(scope))
     table = cells.pivot(index="kind", columns="role", values="scope").reset_index()
     table["kind"] = table["kind"].map(lambda k: word(crm, (f"kind.{k}", f"field.{k}", f"ui.cust.kind.{k}"), k))
     columns = [kit.Column("kind", "field.kind"), *(kit.Column(r, f"role.{r}", priority=1 if n < 4 else 2)
