@@ -174,6 +174,14 @@ def card_actions(crm, data) -> list:
         area.reassign(cid, v["to_user"])
         return t("ui.cust.reassigned", name=c.name, user=names.get(v["to_user"], v["to_user"]))
 
+    def hand_over(v):
+        """All of this customer's owner's customers (a departing rep's), to another account manager."""
+        if v.get("to_user") is None:
+            raise InvalidInput("error.required", field="to_user")
+        leaving = c.owner_id
+        moved = area.handover(leaving, v["to_user"])
+        return t("ui.cust.handed_over", count=moved, from_user=data["view"].owner, to_user=names.get(v["to_user"]))
+
     choices = {kind: tuple(crm.dictionary.choices(kind)) for kind in CODES.values()}
     edit_fields = (kit.Field("name"), *(kit.Field(f) for f in TEXTS),
                    *(kit.Field(name, "select", options=choices[kind]) for name, kind in CODES.items()),
@@ -201,6 +209,9 @@ def card_actions(crm, data) -> list:
                    initial={"tag": tags[0][1] if tags else None}),
         kit.Action("reassign", t("ui.cust.reassign"), reassign, reason=why["reassign"], color="warning",
                    fields=(kit.Field("to_user", "select", options=managers(crm, OWNER_ROLES)),)),
+        kit.Action("handover", t("ui.cust.handover_owner", owner=data["view"].owner or "—"), hand_over,
+                   reason=why["handover"], color="warning",
+                   fields=(kit.Field("to_user", "select", options=managers(crm)),)),
     ]
 
 

@@ -69,6 +69,8 @@ def test_list_record_refused_and_accepted_actions_redraw_every_view(crm, languag
     edit = view.rc.find(meta_ref="record-actions-update").widget
     assert edit.disabled and "Li Ming" in why["update"] and reason_shown(view, why["update"])
     assert view.rc.find(meta_ref="record-actions-reassign").widget.disabled
+    handover = view.rc.find(meta_ref="record-actions-handover").widget      # a rep: disabled, with the reason
+    assert handover.disabled and reason_shown(view, why["handover"])
     log = view.rc.find(meta_ref="record-actions-log_interaction").widget
     assert not log.disabled
     click(view.rc, "record-actions-log_interaction")
@@ -229,6 +231,18 @@ def test_new_customer_and_handover(crm, language):
         "ui.cust.handed_over", count=3, from_user="Li Ming", to_user="Wang Fang"))
     tab(view, 0)
     assert listed(view) == []                                      # the rep's list, open all along
+
+
+def test_a_departing_reps_customers_handed_over_from_one_of_their_records(crm):
+    boss = CustomersModule(crm.as_user("zhang.wei"))
+    press(boss.rc, "customers-row-2")
+    click(boss.rc, "record-actions-handover")
+    fill(boss, "to_user", "zhao.lei")
+    click(boss.rc, "record-actions-confirm")
+    assert message(boss.rc, "record-actions-message") == ("success", crm.t(
+        "ui.cust.handed_over", count=2, from_user="Li Ming", to_user="Zhao Lei"))
+    assert crm.t("ui.cust.owned_by", owner="Zhao Lei") in text_of(boss.rc.find(meta_ref="record").widget)
+    assert crm.as_user("li.ming").customers.count() == 0
 
 
 def test_show_and_the_text_fallback(crm):
