@@ -73,15 +73,15 @@ def next_page(listing):
 
 
 def open_customer(module, ids):
+    """A row of the customer list opens the customer's record page (the 360, its actions and
+    reasons, related records); the close button goes back."""
     cycle = itertools.cycle(ids)
 
     def click():
         customer_id = next(cycle)
-        module.list.pick.options = [(str(customer_id), customer_id)]
-        module.list.pick.value = customer_id
-        module.list.open_button.click()
-        assert module.detail.children[0].customer_id == customer_id and "crm-error" not in \
-            module.detail.children[0].status.value
+        module.rc.find(meta_ref=f"customers-row-{customer_id}").widget.fire_event("click", {})
+        assert module.rc.find(meta_ref="record-title").widgets, "the record did not open"
+        module.rc.find(meta_ref="record-close").widget.click()
     return click
 
 
@@ -137,13 +137,11 @@ def run(customers: int, orders: int, tickets: int, repeat: int) -> dict[str, dic
     for who, user in (("director", director), ("rep", rep)):
         results[f"customer list next page ({who})"] = clicks(
             f"customer list: next page ({who}, {user.customers.count():,} customers)",
-            next_page(CustomerList(user)), repeat)
-    module = CustomersModule(rep)
-    ids = rep.customers.list(sort="id", limit=repeat + 2)["id"].astype(int).tolist()
-    results["open customer 360 (rep)"] = clicks("open a customer 360 (rep)", open_customer(module, ids), repeat)
-    big = director.customers.list(sort="id", limit=1)["id"].astype(int).tolist()
-    results["open customer 360 (director)"] = clicks("open a customer 360 (director)",
-                                                     open_customer(CustomersModule(director), big * 3), repeat)
+            turn_page(kit.mount(CustomerList(user)), "customers"), repeat)
+    for who, user in (("director", director), ("rep", rep)):
+        shown = user.customers.list(sort="name", limit=kit.listview.PAGE_SIZE)["id"].astype(int).tolist()
+        results[f"open customer 360 ({who})"] = clicks(f"open a customer's record page, and back ({who})",
+                                                       open_customer(CustomersModule(user), shown), repeat)
     for who, user in (("director", director), ("supervisor", supervisor), ("rep", rep)):
         listing = kit.mount(OpportunityList(user))
         total = user.opportunities.count()
@@ -209,7 +207,8 @@ def held_file(repeat: int) -> dict[str, dict]:
         crm = CRM.open(path, keep_open=False)
         print(f"workspace file, keep_open=False ({crm.customers.count():,} customers):")
         results["file: customer list next page (rep)"] = clicks(
-            "  customer list: next page (rep)", next_page(CustomerList(crm.as_user("li.ming"))), repeat)
+            "  customer list: next page (rep)", turn_page(kit.mount(CustomerList(crm.as_user("li.ming"))), "customers"),
+            repeat)
         module = OpportunitiesModule(crm.as_user("li.ming"))
         results["file: open an opportunity (rep)"] = clicks("  open an opportunity with its plan, and back (rep)",
                                                             open_and_back(module, [opp.id]), repeat)

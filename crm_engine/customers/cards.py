@@ -20,6 +20,7 @@ from ..dictionary import require_code
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..names import normalise
 from ..session import Area, Session, User, action, load_user, query
+from ..statemachine import reasons
 from . import registry
 
 KIND = "customer"
@@ -430,3 +431,37 @@ class Customers(Area):
                              [receiving.id, leaving.id])
         s.audit("handover", KIND, None, before={"owner_id": leaving.id}, after={"owner_id": receiving.id, "customers": ids})
         return len(ids)
+
+    # -- what may be done now (for screens, issue #20) -----------------------------------
+    ACTIONS = ("update", "add_contact", "log_interaction", "tag", "reassign", "handover")
+
+    @query
+    def actions(self, customer_id: int) -> dict[str, str | None]:
+        """Each action on the customer (`ACTIONS`) → None if you may do it now, else why not
+        (translated). The checks are the verbs' own, before they look at their input: editing
+        the card, adding a contact and tagging need write access (the owner and their
+        superiors), logging an interaction needs only sight of the customer; `reassign` this
+        customer and `handover` (all of its owner's customers) are a supervisor's or director's.
+
+        >>> crm.as_user("wang.fang").customers.actions(1)["update"]
+        'Customer 1 (Star Tech) belongs to Li Ming …'
+        """
+        s = self._s
+        customer = fetch(s, customer_id)
+        return reasons(s, {
+            "update": lambda: fetch(s, customer.id, write=True),
+            "add_contact": lambda: fetch(s, customer.id, write=True),
+            "log_interaction": lambda: fetch(s, customer.id),
+            "tag": lambda: fetch(s, customer.id, write=True),
+            "reassign": lambda: (s.require_role("supervisor", "director", action="reassign"),
+                                 fetch(s, customer.id, write=True)),
+            "handover": lambda: check_handover_from(s, customer.owner_id),
+        })
+
+
+def check_handover_from(s: Session, owner_id: int | None) -> None:
+    """May this session hand over all of `owner_id`'s customers (`Customers.handover`'s checks
+    before it looks at the receiver)?"""
+    s.require_role("supervisor", "director", action="handover")
+    if owner_id is None or not s.can_write(KIND, owner_id):
+        raise NotAllowed("customer.owner_scope", user=load_user(s.db, owner_id).name if owner_id else "—")

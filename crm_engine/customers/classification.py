@@ -215,6 +215,8 @@ def _filter_sql(filters: dict) -> tuple[str, list]:
 class Classification(Area):
     """`crm.classification`: ABC grades and credit, tags, saved segments."""
 
+    GRADES, CODE_FILTERS, NUMBER_FILTERS = GRADES, CODE_FILTERS, NUMBER_FILTERS   # for screens (no area import)
+
     # -- ABC and credit ------------------------------------------------------------
     @query
     def abc(self, *, since=None, until=None) -> pd.DataFrame:

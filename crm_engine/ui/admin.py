@@ -1,286 +1,239 @@
-"""System settings views: users and teams, the sharing policy, backups, the data dictionary, products."""
+"""System settings (A1–A4) on the kit: users and teams, the sharing policy, backups, the data
+dictionary and the product catalogue.
+
+    from crm_engine.ui import show
+    show(crm, "admin")          # AdminModule(crm): a widget for a cell or the app
+
+Every change is one facade verb (`crm.admin`, `crm.dictionary`, `crm.products`); who may do it
+is the engine's — anyone may open the screen, and a refusal shows beside the button.
+"""
 from __future__ import annotations
 
 import html
 
-import ipywidgets as widgets
+import solara
+from solara.alias import rv
 
 from .. import access
-from . import base
-from .base import Form, View
+from ..errors import InvalidInput
+from ..i18n import catalog
+from . import kit
+
+USER_COLUMNS = [kit.Column("username", "field.username"), kit.Column("name", "field.name"),
+                kit.Column("role", "field.role"), kit.Column("team", "field.team", priority=2),
+                kit.Column("email", "field.email", priority=3)]
+ENTRY_COLUMNS = [kit.Column("code", "field.code"), kit.Column("name_en", "field.name_en"),
+                 kit.Column("name_zh", "field.name_zh"), kit.Column("sort_order", "field.sort_order", priority=2),
+                 kit.Column("value", "field.value", priority=3), kit.Column("active", "ui.col.active")]
+PRODUCT_COLUMNS = [kit.Column("code", "field.code"), kit.Column("name", "field.name", width=40),
+                   kit.Column("category", "field.category", kind="code", of="product_category", priority=2),
+                   kit.Column("unit", "field.unit", priority=3), kit.Column("price", "field.price", kind="money"),
+                   kit.Column("stock", "field.stock"), kit.Column("active", "ui.col.active", priority=2)]
+# Dictionary kinds whose name is not `field.<kind>`.
+KIND_LABELS = {"customer_level": "field.level", "interaction_channel": "field.channel",
+               "product_category": "field.category"}
 
 
-class AdminModule(View):
-    """Users (add), the sharing policy (presets), backups — the administrator's screen."""
-
-    def __init__(self, crm):
-        self.users = widgets.HTML()
-        self.username = base.text_field(crm, "username")
-        self.name = base.text_field(crm, "name")
-        self.role = widgets.Dropdown(options=[(crm.t(f"role.{r}"), r) for r in access.ROLES],
-                                     value="account_manager", description=crm.t("field.role"),
-                                     style={"description_width": "9em"})
-        teams = crm.admin.teams()
-        self.team = widgets.Dropdown(options=[(r.name, int(r.id)) for r in teams.itertuples()], value=1,
-                                     description=crm.t("field.team"), style={"description_width": "9em"})
-        self.add_user = base.button(crm, "ui.add_user", "primary")
-        self.policy = widgets.HTML()
-        self.preset = widgets.ToggleButtons(options=[(crm.t(f"ui.preset_{p}"), p) for p in access.PRESETS],
-                                            value=None)
-        self.apply = base.button(crm, "ui.apply_preset")
-        self.backup_path = widgets.Text(value="backup.duckdb", description=crm.t("field.path"),
-                                        style={"description_width": "9em"})
-        self.backup = base.button(crm, "ui.backup")
-        self.add_user.on_click(self._on_add_user)
-        self.apply.on_click(self._on_preset)
-        self.backup.on_click(self._on_backup)
-        self.dictionary = DictionaryEditor(crm)
-        self.products = ProductsEditor(crm)
-        section = lambda key: widgets.HTML(f"<h4>{html.escape(crm.t(key))}</h4>")
-        super().__init__(crm, [
-            section("ui.users"), self.users,
-            widgets.HBox([widgets.VBox([self.username, self.name]), widgets.VBox([self.role, self.team])]), self.add_user,
-            section("ui.sharing_policy"), self.policy, widgets.HBox([self.preset, self.apply]),
-            section("ui.backup"), widgets.HBox([self.backup_path, self.backup]),
-            section("ui.dict.title"), self.dictionary,
-            section("ui.product.title"), self.products,
-        ])
-        self.refresh()
-
-    def refresh(self):
-        users = self.crm.admin.users()
-        self.users.value = base.table(users.assign(role=users["role"].map(lambda r: self.t(f"role.{r}"))),
-                                      self.crm, ["username", "name", "role", "team_id"])
-        policy = self.crm.admin.policy()
-        pivot = policy.assign(scope=policy["read_scope"].map(lambda s: self.t(f"scope.{s}")) + " / " +
-                              policy["write_scope"].map(lambda s: self.t(f"scope.{s}")),
-                              role=policy["role"].map(lambda r: self.t(f"role.{r}")))
-        self.policy.value = pivot.pivot(index="kind", columns="role", values="scope").to_html(border=0)
-
-    def _on_add_user(self, _button):
-        user = self._attempt(self.crm.admin.add_user, self.username.value, self.name.value,
-                             role=self.role.value, team=self.team.value)
-        if user is not None:
-            self.refresh()
-            self.show_ok(self.t("ui.user_added", name=user.name))
-
-    def _on_preset(self, _button):
-        if self.preset.value is None:
-            return
-        self._attempt(self.crm.admin.apply_preset, self.preset.value)
-        if not self.failed:
-            self.refresh()
-            self.show_ok(self.t("ui.saved"))
-
-    def _on_backup(self, _button):
-        path = self._attempt(self.crm.admin.backup, self.backup_path.value)
-        if path is not None:
-            self.show_ok(self.t("ui.backup_written", path=path))
+def word(crm, keys, fallback: str) -> str:
+    """The first of `keys` the catalogue has, in the session's language; else `fallback` as it is."""
+    found = next((k for k in keys if k in catalog()), None)
+    return kit.cap(crm.t(found)) if found else fallback
 
 
-# -- the data dictionary (A3) ---------------------------------------------------------
-class DictionaryAddForm(Form):
-    """Add an entry to the dictionary kind on screen (both names: the CRM is bilingual)."""
-
-    def __init__(self, crm, on_done=None):
-        self.kind, self._on_done = None, on_done
-        self.code = base.text_field(crm, "code")
-        self.name_en = base.text_field(crm, "name_en")
-        self.name_zh = base.text_field(crm, "name_zh")
-        self.number = base.text_field(crm, "value")
-        self.add = base.button(crm, "ui.dict.add", "primary")
-        self.add.on_click(self._on_add)
-        super().__init__(crm, [self.row("code", self.code), self.row("name_en", self.name_en),
-                               self.row("name_zh", self.name_zh), self.row("value", self.number), self.add])
-
-    def _on_add(self, _button):
-        self._attempt(self.crm.dictionary.add, self.kind, self.code.value, self.name_en.value, self.name_zh.value,
-                      value=self.number.value.strip() or None)
-        if not self.failed:
-            self.show_ok(self.t("ui.dict.added", code=self.code.value.strip(), kind=self.kind))
-            self.code.value = self.name_en.value = self.name_zh.value = self.number.value = ""
-            if self._on_done:
-                self._on_done()
+def tick(crm, value) -> str:
+    return crm.t("ui.cust.yes") if bool(value) else crm.t("ui.cust.no")
 
 
-class DictionaryEditForm(Form):
-    """Rename, reorder or deactivate one entry (records that use it keep it)."""
-
-    def __init__(self, crm, on_done=None):
-        self.kind, self._on_done = None, on_done
-        self.entry = widgets.Dropdown(description=crm.t("field.code"), style={"description_width": "9em"})
-        self.name_en = base.text_field(crm, "name_en")
-        self.name_zh = base.text_field(crm, "name_zh")
-        self.sort_order = base.text_field(crm, "sort_order")
-        self.number = base.text_field(crm, "value")
-        self.save = base.button(crm, "ui.save", "primary")
-        self.deactivate = base.button(crm, "ui.dict.deactivate", "warning")
-        self.entry.observe(lambda _: self._load(), names="value")
-        self.save.on_click(self._on_save)
-        self.deactivate.on_click(self._on_deactivate)
-        super().__init__(crm, [self.entry, self.row("name_en", self.name_en), self.row("name_zh", self.name_zh),
-                               self.row("sort_order", self.sort_order), self.row("value", self.number),
-                               widgets.HBox([self.save, self.deactivate])])
-
-    def show_kind(self, kind: str, entries) -> None:
-        self.kind, self.entries = kind, entries.set_index("code")
-        base.set_options(self.entry, [(f"{r.code} · {r.label}", r.code) for r in entries.itertuples()])
-        self._load()
-
-    def _load(self):
-        if self.entry.value is None or self.entry.value not in self.entries.index:
-            return
-        row = self.entries.loc[self.entry.value]
-        self.name_en.value, self.name_zh.value = row["name_en"], row["name_zh"]
-        self.sort_order.value = str(row["sort_order"])
-        self.number.value = "" if base.missing(row["value"]) else str(row["value"])
-
-    def _on_save(self, _button):
-        self._attempt(self.crm.dictionary.update, self.kind, self.entry.value, name_en=self.name_en.value,
-                      name_zh=self.name_zh.value, sort_order=self.sort_order.value or None,
-                      value=self.number.value.strip() or None)
-        if not self.failed:
-            self.show_ok(self.t("ui.saved"))
-            if self._on_done:
-                self._on_done()
-
-    def _on_deactivate(self, _button):
-        code = self.entry.value
-        self._attempt(self.crm.dictionary.deactivate, self.kind, code)
-        if not self.failed:
-            self.show_ok(self.t("ui.dict.deactivated", code=code))
-            if self._on_done:
-                self._on_done()
+def number(value) -> str:
+    """A dictionary value (a float column with blanks) without a trailing ".0"."""
+    if kit.is_blank(value):
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
-class DictionaryEditor(View):
-    """Pick a dictionary kind (customer levels, regions, service types, lost reasons …), see and edit it."""
+@solara.component
+def Users(crm):
+    """The users with their role and team; add one (the administrator)."""
+    version, language = kit.use_workspace(crm)
+    users, teams = solara.use_memo(lambda: (crm.admin.users(), crm.admin.teams()), dependencies=[version, language])
+    team_names = dict(zip(teams["id"].astype(int), teams["name"]))
+    shown = users.assign(role=users["role"].map(lambda r: crm.t(f"role.{r}")),
+                         team=users["team_id"].map(lambda t: team_names.get(int(t), "")))
 
-    def __init__(self, crm):
-        self.kind = widgets.Dropdown(options=crm.dictionary.kinds(), description=crm.t("field.kind"),
-                                     style={"description_width": "9em"})
-        self.entries = widgets.HTML()
-        self.add_form = DictionaryAddForm(crm, on_done=self.refresh)
-        self.edit_form = DictionaryEditForm(crm, on_done=self.refresh)
-        forms = widgets.Accordion([self.add_form, self.edit_form])
-        forms.set_title(0, crm.t("ui.dict.add"))
-        forms.set_title(1, crm.t("ui.dict.edit"))
-        super().__init__(crm, [self.kind, self.entries, forms])
-        self.kind.observe(lambda _: self.refresh(), names="value")
-        self.refresh()
+    def add(v):
+        user = crm.admin.add_user(v.get("username") or "", v.get("name") or "", role=v.get("role"),
+                                  team=v.get("team") or 1)
+        return crm.t("ui.user_added", name=user.name)
 
-    def refresh(self) -> None:
-        entries = self._attempt(self.crm.dictionary.list, self.kind.value, include_inactive=True)
-        if entries is None:
-            return
-        self.entries.value = base.page_table(entries, self.crm, ["code", "name_en", "name_zh", "sort_order", "value",
-                                                                 "active"], {"active": lambda v: "✓" if v else "✗"})
-        self.add_form.kind = self.kind.value
-        self.edit_form.show_kind(self.kind.value, entries)
-
-
-# -- products and stock (A3) ------------------------------------------------------------
-class ProductAddForm(Form):
-    """Add a product to the catalogue (administrator only, checked by the engine)."""
-
-    def __init__(self, crm, on_done=None):
-        self._on_done = on_done
-        self.code = base.text_field(crm, "code")
-        self.name = base.text_field(crm, "name")
-        self.price = base.text_field(crm, "price")
-        self.category = base.choice_field(crm, "category", "product_category")
-        self.unit = base.text_field(crm, "unit", "pcs")
-        self.stock = base.text_field(crm, "stock", "0")
-        self.add = base.button(crm, "ui.product.add", "primary")
-        self.add.on_click(self._on_add)
-        super().__init__(crm, [self.row("code", self.code), self.row("name", self.name), self.row("price", self.price),
-                               self.row("category", self.category), self.row("unit", self.unit),
-                               self.row("stock", self.stock), self.add])
-
-    def _on_add(self, _button):
-        product_id = self._attempt(self.crm.products.add, self.code.value, self.name.value, price=self.price.value,
-                                   category=self.category.value, unit=self.unit.value, stock=self.stock.value)
-        if product_id is not None:
-            self.show_ok(self.t("ui.product.added", code=self.code.value.strip(), id=product_id))
-            self.code.value = self.name.value = self.price.value = ""
-            if self._on_done:
-                self._on_done()
+    action = kit.Action("add_user", crm.t("ui.add_user"), add,
+                        fields=(kit.Field("username"), kit.Field("name"),
+                                kit.Field("role", "select", options=tuple((crm.t(f"role.{r}"), r) for r in access.ROLES)),
+                                kit.Field("team", "select", options=tuple(zip(teams["name"], teams["id"].astype(int))))),
+                        initial={"role": "account_manager", "team": 1})
+    with solara.Column(gap="6px") as box:
+        kit.ActionBar(crm, [action], ref="users-actions")
+        kit.StaticTable(crm, shown, USER_COLUMNS, "users")
+    return box
 
 
-class ProductEditForm(Form):
-    """Change a product (name, price, category, unit, active) or receive goods into stock."""
+@solara.component
+def Policy(crm):
+    """Who reads and writes which records (read / write scope per role); presets in one step."""
+    version, language = kit.use_workspace(crm)
+    policy = solara.use_memo(lambda: crm.admin.policy(), dependencies=[version, language])
+    roles = list(dict.fromkeys(policy["role"]))
+    def scope(code):   # "None" on its own reads like a blank that leaked through: say "no access"
+        return crm.t("ui.cust.scope_none") if code == "none" else crm.t(f"scope.{code}")
 
-    def __init__(self, crm, on_done=None):
-        self._on_done = on_done
-        self.product = widgets.Dropdown(description=crm.t("field.product"), style={"description_width": "9em"})
-        self.name = base.text_field(crm, "name")
-        self.price = base.text_field(crm, "price")
-        self.category = base.choice_field(crm, "category", "product_category")
-        self.unit = base.text_field(crm, "unit")
-        self.active = widgets.Checkbox(value=True, description=crm.t("ui.product.active"))
-        self.save = base.button(crm, "ui.save", "primary")
-        self.quantity = base.text_field(crm, "quantity")
-        self.note = base.text_field(crm, "notes")
-        self.receive = base.button(crm, "ui.product.receive")
-        self.product.observe(lambda _: self._load(), names="value")
-        self.save.on_click(self._on_save)
-        self.receive.on_click(self._on_receive)
-        super().__init__(crm, [self.product, self.row("name", self.name), self.row("price", self.price),
-                               self.row("category", self.category), self.row("unit", self.unit), self.active,
-                               self.save, self.row("quantity", self.quantity), self.row("notes", self.note),
-                               self.receive])
+    cells = policy.assign(scope=policy["read_scope"].map(scope) + " / " + policy["write_scope"].map(scope))
+    table = cells.pivot(index="kind", columns="role", values="scope").reset_index()
+    table["kind"] = table["kind"].map(lambda k: word(crm, (f"kind.{k}", f"field.{k}", f"ui.cust.kind.{k}"), k))
+    columns = [kit.Column("kind", "field.kind"), *(kit.Column(r, f"role.{r}", priority=1 if n < 4 else 2)
+                                                   for n, r in enumerate(roles))]
 
-    def show_products(self, products) -> None:
-        self.catalogue = products.set_index("id")
-        base.set_options(self.product, [(f"{r.code} · {r.name}", int(r.id)) for r in products.itertuples()])
-        self._load()
+    def apply(v):
+        if v.get("preset") is None:
+            raise InvalidInput("error.required", field="preset")
+        crm.admin.apply_preset(v["preset"])
+        return crm.t("ui.cust.preset_applied", preset=crm.t(f"ui.preset_{v['preset']}"))
 
-    def _load(self):
-        if self.product.value is None:
-            return
-        row = self.catalogue.loc[self.product.value]
-        self.name.value, self.price.value, self.unit.value = row["name"], f"{float(row['price']):.2f}", row["unit"]
-        self.category.value = row["category"] if row["category"] in [v for _, v in self.category.options] else None
-        self.active.value = bool(row["active"])
-
-    def _on_save(self, _button):
-        self._attempt(self.crm.products.update, self.product.value, name=self.name.value, price=self.price.value,
-                      category=self.category.value, unit=self.unit.value, active=self.active.value)
-        if not self.failed:
-            self.show_ok(self.t("ui.saved"))
-            if self._on_done:
-                self._on_done()
-
-    def _on_receive(self, _button):
-        stock = self._attempt(self.crm.products.receive, self.product.value, self.quantity.value,
-                              note=self.note.value or None)
-        if stock is not None:
-            self.show_ok(self.t("ui.product.received", stock=stock))
-            self.quantity.value = self.note.value = ""
-            if self._on_done:
-                self._on_done()
+    action = kit.Action("apply_preset", crm.t("ui.apply_preset"), apply,
+                        fields=(kit.Field("preset", "select", options=tuple(
+                            (crm.t(f"ui.preset_{p}"), p) for p in access.PRESETS)),))
+    with solara.Column(gap="6px") as box:
+        kit.ActionBar(crm, [action], ref="policy-actions")
+        kit.StaticTable(crm, table, columns, "policy")
+    return box
 
 
-class ProductsEditor(View):
+@solara.component
+def Backup(crm):
+    def backup(v):
+        return crm.t("ui.backup_written", path=crm.admin.backup(v.get("path") or ""))
+
+    return kit.ActionBar(crm, [kit.Action("backup", crm.t("ui.backup"), backup, fields=(kit.Field("path"),),
+                                          initial={"path": "backup.duckdb"})], ref="backup-actions")
+
+
+@solara.component
+def Dictionary(crm):
+    """Pick a dictionary kind (customer levels, regions, service types …); add, change or
+    deactivate an entry (records that use it keep it)."""
+    version, language = kit.use_workspace(crm)
+    kinds = solara.use_memo(lambda: crm.dictionary.kinds(), dependencies=[version])
+    kind, set_kind = solara.use_state(kinds[0] if kinds else None)
+    entries = solara.use_memo(lambda: crm.dictionary.list(kind, include_inactive=True),
+                              dependencies=[version, language, kind])
+    shown = entries.assign(active=entries["active"].map(lambda a: tick(crm, a)), value=entries["value"].map(number))
+    codes = tuple((f"{r.code} · {r.label}", r.code) for r in entries.itertuples())
+    kind_name = word(crm, (KIND_LABELS.get(kind, f"field.{kind}"),), kind)
+
+    def add(v):
+        crm.dictionary.add(kind, v.get("code") or "", v.get("name_en") or "", v.get("name_zh") or "",
+                           value=kit.text_or_none(v.get("value")))
+        return crm.t("ui.dict.added", code=(v.get("code") or "").strip(), kind=kind_name)
+
+    def chosen(v) -> str:
+        if v.get("code") is None:
+            raise InvalidInput("error.required", field="code")
+        return v["code"]
+
+    def update(v):
+        crm.dictionary.update(kind, chosen(v), name_en=kit.text_or_none(v.get("name_en")),
+                              name_zh=kit.text_or_none(v.get("name_zh")),
+                              sort_order=kit.text_or_none(v.get("sort_order")), value=kit.text_or_none(v.get("value")))
+        return crm.t("ui.saved")
+
+    def deactivate(v):
+        crm.dictionary.deactivate(kind, chosen(v))
+        return crm.t("ui.dict.deactivated", code=v["code"])
+
+    actions = [
+        kit.Action("add_entry", crm.t("ui.dict.add"), add, fields=(
+            kit.Field("code"), kit.Field("name_en"), kit.Field("name_zh"), kit.Field("value"))),
+        kit.Action("update_entry", crm.t("ui.dict.edit"), update, color="secondary", fields=(
+            kit.Field("code", "select", options=codes), kit.Field("name_en"), kit.Field("name_zh"),
+            kit.Field("sort_order"), kit.Field("value"))),
+        kit.Action("deactivate_entry", crm.t("ui.dict.deactivate"), deactivate, color="warning",
+                   fields=(kit.Field("code", "select", options=codes),)),
+    ]
+    items = [{"title": word(crm, (KIND_LABELS.get(k, f"field.{k}"),), k), "value": k} for k in kinds]
+    with solara.Column(gap="6px") as box:
+        rv.Select(items=items, v_model=kind, on_v_model=set_kind, label=crm.t("field.kind"), density="compact",
+                  hide_details=True, style_="max-width:20em").meta(ref="dictionary-kind")
+        kit.ActionBar(crm, actions, ref="dictionary-actions").key(f"dictionary-{kind}")
+        kit.StaticTable(crm, shown, ENTRY_COLUMNS, "dictionary")
+    return box
+
+
+@solara.component
+def Products(crm):
     """The product catalogue with stock; add a product, change one, receive goods."""
+    version, language = kit.use_workspace(crm)
+    products = solara.use_memo(lambda: crm.products.list(active=None), dependencies=[version, language])
+    shown = products.assign(active=products["active"].map(lambda a: tick(crm, a)))
+    choices = tuple((f"{r.code} · {r.name}", int(r.id)) for r in products.itertuples())
+    categories = tuple(crm.dictionary.choices("product_category"))
+    yes_no = ((crm.t("ui.cust.yes"), True), (crm.t("ui.cust.no"), False))
+
+    def product(v) -> int:
+        if v.get("product") is None:
+            raise InvalidInput("error.required", field="product")
+        return v["product"]
+
+    def add(v):
+        new_id = crm.products.add(v.get("code") or "", v.get("name") or "", price=v.get("price") or "",
+                                  category=v.get("category"), unit=v.get("unit") or "pcs", stock=v.get("stock") or 0)
+        return crm.t("ui.product.added", code=(v.get("code") or "").strip(), id=new_id)
+
+    def update(v):
+        crm.products.update(product(v), name=kit.text_or_none(v.get("name")), price=kit.text_or_none(v.get("price")),
+                            category=v.get("category"), unit=kit.text_or_none(v.get("unit")), active=v.get("active"))
+        return crm.t("ui.saved")
+
+    def receive(v):
+        stock = crm.products.receive(product(v), v.get("quantity") or "", note=kit.text_or_none(v.get("notes")))
+        return crm.t("ui.product.received", stock=stock)
+
+    actions = [
+        kit.Action("add_product", crm.t("ui.product.add"), add, initial={"unit": "pcs", "stock": "0"}, fields=(
+            kit.Field("code"), kit.Field("name"), kit.Field("price"),
+            kit.Field("category", "select", options=categories), kit.Field("unit"), kit.Field("stock"))),
+        kit.Action("update_product", crm.t("ui.cust.product_change"), update, color="secondary", fields=(
+            kit.Field("product", "select", options=choices), kit.Field("name"), kit.Field("price"),
+            kit.Field("category", "select", options=categories), kit.Field("unit"),
+            kit.Field("active", "select", options=yes_no, label_key="ui.col.active"))),
+        kit.Action("receive", crm.t("ui.product.receive"), receive, color="secondary", fields=(
+            kit.Field("product", "select", options=choices), kit.Field("quantity"), kit.Field("notes"))),
+    ]
+    with solara.Column(gap="6px") as box:
+        kit.ActionBar(crm, actions, ref="products-actions")
+        kit.StaticTable(crm, shown, PRODUCT_COLUMNS, "products")
+    return box
+
+
+@solara.component
+def AdminScreen(crm):
+    kit.use_workspace(crm)
+    return kit.Tabs([(crm.t("ui.users"), lambda: Users(crm)),
+                     (crm.t("ui.cust.policy_tab"), lambda: Policy(crm)),
+                     (crm.t("ui.dict.title"), lambda: Dictionary(crm)),
+                     (crm.t("ui.product.title"), lambda: Products(crm)),
+                     (crm.t("ui.backup"), lambda: Backup(crm))], ref="admin-tabs")
+
+
+def summary_html(crm) -> str:
+    users = crm.admin.users()
+    shown = users.assign(role=users["role"].map(lambda r: crm.t(f"role.{r}")), team="")
+    return (f"<h4>{html.escape(crm.t('ui.users'))}</h4>{kit.table_html(crm, shown, USER_COLUMNS)}"
+            f"<h4>{html.escape(crm.t('ui.product.title'))}</h4>"
+            f"{kit.table_html(crm, crm.products.list(active=None).assign(active=''), PRODUCT_COLUMNS)}")
+
+
+class AdminModule(kit.KitView):
+    """`show(crm, "admin")`: the screen as one widget, with a readable text fallback."""
 
     def __init__(self, crm):
-        self.catalogue = widgets.HTML()
-        self.add_form = ProductAddForm(crm, on_done=self.refresh)
-        self.edit_form = ProductEditForm(crm, on_done=self.refresh)
-        forms = widgets.Accordion([self.add_form, self.edit_form])
-        forms.set_title(0, crm.t("ui.product.add"))
-        forms.set_title(1, crm.t("ui.product.edit"))
-        super().__init__(crm, [self.catalogue, forms])
-        self.refresh()
+        self.crm = crm
+        super().__init__(AdminScreen(crm), fallback=lambda: summary_html(crm))
 
-    def refresh(self) -> None:
-        products = self._attempt(self.crm.products.list, active=None)
-        if products is None:
-            return
-        label = self.crm.dictionary.label
-        self.catalogue.value = base.page_table(
-            products, self.crm, ["code", "name", "category", "unit", "price", "stock", "active"],
-            {"category": lambda c: label("product_category", c), "price": base.money,
-             "active": lambda v: "✓" if v else "✗"})
-        self.edit_form.show_products(products)

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 
 from crm_engine.ui import app as app_module
-from crm_engine.ui.admin import AdminModule
 from crm_engine.ui.cash import ContractsView, OrdersToCashModule, ReturnsView, ShipmentsView
 from crm_engine.ui.base import PAGE_SIZE
 from crm_engine.ui.cash_payments import ExpensesView, PaymentsView, ReceiveForm
@@ -349,36 +348,6 @@ def test_module_tabs_refresh_what_they_offer(crm):
     shell = app_module.App(crm)
     shell.menu.value = "orders_to_cash"
     assert type(shell.view).__name__ == "OrdersToCashModule"
-
-
-def test_products_editor(crm):
-    editor = AdminModule(crm).products
-    form = editor.add_form
-    form.code.value, form.name.value, form.price.value = "MON-27", "Monitor 27\"", "-1"
-    form.add.click()
-    assert form.invalid_field == "price"
-    form.price.value, form.stock.value = "1299", "many"
-    form.add.click()
-    assert form.invalid_field == "stock"
-    form.stock.value = "10"
-    form.add.click()
-    assert "Product MON-27 added" in form.status.value and "MON-27" in editor.catalogue.value
-    edit = editor.edit_form
-    edit.product.value = 4
-    assert edit.name.value == "Monitor 27\""
-    edit.price.value = "1199"
-    edit.save.click()
-    assert float(crm.products.get(4)["price"]) == 1199
-    edit.quantity.value = "0"
-    edit.receive.click()
-    assert edit.invalid_field == "quantity"
-    edit.quantity.value = "5"
-    edit.receive.click()
-    assert "stock is now 15" in edit.status.value
-    rep_form = AdminModule(crm.as_user("li.ming")).products.add_form
-    rep_form.code.value, rep_form.name.value, rep_form.price.value = "X", "X", "1"
-    rep_form.add.click()
-    assert "may not" in rep_form.error_text
 
 
 # -- paging: one page at a time, from the engine ---------------------------------------------------

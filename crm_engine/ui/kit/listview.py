@@ -206,9 +206,14 @@ def RecordList(crm, verb_list: Callable, verb_count: Callable, columns, on_open:
     version, language = use_workspace(crm)
     search, set_search = solara.use_state("")
     order, set_order = solara.use_state((sort, descending))
-    page, set_page = solara.use_state(0)
     filters = dict(filters or {})
     key = tuple(sorted((k, repr(v)) for k, v in filters.items()))
+    # The page belongs to the filters it was turned for: new filters start at their first page.
+    paged, set_paged = solara.use_state((key, 0))
+    page = paged[1] if paged[0] == key else 0
+
+    def set_page(number: int) -> None:
+        set_paged((key, number))
 
     def read():
         asked = {**filters, **({"search": search.strip()} if searchable and search.strip() else {})}
