@@ -88,7 +88,7 @@ def answers(crm, warning, why: dict) -> list:
 
     return [kit.Action("suspend", t("ui.care.suspend"), suspend, reason=why["suspend"], color="warning",
                        fields=(kit.Field("measures", "textarea"),)),
-            kit.Action("confirm", t("ui.care.confirm"), confirm, reason=why["confirm"], color="error",
+            kit.Action("confirm_churn", t("ui.care.confirm"), confirm, reason=why["confirm"], color="error",
                        fields=(kit.Field("churn_reason", "select", options=tuple(crm.dictionary.choices("churn_reason"))),
                                kit.Field("churn_note", "textarea")))]
 
