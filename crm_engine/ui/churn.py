@@ -33,6 +33,13 @@ MEASURE_COLUMNS = [kit.Column("on_date", "field.on_date", kind="date"),
                    kit.Column("measures", "field.measures")]
 
 
+
+def path_machine(crm):
+    """The engine's state machine of a churn. The facade loads an area on first use, and with it
+    its machine: ask the area first, so a fresh kernel never misses it."""
+    crm.churn  # noqa: B018 — loads the area (and registers its machine)
+    return machine("churn")
+
 def history_columns(kind: str) -> list:
     """The columns of a record's state history (churn warnings, tickets)."""
     return [kit.Column("on_date", "field.on_date", kind="date"),
@@ -119,7 +126,7 @@ def WarningRecord(crm, warning_id: int, on_close=None):
              lambda: kit.StaticTable(crm, data["history"], history_columns("churn"), "history"))]
     return kit.RecordPage(crm, f"{crm.t('ui.care.warning_title', id=warning.id)} · {warning.customer_name}",
                           subtitle=crm.t("ui.care.rule_since", date=kit.date(warning.reference_date)),
-                          path=kit.PathBar(crm, machine("churn"), warning.state),
+                          path=kit.PathBar(crm, path_machine(crm), warning.state),
                           actions=answers(crm, warning, data["actions"]), tabs=tabs, on_close=on_close)
 
 
@@ -129,7 +136,7 @@ def WarningList(crm, state: solara.Reactive, on_open=None):
     kit.use_workspace(crm)
     owner, set_owner = solara.use_state(None)
     states = [{"title": crm.t("ui.care.open_warnings"), "value": "open"}] + [
-        {"title": kit.cap(crm.t(f"state.churn.{s}")), "value": s} for s in machine("churn").states] + [
+        {"title": kit.cap(crm.t(f"state.churn.{s}")), "value": s} for s in path_machine(crm).states] + [
         {"title": crm.t("ui.care.all"), "value": None}]
     with solara.Column(gap="4px") as box:
         with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px"}):

@@ -41,6 +41,13 @@ ARCHIVE_COLUMNS = [kit.Column("id", "field.id"), kit.Column("customer_name", "fi
 RATINGS = tuple((str(n), n) for n in range(1, 6))
 
 
+
+def path_machine(crm):
+    """The engine's state machine of a ticket. The facade loads an area on first use, and with it
+    its machine: ask the area first, so a fresh kernel never misses it."""
+    crm.service  # noqa: B018 — loads the area (and registers its machine)
+    return machine("ticket")
+
 def handlers(crm) -> tuple:
     """(name, username) of the active users a ticket can be given to (the engine's handler roles)."""
     users = crm.admin.users()
@@ -145,25 +152,31 @@ def TicketRecord(crm, ticket_id: int, on_close=None):
              lambda: kit.StaticTable(crm, data["history"], history_columns("ticket"), "history")),
             (crm.t("ui.kit.related"), lambda: kit.Facts(crm, related(crm, ticket), ref="related"))]
     return kit.RecordPage(crm, f"{crm.t('ui.care.ticket_title', id=ticket.id)} · {ticket.customer_name}",
-                          subtitle=ticket.subject, path=kit.PathBar(crm, machine("ticket"), ticket.state),
+                          subtitle=ticket.subject, path=kit.PathBar(crm, path_machine(crm), ticket.state),
                           actions=steps(crm, ticket, data), tabs=tabs, on_close=on_close)
 
 
 @solara.component
 def TicketList(crm, state: solara.Reactive, mine: solara.Reactive, on_open=None):
-    """Filter by state and "waiting for me"; search, sort, page; a row click opens the ticket."""
+    """Filter by state, service type and "waiting for me"; search, sort, page; a row click opens the ticket."""
     kit.use_workspace(crm)
+    kind, set_kind = solara.use_state(None)
     states = [{"title": crm.t("ui.care.all"), "value": None}] + [
-        {"title": kit.cap(crm.t(f"state.ticket.{s}")), "value": s} for s in machine("ticket").states]
+        {"title": kit.cap(crm.t(f"state.ticket.{s}")), "value": s} for s in path_machine(crm).states]
+    kinds = [{"title": crm.t("ui.care.all"), "value": None}] + [
+        {"title": label, "value": code} for label, code in crm.dictionary.choices("service_type")]
     with solara.Column(gap="4px") as box:
         with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px", "align-items": "center"}):
             rv.Select(items=states, v_model=state.value, on_v_model=state.set, label=crm.t("field.ticket_state"),
                       density="compact", hide_details=True, style_="min-width:10em;max-width:16em"
                       ).meta(ref="filter-state")
+            rv.Select(items=kinds, v_model=kind, on_v_model=set_kind, label=crm.t("field.service_type"),
+                      density="compact", hide_details=True, style_="min-width:10em;max-width:16em"
+                      ).meta(ref="filter-service_type")
             rv.Checkbox(v_model=mine.value, on_v_model=lambda v: mine.set(bool(v)), label=crm.t("ui.care.mine"),
                         density="compact", hide_details=True).meta(ref="filter-mine")
         kit.RecordList(crm, crm.service.list, crm.service.count, LIST_COLUMNS, on_open=on_open,
-                       filters={"state": state.value, "mine": mine.value}, ref="tickets")
+                       filters={"state": state.value, "service_type": kind, "mine": mine.value}, ref="tickets")
     return box
 
 
