@@ -7,7 +7,7 @@ from crm_engine.ui import show
 from crm_engine.ui.service import ServiceModule
 from tests.engine.helpers import snapshot
 from tests.ui.care_helpers import current_path, fill, hover, listed_ids, no_raw_text
-from tests.ui.kit_helpers import click, has, message, press, text_of
+from tests.ui.kit_helpers import click, message, press, text_of
 
 
 def tab(module, index: int) -> None:
