@@ -113,3 +113,22 @@ def test_the_notification_opens_the_unanswered_ones_and_show_keeps_its_name(sile
     view.show_waiting("churn")
     assert listed(view, waiting) and not listed(view, answered)
     assert "Star Tech" in view._repr_mimebundle_()["text/plain"]   # readable where widgets are not
+
+
+def test_the_lists_ask_the_engine_for_one_page_at_a_time(silent, monkeypatch):
+    from crm_engine.ui.kit.listview import PAGE_SIZE
+    from tests.ui.helpers import spy
+    rep = silent.as_user("li.ming")
+    for i in range(PAGE_SIZE + 2):
+        rep.customers.add(f"Quiet {i:02d}")
+    silent.clock.advance(200)
+    rep.churn.scan()
+    asked, counted = spy(monkeypatch, rep.churn, "list"), spy(monkeypatch, rep.churn, "count")
+    view = ChurnModule(rep)
+    assert asked[-1]["state"] == counted[-1]["state"] == "open"
+    assert (asked[-1]["limit"], asked[-1]["offset"]) == (PAGE_SIZE, 0) and len(listed_ids(view)) == PAGE_SIZE
+    click(view.rc, "warnings-next")
+    assert (asked[-1]["limit"], asked[-1]["offset"]) == (PAGE_SIZE, PAGE_SIZE)
+    assert len(listed_ids(view)) == rep.churn.count(state="open") - PAGE_SIZE
+    view.rc.find(meta_ref="warnings-search").widget.v_model = "quiet 03"
+    assert asked[-1]["search"] == counted[-1]["search"] == "quiet 03" and len(listed_ids(view)) == 1
