@@ -173,7 +173,8 @@ def CallCenterScreen(crm):
     with solara.Column(gap="6px") as box:
         LogCall(crm, on_logged=set_open_id)
         if open_id is not None:
-            CallRecord(crm, open_id, on_close=lambda: set_open_id(None))
+            # Keyed by the record: another record starts with no half-typed form or old message.
+            CallRecord(crm, open_id, on_close=lambda: set_open_id(None)).key(f"record-{open_id}")
         with solara.Div(style={"display": "none" if open_id is not None else "block"}):
             rv.Html(tag="h4", style_="margin:4px 0", children=[crm.t("ui.care.calls")])
             CallList(crm, on_open=set_open_id)

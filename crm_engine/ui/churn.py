@@ -194,7 +194,8 @@ def ChurnScreen(crm, state: solara.Reactive):
     with solara.Column(gap="6px") as box:
         ScanBar(crm)
         if open_id is not None:
-            WarningRecord(crm, open_id, on_close=lambda: set_open_id(None))
+            # Keyed by the record: another record starts with no half-typed form or old message.
+            WarningRecord(crm, open_id, on_close=lambda: set_open_id(None)).key(f"record-{open_id}")
         # The list stays built (hidden) while a record is open: it keeps its page, order and search.
         with solara.Div(style={"display": "none" if open_id is not None else "block"}):
             WarningList(crm, state, on_open=set_open_id)

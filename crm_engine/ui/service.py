@@ -249,7 +249,8 @@ def ServiceScreen(crm, state: solara.Reactive, mine: solara.Reactive):
     def list_and_record():
         with solara.Column(gap="4px") as box:
             if open_id is not None:
-                TicketRecord(crm, open_id, on_close=lambda: set_open_id(None))
+                # Keyed by the record: another record starts with no half-typed form or old message.
+                TicketRecord(crm, open_id, on_close=lambda: set_open_id(None)).key(f"record-{open_id}")
             with solara.Div(style={"display": "none" if open_id is not None else "block"}):
                 TicketList(crm, state, mine, on_open=open_record)
         return box

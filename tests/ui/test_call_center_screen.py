@@ -102,3 +102,14 @@ def test_the_call_list_is_scoped_to_the_taker_and_redraws(known_caller):
     assert listed_ids(CallCenterModule(wang)) == [2]
     assert sorted(listed_ids(staff)) == [1, 2]                    # open all along: it followed
     assert "Hers" in staff._repr_mimebundle_()["text/plain"]
+
+
+def test_a_new_call_opens_with_no_form_or_message_left_from_the_last(known_caller):
+    view = CallCenterModule(known_caller.as_user("sun.li"))
+    log(view, "Chen Jing", "13800000000", "First")
+    click(view.rc, "record-actions-to_ticket")
+    fill(view, "subject", "Half typed")
+    log(view, "Ms Zhou", "0755-1234 5678", "Second")
+    assert known_caller.t("ui.care.call_title", id=2) in text_of(view.rc.find(meta_ref="record-title").widget)
+    assert not view.rc.find(meta_ref="field-subject").widgets          # call 1's form did not follow
+    assert not view.rc.find(class_="crm-action-form").widgets
