@@ -182,23 +182,56 @@ def TicketList(crm, state: solara.Reactive, mine: solara.Reactive, on_open=None)
 
 @solara.component
 def NewTicket(crm, on_added=None):
-    """Open a ticket for a customer (S1); it waits, new, for a supervisor to assign it."""
-    kit.use_workspace(crm)
+    """Open a ticket for a customer (S1), with one of its contacts if you like; it waits, new, for a
+    supervisor to assign it. The contact choices follow the customer chosen."""
+    version, language = kit.use_workspace(crm)
     t = crm.t
+    values, set_values = solara.use_state({})
+    message, set_message = solara.use_state(None)
+    chosen = values.get("customer")
 
-    def add(v):
-        if v.get("customer") is None:
+    def people():
+        if chosen is None:
+            return ()
+        try:
+            return tuple((r.name, int(r.id)) for r in crm.customers.contacts(chosen).itertuples())
+        except CRMError:   # a customer out of sight: the engine says so when the ticket is created
+            return ()
+
+    contacts = solara.use_memo(people, dependencies=[version, language, chosen])
+
+    def choose(changed):
+        if changed.get("customer") != chosen:   # another customer: its contact is not this one's
+            changed = {**changed, "ticket_contact": None}
+        set_values(changed)
+
+    def add():
+        if values.get("customer") is None:
             raise InvalidInput("error.required", field="customer")
-        ticket = crm.service.add(v["customer"], service_type=v.get("service_type"), subject=v.get("subject") or "",
-                                 request=v.get("request") or "")
-        if on_added is not None:
-            on_added(ticket.id)
+        ticket = crm.service.add(values["customer"], service_type=values.get("service_type"),
+                                 subject=values.get("subject") or "", request=values.get("request") or "",
+                                 contact_id=values.get("ticket_contact"))
         return t("ui.care.ticket_created", id=ticket.id, customer=ticket.customer_name)
 
+    def create():
+        outcome = kit.attempt(crm, add, ok=lambda text: text)
+        set_message(outcome)
+        if outcome.ok:
+            set_values({})
+            if on_added is not None:
+                on_added()
+
     fields = (kit.Field("customer", "select", options=customers(crm)),
+              kit.Field("ticket_contact", "select", options=contacts),
               kit.Field("service_type", "select", options=tuple(crm.dictionary.choices("service_type"))),
               kit.Field("subject"), kit.Field("request", "textarea"))
-    return kit.ActionBar(crm, [kit.Action("create", t("ui.care.create_ticket"), add, fields=fields)], ref="new")
+    with solara.Column(gap="4px") as box:
+        kit.FormFields(crm, fields, values, choose, invalid=message.field if message and not message.ok else None,
+                       error_text=message.text if message and not message.ok else None)
+        with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "6px", "align-items": "center"}):
+            solara.Button(t("ui.care.create_ticket"), color="primary", on_click=create).meta(ref="new-create")
+            kit.Feedback(message, ref="new-message")
+    return box
 
 
 @solara.component

@@ -16,11 +16,10 @@ def tab(module, index: int) -> None:
 
 def create(module, customer, subject="Printer jams", service_type="complaint", request="It jams daily"):
     tab(module, 1)
-    click(module.rc, "new-create")
     for name, value in (("customer", customer), ("service_type", service_type), ("subject", subject),
                         ("request", request)):
         fill(module, name, value)
-    click(module.rc, "new-confirm")
+    click(module.rc, "new-create")
     kind, text = message(module.rc, "new-message")
     assert kind == "success", text
     tab(module, 0)
@@ -42,9 +41,8 @@ def test_a_ticket_from_new_to_archived_with_messages_beside_the_buttons(crm, lan
     boss_view, rep_view, staff_view = ServiceModule(boss), ServiceModule(rep), ServiceModule(staff)
 
     tab(rep_view, 1)
-    click(rep_view.rc, "new-create")
     before = snapshot(crm)
-    click(rep_view.rc, "new-confirm")                             # no customer chosen: refused, field marked
+    click(rep_view.rc, "new-create")                              # no customer chosen: refused, field marked
     kind, text = message(rep_view.rc, "new-message")
     assert kind == "error" and snapshot(crm) == before
     assert rep_view.rc.find(meta_ref="field-customer").widget.error_messages == [text]
@@ -114,14 +112,34 @@ def test_lists_are_scoped_and_filtered(crm):
 def test_a_rep_cannot_create_a_ticket_for_someone_elses_customer(crm):
     view = ServiceModule(crm.as_user("li.ming"))
     tab(view, 1)
-    click(view.rc, "new-create")
     options = [item["value"] for item in view.rc.find(meta_ref="field-customer").widget.items]
     assert 1 in options and 3 not in options                      # Harbour Logistics is Wang Fang's
     for name, value in (("customer", 3), ("service_type", "consultation"), ("subject", "Prices"),
                         ("request", "Price list?")):
         fill(view, name, value)                                   # forced past the choices
-    click(view.rc, "new-confirm")
+    click(view.rc, "new-create")
     assert message(view.rc, "new-message")[0] == "error" and crm.service.list().empty
+
+
+def test_a_new_ticket_names_one_of_its_customers_contacts(crm):
+    rep = crm.as_user("li.ming")
+    contact = rep.customers.add_contact(1, "Chen Jing", mobile="13800000000")
+    view = ServiceModule(rep)
+    tab(view, 1)
+    assert view.rc.find(meta_ref="field-ticket_contact").widget.items == []   # no customer yet
+    fill(view, "customer", 1)
+    items = view.rc.find(meta_ref="field-ticket_contact").widget.items
+    assert [item["title"] for item in items] == ["Chen Jing"]
+    for name, value in (("ticket_contact", items[0]["value"]), ("service_type", "complaint"),
+                        ("subject", "Printer jams"), ("request", "Jams on every second page")):
+        fill(view, name, value)
+    fill(view, "customer", 2)                                     # another customer: the contact is cleared
+    assert view.rc.find(meta_ref="field-ticket_contact").widget.v_model is None
+    fill(view, "customer", 1)
+    fill(view, "ticket_contact", items[0]["value"])
+    click(view.rc, "new-create")
+    assert message(view.rc, "new-message")[0] == "success"
+    assert rep.service.get(1).contact_id == items[0]["value"] == getattr(contact, "id", contact)
 
 
 def test_archive_search_finds_similar_archived_tickets_in_scope(crm):
