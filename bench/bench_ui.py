@@ -36,11 +36,12 @@ def _kernel_like_comms() -> None:
 
 _kernel_like_comms()
 from crm_engine.scenario import synthetic  # noqa: E402
-from crm_engine.ui.care import ChurnModule, ServiceModule  # noqa: E402
+from crm_engine.ui.churn import ChurnModule  # noqa: E402
 from crm_engine.ui.customers import CustomerList, CustomersModule  # noqa: E402
 from crm_engine.ui import kit  # noqa: E402
 from crm_engine.ui.opportunities import OpportunitiesModule, OpportunityList, PipelineBoard  # noqa: E402
 from crm_engine.ui.reports import ReportsDashboard  # noqa: E402
+from crm_engine.ui.service import ServiceModule  # noqa: E402
 from tests.engine.reports_helpers import build  # noqa: E402
 
 TARGET_MS = 50
@@ -176,15 +177,18 @@ def run(customers: int, orders: int, tickets: int, repeat: int) -> dict[str, dic
     for who, user in (("director", director), ("rep", rep)):
         churn = ChurnModule(user)
         results[f"churn next page ({who})"] = clicks(
-            f"churn warnings: next page ({who}, {churn.list.total:,} open)", next_page(churn.list), repeat)
+            f"churn warnings: next page ({who}, {user.churn.count(state='open'):,} open)",
+            turn_page(churn, "warnings"), repeat)
         results[f"churn state filter ({who})"] = clicks(
-            f"churn warnings: filter by state ({who})", set_filter(churn.state, ["warning", None, "open"]), repeat)
+            f"churn warnings: filter by state ({who})", set_model(churn, "filter-state", ["warning", None, "open"]),
+            repeat)
     for who, user in (("service staff", crm.as_user("sun.li")), ("rep", rep)):
         service = ServiceModule(user)
         results[f"tickets next page ({who})"] = clicks(
-            f"service tickets: next page ({who}, {service.list.total:,})", next_page(service.list), repeat)
+            f"service tickets: next page ({who}, {user.service.count():,})", turn_page(service, "tickets"), repeat)
         results[f"tickets state filter ({who})"] = clicks(
-            f"service tickets: filter by state ({who})", set_filter(service.state, ["new", None, "archived"]), repeat)
+            f"service tickets: filter by state ({who})", set_model(service, "filter-state", ["new", None, "archived"]),
+            repeat)
     crm.close()
     results.update(held_file(repeat))
     return results

@@ -38,7 +38,7 @@ from ..dictionary import require_code
 from ..errors import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from ..i18n import Term
 from ..session import Area, Session, action, load_user, query
-from ..statemachine import StateMachine
+from ..statemachine import StateMachine, reasons
 
 KIND = "ticket"
 TICKET = StateMachine(KIND, {
@@ -100,6 +100,33 @@ def fetch(s: Session, ticket_id, *, write: bool = False) -> Ticket:
     return ticket
 
 
+def check_assign(s: Session, ticket: Ticket) -> None:
+    """`assign`'s checks before it reads the handler: role, write scope, a *new* ticket."""
+    s.require_role(*ASSIGNER_ROLES, action="assign_ticket")
+    if not s.can_write(KIND, ticket.owner_id):
+        raise NotAllowed("ticket.not_in_scope", id=ticket.id, customer=ticket.customer_name)
+    if ticket.state != "new":
+        current = load_user(s.db, ticket.assigned_to).name if ticket.assigned_to else "—"
+        raise TransitionNotAllowed("ticket.not_new", id=ticket.id, state=Term(f"state.ticket.{ticket.state}"),
+                                   handler=current)
+
+
+def check_handle(s: Session, ticket: Ticket) -> None:
+    """`handle`'s checks: an *assigned* ticket, and you are its handler."""
+    TICKET.check(ticket.id, ticket.state, "handle")
+    if ticket.assigned_to != s.user.id:
+        raise NotAllowed("ticket.not_your_ticket", id=ticket.id, handler=load_user(s.db, ticket.assigned_to).name)
+
+
+def check_feedback(s: Session, ticket: Ticket) -> None:
+    """`feedback`'s checks before the answer: write scope, a *handled* ticket."""
+    if not s.can_write(KIND, ticket.owner_id):
+        raise NotAllowed("ticket.not_in_scope", id=ticket.id, customer=ticket.customer_name)
+    if ticket.state != "handled":
+        raise TransitionNotAllowed("ticket.feedback_needs_handled", id=ticket.id,
+                                   state=Term(f"state.ticket.{ticket.state}"))
+
+
 def create(s: Session, *, customer_id, service_type, subject, request, contact_id=None, call_id=None) -> int:
     """Open a ticket in state *new* (shared by `Service.add` and the call centre); returns its id."""
     customer = fetch_customer(s, customer_id)
@@ -153,11 +180,8 @@ class Service(Area):
         s = self._s
         s.require_role(*ASSIGNER_ROLES, action="assign_ticket")
         ticket = fetch(s, ticket_id, write=True)
+        check_assign(s, ticket)
         handler = load_user(s.db, to)
-        if ticket.state != "new":
-            current = load_user(s.db, ticket.assigned_to).name if ticket.assigned_to else "—"
-            raise TransitionNotAllowed("ticket.not_new", id=ticket.id, state=Term(f"state.ticket.{ticket.state}"),
-                                       handler=current)
         if not handler.active:
             raise InvalidInput("user.inactive", field="handler", user=handler.name)
         if handler.role not in HANDLER_ROLES:
@@ -177,9 +201,7 @@ class Service(Area):
         s = self._s
         ticket = fetch(s, ticket_id)
         handling = validate.text(handling, "handling")
-        TICKET.check(ticket.id, ticket.state, "handle")
-        if ticket.assigned_to != s.user.id:
-            raise NotAllowed("ticket.not_your_ticket", id=ticket.id, handler=load_user(s.db, ticket.assigned_to).name)
+        check_handle(s, ticket)
         state = TICKET.move(s, ticket.id, ticket.state, "handle")
         attempt = ticket.attempts + 1
         s.db.execute("UPDATE tickets SET state = ?, attempts = ?, handling = ?, handled_on = ? WHERE id = ?",
@@ -198,9 +220,7 @@ class Service(Area):
         ticket = fetch(s, ticket_id, write=True)
         satisfaction = validate.rating(satisfaction, "satisfaction", required=True)
         result = validate.text(result, "feedback_result")
-        if ticket.state != "handled":
-            raise TransitionNotAllowed("ticket.feedback_needs_handled", id=ticket.id,
-                                       state=Term(f"state.ticket.{ticket.state}"))
+        check_feedback(s, ticket)
         move = "archive" if satisfaction >= SATISFIED else "send_back"
         state = TICKET.move(s, ticket.id, ticket.state, move, note=str(satisfaction))
         today = s.today()
@@ -222,6 +242,23 @@ class Service(Area):
     def get(self, ticket_id: int) -> Ticket:
         """One ticket, if you may see it."""
         return fetch(self._s, ticket_id)
+
+    ACTIONS = ("assign", "handle", "feedback")
+    ASSIGNER_ROLES, HANDLER_ROLES = ASSIGNER_ROLES, HANDLER_ROLES
+
+    @query
+    def actions(self, ticket_id: int) -> dict[str, str | None]:
+        """Each step on the ticket (`ACTIONS`) → None if you may take it now, else why not
+        (translated) — the verbs' own checks, before they look at the handler or the answer.
+
+        >>> crm.service.actions(4)["handle"]
+        'Ticket 4 is assigned to Sun Li: only the handler records the handling.'
+        """
+        s = self._s
+        ticket = fetch(s, ticket_id)
+        return reasons(s, {"assign": lambda: check_assign(s, ticket),
+                           "handle": lambda: check_handle(s, ticket),
+                           "feedback": lambda: check_feedback(s, ticket)})
 
     @query
     def list(self, *, state: str | None = None, service_type: str | None = None, assigned_to=None,

@@ -40,7 +40,7 @@ from .. import validate
 from ..dictionary import require_code
 from ..errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from ..session import Area, Session, action, load_user, query
-from ..statemachine import StateMachine
+from ..statemachine import StateMachine, reasons
 
 KIND = "churn"
 CHURN = StateMachine(KIND, {
@@ -172,10 +172,30 @@ def fetch(s: Session, warning_id, *, write: bool = False) -> ChurnWarning:
     """The warning if you may see it (and answer it, with `write=True`)."""
     warning = ChurnWarning(*s.readable_row(KIND, WARNING_SELECT + " WHERE w.id = ?", warning_id,
                                            field="churn_warning", owner=3, missing="churn.not_found"))
-    if write and not s.can_write(KIND, warning.owner_id):
+    if write:
+        check_writable(s, warning)
+    return warning
+
+
+def check_writable(s: Session, warning: ChurnWarning) -> None:
+    """Only whoever may write the customer's records answers its warning."""
+    if not s.can_write(KIND, warning.owner_id):
         owner = load_user(s.db, warning.owner_id).name if warning.owner_id else "—"
         raise NotAllowed("churn.not_yours", id=warning.id, customer=warning.customer_name, owner=owner)
-    return warning
+
+
+def check_suspend(s: Session, warning: ChurnWarning) -> None:
+    """`suspend`'s checks before it reads the measures: scope, then the state table."""
+    check_writable(s, warning)
+    CHURN.check(warning.id, warning.state, "suspend")
+
+
+def check_confirm(s: Session, warning: ChurnWarning) -> None:
+    """`confirm`'s checks before the state table: scope, and at least one suspension first (C4)."""
+    check_writable(s, warning)
+    if warning.state == "warning":
+        raise TransitionNotAllowed("churn.suspend_first", id=warning.id, customer=warning.customer_name)
+    CHURN.check(warning.id, warning.state, "confirm")
 
 
 def order_recorded(s: Session, customer_id: int) -> None:
@@ -312,6 +332,7 @@ class Churn(Area):
         s = self._s
         warning = fetch(s, warning_id, write=True)
         measures = validate.text(measures, "measures")
+        check_suspend(s, warning)
         state = CHURN.move(s, warning.id, warning.state, "suspend", note=measures[:200])
         s.db.execute("INSERT INTO churn_measures VALUES (?, ?, ?, ?, ?)",
                      [s.db.next_id("churn_measures"), warning.id, s.today(), s.user.id, measures])
@@ -329,8 +350,7 @@ class Churn(Area):
         warning = fetch(s, warning_id, write=True)
         reason = require_code(s, "churn_reason", reason, "churn_reason", required=True)
         note = validate.text(note, "churn_note", required=False)
-        if warning.state == "warning":
-            raise TransitionNotAllowed("churn.suspend_first", id=warning.id, customer=warning.customer_name)
+        check_confirm(s, warning)
         state = CHURN.move(s, warning.id, warning.state, "confirm", note=reason)
         today = s.today()
         s.db.execute("UPDATE churn_warnings SET state = ?, reason = ?, reason_note = ?, closed_on = ?, closed_by = ?, "
@@ -345,6 +365,21 @@ class Churn(Area):
     def get(self, warning_id: int) -> ChurnWarning:
         """One warning, if you may see it."""
         return fetch(self._s, warning_id)
+
+    ACTIONS = ("suspend", "confirm")
+
+    @query
+    def actions(self, warning_id: int) -> dict[str, str | None]:
+        """Each answer to the warning (`ACTIONS`) → None if you may give it now, else why not
+        (translated) — the verbs' own checks, before they look at the measures or the reason.
+
+        >>> crm.churn.actions(7)["confirm"]
+        'Churn warning 7 (Star Tech) has not been suspended yet …'
+        """
+        s = self._s
+        warning = fetch(s, warning_id)
+        return reasons(s, {"suspend": lambda: check_suspend(s, warning),
+                           "confirm": lambda: check_confirm(s, warning)})
 
     @query
     def list(self, *, state: str | None = None, owner=None, customer_id: int | None = None,

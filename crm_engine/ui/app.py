@@ -62,19 +62,19 @@ def _customers(crm):
 
 @module("churn")
 def _churn(crm):
-    from .care import ChurnModule
+    from .churn import ChurnModule
     return ChurnModule(crm)
 
 
 @module("service")
 def _service(crm):
-    from .care import ServiceModule
+    from .service import ServiceModule
     return ServiceModule(crm)
 
 
 @module("call_center")
 def _call_center(crm):
-    from .care import CallCenterModule
+    from .call_center import CallCenterModule
     return CallCenterModule(crm)
 
 

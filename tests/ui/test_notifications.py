@@ -3,6 +3,7 @@ see), refreshed on login and when the clock moves, each opening its module."""
 
 from crm_engine.ui import app as app_module
 from crm_engine.ui.notifications import ITEMS, Notifications
+from tests.ui.care_helpers import listed_ids
 
 
 def counts(crm, username):
@@ -101,12 +102,12 @@ def test_each_notification_opens_its_module(crm):
     crm.as_user("wang.fang").notices.post("Cover", "Tuesday", user="li.ming")
     shell = app_module.App(rep)
     shell.notifications.buttons["tickets"].click()
-    assert shell.menu.value == "service" and shell.view.mine.value and shell.view.list.ids == [1]
+    assert shell.menu.value == "service" and shell.view.mine_filter.value and listed_ids(shell.view) == [1]
     shell.notifications.buttons["notices"].click()
     assert shell.menu.value == "office" and shell.view.tabs.selected_index == 3
     assert shell.view.notices.board.ids == [1]
     shell.notifications.buttons["churn"].click()
-    assert shell.menu.value == "churn" and shell.view.state.value == "warning"
+    assert shell.menu.value == "churn" and shell.view.state_filter.value == "warning"
     shell.notifications.buttons["overdue"].click()
     assert shell.menu.value == "opportunities"
     shell.notifications.buttons["messages"].click()
@@ -117,4 +118,4 @@ def test_a_supervisor_is_sent_to_the_new_tickets(crm):
     crm.as_user("li.ming").service.add(1, service_type="complaint", subject="Jams", request="Printer jams")
     shell = app_module.App(crm.as_user("zhang.wei"))
     shell.notifications.buttons["tickets"].click()
-    assert shell.view.state.value == "new" and shell.view.list.ids == [1]
+    assert shell.view.state_filter.value == "new" and listed_ids(shell.view) == [1]
