@@ -39,13 +39,13 @@ import pandas as pd
 from .. import access, validate
 from .campaigns import campaign_for
 from ..dictionary import require_code
-from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..errors import Conflict, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from .holders import hand_to, user_name
 from ..i18n import Term
 from ..names import normalise
 from ..session import Area, Session, User, action, load_user, query
 from ..clock import every_move
-from ..statemachine import StateMachine
+from ..statemachine import StateMachine, reasons
 
 KIND = "lead"
 OPEN_STATES = ("pending", "following")
@@ -201,6 +201,26 @@ def authorise(s: Session, lead: Lead, verb: str) -> None:
                      action=Term(f"action.lead.{verb}"))
 
 
+# What a lead's record page offers (`Leads.actions`), in the order its buttons show.
+ACTIONS = ("claim", "assign", "follow_up", "convert", "mark_invalid", "revive", "release", "void", "update")
+
+
+def check(s: Session, lead: Lead, verb: str) -> None:
+    """The checks a verb on one lead runs before it looks at its input: the state table, who may,
+    and the preconditions (a claim's cap; converting needs a logged follow-up). Refuses with the
+    verb's own error, so a screen's disabled button and the verb always agree."""
+    if verb == "convert" and lead.state == "pending":
+        # The table's refusal would only say "it is pending"; say what to do first.
+        raise TransitionNotAllowed("lead.convert_needs_follow_up", id=lead.id, name=lead.name,
+                                   state=Term("state.lead.pending"))
+    LEAD.check(lead.id, lead.state, verb)
+    authorise(s, lead, verb)
+    if verb == "claim":
+        cap, held = s.setting("lead_claim_cap", 20), _open_count(s, s.user.id)
+        if held >= cap:
+            raise NotAllowed("lead.claim_cap", user=s.user.name, count=held, cap=cap)
+
+
 def _open_count(s: Session, user_id: int) -> int:
     return s.db.scalar("SELECT count(*) FROM leads WHERE owner_id = ? AND state IN ('pending', 'following')",
                        [user_id])
@@ -285,6 +305,8 @@ def sweep(s: Session) -> int:
 
 class Leads(Area):
     """`crm.leads`: the public pool, your leads, follow-ups and conversion (O6)."""
+
+    ACTIONS = ACTIONS
 
     # -- records ------------------------------------------------------------------------
     @action
@@ -403,6 +425,18 @@ class Leads(Area):
             "FROM state_history h JOIN users u ON u.id = h.user_id WHERE h.kind = ? AND h.record_id = ? "
             "ORDER BY h.rowid", [KIND, lead.id])
 
+    @query
+    def actions(self, lead_id: int) -> dict[str, str | None]:
+        """Each action on the lead (`ACTIONS`) → None if you may do it now, else why not
+        (translated): the verbs' own checks (`check`), before they look at their input.
+
+        >>> crm.leads.actions(12)["convert"]
+        'Cannot convert lead 12: it is pending; log a follow-up on Zhou Min first.'
+        """
+        s = self._s
+        lead = fetch(s, lead_id)
+        return reasons(s, {verb: (lambda verb=verb: check(s, lead, verb)) for verb in ACTIONS})
+
     # -- the pool ------------------------------------------------------------------------
     @action
     def claim(self, lead_id: int) -> Lead:
@@ -412,11 +446,7 @@ class Leads(Area):
         """
         s = self._s
         lead = fetch(s, lead_id)
-        LEAD.check(lead.id, lead.state, "claim")
-        authorise(s, lead, "claim")
-        cap, held = s.setting("lead_claim_cap", 20), _open_count(s, s.user.id)
-        if held >= cap:
-            raise NotAllowed("lead.claim_cap", user=s.user.name, count=held, cap=cap)
+        check(s, lead, "claim")
         return self._give(lead, s.user.id, "claim")
 
     @action
@@ -565,8 +595,7 @@ class Leads(Area):
 
         s = self._s
         lead = fetch(s, lead_id)
-        LEAD.check(lead.id, lead.state, "convert")
-        authorise(s, lead, "convert")
+        check(s, lead, "convert")
         policy = validate.one_of(on_duplicate or s.setting("lead_duplicates", "link"), "on_duplicate",
                                  ("link", "refuse"))
         if opportunity is not None and not isinstance(opportunity, (bool, dict)):
