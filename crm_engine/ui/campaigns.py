@@ -196,7 +196,7 @@ def CampaignRecord(crm, campaign_id: int, on_close=None):
         return box
     campaign, figures = data["campaign"], data["figures"]
     tabs = [(crm.t("ui.kit.details"), lambda: kit.Facts(crm, details(crm, campaign, figures))),
-            (crm.t("ui.campaigns.leads"), lambda: CampaignLeads(crm, campaign.id)),
+            (crm.t("ui.uisales.campaign_leads"), lambda: CampaignLeads(crm, campaign.id)),
             (crm.t("ui.uisales.won_business"), lambda: kit.StaticTable(crm, data["won"], WON_COLUMNS, "won"))]
     subtitle = crm.t("ui.uisales.campaign_subtitle", cost=kit.money(campaign.cost),
                      revenue=kit.money(figures["actual_revenue"]), roi=kit.percent(figures["roi"]) or "—")
