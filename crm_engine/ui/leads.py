@@ -63,11 +63,12 @@ def campaigns(crm) -> tuple:
 
 
 def _listed(crm, **asked):
-    """The engine's page, the pool shown as the owner of a lead nobody holds."""
+    """The engine's page, "in the public pool" as the holder of a pool lead (a voided or converted
+    lead nobody holds shows no holder)."""
     frame = crm.leads.list(**asked)
     if len(frame):
-        frame = frame.assign(owner_name=frame["owner_name"].where(frame["owner_id"].notna(),
-                                                                  crm.t("ui.leads.in_pool")))
+        pooled = frame["owner_id"].isna() & (frame["state"] == "unassigned")
+        frame = frame.assign(owner_name=frame["owner_name"].astype(object).where(~pooled, crm.t("ui.leads.in_pool")))
     return frame
 
 

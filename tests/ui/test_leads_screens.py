@@ -189,3 +189,13 @@ def test_the_app_menu_opens_the_lead_and_campaign_screens(crm):
     assert type(shell.view).__name__ == "LeadsModule"
     shell.user.value = "li.ming"                                   # switching user rebuilds it in his scope
     assert type(shell.view).__name__ == "LeadsModule" and shell.view.crm.user.username == "li.ming"
+
+
+def test_only_a_lead_in_the_pool_is_shown_as_in_the_pool(crm):
+    pooled, junk = lead_in(crm, "unassigned"), lead_in(crm, "unassigned")
+    boss = crm.as_user("zhang.wei")
+    boss.leads.void(junk, "Test entry")                        # nobody holds it, and it is not in the pool
+    view = LeadsModule(boss)
+    assert crm.t("ui.leads.in_pool") in row_text(view, f"leads-row-{pooled}")
+    assert crm.t("ui.leads.in_pool") not in row_text(view, f"leads-row-{junk}")
+    assert word(crm, "voided") in row_text(view, f"leads-row-{junk}")
