@@ -32,7 +32,7 @@ from ..errors import InvalidInput, NotAllowed, NotFound
 from .holders import user_name
 from ..i18n import Term
 from ..session import Area, Session, action, query
-from ..statemachine import StateMachine
+from ..statemachine import StateMachine, reasons
 
 KIND = "campaign"
 RUNNERS = ("marketing", "director")
@@ -176,6 +176,17 @@ class Campaigns(Area):
     @query
     def get(self, campaign_id: int) -> Campaign:
         return fetch(self._s, campaign_id)
+
+    ACTIONS = ("launch", "complete", "cancel", "add_cost", "update")
+
+    @query
+    def actions(self, campaign_id: int) -> dict[str, str | None]:
+        """Each action on the campaign (`ACTIONS`) → None if you may do it now, else why not
+        (translated): the verbs' own checks (state table, who runs it), before their input."""
+        s = self._s
+        campaign = fetch(s, campaign_id)
+        return reasons(s, {verb: (lambda verb=verb: (CAMPAIGN.check(campaign.id, campaign.state, verb),
+                                                     self._writable(campaign, verb))) for verb in self.ACTIONS})
 
     @action
     def update(self, campaign_id: int, **fields) -> Campaign:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .. import access, validate
 from ..dictionary import require_code
-from ..errors import InvalidInput, NotAllowed, NotFound
+from ..errors import InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from ..i18n import Term
 from ..names import normalise
 from ..session import Session, User, load_user
@@ -166,6 +166,26 @@ def open_count(s: Session, user_id: int) -> int:
     """How many open leads (pending, following) `user_id` holds: what the claim cap counts."""
     return s.db.scalar("SELECT count(*) FROM leads WHERE owner_id = ? AND state IN ('pending', 'following')",
                        [user_id])
+
+
+# What a lead's record page offers (`Leads.actions`), in the order its buttons show.
+ACTIONS = ("claim", "assign", "follow_up", "convert", "mark_invalid", "revive", "release", "void", "update")
+
+
+def check(s: Session, lead: Lead, verb: str) -> None:
+    """The checks a verb on one lead runs before it looks at its input: the state table, who may,
+    and the preconditions (a claim's cap; converting needs a logged follow-up). Refuses with the
+    verb's own error, so a screen's disabled button and the verb always agree."""
+    if verb == "convert" and lead.state == "pending":
+        # The table's refusal would only say "it is pending"; say what to do first.
+        raise TransitionNotAllowed("lead.convert_needs_follow_up", id=lead.id, name=lead.name,
+                                   state=Term("state.lead.pending"))
+    LEAD.check(lead.id, lead.state, verb)
+    authorise(s, lead, verb)
+    if verb == "claim":
+        cap, held = s.setting("lead_claim_cap", 20), open_count(s, s.user.id)
+        if held >= cap:
+            raise NotAllowed("lead.claim_cap", user=s.user.name, count=held, cap=cap)
 
 
 def set_fields(s: Session, lead: Lead, **changes) -> None:

@@ -14,7 +14,7 @@ from ..clock import every_move
 from ..errors import InvalidInput, NotAllowed
 from ..session import Session, action, query
 from .holders import hand_to, user_name
-from .lead import (KIND, LEAD, SELECT, SORTABLE, SUPERIORS, Lead, authorise, fetch, load, open_count,
+from .lead import (KIND, LEAD, SELECT, SORTABLE, SUPERIORS, Lead, authorise, check, fetch, load, open_count,
                    owner_for, pool_readable, set_fields)
 
 
@@ -80,11 +80,7 @@ class PoolVerbs:
         """
         s = self._s
         lead = fetch(s, lead_id)
-        LEAD.check(lead.id, lead.state, "claim")
-        authorise(s, lead, "claim")
-        cap, held = s.setting("lead_claim_cap", 20), open_count(s, s.user.id)
-        if held >= cap:
-            raise NotAllowed("lead.claim_cap", user=s.user.name, count=held, cap=cap)
+        check(s, lead, "claim")
         return self._give(lead, s.user.id, "claim")
 
     @action

@@ -43,14 +43,15 @@ from ..dictionary import require_code
 from ..errors import Conflict, InvalidInput
 from ..names import normalise
 from ..session import Area, action, load_user, query
+from ..statemachine import reasons
 from . import opportunities
 from .campaigns import campaign_for
 from .contacts import add_contact
 from .holders import hand_to
 # The record's names stay importable from here (F401): the call centre, the UI, tests and workspaces'
 # recorded records ("crm_engine.leads:Lead", course.encode) name them on this module.
-from .lead import (KIND, LEAD, OWNER_ROLES, SELECT, SORTABLE, Lead, authorise, create, fetch, load,  # noqa: F401
-                   set_fields, visible)
+from .lead import (ACTIONS, KIND, LEAD, OWNER_ROLES, SELECT, SORTABLE, Lead, authorise, check, create,  # noqa: F401
+                   fetch, load, set_fields, visible)
 from .lead_pool import PoolVerbs, sweep  # noqa: F401 - sweep registers with the clock (clock.every_move)
 
 
@@ -67,6 +68,8 @@ class Conversion:
 
 class Leads(PoolVerbs, Area):
     """`crm.leads`: the public pool, your leads, follow-ups and conversion (O6)."""
+
+    ACTIONS = ACTIONS
 
     # -- records ------------------------------------------------------------------------
     @action
@@ -163,6 +166,18 @@ class Leads(PoolVerbs, Area):
         """The lead's state moves, oldest first, with who made them."""
         return LEAD.history(self._s, fetch(self._s, lead_id).id)
 
+    @query
+    def actions(self, lead_id: int) -> dict[str, str | None]:
+        """Each action on the lead (`ACTIONS`) → None if you may do it now, else why not
+        (translated): the verbs' own checks (`check`), before they look at their input.
+
+        >>> crm.leads.actions(12)["convert"]
+        'Cannot convert lead 12: it is pending; log a follow-up on Zhou Min first.'
+        """
+        s = self._s
+        lead = fetch(s, lead_id)
+        return reasons(s, {verb: (lambda verb=verb: check(s, lead, verb)) for verb in ACTIONS})
+
     # -- working a lead -----------------------------------------------------------------------
     @action
     def follow_up(self, lead_id: int, detail: str, *, channel: str = "phone", on_date=None,
@@ -255,8 +270,7 @@ class Leads(PoolVerbs, Area):
         """
         s = self._s
         lead = fetch(s, lead_id)
-        LEAD.check(lead.id, lead.state, "convert")
-        authorise(s, lead, "convert")
+        check(s, lead, "convert")
         policy = validate.one_of(on_duplicate or s.setting("lead_duplicates", "link"), "on_duplicate",
                                  ("link", "refuse"))
         if opportunity is not None and not isinstance(opportunity, (bool, dict)):

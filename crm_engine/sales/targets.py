@@ -123,6 +123,8 @@ ACTUALS = """
 class Targets(Area):
     """`crm.targets`: set targets, read attainment, rank the sales force (O8)."""
 
+    METRICS = METRICS
+
     @action
     def set(self, period: str, amount, *, user=None, team: int | None = None, metric: str = "won_amount") -> Target:
         """Set (or replace) the target of one rep (`user`) or one team (`team`) for a month

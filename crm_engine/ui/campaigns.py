@@ -1,243 +1,245 @@
-"""Campaigns (O7): the list with budget, cost, expected and actual revenue and ROI; a form to plan
-one; and one campaign with its moves (launch, complete, cancel), costs and corrections.
+"""Campaigns (O7) on the kit: the list with budget, cost, actual revenue and ROI (a row opens
+the campaign), a new campaign, and the campaign's record page.
 
-Actual revenue and ROI are the engine's figures (won business of the campaign's opportunities);
-the view only formats them.
+    from crm_engine.ui import show
+    show(crm, "campaigns")              # CampaignsModule(crm): a widget for a cell or the app
+
+The record page shows the campaign's state as a path of the engine's state machine (planned →
+active → completed | cancelled), its figures, the leads it brought (a row opens the lead) and the
+business won through it; the actions — launch, complete, cancel, record a cost, correct — are
+disabled with the engine's reason when not allowed now (`crm.campaigns.actions`). Actual revenue
+and ROI are the engine's figures (won business of its opportunities); the screen only formats them.
 """
 from __future__ import annotations
 
 import html
 
-import ipywidgets as widgets
-import pandas as pd
+import solara
 
-from ..sales.campaigns import CAMPAIGN
-from . import base, sales
-from .sales import FormView, LazyTabs, RecordList, blank, money, percent
+from ..errors import CRMError
+from ..statemachine import machine
+from . import kit
+from .leads import LeadRecord
 
-STATES = ("planned", "active", "completed", "cancelled")
-RUNNERS = ("marketing", "director", "admin")
-LIST_COLUMNS = {"id": "field.id", "name": "field.name", "campaign_type": "field.campaign_type",
-                "state": "field.status", "budget": "field.campaign_budget", "cost": "ui.campaigns.cost",
-                "expected_revenue": "field.expected_revenue", "actual_revenue": "ui.campaigns.actual_revenue",
-                "roi": "ui.campaigns.roi", "leads": "ui.campaigns.leads", "won": "ui.campaigns.won"}
-
-
-def _state(crm, state) -> str:
-    return sales.cap(crm.t(f"state.campaign.{state}")) if isinstance(state, str) else ""
-
-
-class CampaignList(RecordList):
-    """Every campaign you may see, with its figures; filter by state and type, sort, page, open."""
-
-    COLUMNS = LIST_COLUMNS
-    SORTS = {"newest": ("id", True), "roi": ("roi", True), "revenue": ("actual_revenue", True),
-             "cost": ("cost", True), "name": ("name", False)}
-
-    def __init__(self, crm, on_open=None):
-        compact = {"description_width": "initial"}
-        filters = {"state": widgets.Dropdown(options=sales.state_options(crm, "campaign", STATES),
-                                             description=crm.t("field.status"), style=compact,
-                                             layout=widgets.Layout(width="14em")),
-                   "campaign_type": base.choice_field(crm, "campaign_type", "campaign_type")}
-        filters["campaign_type"].style, filters["campaign_type"].layout.width = compact, "20em"
-        self._types = sales.codes(crm, "campaign_type")
-        super().__init__(crm, filters, on_open=on_open)
-
-    def fetch(self, **page) -> pd.DataFrame:
-        return self.crm.campaigns.list(**self.values(), **page)
-
-    def count(self) -> int:
-        return self.crm.campaigns.count(**self.values())
-
-    def shown(self, page: pd.DataFrame) -> pd.DataFrame:
-        return page.assign(state=page["state"].map(lambda s: _state(self.crm, s)),
-                           campaign_type=page["campaign_type"].map(lambda c: self._types.get(c, c)),
-                           roi=page["roi"].map(percent),
-                           **{c: page[c].map(money) for c in ("budget", "cost", "expected_revenue", "actual_revenue")})
-
-    def option(self, row) -> str:
-        return f"{row.id} · {row.name} ({_state(self.crm, row.state)})"
+LIST_COLUMNS = [kit.Column("id", "field.id", sort="id"),
+                kit.Column("name", "field.name", sort="name", width=36),
+                kit.Column("campaign_type", "field.campaign_type", kind="code", of="campaign_type", priority=3),
+                kit.Column("state", "field.status", kind="state", of="campaign", sort="state"),
+                kit.Column("budget", "field.campaign_budget", kind="money", sort="budget", priority=3),
+                kit.Column("cost", "ui.campaigns.cost", kind="money", sort="cost", priority=2),
+                kit.Column("actual_revenue", "ui.campaigns.actual_revenue", kind="money", sort="actual_revenue"),
+                kit.Column("roi", "ui.campaigns.roi", kind="percent", sort="roi"),
+                kit.Column("leads", "ui.campaigns.leads", sort="leads", priority=3),
+                kit.Column("won", "ui.campaigns.won", sort="won", priority=2)]
+LEAD_COLUMNS = [kit.Column("id", "field.id", sort="id"),
+                kit.Column("name", "field.name", sort="name", width=30),
+                kit.Column("company", "field.company", sort="company", width=36, priority=2),
+                kit.Column("state", "field.status", kind="state", of="lead", sort="state"),
+                kit.Column("owner_name", "field.owner", priority=3)]
+WON_COLUMNS = [kit.Column("id", "field.id"),
+               kit.Column("customer_name", "field.customer_name", width=40),
+               kit.Column("won_amount", "field.won_amount", kind="money"),
+               kit.Column("closed_on", "ui.opportunities.closed_on", kind="date", priority=2),
+               kit.Column("owner_name", "field.owner", priority=3)]
 
 
-def _inputs(crm) -> dict[str, widgets.Widget]:
-    """The campaign fields, named as the engine names them in its errors."""
-    return {"name": sales.text(crm, "name"), "campaign_type": sales.choice(crm, "campaign_type", "campaign_type"),
-            "campaign_budget": sales.text(crm, "campaign_budget", "0", width="22em"),
-            "expected_revenue": sales.text(crm, "expected_revenue", "0", width="22em"),
-            "campaign_start": sales.date_text(crm, "campaign_start"),
-            "campaign_end": sales.date_text(crm, "campaign_end"),
-            "campaign_description": sales.text(crm, "campaign_description")}
+def _listed(crm, **asked):
+    """The engine's page, ROI shown as a percentage (the engine gives a fraction: 0.5 = 50 %)."""
+    frame = crm.campaigns.list(**asked)
+    return frame.assign(roi=frame["roi"] * 100) if len(frame) else frame
 
 
-def _values(fields: dict) -> dict:
-    """The form's values as the engine's keyword arguments (blank dates and description: none)."""
-    return {"name": fields["name"].value, "campaign_type": fields["campaign_type"].value,
-            "budget": fields["campaign_budget"].value, "expected_revenue": fields["expected_revenue"].value,
-            "start_date": blank(fields["campaign_start"].value), "end_date": blank(fields["campaign_end"].value),
-            "description": blank(fields["campaign_description"].value)}
+def types(crm) -> tuple:
+    return tuple(crm.dictionary.choices("campaign_type"))
 
 
-class CampaignForm(FormView):
-    """Plan a campaign (marketing staff and directors run them)."""
-
-    def __init__(self, crm, on_saved=None):
-        self._on_saved = on_saved
-        self.fields = _inputs(crm)
-        self.save = base.button(crm, "ui.campaigns.plan", "primary")
-        self.save.on_click(self._on_save)
-        super().__init__(crm, [sales.heading(crm, "ui.campaigns.new"),
-                               widgets.GridBox(list(self.fields.values()),
-                                               layout=widgets.Layout(grid_template_columns="repeat(2, 32em)")),
-                               self.save])
-
-    def _on_save(self, _button):
-        values = _values(self.fields)
-        campaign = self._attempt(self.crm.campaigns.add, values.pop("name"), **values)
-        if campaign is None:
-            return
-        self.show_ok(self.t("ui.campaigns.added", id=campaign.id, name=campaign.name))
-        for name in ("name", "campaign_start", "campaign_end", "campaign_description"):
-            self.fields[name].value = ""
-        if self._on_saved is not None:
-            self._on_saved(campaign.id)
-
-
-class CampaignDetail(FormView):
-    """One campaign: its figures and ROI, launch / complete / cancel, add a cost, correct it.
-    The module reuses one detail for every campaign opened (`show_record`)."""
-
-    def __init__(self, crm, campaign_id: int | None = None, on_changed=None):
-        self.campaign_id, self._on_changed = campaign_id, on_changed
-        self._types = sales.codes(crm, "campaign_type")
-        self.card = widgets.HTML()
-        self.launch_button = base.button(crm, "ui.campaigns.launch", "primary")
-        self.complete_button = base.button(crm, "ui.campaigns.complete", "success")
-        self.reason = sales.text(crm, "close_reason")
-        self.cancel_button = base.button(crm, "ui.campaigns.cancel", "danger")
-        self.cost = sales.text(crm, "campaign_cost", width="22em")
-        self.cost_note = sales.text(crm, "notes")
-        self.cost_button = base.button(crm, "ui.campaigns.add_cost")
-        self.edit_fields = _inputs(crm)
-        self.save = base.button(crm, "ui.save")
-        self.fields = {**self.edit_fields, "close_reason": self.reason, "campaign_cost": self.cost,
-                       "notes": self.cost_note}
-        self.move_box = widgets.VBox([sales.heading(crm, "ui.campaigns.moves_heading"),
-                                      widgets.HBox([self.launch_button, self.complete_button]),
-                                      widgets.HBox([self.reason, self.cancel_button])])
-        self.cost_box = widgets.VBox([sales.heading(crm, "ui.campaigns.cost_heading"),
-                                      widgets.HBox([self.cost, self.cost_note, self.cost_button])])
-        self.edit_box = widgets.VBox([sales.heading(crm, "ui.campaigns.edit_heading"),
-                                      widgets.GridBox(list(self.edit_fields.values()),
-                                                      layout=widgets.Layout(grid_template_columns="repeat(2, 32em)")),
-                                      self.save])
-        super().__init__(crm, [self.card, self.move_box, self.cost_box, self.edit_box])
-        self.launch_button.on_click(lambda _: self._move(self.crm.campaigns.launch, "ui.campaigns.launched"))
-        self.complete_button.on_click(lambda _: self._move(self.crm.campaigns.complete, "ui.campaigns.completed"))
-        self.cancel_button.on_click(self._on_cancel)
-        self.cost_button.on_click(self._on_cost)
-        self.save.on_click(self._on_save)
-        if campaign_id is not None:
-            self.show_record(campaign_id)
-
-    def show_record(self, campaign_id: int) -> None:
-        """Show another campaign in this detail: fresh inputs, no old message."""
-        self.campaign_id = campaign_id
-        self.reason.value = self.cost.value = self.cost_note.value = ""
-        self.clear_status()
-        self.refresh()
-
-    def refresh(self) -> None:
-        crm = self.crm
-        frame = self._attempt(crm.campaigns.roi, self.campaign_id)
-        if frame is None or frame.empty:
-            self.card.value = ""
-            for box in (self.move_box, self.cost_box, self.edit_box):
-                box.layout.display = "none"
-            return
-        c = frame.iloc[0]
-        self.figures = c
-        pairs = [("field.id", int(c.id)), ("field.name", c["name"]),
-                 ("field.campaign_type", self._types.get(c.campaign_type, c.campaign_type)),
-                 ("field.status", _state(crm, c.state)), ("field.owner", c.owner_name),
-                 ("field.campaign_start", c.start_date), ("field.campaign_end", c.end_date),
-                 ("field.campaign_budget", money(c.budget)), ("ui.campaigns.cost", money(c.cost)),
-                 ("ui.campaigns.budget_used", percent(c.budget_used)),
-                 ("field.expected_revenue", money(c.expected_revenue)),
-                 ("ui.campaigns.actual_revenue", money(c.actual_revenue)), ("ui.campaigns.roi", percent(c.roi)),
-                 ("ui.campaigns.leads", int(c.leads)), ("ui.campaigns.converted", int(c.converted_leads)),
-                 ("ui.campaigns.opportunities", int(c.opportunities)), ("ui.campaigns.won", int(c.won)),
-                 ("field.campaign_description", c.description)]
-        self.card.value = f"<h4 style='margin:4px 0'>{html.escape(crm.t('kind.campaign'))} {int(c.id)}</h4>" + \
-            sales.facts(crm, pairs)
-        fields = self.edit_fields
-        fields["name"].value = c["name"]
-        fields["campaign_type"].value = c.campaign_type
-        fields["campaign_budget"].value, fields["expected_revenue"].value = str(c.budget), str(c.expected_revenue)
-        for name, column in (("campaign_start", "start_date"), ("campaign_end", "end_date")):
-            fields[name].value = "" if pd.isna(c[column]) else pd.Timestamp(c[column]).date().isoformat()
-        fields["campaign_description"].value = c.description if isinstance(c.description, str) else ""
-        runner, state = crm.user.role in RUNNERS, c.state
-        allowed = lambda verb: (state, verb) in CAMPAIGN.transitions  # noqa: E731 - the engine checks again
-        self.move_box.layout.display = None if runner and any(allowed(v) for v in ("launch", "complete", "cancel")) \
-            else "none"
-        for widget, verb in ((self.launch_button, "launch"), (self.complete_button, "complete"),
-                             (self.cancel_button, "cancel"), (self.reason, "cancel")):
-            widget.layout.display = None if allowed(verb) else "none"
-        self.cost_box.layout.display = None if runner and allowed("add_cost") else "none"
-        self.edit_box.layout.display = None if runner and allowed("update") else "none"
-
-    def _done(self, key: str, **params) -> None:
-        """Show the campaign (and the list) as they now are, then confirm."""
-        self.refresh_keeping_status()
-        if self._on_changed is not None:
-            self._on_changed(self.campaign_id)
-        self.show_ok(self.t(key, id=self.campaign_id, **params))
-
-    def _move(self, verb, key: str):
-        if self._attempt(verb, self.campaign_id) is not None:
-            self._done(key)
-
-    def _on_cancel(self, _button):
-        if self._attempt(self.crm.campaigns.cancel, self.campaign_id, self.reason.value) is not None:
-            self.reason.value = ""
-            self._done("ui.campaigns.cancelled")
-
-    def _on_cost(self, _button):
-        campaign = self._attempt(self.crm.campaigns.add_cost, self.campaign_id, self.cost.value,
-                                 note=blank(self.cost_note.value))
-        if campaign is not None:
-            self.cost.value = self.cost_note.value = ""
-            self._done("ui.campaigns.cost_added", cost=money(campaign.cost))
-
-    def _on_save(self, _button):
-        if self._attempt(self.crm.campaigns.update, self.campaign_id, **_values(self.edit_fields)) is not None:
-            self._done("ui.saved")
+@solara.component
+def CampaignList(crm, on_open=None):
+    """Every campaign you may see with its figures: filter by state and type, sort, page."""
+    state, set_state = solara.use_state(None)
+    kind, set_kind = solara.use_state(None)
+    kit.use_workspace(crm)
+    from solara.alias import rv
+    every = {"title": crm.t("ui.sales.all"), "value": None}
+    states = [every] + [{"title": kit.cap(crm.t(f"state.campaign.{s}")), "value": s}
+                        for s in machine("campaign").states]
+    kinds = [every] + [{"title": label, "value": code} for label, code in types(crm)]
+    with solara.Column(gap="4px") as box:
+        with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px"}):
+            rv.Select(items=states, v_model=state, on_v_model=set_state, label=crm.t("field.status"),
+                      density="compact", hide_details=True, style_="min-width:10em;max-width:16em"
+                      ).meta(ref="filter-state")
+            rv.Select(items=kinds, v_model=kind, on_v_model=set_kind, label=crm.t("field.campaign_type"),
+                      density="compact", hide_details=True, style_="min-width:10em;max-width:18em"
+                      ).meta(ref="filter-type")
+        kit.RecordList(crm, lambda **kw: _listed(crm, **kw), crm.campaigns.count, LIST_COLUMNS, on_open=on_open,
+                       filters={"state": state, "campaign_type": kind}, sort="id", descending=True,
+                       searchable=False, ref="campaigns")
+    return box
 
 
-class CampaignsModule(sales.View):
-    """Campaigns: the list with ROI → one campaign, and a form to plan a new one."""
+def campaign_fields(crm) -> tuple:
+    """The campaign's inputs, named as the engine names them in its errors."""
+    return (kit.Field("name"), kit.Field("campaign_type", "select", options=types(crm)),
+            kit.Field("campaign_budget"), kit.Field("expected_revenue"), kit.Field("campaign_start", "date"),
+            kit.Field("campaign_end", "date"), kit.Field("campaign_description", "textarea"))
+
+
+def campaign_values(v) -> dict:
+    """The form's values as the engine's keyword arguments (blank: none, or 0 for money)."""
+    return {"campaign_type": v.get("campaign_type"), "budget": kit.text_or_none(v.get("campaign_budget")) or 0,
+            "expected_revenue": kit.text_or_none(v.get("expected_revenue")) or 0,
+            "start_date": kit.text_or_none(v.get("campaign_start")),
+            "end_date": kit.text_or_none(v.get("campaign_end")),
+            "description": kit.text_or_none(v.get("campaign_description"))}
+
+
+@solara.component
+def NewCampaign(crm, on_added=None):
+    """Plan a campaign (marketing staff and directors run them; anyone else is told why not)."""
+    kit.use_workspace(crm)
+    t = crm.t
+
+    def add(v):
+        campaign = crm.campaigns.add(v.get("name") or "", **campaign_values(v))
+        if on_added is not None:
+            on_added(campaign.id)
+        return t("ui.campaigns.added", id=campaign.id, name=campaign.name)
+
+    choices = types(crm)
+    return kit.ActionBar(crm, [kit.Action("add", t("ui.campaigns.plan"), add, fields=campaign_fields(crm),
+                                          initial={"campaign_type": choices[0][1] if choices else None})],
+                         ref="new")
+
+
+def read(crm, campaign_id: int) -> dict:
+    """Everything the record page shows, in one go."""
+    figures = crm.campaigns.roi(campaign_id)
+    won = crm.opportunities.list(campaign_id=campaign_id, state="succeeded", sort="created_on", descending=True)
+    return {"campaign": crm.campaigns.get(campaign_id), "figures": figures.iloc[0],
+            "actions": crm.campaigns.actions(campaign_id), "won": won}
+
+
+def details(crm, campaign, f) -> list:
+    labels = kit.Labels.of(crm)
+    return [("field.campaign_type", labels.code("campaign_type", campaign.campaign_type)),
+            ("field.status", labels.state("campaign", campaign.state)), ("ui.uisales.run_by", f["owner_name"]),
+            ("field.campaign_start", kit.date(campaign.start_date)), ("field.campaign_end", kit.date(campaign.end_date)),
+            ("field.campaign_budget", kit.money(campaign.budget)), ("ui.campaigns.cost", kit.money(campaign.cost)),
+            ("ui.campaigns.budget_used", kit.percent(f["budget_used"])),
+            ("field.expected_revenue", kit.money(campaign.expected_revenue)),
+            ("ui.campaigns.actual_revenue", kit.money(f["actual_revenue"])), ("ui.campaigns.roi", kit.percent(f["roi"])),
+            ("ui.campaigns.leads", str(int(f["leads"]))), ("ui.campaigns.converted", str(int(f["converted_leads"]))),
+            ("ui.campaigns.opportunities", str(int(f["opportunities"]))), ("ui.campaigns.won", str(int(f["won"]))),
+            ("field.campaign_description", campaign.description)]
+
+
+def campaign_actions(crm, campaign, why) -> list:
+    """launch, complete, cancel, record a cost, correct — each one verb, each with its confirmation."""
+    t, area, cid = crm.t, crm.campaigns, campaign.id
+
+    def add_cost(v):
+        done = area.add_cost(cid, v.get("campaign_cost") or "", note=kit.text_or_none(v.get("notes")))
+        return t("ui.campaigns.cost_added", id=cid, cost=kit.money(done.cost))
+
+    def update(v):
+        area.update(cid, name=v.get("name") or "", **campaign_values(v))
+        return t("ui.saved")
+
+    return [
+        kit.Action("launch", t("ui.campaigns.launch"), lambda _v: area.launch(cid) and
+                   t("ui.campaigns.launched", id=cid), reason=why["launch"]),
+        kit.Action("complete", t("ui.campaigns.complete"), lambda _v: area.complete(cid) and
+                   t("ui.campaigns.completed", id=cid), reason=why["complete"], color="success"),
+        kit.Action("add_cost", t("ui.campaigns.add_cost"), add_cost, reason=why["add_cost"], color="secondary",
+                   fields=(kit.Field("campaign_cost"), kit.Field("notes"))),
+        kit.Action("cancel", t("ui.campaigns.cancel"), lambda v: area.cancel(cid, v.get("close_reason") or "")
+                   and t("ui.campaigns.cancelled", id=cid), reason=why["cancel"], color="error",
+                   fields=(kit.Field("close_reason", "textarea"),)),
+        kit.Action("update", t("ui.campaigns.edit_heading"), update, reason=why["update"], color="secondary",
+                   fields=campaign_fields(crm),
+                   initial={"name": campaign.name, "campaign_type": campaign.campaign_type,
+                            "campaign_budget": str(campaign.budget), "expected_revenue": str(campaign.expected_revenue),
+                            "campaign_start": kit.date(campaign.start_date), "campaign_end": kit.date(campaign.end_date),
+                            "campaign_description": campaign.description or ""}),
+    ]
+
+
+@solara.component
+def CampaignLeads(crm, campaign_id: int):
+    """The campaign's leads you may see; a row opens the lead here, its close comes back."""
+    open_id, set_open_id = solara.use_state(None)
+    if open_id is not None:
+        return LeadRecord(crm, open_id, on_close=lambda: set_open_id(None))
+    return kit.RecordList(crm, crm.leads.list, crm.leads.count, LEAD_COLUMNS, on_open=set_open_id,
+                          filters={"campaign_id": campaign_id}, sort="id", ref="campaign-leads")
+
+
+@solara.component
+def CampaignRecord(crm, campaign_id: int, on_close=None):
+    """The record page of one campaign; it redraws after any change in the workspace."""
+    version, language = kit.use_workspace(crm)
+
+    def load():
+        try:
+            with crm.holding():
+                return read(crm, campaign_id), None
+        except CRMError as error:
+            return None, kit.failure(crm, error)
+
+    data, problem = solara.use_memo(load, dependencies=[version, language, campaign_id, crm.user.id])
+    if data is None:
+        with solara.Column() as box:
+            kit.Feedback(problem, ref="record-message")
+            if on_close is not None:
+                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
+        return box
+    campaign, figures = data["campaign"], data["figures"]
+    tabs = [(crm.t("ui.kit.details"), lambda: kit.Facts(crm, details(crm, campaign, figures))),
+            (crm.t("ui.uisales.campaign_leads"), lambda: CampaignLeads(crm, campaign.id)),
+            (crm.t("ui.uisales.won_business"), lambda: kit.StaticTable(crm, data["won"], WON_COLUMNS, "won"))]
+    subtitle = crm.t("ui.uisales.campaign_subtitle", cost=kit.money(campaign.cost),
+                     revenue=kit.money(figures["actual_revenue"]), roi=kit.percent(figures["roi"]) or "—")
+    return kit.RecordPage(crm, f"{kit.cap(crm.t('kind.campaign'))} {campaign.id} · {campaign.name}",
+                          subtitle=subtitle, path=kit.PathBar(crm, machine("campaign"), campaign.state),
+                          actions=campaign_actions(crm, campaign, data["actions"]), tabs=tabs, on_close=on_close)
+
+
+@solara.component
+def CampaignsScreen(crm):
+    """The module: tabs campaigns (→ record), a new campaign."""
+    kit.use_workspace(crm)
+    open_id, set_open_id = solara.use_state(None)
+    tab, set_tab = solara.use_state(0)
+
+    def campaigns_and_record():
+        # The list stays built (hidden) while a record is open: going back keeps its page and order.
+        with solara.Column(gap="4px") as box:
+            if open_id is not None:
+                CampaignRecord(crm, open_id, on_close=lambda: set_open_id(None))
+            with solara.Div(style={"display": "none" if open_id is not None else "block"}):
+                CampaignList(crm, on_open=set_open_id)
+        return box
+
+    def added(campaign_id):
+        set_tab(0)
+        set_open_id(campaign_id)
+
+    sections = [(crm.t("ui.campaigns.tab_list"), campaigns_and_record),
+                (crm.t("ui.campaigns.tab_new"), lambda: NewCampaign(crm, on_added=added))]
+    return kit.Tabs(sections, index=tab, on_index=set_tab, ref="campaigns-tabs")
+
+
+def summary_html(crm) -> str:
+    """What the module shows, as plain HTML (nbconvert / nbgrader output has no widgets)."""
+    return (f"<h4>{html.escape(crm.t('ui.campaigns.tab_list'))}</h4>"
+            f"{kit.table_html(crm, _listed(crm, limit=kit.listview.PAGE_SIZE), LIST_COLUMNS)}")
+
+
+class CampaignsModule(kit.KitView):
+    """`show(crm, "campaigns")`: the screen as one widget, with a readable text fallback."""
 
     def __init__(self, crm):
         self.crm = crm
-        self.detail = widgets.VBox()
-        self.tabs = LazyTabs(crm, {
-            "ui.campaigns.tab_list": self._list_page,
-            "ui.campaigns.tab_new": lambda: CampaignForm(crm, on_saved=lambda _id: self._changed())})
-        super().__init__(crm, [self.tabs])
-        sales.tag_user(self, crm)
-
-    def _list_page(self):
-        self.list = CampaignList(self.crm, on_open=self.open_campaign)
-        return widgets.VBox([self.list, self.detail])
-
-    def open_campaign(self, campaign_id: int) -> CampaignDetail:
-        """Show one campaign below the list (one detail view, reused)."""
-        if not self.detail.children:
-            self.detail.children = [CampaignDetail(self.crm, on_changed=lambda _id: self._changed())]
-        view = self.detail.children[0]
-        view.show_record(campaign_id)
-        return view
-
-    def _changed(self) -> None:
-        self.list.refresh()
+        super().__init__(CampaignsScreen(crm), fallback=lambda: summary_html(crm))
+        self.add_class("crm-as-" + "".join(ch if ch.isalnum() else "_" for ch in crm.user.username))

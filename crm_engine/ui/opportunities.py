@@ -19,6 +19,7 @@ from ..errors import CRMError
 from ..sales.opportunities import OPPORTUNITY
 from . import kit
 from .opportunity_record import OpportunityRecord, managers, options
+from .targets import TargetsScreen
 
 SUPERIORS = ("supervisor", "director", "admin")
 CARDS_PER_COLUMN = 20
@@ -203,10 +204,8 @@ def OverdueList(crm):
 
 @solara.component
 def TargetsTab(crm):
-    """Targets and the leaderboard: still an ipywidgets view (crm_engine/ui/targets.py)."""
-    from .targets import TargetsView
-    widget = solara.use_memo(lambda: TargetsView(crm), dependencies=[crm.user.id, crm.language])
-    return solara.Column(children=[widget])
+    """Targets, attainment and the leaderboard (crm_engine/ui/targets.py)."""
+    return TargetsScreen(crm)
 
 
 @solara.component

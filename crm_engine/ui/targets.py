@@ -1,140 +1,157 @@
-"""Sales targets, attainment and the leaderboard (O8) — a tab of the marketing-management module."""
+"""Sales targets, attainment and the leaderboard (O8) on the kit — a tab of the marketing module
+(`show(crm, "opportunities")`), or on its own:
+
+    from crm_engine.ui.targets import TargetsView
+    TargetsView(crm)                    # a widget for a cell
+
+One period (a month "2026-03" or a quarter "2026-Q1") and one metric at a time: every target you
+may see with its actual figure and attainment, the leaderboard of reps or teams, and setting or
+removing a target (supervisors and directors; anyone else is told why not, beside the button).
+The figures are the engine's (`crm.targets.list`, `crm.targets.leaderboard`); the screen formats them.
+"""
 from __future__ import annotations
 
-import ipywidgets as widgets
+import html
+
 import pandas as pd
+import solara
 
-from ..sales.targets import METRICS
-from . import base, sales
-from .sales import FormView, blank, money, percent
+from ..errors import CRMError, InvalidInput
+from . import kit
 
-SETTERS = ("supervisor", "director", "admin")
-TARGET_COLUMNS = {"id": "field.id", "period": "field.target_period", "subject": "ui.targets.subject",
-                  "metric": "field.target_metric", "amount": "field.target_amount", "actual": "ui.targets.actual",
-                  "attainment": "ui.targets.attainment"}
-BOARD_COLUMNS = {"rank": "ui.targets.rank", "name": "field.name", "target": "field.target_amount",
-                 "actual": "ui.targets.actual", "attainment": "ui.targets.attainment"}
-
-
-def _metrics(crm) -> list[tuple[str, str]]:
-    return [(crm.t(f"target.metric.{m}"), m) for m in METRICS]
-
-
-def _period(crm) -> str:
-    return crm.today().strftime("%Y-%m")
+TARGET_COLUMNS = [kit.Column("id", "field.id"),
+                  kit.Column("subject", "ui.targets.subject"),
+                  kit.Column("kind", "ui.uisales.rep_or_team", priority=3),
+                  kit.Column("metric", "field.target_metric", priority=2),
+                  kit.Column("amount", "field.target_amount"),
+                  kit.Column("actual", "ui.targets.actual"),
+                  kit.Column("attainment", "ui.targets.attainment", kind="percent")]
+BOARD_COLUMNS = [kit.Column("rank", "ui.targets.rank"),
+                 kit.Column("name", "field.name"),
+                 kit.Column("team", "field.team", priority=2),
+                 kit.Column("target", "field.target_amount"),
+                 kit.Column("actual", "ui.targets.actual"),
+                 kit.Column("attainment", "ui.targets.attainment", kind="percent")]
 
 
-class TargetForm(FormView):
-    """Set (or replace) a rep's or a team's target for a month or quarter, remove one, and read
-    every target you may see with its attainment."""
+def metrics(crm) -> tuple:
+    return tuple((crm.t(f"target.metric.{m}"), m) for m in crm.targets.METRICS)
+
+
+def figure(metric: str, value) -> str:
+    """A target's amount or actual: a count for `won_count`, money otherwise; "" when blank."""
+    if kit.is_blank(value):
+        return ""
+    return f"{float(value):,.0f}" if metric == "won_count" else kit.money(value)
+
+
+def shown_targets(crm, frame: pd.DataFrame) -> pd.DataFrame:
+    """The engine's targets as the table shows them (attainment as a percentage)."""
+    if frame.empty:
+        return frame
+    kinds = {"user": crm.t("ui.targets.for_rep"), "team": crm.t("ui.targets.for_team")}
+    return frame.assign(kind=frame["subject_kind"].map(kinds),
+                        metric=[crm.t(f"target.metric.{m}") for m in frame["metric"]],
+                        amount=[figure(m, v) for m, v in zip(frame["metric"], frame["amount"])],
+                        actual=[figure(m, v) for m, v in zip(frame["metric"], frame["actual"])],
+                        attainment=frame["attainment"] * 100)
+
+
+def shown_board(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame.assign(target=[figure(metric, v) for v in frame["target"]],
+                        actual=[figure(metric, v) for v in frame["actual"]],
+                        attainment=frame["attainment"] * 100, rank=frame["rank"].astype(int).astype(str),
+                        **({} if "team" in frame else {"team": ""}))
+
+
+def target_actions(crm, period: str, metric: str, frame: pd.DataFrame) -> list:
+    """Set (or replace) a rep's or a team's target; remove one — each one verb."""
+    t = crm.t
+    users = crm.admin.users()
+    reps = tuple((r.name, r.username) for r in users[users["role"].isin(["account_manager", "supervisor"])]
+                 .itertuples())
+    teams = tuple((r.name, int(r.id)) for r in crm.admin.teams().itertuples())
+    listed = tuple((f"{r.id} · {r.subject} · {t('target.metric.' + r.metric)}", int(r.id))
+                   for r in frame.itertuples()) if not frame.empty else ()
+
+    def set_target(v):
+        done = crm.targets.set(v.get("target_period") or "", v.get("target_amount") or "",
+                               user=v.get("target_user"), team=v.get("team"), metric=v.get("target_metric"))
+        return t("ui.targets.saved", period=done.period, amount=figure(done.metric, done.amount))
+
+    def remove(v):
+        if v.get("target") is None:
+            raise InvalidInput("error.required", field="target")
+        crm.targets.remove(v["target"])
+        return t("ui.targets.removed", id=v["target"])
+
+    return [kit.Action("set", t("ui.targets.set"), set_target,
+                       fields=(kit.Field("target_user", "select", options=reps),
+                               kit.Field("team", "select", options=teams), kit.Field("target_period"),
+                               kit.Field("target_metric", "select", options=metrics(crm)),
+                               kit.Field("target_amount")),
+                       initial={"target_period": period, "target_metric": metric}),
+            kit.Action("remove", t("ui.targets.remove"), remove, color="warning",
+                       reason=None if listed else t("ui.nothing_to_show"),
+                       fields=(kit.Field("target", "select", options=listed),),
+                       initial={"target": listed[0][1] if listed else None})]
+
+
+@solara.component
+def TargetsScreen(crm):
+    """Period, metric and ranking chosen above; targets with attainment, actions, leaderboard."""
+    version, language = kit.use_workspace(crm)
+    period, set_period = solara.use_state(crm.today().strftime("%Y-%m"))
+    metric, set_metric = solara.use_state("won_amount")
+    by, set_by = solara.use_state("user")
+
+    def load():
+        try:
+            with crm.holding():
+                return crm.targets.list(period=period, metric=metric), \
+                    crm.targets.leaderboard(period, metric=metric, by=by), None
+        except CRMError as error:
+            return None, None, kit.failure(crm, error)
+
+    targets, board, problem = solara.use_memo(load, dependencies=[version, language, period, metric, by])
+    from solara.alias import rv
+    t = crm.t
+    with solara.Column(gap="6px") as box:
+        with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px", "align-items": "center"}):
+            rv.TextField(v_model=period, on_v_model=lambda v: set_period((v or "").strip()),
+                         label=t("field.target_period"), placeholder="2026-03 / 2026-Q1", density="compact",
+                         hide_details=True, style_="min-width:9em;max-width:12em").meta(ref="targets-period")
+            rv.Select(items=[{"title": label, "value": m} for label, m in metrics(crm)], v_model=metric,
+                      on_v_model=set_metric, label=t("field.target_metric"), density="compact", hide_details=True,
+                      style_="min-width:10em;max-width:16em").meta(ref="targets-metric")
+            rv.Select(items=[{"title": t("ui.targets.by_rep"), "value": "user"},
+                             {"title": t("ui.targets.by_team"), "value": "team"}], v_model=by, on_v_model=set_by,
+                      label=t("ui.uisales.rank"), density="compact", hide_details=True,
+                      style_="min-width:8em;max-width:12em").meta(ref="targets-by")
+        kit.Feedback(problem, ref="targets-message")
+        if targets is not None:
+            rv.Html(tag="h4", style_="margin:6px 0 0", children=[t("ui.targets.list_heading")])
+            kit.StaticTable(crm, shown_targets(crm, targets), TARGET_COLUMNS, "targets")
+            kit.ActionBar(crm, target_actions(crm, period, metric, targets), ref="targets-actions")
+            rv.Html(tag="h4", style_="margin:6px 0 0", children=[t("ui.targets.leaderboard_heading")])
+            kit.StaticTable(crm, shown_board(board, metric), BOARD_COLUMNS, "leaderboard")
+    return box
+
+
+def summary_html(crm) -> str:
+    """The month's targets and leaderboard as plain HTML (nbconvert / nbgrader output has no widgets)."""
+    period = crm.today().strftime("%Y-%m")
+    return (f"<h4>{html.escape(crm.t('ui.targets.list_heading'))}</h4>"
+            f"{kit.table_html(crm, shown_targets(crm, crm.targets.list(period=period, metric='won_amount')), TARGET_COLUMNS)}"
+            f"<h4>{html.escape(crm.t('ui.targets.leaderboard_heading'))}</h4>"
+            f"{kit.table_html(crm, shown_board(crm.targets.leaderboard(period), 'won_amount'), BOARD_COLUMNS)}")
+
+
+class TargetsView(kit.KitView):
+    """The targets screen as one widget, with a readable text fallback."""
 
     def __init__(self, crm):
-        self.period = sales.text(crm, "target_period", _period(crm), placeholder="2026-03 / 2026-Q1", width="22em")
-        self.metric = widgets.Dropdown(options=_metrics(crm), description=crm.t("field.target_metric"),
-                                       style=sales.WIDE)
-        self.subject = widgets.ToggleButtons(options=[(crm.t("ui.targets.for_rep"), "user"),
-                                                      (crm.t("ui.targets.for_team"), "team")], value="user")
-        self.user = sales.users(crm, "target_user", roles=("account_manager", "supervisor"))
-        teams = crm.admin.teams()
-        self.team = widgets.Dropdown(options=[(r.name, int(r.id)) for r in teams.itertuples()],
-                                     description=crm.t("field.team"), style=sales.WIDE)
-        self.amount = sales.text(crm, "target_amount", width="22em")
-        self.set_button = base.button(crm, "ui.targets.set", "primary")
-        self.table = widgets.HTML()
-        self.show_period = sales.text(crm, "target_period", _period(crm), width="22em")
-        self.pick = widgets.Dropdown(description=crm.t("field.target"), style=sales.WIDE,
-                                     layout=widgets.Layout(width="36em"))
-        self.remove_button = base.button(crm, "ui.targets.remove", "warning")
-        self.fields = {"target_period": self.period, "target_metric": self.metric, "target_user": self.user,
-                       "team": self.team, "target_amount": self.amount}
-        setter = crm.user.role in SETTERS
-        form = widgets.VBox([sales.heading(crm, "ui.targets.set_heading"), self.subject,
-                             widgets.HBox([self.user, self.team]), widgets.HBox([self.period, self.metric]),
-                             widgets.HBox([self.amount, self.set_button])],
-                            layout=widgets.Layout(display=None if setter else "none"))
-        super().__init__(crm, [form, sales.heading(crm, "ui.targets.list_heading"), self.show_period, self.table,
-                               widgets.HBox([self.pick, self.remove_button],
-                                            layout=widgets.Layout(display=None if setter else "none"))])
-        self.subject.observe(lambda _: self._subject(), names="value")
-        self.show_period.observe(lambda _: self.refresh(), names="value")
-        self.set_button.on_click(self._on_set)
-        self.remove_button.on_click(self._on_remove)
-        self._subject()
-        self.refresh()
-
-    def _subject(self):
-        self.user.layout.display = None if self.subject.value == "user" else "none"
-        self.team.layout.display = None if self.subject.value == "team" else "none"
-
-    def refresh(self) -> None:
-        frame = self._attempt(self.crm.targets.list, period=blank(self.show_period.value))
-        if frame is None:
-            return
-        self.frame = frame
-        shown = frame.assign(metric=frame["metric"].map(lambda m: self.t(f"target.metric.{m}")),
-                             amount=frame["amount"].map(money), actual=frame["actual"].map(money),
-                             attainment=frame["attainment"].map(percent))
-        self.table.value = sales.grid(self.crm, shown, TARGET_COLUMNS)
-        sales.set_options(self.pick, [(f"{r.id} · {r.period} · {r.subject} · {self.t('target.metric.' + r.metric)}",
-                                       int(r.id)) for r in frame.itertuples()])
-
-    def _on_set(self, _button):
-        who = {"user": self.user.value} if self.subject.value == "user" else {"team": self.team.value}
-        target = self._attempt(self.crm.targets.set, self.period.value, self.amount.value, metric=self.metric.value,
-                               **who)
-        if target is not None:
-            self.show_ok(self.t("ui.targets.saved", period=target.period, amount=money(target.amount)))
-            self.refresh_keeping_status()
-
-    def _on_remove(self, _button):
-        if self.pick.value is None:
-            return
-        target_id = self.pick.value
-        self._attempt(self.crm.targets.remove, target_id)
-        if not self.failed:
-            self.show_ok(self.t("ui.targets.removed", id=target_id))
-            self.refresh_keeping_status()
-
-
-class LeaderboardView(FormView):
-    """The leaderboard of one period: reps (or teams) ranked by attainment, then by actual."""
-
-    def __init__(self, crm):
-        self.period = sales.text(crm, "target_period", _period(crm), width="22em")
-        self.metric = widgets.Dropdown(options=_metrics(crm), description=crm.t("field.target_metric"),
-                                       style=sales.WIDE)
-        self.by = widgets.ToggleButtons(options=[(crm.t("ui.targets.by_rep"), "user"),
-                                                 (crm.t("ui.targets.by_team"), "team")], value="user")
-        self.table = widgets.HTML()
-        self.fields = {"target_period": self.period, "target_metric": self.metric}
-        super().__init__(crm, [sales.heading(crm, "ui.targets.leaderboard_heading"),
-                               widgets.HBox([self.period, self.metric]), self.by, self.table])
-        for control in (self.period, self.metric, self.by):
-            control.observe(lambda _: self.refresh(), names="value")
-        self.refresh()
-
-    def refresh(self) -> None:
-        frame = self._attempt(self.crm.targets.leaderboard, self.period.value, metric=self.metric.value,
-                              by=self.by.value)
-        if frame is None:
-            self.table.value = ""
-            return
-        self.clear_status()
-        self.frame = frame
-        count = self.metric.value == "won_count"
-        shown = frame.assign(target=frame["target"].map(money), attainment=frame["attainment"].map(percent),
-                             actual=frame["actual"].map(lambda v: f"{v:.0f}" if count and pd.notna(v) else money(v)))
-        self.table.value = sales.grid(self.crm, shown, BOARD_COLUMNS)
-
-
-class TargetsView(widgets.VBox):
-    """Targets with attainment, and the leaderboard, one below the other."""
-
-    def __init__(self, crm):
-        self.targets = TargetForm(crm)
-        self.leaderboard = LeaderboardView(crm)
-        super().__init__([self.targets, self.leaderboard])
-
-    def refresh(self) -> None:
-        self.targets.refresh()
-        self.leaderboard.refresh()
+        self.crm = crm
+        super().__init__(TargetsScreen(crm), fallback=lambda: summary_html(crm))
