@@ -77,6 +77,8 @@ def check_decide(s: Session, expense: Expense) -> None:
 class Expenses(Area):
     """`crm.expenses`: claim expenses; supervisors approve or reject them."""
 
+    SUMMARY_BY = tuple(SUMMARY_BY)  # what `summary(by=…)` takes, for the screens
+
     @action
     def claim(self, amount, *, expense_type: str, description: str, spent_on=None,
               customer_id: int | None = None) -> Expense:
