@@ -10,7 +10,7 @@ from crm_engine.ui import kit
 from crm_engine.ui.admin import AdminModule
 from crm_engine.ui.cash import OrdersToCashModule
 from crm_engine.ui.cash_contract import lines_from_text, plan_from_text
-from tests.engine.test_cash_actions import tables
+from tests.engine.test_cash_office_actions import tables
 from tests.ui.kit_helpers import click, has, message, press, text_of
 
 TABS = {"contracts": 0, "new": 1, "shipments": 2, "returns": 3, "payments": 4, "expenses": 5}

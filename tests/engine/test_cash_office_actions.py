@@ -1,4 +1,4 @@
-"""`crm.contracts.actions(id)` and `crm.expenses.actions(id)`: what each user may do to a contract
+"""`crm.contracts.actions(id)`, `crm.expenses.actions(id)` and `crm.tasks.actions(id)`: what each user may do to a contract,
 or an expense claim now, and why not — the verbs' own checks (issue #20). Every (user, state,
 action) answer is compared with what the verb itself answers, and asking changes nothing."""
 import pytest
@@ -115,3 +115,30 @@ def test_every_expense_reason_is_what_the_verb_answers(crm, state):
     if state == "claimed":
         assert crm.as_user("zhang.wei").expenses.actions(claim.id) == {"approve": None, "reject": None}
         assert crm.as_user("li.ming").expenses.actions(claim.id)["approve"] is not None
+
+
+@pytest.mark.parametrize("state", ["open", "done", "cancelled"])
+def test_every_task_reason_is_what_the_verb_answers(crm, state):
+    rep = crm.as_user("li.ming")
+    task = crm.as_user("zhang.wei").tasks.add("Call the buyer", assignee="li.ming")
+    if state == "done":
+        rep.tasks.complete(task.id)
+    elif state == "cancelled":
+        rep.tasks.cancel(task.id)
+    before = {t: sorted(map(repr, crm._s.db.rows(f"SELECT * FROM {t}"))) for t in ("tasks", "state_history")}
+    checked = 0
+    for who in ACTORS:
+        user = crm.as_user(who)
+        try:
+            allowed = user.tasks.actions(task.id)
+        except CRMError:
+            continue
+        verbs = {"complete": lambda: user.tasks.complete(task.id), "cancel": lambda: user.tasks.cancel(task.id),
+                 "reopen": lambda: user.tasks.reopen(task.id),
+                 "reschedule": lambda: user.tasks.reschedule(task.id, user.today())}
+        assert set(allowed) == set(verbs)
+        for name, verb in verbs.items():
+            assert allowed[name] == attempt(crm, verb), (who, state, name)
+            checked += 1
+    assert checked >= 8
+    assert before == {t: sorted(map(repr, crm._s.db.rows(f"SELECT * FROM {t}"))) for t in ("tasks", "state_history")}
