@@ -104,6 +104,8 @@ def _time(value) -> str | None:
 class Tasks(Area):
     """`crm.tasks`: your schedule, and your team's for a supervisor."""
 
+    PERIODS = PERIODS  # what `span(period)` takes, for the screens
+
     @action
     def add(self, title: str, *, on_date=None, at_time: str | None = None, assignee=None,
             customer_id: int | None = None, priority: str = "normal", detail: str | None = None) -> Task:

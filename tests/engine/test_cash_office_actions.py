@@ -1,5 +1,5 @@
 """`crm.contracts.actions(id)`, `crm.expenses.actions(id)` and `crm.tasks.actions(id)`: what each user may do to a contract,
-or an expense claim now, and why not — the verbs' own checks (issue #20). Every (user, state,
+an expense claim or a task now, and why not — the verbs' own checks (issue #20). Every (user, state,
 action) answer is compared with what the verb itself answers, and asking changes nothing."""
 import pytest
 
