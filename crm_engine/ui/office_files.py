@@ -1,8 +1,7 @@
-"""My office, files and address books (F2, F3): still ipywidgets views (`ui/base.py`), shown
-inside the kit's office module (`office.py`) until they are rebuilt on the kit.
+"""My office, files (F2): still an ipywidgets view (`ui/base.py`), shown inside the kit's office
+module (`office.py`) until it is rebuilt on the kit.
 
-Private things stay private in the engine (another user's private address book
-entries, unshared files); these views list only what the engine returns.
+Unshared files stay private in the engine; this view lists only what the engine returns.
 """
 from __future__ import annotations
 
@@ -150,95 +149,3 @@ class FilesView(View):
     def open_file(self, file_id: int):
         self.actions.show_file(file_id)
         base.shown(self.actions, True)
-
-
-# -- address books -----------------------------------------------------------------------
-class EntryForm(Form):
-    """Add an address-book entry, or change / delete the one opened."""
-
-    TEXTS = ("company", "title", "phone", "mobile", "email", "address", "notes")
-
-    def __init__(self, crm, on_saved=None):
-        self.entry_id, self._on_saved = None, on_saved
-        self.name = base.text_field(crm, "name")
-        self.texts = {f: base.text_field(crm, f) for f in self.TEXTS}
-        self.private = widgets.Checkbox(value=False, description=crm.t("field.private_entry"))
-        self.save = base.button(crm, "ui.save", "primary")
-        self.delete = base.button(crm, "ui.office.delete", "danger")
-        self.new = base.button(crm, "ui.office.new_entry")
-        self.save.on_click(self._on_save)
-        self.delete.on_click(self._on_delete)
-        self.new.on_click(lambda _: self.clear())
-        super().__init__(crm, [self.row("name", self.name), *[self.row(f, w) for f, w in self.texts.items()],
-                               self.row("private_entry", self.private),
-                               widgets.HBox([self.save, self.delete, self.new])])
-        self.clear()
-
-    def clear(self) -> None:
-        self.entry_id = None
-        self.name.value = ""
-        for widget in self.texts.values():
-            widget.value = ""
-        self.private.value, self.private.disabled = False, False
-        base.shown(self.delete, False)
-
-    def load(self, entry_id: int) -> None:
-        entry = self._attempt(self.crm.address_book.get, entry_id)
-        if entry is None:
-            return
-        if entry.id != self.entry_id:
-            self.clear_status()
-        self.entry_id = entry.id
-        self.name.value = entry.name
-        for field, widget in self.texts.items():
-            widget.value = getattr(entry, field) or ""
-        # An entry stays in the book it was written in (the engine refuses to move it).
-        self.private.value, self.private.disabled = entry.private, True
-        base.shown(self.delete, True)
-
-    def _on_save(self, _button):
-        fields = {f: w.value or None for f, w in self.texts.items()}
-        if self.entry_id is None:
-            entry = self._attempt(self.crm.address_book.add, self.name.value, private=self.private.value, **fields)
-        else:
-            entry = self._attempt(self.crm.address_book.update, self.entry_id, name=self.name.value, **fields)
-        if entry is not None:
-            self.entry_id = entry.id
-            base.shown(self.delete, True)
-            self.show_ok(self.t("ui.office.entry_saved", name=entry.name))
-            if self._on_saved:
-                self._on_saved(entry.id)
-
-    def _on_delete(self, _button):
-        name = self.name.value
-        self._attempt(self.crm.address_book.delete, self.entry_id)
-        if not self.failed:
-            self.clear()
-            self.show_ok(self.t("ui.office.deleted", name=name))
-            if self._on_saved:
-                self._on_saved(None)
-
-
-class AddressBookView(View):
-    """The public address book and your private one: search, open an entry, add one."""
-
-    def __init__(self, crm):
-        self.book = widgets.Dropdown(options=[(crm.t("ui.care.all"), None), (crm.t("ui.office.public_book"), "public"),
-                                              (crm.t("ui.office.private_book"), "private")],
-                                     description=crm.t("field.address_book"), style=base.WIDE)
-        self.find = widgets.Text(placeholder=crm.t("ui.col.search"), continuous_update=False,
-                                 layout=widgets.Layout(width="16em"))
-        self.list = PagedList(
-            self, crm, crm.address_book.list,
-            ["name", "company", "title", "phone", "mobile", "email", "private", "owner_name"],
-            count=crm.address_book.count,
-            sort=(("name", False), ("company", False)), filters={"book": self.book, "search": self.find},
-            formats={"private": lambda v: "🔒" if v else ""},
-            describe=lambda r: f"{r.name} · {r.company or ''}", on_open=self.open_entry)
-        self.form = EntryForm(crm, on_saved=lambda _id: self.list.refresh())
-        super().__init__(crm, [self.list, self.form])
-        self.list.refresh()
-
-    def open_entry(self, entry_id: int):
-        self.form.load(entry_id)
-

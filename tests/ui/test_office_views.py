@@ -10,7 +10,7 @@ import pytest
 from crm_engine.ui import app as app_module
 from crm_engine.ui import kit
 from crm_engine.ui.office import OfficeModule
-from crm_engine.ui.office_files import AddressBookView, FilesView
+from crm_engine.ui.office_files import FilesView
 from tests.ui.kit_helpers import click, has, message, press, text_of
 
 RAW = ("None", "<NA>", "nan", "NaT", "open", "done", "title", "label", "created_on", "start_date", "end_date")
@@ -191,7 +191,7 @@ def test_a_notification_opens_the_office_on_its_tab_unread_only(crm):
     shell.close()
 
 
-# -- files and address books (ipywidgets views inside the kit module) ------------------------------
+# -- files (an ipywidgets view inside the kit module) ------------------------------
 def test_upload_share_rename_save_delete(crm, tmp_path):
     rep = crm.as_user("li.ming")
     view = FilesView(rep)
@@ -248,51 +248,60 @@ def test_upload_from_a_path_and_others_cannot_change_a_shared_file(crm, tmp_path
 
 
 # -- address books -------------------------------------------------------------------------
-def test_address_book_entries(crm):
-    view = AddressBookView(crm.as_user("li.ming"))
-    form = view.form
-    form.save.click()
-    assert form.invalid_field == "name"
-    form.name.value = "Gao Jie"
-    form.texts["email"].value = "gao at freight"
-    form.save.click()
-    assert form.invalid_field == "email"
-    form.texts["email"].value = "gao@freight.example"
-    form.texts["mobile"].value = "139 0000 1111"
-    form.private.value = True
-    form.save.click()
-    assert "Gao Jie saved" in form.status.value and view.list.ids == [1]
-    form.new.click()
-    form.name.value, form.texts["company"].value = "Jiangsu Freight desk", "Jiangsu Freight"
-    form.save.click()
-    assert sorted(view.list.ids) == [1, 2]
-    view.book.value = "private"
-    assert view.list.ids == [1]
-    view.book.value = None
-    view.find.value = "freight"
-    assert sorted(view.list.ids) == [1, 2]
-    # a colleague sees the public entry only, and may not change it
-    other = AddressBookView(crm.as_user("wang.fang"))
-    assert other.list.ids == [2]
-    open_row(other.list, 2)
-    other.form.texts["phone"].value = "021-5555 9999"
-    other.form.save.click()
-    assert other.form.error_text
-    other.form.load(1)
-    assert other.form.error_text and other.form.name.value != "Gao Jie"
+def entries(module) -> str:
+    return text_of(module.rc.find(meta_ref="entries").widget) if has(module.rc, "entries") else ""
+
+
+def test_address_book_entries_public_and_private(crm):
+    view = OfficeModule(crm.as_user("li.ming"))
+    view.tab.set(2)
+    click(view.rc, "new-entry-add")
+    before = tables(crm)
+    click(view.rc, "new-entry-confirm")
+    kind, text = message(view.rc, "new-entry-message")
+    assert kind == "error" and view.rc.find(meta_ref="field-name").widget.error_messages == [text]
+    fill(view, "name", "Gao Jie")
+    fill(view, "email", "gao at freight")
+    click(view.rc, "new-entry-confirm")
+    kind, text = message(view.rc, "new-entry-message")
+    assert kind == "error" and view.rc.find(meta_ref="field-email").widget.error_messages == [text]
+    assert tables(crm) == before and len(crm.address_book.list()) == 0
+    fill(view, "email", "gao@freight.example")
+    click(view.rc, "new-entry-confirm")                       # private by default
+    assert message(view.rc, "new-entry-message") == ("success", crm.t("ui.office.entry_saved", name="Gao Jie"))
+    click(view.rc, "new-entry-add")                           # the form closed on success: a fresh one
+    fill(view, "book", "public")
+    fill(view, "name", "Jiangsu Freight desk")
+    click(view.rc, "new-entry-confirm")
+    assert "Gao Jie" in entries(view) and "Jiangsu Freight desk" in entries(view)
+    assert crm.t("field.title") in text_of(view.rc.find(meta_ref="entries-sort-title").widget)  # a person's job title
+    view.rc.find(meta_ref="filter-book").widget.v_model = "private"
+    assert "Gao Jie" in entries(view) and "Jiangsu Freight desk" not in entries(view)
+    other = OfficeModule(crm.as_user("wang.fang"))              # a colleague: the public entry only
+    other.tab.set(2)
+    assert "Gao Jie" not in entries(other) and "Jiangsu Freight desk" in entries(other)
+    public = int(crm.address_book.list(search="Jiangsu")["id"].iloc[0])
+    press(other.rc, f"entries-row-{public}")
+    click(other.rc, "entry-actions-update")
+    fill(other, "phone", "021-5555 9999")
+    before = tables(crm)
+    click(other.rc, "entry-actions-confirm")                  # not theirs: refused beside the button
+    assert message(other.rc, "entry-actions-message")[0] == "error"
+    assert crm.address_book.get(public).phone is None
 
 
 def test_edit_and_delete_own_entry(crm):
     rep = crm.as_user("li.ming")
-    rep.address_book.add("Gao Jie", company="Jiangsu Freight")
-    view = AddressBookView(rep)
-    open_row(view.list, 1)
-    assert view.form.name.value == "Gao Jie" and view.form.private.disabled
-    view.form.texts["title"].value = "Dispatcher"
-    view.form.save.click()
-    assert rep.address_book.get(1).title == "Dispatcher"
-    view.form.delete.click()
-    assert "deleted" in view.form.status.value and view.list.ids == []
-
-
-# -- notice board --------------------------------------------------------------------------
+    entry = rep.address_book.add("Gao Jie", company="Jiangsu Freight")
+    view = OfficeModule(rep)
+    view.tab.set(2)
+    press(view.rc, f"entries-row-{entry.id}")
+    click(view.rc, "entry-actions-update")
+    assert view.rc.find(meta_ref="field-name").widget.v_model == "Gao Jie"
+    fill(view, "title", "Dispatcher")
+    click(view.rc, "entry-actions-confirm")
+    assert message(view.rc, "entry-actions-message") == ("success", crm.t("ui.office.entry_saved", name="Gao Jie"))
+    assert rep.address_book.get(entry.id).title == "Dispatcher"
+    assert "Dispatcher" in text_of(view.rc.find(meta_ref="entry-facts").widget)
+    click(view.rc, "entry-actions-delete")
+    assert len(rep.address_book.list()) == 0 and "Gao Jie" not in entries(view)
