@@ -17,9 +17,8 @@ import html
 import solara
 from solara.alias import rv
 
-from ..statemachine import machine
 from . import kit
-from .cash_contract import ContractRecord, customers, lines_from_text
+from .cash_contract import ContractRecord, customers, lines_from_text, machine_of
 from .cash_goods import ReturnsTab, ShipmentsTab
 from .cash_payments import ExpensesTab, PaymentsTab
 
@@ -38,7 +37,7 @@ CONTRACT_COLUMNS = [
 def state_filter(crm, kind: str, value, on_value, ref: str):
     """A select of the states of `kind` (from the engine's state machine) and "all"."""
     items = [{"title": crm.t("ui.care.all"), "value": None}] + [
-        {"title": kit.cap(crm.t(f"state.{kind}.{s}")), "value": s} for s in machine(kind).states]
+        {"title": kit.cap(crm.t(f"state.{kind}.{s}")), "value": s} for s in machine_of(crm, kind).states]
     return rv.Select(items=items, v_model=value, on_v_model=on_value, label=crm.t("field.status"),
                      density="compact", hide_details=True, style_="min-width:10em;max-width:16em").meta(ref=ref)
 

@@ -39,6 +39,16 @@ PAYMENT_COLUMNS = [kit.Column("received_on", "field.received_on", kind="date"),
 WARNING_STYLE = "color:#8a4b00;background:#fff4e5;padding:4px 8px;border-radius:4px;margin:4px 0"
 
 
+AREAS = {"contract": "contracts", "expense": "expenses", "task": "tasks"}
+
+
+def machine_of(crm, kind: str):
+    """The state machine of `kind`, its area loaded first: the facade imports an area on first use,
+    and `statemachine.machine` knows only the machines of areas already imported."""
+    getattr(crm, AREAS[kind])
+    return machine(kind)
+
+
 def lines_from_text(text) -> list:
     """Product lines typed one a line — "NB-14 10" or "NB-14 10 4800" — as the engine takes them.
     Nothing is checked here: a line that is not two or three words goes as it is, and the engine
@@ -190,6 +200,6 @@ def ContractRecord(crm, contract_id: int, on_close=None):
             rv.Html(tag="div", class_="crm-warning", style_=WARNING_STYLE, children=[f"⚠ {warning}"]
                     ).meta(ref="contract-warning")
         kit.RecordPage(crm, f"{kit.cap(crm.t('kind.contract'))} {c.contract_no} · {customer}",
-                       subtitle=kit.money(c.amount), path=kit.PathBar(crm, machine("contract"), c.status),
+                       subtitle=kit.money(c.amount), path=kit.PathBar(crm, machine_of(crm, "contract"), c.status),
                        actions=actions(crm, data), tabs=tabs, on_close=on_close)
     return box

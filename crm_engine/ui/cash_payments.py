@@ -10,9 +10,8 @@ from __future__ import annotations
 import solara
 from solara.alias import rv
 
-from ..statemachine import machine
 from . import kit
-from .cash_contract import WARNING_STYLE, customers
+from .cash_contract import WARNING_STYLE, customers, machine_of
 from .cash_goods import use_read
 
 RECEIVABLE_COLUMNS = [kit.Column("contract_no", "field.contract_no"),
@@ -129,7 +128,7 @@ def ExpenseRecord(crm, expense_id: int, on_close=None):
     note = (kit.Field("decision_note"),)
     return kit.RecordPage(
         crm, crm.t("ui.cash.claim_title", id=expense.id), subtitle=kit.money(expense.amount),
-        path=kit.PathBar(crm, machine("expense"), expense.status),
+        path=kit.PathBar(crm, machine_of(crm, "expense"), expense.status),
         actions=[kit.Action("approve", crm.t("ui.cash.approve"), approve, fields=note, reason=why["approve"],
                             color="success"),
                  kit.Action("reject", crm.t("ui.cash.reject"), reject, fields=note, reason=why["reject"],

@@ -16,8 +16,8 @@ import solara
 from solara.alias import rv
 
 from ..errors import CRMError
-from ..statemachine import machine
 from . import kit
+from .cash_contract import machine_of
 from .office_board import MessagesTab, NoticesTab
 
 ASSIGNING_ROLES = ("supervisor", "director", "admin")
@@ -111,7 +111,7 @@ def TaskRecord(crm, task_id: int, on_close=None):
                kit.Action("cancel", t("ui.office.cancel_task"), cancel, reason=why["cancel"], color="error",
                           fields=(kit.Field("task_cancel_reason"),))]
     return kit.RecordPage(crm, f"{kit.cap(t('kind.task'))} · {task.title}", subtitle=kit.date(task.on_date),
-                          path=kit.PathBar(crm, machine("task"), task.status), actions=actions,
+                          path=kit.PathBar(crm, machine_of(crm, "task"), task.status), actions=actions,
                           tabs=[(t("ui.kit.details"), lambda: kit.Facts(crm, facts))], on_close=on_close)
 
 
