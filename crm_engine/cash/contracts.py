@@ -29,10 +29,10 @@ import pandas as pd
 
 from .. import validate
 from ..customers.cards import OWNER_ROLES, fetch as fetch_customer
-from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..errors import Conflict, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed
 from ..i18n import Term, translate
 from ..session import Area, Session, action, load_user, query
-from ..statemachine import StateMachine
+from ..statemachine import StateMachine, reasons
 
 KIND = "contract"
 CONTRACT = StateMachine(KIND, {
@@ -132,9 +132,8 @@ def fetch(s: Session, contract_id, *, write: bool = False, kind: str = KIND) -> 
     if row is None or not (s.can_read(KIND, row[3]) or s.can_read(kind, row[3])):
         raise NotFound("contract.not_found", id=contract_id)
     contract = Contract(*row)
-    if write and not s.can_write(kind, contract.owner_id):
-        raise NotAllowed("contract.not_yours", id=contract.id, no=contract.contract_no,
-                         owner=load_user(s.db, contract.owner_id).name)
+    if write:
+        check_write(s, contract, kind)
     return dataclasses.replace(contract, warnings=credit_warnings(s, contract))
 
 
@@ -215,6 +214,48 @@ def shipped_quantities(s: Session, contract_id: int) -> dict[int, int]:
         "WHERE h.contract_id = ? GROUP BY ALL", [contract_id]))
 
 
+def check_draft(contract: Contract) -> None:
+    """Only a draft may be changed (`update`)."""
+    if contract.status != "draft":
+        raise NotAllowed("contract.not_draft", id=contract.id, no=contract.contract_no,
+                         state=Term(f"state.{KIND}.{contract.status}"))
+
+
+def check_write(s: Session, contract: Contract, kind: str = KIND) -> None:
+    """Refuse a user who may read `contract` but not change it (what `fetch(write=True)` checks)."""
+    if not s.can_write(kind, contract.owner_id):
+        raise NotAllowed("contract.not_yours", id=contract.id, no=contract.contract_no,
+                         owner=load_user(s.db, contract.owner_id).name)
+
+
+def check_fulfil(s: Session, contract: Contract) -> None:
+    """`fulfil`'s checks before it changes anything: the state table, then every line shipped in full."""
+    CONTRACT.check(contract.id, contract.status, "fulfil")
+    shipped = shipped_quantities(s, contract.id)
+    for product_id, code, quantity in s.db.rows(
+            "SELECT l.product_id, p.code, l.quantity FROM contract_lines l JOIN products p ON p.id = l.product_id "
+            "WHERE l.contract_id = ? ORDER BY l.id", [contract.id]):
+        if shipped.get(product_id, 0) < quantity:
+            raise NotAllowed("contract.not_shipped", id=contract.id, no=contract.contract_no, product=code,
+                             shipped=shipped.get(product_id, 0), quantity=quantity)
+
+
+def check_cancel(s: Session, contract: Contract) -> None:
+    """`cancel`'s checks on the record: the state table, nothing shipped, nothing paid."""
+    CONTRACT.check(contract.id, contract.status, "cancel")
+    if s.db.scalar("SELECT count(*) FROM shipments WHERE contract_id = ?", [contract.id]):
+        raise NotAllowed("contract.has_shipments", id=contract.id, no=contract.contract_no)
+    if s.db.scalar("SELECT count(*) FROM payments WHERE contract_id = ?", [contract.id]):
+        raise NotAllowed("contract.has_payments", id=contract.id, no=contract.contract_no)
+
+
+def check_schedule(contract: Contract) -> None:
+    """An instalment plan is set on a draft or a signed contract only (`crm.payments.schedule`)."""
+    if contract.status not in ("draft", "signed"):
+        raise TransitionNotAllowed("payment.plan_state", no=contract.contract_no,
+                                   state=Term(f"state.contract.{contract.status}"))
+
+
 class Contracts(Area):
     """`crm.contracts`: contracts with your customers, from draft to fulfilled."""
 
@@ -259,6 +300,24 @@ class Contracts(Area):
         """One contract, if you may see it."""
         return fetch(self._s, contract_id)
 
+    @query
+    def actions(self, contract_id: int) -> dict[str, str | None]:
+        """What you may do to this contract now: each action → None, or why not (the verbs' own
+        checks, in your language). `schedule` is `crm.payments.schedule`.
+
+            crm.contracts.actions(3)   # {"sign": None, "fulfil": "Contract … is draft …", …}
+        """
+        s = self._s
+        contract = fetch(s, contract_id)
+        mine = lambda: check_write(s, contract)  # noqa: E731 — the write check every verb makes first
+        return reasons(s, {
+            "update": lambda: (mine(), check_draft(contract)),
+            "sign": lambda: (mine(), CONTRACT.check(contract.id, contract.status, "sign")),
+            "fulfil": lambda: (mine(), check_fulfil(s, contract)),
+            "cancel": lambda: (mine(), check_cancel(s, contract)),
+            "schedule": lambda: (mine(), check_schedule(contract)),
+        })
+
     @action
     def update(self, contract_id: int, **fields) -> Contract:
         """Change a draft: title, start_date, end_date, payment_terms, notes, or replace its `lines`.
@@ -270,9 +329,7 @@ class Contracts(Area):
         unknown = [f for f in fields if f not in EDITABLE]
         if unknown:
             raise InvalidInput("error.unknown_field", field=unknown[0])
-        if contract.status != "draft":
-            raise NotAllowed("contract.not_draft", id=contract.id, no=contract.contract_no,
-                             state=Term(f"state.{KIND}.{contract.status}"))
+        check_draft(contract)
         changes = {}
         if "title" in fields:
             changes["title"] = validate.text(fields["title"], "title", max_length=200)
@@ -330,14 +387,7 @@ class Contracts(Area):
         """Mark a signed contract fulfilled: refused until every line has been shipped in full."""
         s = self._s
         contract = fetch(s, contract_id, write=True)
-        CONTRACT.check(contract.id, contract.status, "fulfil")
-        shipped = shipped_quantities(s, contract.id)
-        for product_id, code, quantity in s.db.rows(
-                "SELECT l.product_id, p.code, l.quantity FROM contract_lines l JOIN products p ON p.id = l.product_id "
-                "WHERE l.contract_id = ? ORDER BY l.id", [contract.id]):
-            if shipped.get(product_id, 0) < quantity:
-                raise NotAllowed("contract.not_shipped", id=contract.id, no=contract.contract_no, product=code,
-                                 shipped=shipped.get(product_id, 0), quantity=quantity)
+        check_fulfil(s, contract)
         CONTRACT.move(s, contract.id, contract.status, "fulfil")
         s.db.execute("UPDATE contracts SET status = 'fulfilled', fulfilled_on = ? WHERE id = ?", [s.today(), contract.id])
         s.audit("fulfil", KIND, contract.id, before={"status": contract.status}, after={"status": "fulfilled"})
@@ -349,11 +399,7 @@ class Contracts(Area):
         s = self._s
         contract = fetch(s, contract_id, write=True)
         reason = validate.text(reason, "contract_cancel_reason", max_length=500)
-        CONTRACT.check(contract.id, contract.status, "cancel")
-        if s.db.scalar("SELECT count(*) FROM shipments WHERE contract_id = ?", [contract.id]):
-            raise NotAllowed("contract.has_shipments", id=contract.id, no=contract.contract_no)
-        if s.db.scalar("SELECT count(*) FROM payments WHERE contract_id = ?", [contract.id]):
-            raise NotAllowed("contract.has_payments", id=contract.id, no=contract.contract_no)
+        check_cancel(s, contract)
         CONTRACT.move(s, contract.id, contract.status, "cancel", note=reason)
         s.db.execute("UPDATE contracts SET status = 'cancelled', cancelled_on = ?, cancel_reason = ? WHERE id = ?",
                      [s.today(), reason, contract.id])

@@ -21,7 +21,7 @@ from ..customers.cards import fetch as fetch_customer
 from ..dictionary import require_code
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..session import Area, Session, action, load_user, query
-from ..statemachine import StateMachine
+from ..statemachine import StateMachine, reasons
 
 KIND = "expense"
 EXPENSE = StateMachine(KIND, {
@@ -63,8 +63,21 @@ def fetch(s: Session, expense_id) -> Expense:
     return Expense(*row)
 
 
+def check_decide(s: Session, expense: Expense) -> None:
+    """Who may approve or reject a claim: never its claimant; a supervisor or director (or the
+    administrator) whose write scope holds the claimant."""
+    if expense.claimant_id == s.user.id:
+        raise NotAllowed("expense.own_claim", id=expense.id)
+    s.require_role("supervisor", "director", action="decide_expense")
+    if not s.can_write(KIND, expense.claimant_id):
+        raise NotAllowed("expense.not_your_team", id=expense.id,
+                         claimant=load_user(s.db, expense.claimant_id).name)
+
+
 class Expenses(Area):
     """`crm.expenses`: claim expenses; supervisors approve or reject them."""
+
+    SUMMARY_BY = tuple(SUMMARY_BY)  # what `summary(by=…)` takes, for the screens
 
     @action
     def claim(self, amount, *, expense_type: str, description: str, spent_on=None,
@@ -104,17 +117,25 @@ class Expenses(Area):
     def _decide(self, expense_id, verb: str, note: str | None) -> Expense:
         s = self._s
         expense = fetch(s, expense_id)
-        if expense.claimant_id == s.user.id:
-            raise NotAllowed("expense.own_claim", id=expense.id)
-        s.require_role("supervisor", "director", action="decide_expense")
-        if not s.can_write(KIND, expense.claimant_id):
-            raise NotAllowed("expense.not_your_team", id=expense.id,
-                             claimant=load_user(s.db, expense.claimant_id).name)
+        check_decide(s, expense)
         state = EXPENSE.move(s, expense.id, expense.status, verb, note=note)
         s.db.execute("UPDATE expenses SET status = ?, decided_by = ?, decided_on = ?, decision_note = ? WHERE id = ?",
                      [state, s.user.id, s.today(), note, expense.id])
         s.audit(verb, KIND, expense.id, before={"status": expense.status}, after={"status": state, "note": note})
         return fetch(s, expense.id)
+
+    @query
+    def actions(self, expense_id: int) -> dict[str, str | None]:
+        """What you may do to this claim now: "approve" / "reject" → None, or why not (the verbs'
+        own checks, in your language).
+
+            crm.expenses.actions(4)   # {"approve": "You cannot decide your own claim 4.", …}
+        """
+        s = self._s
+        expense = fetch(s, expense_id)
+        return reasons(s, {verb: lambda verb=verb: (check_decide(s, expense),
+                                                     EXPENSE.check(expense.id, expense.status, verb))
+                           for verb in ("approve", "reject")})
 
     @query
     def get(self, expense_id: int) -> Expense:

@@ -26,7 +26,7 @@ from decimal import Decimal
 import pandas as pd
 
 from .. import validate
-from .contracts import exposure, fetch as fetch_contract, totals_sql
+from .contracts import check_schedule, exposure, fetch as fetch_contract, totals_sql
 from ..customers.cards import fetch as fetch_customer, visible as visible_customers
 from ..dictionary import require_code
 from ..errors import InvalidInput, NotFound, TransitionNotAllowed
@@ -143,9 +143,7 @@ class Payments(Area):
         """
         s = self._s
         contract = fetch_contract(s, contract_id, write=True)
-        if contract.status not in ("draft", "signed"):
-            raise TransitionNotAllowed("payment.plan_state", no=contract.contract_no,
-                                       state=Term(f"state.contract.{contract.status}"))
+        check_schedule(contract)
         plan = _plan(s, instalments, contract)
         before = [[d, a] for d, a in s.db.rows(
             "SELECT due_date, amount FROM instalments WHERE contract_id = ? ORDER BY seq", [contract.id])]

@@ -24,7 +24,7 @@ from ..customers.cards import fetch as fetch_customer
 from ..dictionary import require_code
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..session import Area, Session, User, action, load_user, query
-from ..statemachine import StateMachine
+from ..statemachine import StateMachine, reasons
 
 KIND = "task"
 TASK = StateMachine(KIND, {
@@ -77,9 +77,21 @@ def fetch(s: Session, task_id, *, write: bool = False) -> Task:
     if row is None or not _readable(s, row[1]):
         raise NotFound("task.not_found", id=task_id)
     task = Task(*row)
-    if write and not _writable(s, task.owner_id):
-        raise NotAllowed("task.not_yours", id=task.id, owner=load_user(s.db, task.owner_id).name)
+    if write:
+        check_write(s, task)
     return task
+
+
+def check_write(s: Session, task: Task) -> None:
+    """Refuse a user who may see `task` but not change it (what `fetch(write=True)` checks)."""
+    if not _writable(s, task.owner_id):
+        raise NotAllowed("task.not_yours", id=task.id, owner=load_user(s.db, task.owner_id).name)
+
+
+def check_open(task: Task) -> None:
+    """Only an open task is moved to another day."""
+    if task.status != "open":
+        raise NotAllowed("task.not_open", id=task.id, title=task.title)
 
 
 def _time(value) -> str | None:
@@ -91,6 +103,8 @@ def _time(value) -> str | None:
 
 class Tasks(Area):
     """`crm.tasks`: your schedule, and your team's for a supervisor."""
+
+    PERIODS = PERIODS  # what `span(period)` takes, for the screens
 
     @action
     def add(self, title: str, *, on_date=None, at_time: str | None = None, assignee=None,
@@ -137,13 +151,23 @@ class Tasks(Area):
         """One task, if it is yours or you may see its assignee's schedule."""
         return fetch(self._s, task_id)
 
+    @query
+    def actions(self, task_id: int) -> dict[str, str | None]:
+        """What you may do to this task now: complete, cancel, reopen, reschedule → None, or why not
+        (the verbs' own checks, in your language)."""
+        s = self._s
+        task = fetch(s, task_id)
+        checks = {name: (lambda name=name: (check_write(s, task), TASK.check(task.id, task.status, name)))
+                  for name in ("complete", "cancel", "reopen")}
+        checks["reschedule"] = lambda: (check_write(s, task), check_open(task))
+        return reasons(s, checks)
+
     @action
     def reschedule(self, task_id: int, on_date, *, at_time: str | None = None) -> Task:
         """Move an open task to another day (and time)."""
         s = self._s
         task = fetch(s, task_id, write=True)
-        if task.status != "open":
-            raise NotAllowed("task.not_open", id=task.id, title=task.title)
+        check_open(task)
         on_date = validate.date(on_date, "task_date")
         at_time = _time(at_time)
         s.db.execute("UPDATE tasks SET on_date = ?, at_time = ? WHERE id = ?", [on_date, at_time, task.id])

@@ -1,271 +1,176 @@
-"""Orders-to-cash views, the money side (B1): receivables with the overdue list and credit-limit
-warnings, payments received, and expense claims with their approval.
+"""The money side of orders to cash (B1) on the kit: receivables with the overdue list and the
+customers over their credit limit, payments received, and expense claims (list → claim page with
+its path claimed → approved | rejected and the decide actions with the engine's reasons).
 
-What is overdue and who is over their credit limit is measured by the engine on
-the scenario clock; these views only show it. Approving is offered to everyone
-who opens the list of claims waiting for them — which the engine fills only with
-claims they may decide.
+What is overdue and who is over their limit is measured by the engine on the scenario clock;
+these views only show it. A receivable's row opens its contract, where a payment is recorded.
 """
 from __future__ import annotations
 
-import html
+import solara
+from solara.alias import rv
 
-import ipywidgets as widgets
+from . import kit
+from .cash_contract import WARNING_STYLE, customers, machine_of
+from .cash_goods import use_read
 
-from ..cash.expenses import EXPENSE, SUMMARY_BY
-from . import base
-from .base import Form, PagedList, View
-from .cash import WARNING_STYLE
-
-
-# -- payments ----------------------------------------------------------------------------
-class ReceiveForm(Form):
-    """Record a payment received on a signed or fulfilled contract."""
-
-    def __init__(self, crm, on_saved=None):
-        self._on_saved = on_saved
-        self.contract = widgets.Dropdown(description=crm.t("field.contract"), style=base.WIDE,
-                                         layout=widgets.Layout(width="40em"))
-        self.balance = widgets.HTML()
-        self.amount = base.text_field(crm, "payment_amount")
-        self.method = base.choice_field(crm, "payment_method", "payment_method", required=True, value="bank_transfer")
-        self.received_on = base.date_field(crm, "received_on")
-        self.overpayment = widgets.Checkbox(value=False, description=crm.t("field.overpayment"))
-        self.notes = base.text_field(crm, "notes")
-        self.receive = base.button(crm, "ui.cash.receive", "primary")
-        self.receive.on_click(self._on_receive)
-        self.contract.observe(lambda _: self._show_balance(), names="value")
-        super().__init__(crm, [self.row("contract", self.contract), self.balance,
-                               self.row("payment_amount", self.amount), self.row("payment_method", self.method),
-                               self.row("received_on", self.received_on), self.row("overpayment", self.overpayment),
-                               self.row("notes", self.notes), self.receive])
-        self.refresh()
-
-    def refresh(self):
-        """Offer the contracts you may see with money still owed on them."""
-        owed = self._attempt(self.crm.payments.receivables)
-        if owed is not None:
-            base.set_options(self.contract, [("—", None)] + [
-                (f"{r.contract_no} · {r.customer_name} · {base.money(r.outstanding)}", int(r.contract_id))
-                for r in owed.itertuples()])
-
-    def select(self, contract_id: int) -> None:
-        """Pick a contract (e.g. from the receivables list), even one not offered (the engine decides)."""
-        if contract_id not in [v for _, v in self.contract.options]:
-            self.contract.options = [*self.contract.options, (str(contract_id), contract_id)]
-        self.contract.value = contract_id
-
-    def _show_balance(self):
-        self.balance.value = ""
-        if self.contract.value is None:
-            return
-        plan = self._attempt(self.crm.payments.instalments, self.contract.value)
-        balance = self._attempt(self.crm.payments.balance, self.contract.value)
-        if plan is None or balance is None:
-            return
-        summary = self.t("ui.cash.balance", amount=base.money(balance.amount), paid=base.money(balance.paid),
-                         returned=base.money(balance.returned), outstanding=base.money(balance.outstanding),
-                         overdue=base.money(balance.overdue))
-        self.balance.value = f"<p>{html.escape(summary)}</p>" + base.page_table(
-            plan, self.crm, ["seq", "due_date", "amount", "settled", "open", "status"],
-            {"due_date": base.day, "status": lambda s: self.t(f"state.instalment.{s}"), "amount": base.money,
-             "settled": base.money, "open": base.money})
-
-    def _on_receive(self, _button):
-        payment = self._attempt(self.crm.payments.receive, self.contract.value, self.amount.value,
-                                received_on=self.received_on.value, method=self.method.value,
-                                overpayment=self.overpayment.value, notes=self.notes.value or None)
-        if payment is None:
-            return
-        balance = self.crm.payments.balance(payment.contract_id)
-        self.show_ok(self.t("ui.cash.received", amount=base.money(payment.amount),
-                            outstanding=base.money(balance.outstanding)))
-        self.amount.value = self.notes.value = ""
-        self.overpayment.value = False
-        self.refresh()
-        self._show_balance()
-        if self._on_saved:
-            self._on_saved(payment.id)
+RECEIVABLE_COLUMNS = [kit.Column("contract_no", "field.contract_no"),
+                      kit.Column("customer_name", "field.customer_name", sort="customer_name", width=30),
+                      kit.Column("owner_name", "ui.col.owner_name", priority=3),
+                      kit.Column("amount", "ui.col.amount", kind="money", priority=2),
+                      kit.Column("paid", "ui.col.paid", kind="money", priority=3),
+                      kit.Column("outstanding", "ui.col.outstanding", kind="money", sort="outstanding"),
+                      kit.Column("overdue", "ui.col.overdue", kind="money"),
+                      kit.Column("next_due", "ui.col.next_due", kind="date", priority=2),
+                      kit.Column("days_overdue", "ui.col.days_overdue", sort="days_overdue")]
+CREDIT_COLUMNS = [kit.Column("customer_name", "field.customer_name"),
+                  kit.Column("credit_limit", "field.credit_limit", kind="money"),
+                  kit.Column("owed", "ui.col.owed", kind="money"), kit.Column("over_by", "ui.col.over_by", kind="money")]
+PAYMENT_LIST = [kit.Column("received_on", "field.received_on", kind="date", sort="received_on"),
+                kit.Column("contract_no", "field.contract_no", priority=2),
+                kit.Column("customer_name", "field.customer_name", sort="customer_name", width=30),
+                kit.Column("amount", "ui.col.amount", kind="money", sort="amount"),
+                kit.Column("overpaid", "ui.col.overpaid", kind="money", priority=3),
+                kit.Column("method", "ui.col.method", kind="code", of="payment_method", priority=2),
+                kit.Column("recorded_by", "ui.col.recorded_by", priority=3)]
+EXPENSE_LIST = [kit.Column("id", "field.id"),
+                kit.Column("claimant_name", "ui.col.claimant_name", sort="claimant_name"),
+                kit.Column("customer_name", "field.customer_name", priority=3, width=24),
+                kit.Column("expense_type", "field.expense_type", kind="code", of="expense_type", priority=2),
+                kit.Column("amount", "ui.col.amount", kind="money", sort="amount"),
+                kit.Column("spent_on", "field.spent_on", kind="date", sort="spent_on", priority=2),
+                kit.Column("description", "ui.col.description", priority=3, width=30),
+                kit.Column("status", "field.status", kind="state", of="expense")]
+TOTAL_COLUMNS = [kit.Column("name", "field.name"), kit.Column("claims", "ui.col.claims"),
+                 kit.Column("amount", "ui.col.amount", kind="money")]
 
 
-class PaymentsView(View):
-    """Receivables (all open, or only overdue), customers over their credit limit, receipts."""
+@solara.component
+def PaymentsTab(crm, on_open_contract=None):
+    """Customers over their credit limit; receivables (all open, or only overdue: a row opens the
+    contract); payments received."""
+    overdue_only, set_overdue_only = solara.use_state(False)
+    over, problem = use_read(crm, crm.payments.over_credit_limit)
 
-    def __init__(self, crm):
-        self.overdue_only = widgets.Checkbox(value=False, description=crm.t("ui.cash.overdue_only"))
-        money = {c: base.money for c in ("amount", "returned", "paid", "outstanding", "overdue")}
-        self.receivables = PagedList(
-            self, crm, self._receivables,
-            ["contract_no", "customer_name", "owner_name", "amount", "paid", "outstanding", "overdue", "next_due",
-             "days_overdue"],
-            count=self._receivables_count, search=True,
-            sort=(("days_overdue", True), ("outstanding", True), ("customer_name", False)),
-            filters={"overdue_only": self.overdue_only}, formats={**money, "next_due": base.day},
-            describe=lambda r: f"{r.contract_no} · {r.customer_name} · {base.money(r.outstanding)}",
-            on_open=self._pay, id_column="contract_id")
-        self.credit = widgets.HTML()
-        self.form = ReceiveForm(crm, on_saved=lambda _id: self.refresh())
-        self.list = PagedList(
-            self, crm, crm.payments.list,
-            ["received_on", "contract_no", "customer_name", "amount", "overpaid", "method", "recorded_by", "notes"],
-            count=crm.payments.count, search=True,
-            sort=(("received_on", True), ("amount", True), ("customer_name", False)),
-            formats={"received_on": base.day, "amount": base.money, "overpaid": base.money,
-                     "method": lambda c: crm.dictionary.label("payment_method", c)})
-        self.tabs = widgets.Tab([widgets.VBox([self.credit, self.receivables]), self.form, self.list])
-        for index, key in enumerate(("ui.cash.receivables", "ui.cash.receive", "ui.cash.payments")):
-            self.tabs.set_title(index, crm.t(key))
-        super().__init__(crm, [self.tabs])
-        self.refresh()
+    def receivables(**asked):
+        return (crm.payments.overdue if overdue_only else crm.payments.receivables)(**asked)
 
-    def _receivables(self, overdue_only: bool = False, **page):
-        return (self.crm.payments.overdue if overdue_only else self.crm.payments.receivables)(**page)
+    def counted(**asked):
+        return (crm.payments.overdue_count if overdue_only else crm.payments.receivables_count)(**asked)
 
-    def _receivables_count(self, overdue_only: bool = False, **search):
-        return (self.crm.payments.overdue_count if overdue_only else self.crm.payments.receivables_count)(**search)
-
-    def refresh(self):
-        self.receivables.refresh()
-        self.list.refresh()
-        self.form.refresh()
-        over = self._attempt(self.crm.payments.over_credit_limit)
-        if over is None:
-            return
-        self.over_limit = over
-        if over.empty:
-            self.credit.value = ""
-            return
-        names = ", ".join(over["customer_name"].astype(str).head(5))
-        self.credit.value = (f"<div class='crm-warning' style='{WARNING_STYLE}'>⚠ "
-                             f"{html.escape(self.t('ui.cash.over_limit', count=len(over), names=names))}</div>"
-                             + base.page_table(over.head(base.PAGE_SIZE), self.crm,
-                                               ["customer_name", "credit_limit", "owed", "over_by"],
-                                               {c: base.money for c in ("credit_limit", "owed", "over_by")}))
-
-    def _pay(self, contract_id: int):
-        self.form.select(contract_id)
-        self.tabs.selected_index = 1
+    with solara.Column(gap="6px") as box:
+        kit.Feedback(problem, ref="credit-message")
+        if over is not None and len(over):
+            names = ", ".join(over["customer_name"].astype(str).head(5))
+            rv.Html(tag="div", class_="crm-warning", style_=WARNING_STYLE,
+                    children=[f"⚠ {crm.t('ui.cash.over_limit', count=len(over), names=names)}"]).meta(ref="credit-warning")
+            kit.StaticTable(crm, over.head(kit.listview.PAGE_SIZE), CREDIT_COLUMNS, "credit")
+        rv.Html(tag="h4", style_="margin:6px 0 0", children=[crm.t("ui.cash.receivables")])
+        solara.Checkbox(label=crm.t("ui.cash.overdue_only"), value=overdue_only,
+                        on_value=set_overdue_only).meta(ref="overdue-only")
+        # The receivables and the overdue list are two engine verbs: each keeps its own list state.
+        kit.RecordList(crm, receivables, counted, RECEIVABLE_COLUMNS, on_open=on_open_contract,
+                       id_column="contract_id", sort="days_overdue", descending=True,
+                       ref="overdue" if overdue_only else "receivables").key(f"receivables-{overdue_only}")
+        rv.Html(tag="h4", style_="margin:6px 0 0", children=[crm.t("ui.cash.payments")])
+        kit.RecordList(crm, crm.payments.list, crm.payments.count, PAYMENT_LIST, on_open=None,
+                       sort="received_on", descending=True, ref="payments")
+    return box
 
 
-# -- expenses ----------------------------------------------------------------------------
-class ClaimForm(Form):
+@solara.component
+def NewClaim(crm):
     """Claim an expense you paid, optionally for a customer."""
+    version, language = kit.use_workspace(crm)
+    chosen = solara.use_memo(lambda: customers(crm), dependencies=[version, language, crm.user.id])
+    fields = (kit.Field("expense_amount"),
+              kit.Field("expense_type", "select", options=tuple(crm.dictionary.choices("expense_type"))),
+              kit.Field("expense_description", "textarea"), kit.Field("spent_on", "date"),
+              kit.Field("customer", "select", options=chosen))
 
-    def __init__(self, crm, on_saved=None):
-        self._on_saved = on_saved
-        self.amount = base.text_field(crm, "expense_amount")
-        self.expense_type = base.choice_field(crm, "expense_type", "expense_type")
-        self.description = base.text_area(crm, "expense_description", rows=2)
-        self.spent_on = base.date_field(crm, "spent_on")
-        self.customer = base.CustomerPicker(crm, allow_empty=True)
-        self.claim = base.button(crm, "ui.cash.claim", "primary")
-        self.claim.on_click(self._on_claim)
-        super().__init__(crm, [self.row("expense_amount", self.amount), self.row("expense_type", self.expense_type),
-                               self.row("expense_description", self.description), self.row("spent_on", self.spent_on),
-                               self.row("customer", self.customer), self.claim])
+    def claim(v):
+        expense = crm.expenses.claim(v.get("expense_amount"), expense_type=v.get("expense_type"),
+                                     description=v.get("expense_description"),
+                                     spent_on=kit.text_or_none(v.get("spent_on")), customer_id=v.get("customer"))
+        return crm.t("ui.cash.claimed", id=expense.id, amount=kit.money(expense.amount))
 
-    def _on_claim(self, _button):
-        expense = self._attempt(self.crm.expenses.claim, self.amount.value, expense_type=self.expense_type.value,
-                                description=self.description.value, spent_on=self.spent_on.value,
-                                customer_id=self.customer.value)
-        if expense is not None:
-            self.show_ok(self.t("ui.cash.claimed", id=expense.id, amount=base.money(expense.amount)))
-            self.amount.value = self.description.value = ""
-            if self._on_saved:
-                self._on_saved(expense.id)
+    return kit.ActionBar(crm, [kit.Action("claim", crm.t("ui.cash.new_claim"), claim, fields=fields)], ref="new-claim")
 
 
-class DecideForm(Form):
-    """Approve (with an optional note) or reject (with a reason) the claim on screen."""
+@solara.component
+def ExpenseRecord(crm, expense_id: int, on_close=None):
+    """One claim: its path, the approve / reject actions (with the engine's reasons), its details."""
+    data, problem = use_read(crm, lambda: (crm.expenses.get(expense_id), crm.expenses.actions(expense_id)),
+                             expense_id)
+    if data is None:
+        with solara.Column() as box:
+            kit.Feedback(problem, ref="record-message")
+            if on_close is not None:
+                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
+        return box
+    expense, why = data
+    labels = kit.Labels.of(crm)
 
-    def __init__(self, crm, on_done=None):
-        self.expense_id, self._on_done = None, on_done
-        self.claim = widgets.HTML()
-        self.note = base.text_field(crm, "decision_note")
-        self.approve = base.button(crm, "ui.cash.approve", "success")
-        self.reject = base.button(crm, "ui.cash.reject", "danger")
-        self.approve.on_click(lambda _: self._decide("approve"))
-        self.reject.on_click(lambda _: self._decide("reject"))
-        super().__init__(crm, [self.claim, self.row("decision_note", self.note),
-                               widgets.HBox([self.approve, self.reject])])
+    def approve(v):
+        crm.expenses.approve(expense.id, note=kit.text_or_none(v.get("decision_note")))
+        return crm.t("ui.cash.approved", id=expense.id)
 
-    def show_claim(self, expense_id: int) -> None:
-        expense = self._attempt(self.crm.expenses.get, expense_id)
-        if expense is None:
-            return
-        if expense.id != self.expense_id:
-            self.clear_status()
-        self.expense_id = expense.id
-        users = self.crm.admin.users(active=None).set_index("id")["name"]
-        self.claim.value = "<h4>" + html.escape(self.t("ui.cash.claim_title", id=expense.id)) + "</h4>" + base.card(
-            self.crm, [("claimant_name", users.get(expense.claimant_id)), ("amount", base.money(expense.amount)),
-                       ("expense_type", self.crm.dictionary.label("expense_type", expense.expense_type)),
-                       ("spent_on", base.day(expense.spent_on)), ("expense_description", expense.description),
-                       ("status", self.t(f"state.expense.{expense.status}"))])
+    def reject(v):
+        crm.expenses.reject(expense.id, v.get("decision_note"))
+        return crm.t("ui.cash.rejected", id=expense.id)
 
-    def _decide(self, verb: str):
-        if verb == "approve":
-            expense = self._attempt(self.crm.expenses.approve, self.expense_id, note=self.note.value or None)
-        else:
-            expense = self._attempt(self.crm.expenses.reject, self.expense_id, self.note.value)
-        if expense is not None:
-            self.note.value = ""
-            self.show_ok(self.t("ui.cash.approved" if verb == "approve" else "ui.cash.rejected", id=expense.id))
-            self.show_claim(expense.id)
-            if self._on_done:
-                self._on_done(expense.id)
+    facts = [("ui.col.claimant_name", labels.user(expense.claimant_id)), ("ui.col.amount", kit.money(expense.amount)),
+             ("field.expense_type", labels.code("expense_type", expense.expense_type)),
+             ("field.spent_on", kit.date(expense.spent_on)), ("field.expense_description", expense.description),
+             ("field.status", labels.state("expense", expense.status)),
+             ("ui.col.decided_by", labels.user(expense.decided_by) if expense.decided_by is not None else ""),
+             ("field.decision_note", expense.decision_note)]
+    note = (kit.Field("decision_note"),)
+    return kit.RecordPage(
+        crm, crm.t("ui.cash.claim_title", id=expense.id), subtitle=kit.money(expense.amount),
+        path=kit.PathBar(crm, machine_of(crm, "expense"), expense.status),
+        actions=[kit.Action("approve", crm.t("ui.cash.approve"), approve, fields=note, reason=why["approve"],
+                            color="success"),
+                 kit.Action("reject", crm.t("ui.cash.reject"), reject, fields=note, reason=why["reject"],
+                            color="error")],
+        tabs=[(crm.t("ui.kit.details"), lambda: kit.Facts(crm, facts))], on_close=on_close)
 
 
-class ExpensesView(View):
-    """Claim an expense; your claims (and your team's); claims waiting for your decision; totals."""
-
-    COLUMNS = ["id", "claimant_name", "customer_name", "expense_type", "amount", "spent_on", "description", "status",
-               "decided_by", "decision_note"]
-
-    def __init__(self, crm):
-        label = crm.dictionary.label
-        formats = {"expense_type": lambda c: label("expense_type", c), "amount": base.money, "spent_on": base.day,
-                   "status": lambda s: crm.t(f"state.expense.{s}")}
-        self.form = ClaimForm(crm, on_saved=lambda _id: self.refresh())
-        self.status_filter = widgets.Dropdown(
-            options=[(crm.t("ui.care.all"), None), *[(crm.t(f"state.expense.{s}"), s) for s in EXPENSE.states]],
-            description=crm.t("field.status"), style=base.WIDE)
-        self.list = PagedList(self, crm, crm.expenses.list, self.COLUMNS, count=crm.expenses.count, search=True,
-                              sort=(("spent_on", True), ("amount", True), ("claimant_name", False)),
-                              filters={"status": self.status_filter}, formats=formats)
-        self.pending = PagedList(self, crm, crm.expenses.pending, self.COLUMNS[:-2],
-                                 count=crm.expenses.pending_count, search=True,
-                                 sort=(("spent_on", False), ("amount", True)), formats=formats,
-                                 describe=lambda r: f"{r.id} · {r.claimant_name} · {base.money(r.amount)}",
-                                 on_open=self._open_claim)
-        self.decide = DecideForm(crm, on_done=lambda _id: self.refresh())
-        base.shown(self.decide, False)
-        self.summary_by = widgets.Dropdown(options=[(crm.t(f"ui.cash.by_{b}"), b) for b in SUMMARY_BY],
-                                           description=crm.t("field.summary_by"), style=base.WIDE)
-        self.summary = widgets.HTML()
-        self.summary_by.observe(lambda _: self._show_summary(), names="value")
-        self.tabs = widgets.Tab([self.form, self.list, widgets.VBox([self.pending, self.decide]),
-                                 widgets.VBox([self.summary_by, self.summary])])
-        for index, key in enumerate(("ui.cash.new_claim", "ui.cash.claims", "ui.cash.to_decide", "ui.cash.totals")):
-            self.tabs.set_title(index, crm.t(key))
-        super().__init__(crm, [self.tabs])
-        self.refresh()
-
-    def refresh(self):
-        self.list.refresh()
-        self.pending.refresh()
-        self._show_summary()
-
-    def _open_claim(self, expense_id: int):
-        self.decide.show_claim(expense_id)
-        base.shown(self.decide, True)
-
-    def _show_summary(self):
-        by = self.summary_by.value
-        totals = self._attempt(self.crm.expenses.summary, by=by)
-        if totals is not None:
-            label = self.crm.dictionary.label
-            formats = {"amount": base.money}
-            if by == "expense_type":
-                formats["name"] = lambda c: label("expense_type", c)
-            self.summary.value = base.page_table(totals, self.crm, ["name", "claims", "amount"], formats)
+@solara.component
+def ExpensesTab(crm):
+    """Claims you may see (or only those waiting for your decision); a row opens the claim; a new
+    claim; totals of approved claims."""
+    kit.use_workspace(crm)
+    open_id, set_open_id = solara.use_state(None)
+    status, set_status = solara.use_state(None)
+    waiting, set_waiting = solara.use_state(False)
+    by, set_by = solara.use_state("claimant")
+    totals, problem = use_read(crm, lambda: crm.expenses.summary(by=by), by)
+    if totals is not None and by == "expense_type" and len(totals):
+        labels = kit.Labels.of(crm)
+        totals = totals.assign(name=totals["name"].map(lambda c: labels.code("expense_type", c)))
+    from .cash import state_filter
+    with solara.Column(gap="6px") as box:
+        if open_id is not None:
+            ExpenseRecord(crm, open_id, on_close=lambda: set_open_id(None))
+        with solara.Div(style={"display": "none" if open_id is not None else "block"}):
+            NewClaim(crm)
+            with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px", "align-items": "center"}):
+                solara.Checkbox(label=crm.t("ui.cash.to_decide"), value=waiting, on_value=set_waiting
+                                ).meta(ref="claims-waiting")
+                if not waiting:
+                    state_filter(crm, "expense", status, set_status, "filter-expense-status")
+            if waiting:
+                kit.RecordList(crm, crm.expenses.pending, crm.expenses.pending_count, EXPENSE_LIST,
+                               on_open=set_open_id, sort="spent_on", ref="pending").key("pending")
+            else:
+                kit.RecordList(crm, crm.expenses.list, crm.expenses.count, EXPENSE_LIST, on_open=set_open_id,
+                               filters={"status": status}, sort="spent_on", descending=True, ref="claims").key("claims")
+            rv.Html(tag="h4", style_="margin:6px 0 0", children=[crm.t("ui.cash.totals")])
+            rv.Select(items=[{"title": crm.t(f"ui.cash.by_{b}"), "value": b} for b in crm.expenses.SUMMARY_BY],
+                      v_model=by, on_v_model=lambda b: set_by(b or "claimant"), label=crm.t("field.summary_by"),
+                      density="compact", hide_details=True, style_="max-width:16em").meta(ref="totals-by")
+            kit.Feedback(problem, ref="totals-message")
+            if totals is not None:
+                kit.StaticTable(crm, totals, TOTAL_COLUMNS, "totals")
+    return box

@@ -1,253 +1,231 @@
-"""My office views (F4, F5): the notice board with read / unread, and the message centre.
+"""My office on the kit (F4, F5): the notice board and the message centre, with read / unread.
 
-Opening a notice or a message marks it read (the engine's `read` verb), so the
-unread counts in the app header follow what a user has actually opened.
+Opening a notice or a message marks it read (the engine's `read` action), so every open view —
+the app header's "Unread notices / Unread messages" counts included — redraws at once. A notice
+can be marked unread again; all can be marked read. Posting, withdrawing and sending are one
+verb each; the engine checks the audience, the role and the recipients.
 """
 from __future__ import annotations
 
-import html
+import solara
+from solara.alias import rv
 
-import ipywidgets as widgets
+from ..errors import CRMError, InvalidInput
+from . import kit
 
-from ..errors import InvalidInput
-from . import base
-from .base import Form, PagedList, View
-
-AUDIENCES = ("all", "team", "user")
-
-
-def _read_mark(read) -> str:
-    return "" if read else "●"
-
-
-# -- notice board ------------------------------------------------------------------------
-class PostForm(Form):
-    """Post an announcement to everyone or a team, or a private notice to one colleague."""
-
-    def __init__(self, crm, on_saved=None):
-        self._on_saved = on_saved
-        self.title = base.text_field(crm, "notice_title")
-        self.body_text = base.text_area(crm, "notice_body")
-        self.audience = widgets.ToggleButtons(options=[(crm.t(f"ui.office.to_{a}"), a) for a in AUDIENCES],
-                                              value="user")
-        teams = crm.admin.teams()
-        self.team = widgets.Dropdown(options=[(r.name, int(r.id)) for r in teams.itertuples()],
-                                     description=crm.t("field.team"), style=base.WIDE)
-        self.user = base.user_field(crm, "notice_recipient", allow_empty=True)
-        self.expires_on = base.date_field(crm, "notice_expires")
-        self.post = base.button(crm, "ui.office.post", "primary")
-        self.post.on_click(self._on_post)
-        self.audience.observe(lambda _: self._show_audience(), names="value")
-        super().__init__(crm, [self.row("notice_title", self.title), self.row("notice_body", self.body_text),
-                               self.audience, self.row("team", self.team), self.row("notice_recipient", self.user),
-                               self.row("notice_expires", self.expires_on), self.post])
-        self._show_audience()
-
-    def _show_audience(self):
-        base.shown(self.team, self.audience.value == "team")
-        base.shown(self.user, self.audience.value == "user")
-
-    def _on_post(self, _button):
-        audience = self.audience.value
-        if audience == "user" and self.user.value is None:
-            # The engine reads "no team, no user" as "to everyone": a private notice
-            # without a recipient must not turn into an announcement.
-            self.show_error(InvalidInput("error.required", field="notice_recipient"))
-            self.failed = True
-            return
-        notice = self._attempt(self.crm.notices.post, self.title.value, self.body_text.value,
-                               team=self.team.value if audience == "team" else None,
-                               user=self.user.value if audience == "user" else None,
-                               expires_on=self.expires_on.value)
-        if notice is None:
-            return
-        self.show_ok(self.t("ui.office.posted", title=notice.title))
-        self.title.value = self.body_text.value = ""
-        if self._on_saved:
-            self._on_saved(notice.id)
+UNREAD = "●"
+BOARD_COLUMNS = [kit.Column("unread", "ui.uicash.read_mark"),
+                 kit.Column("posted_on", "ui.col.posted_on", kind="date", sort="posted_on"),
+                 kit.Column("title", "field.notice_title", sort="title", width=40),   # the notice's title
+                 kit.Column("author_name", "ui.uicash.posted_by", priority=2),
+                 kit.Column("audience", "ui.uicash.audience", priority=3),
+                 kit.Column("expires_on", "field.notice_expires", kind="date", priority=3)]
+SENT_NOTICES = [kit.Column("posted_on", "ui.col.posted_on", kind="date"),
+                kit.Column("title", "field.notice_title", width=40),
+                kit.Column("audience", "ui.uicash.audience"),
+                kit.Column("recipient_name", "field.notice_recipient", priority=2),
+                kit.Column("delivered", "ui.uicash.recipient_count", priority=2),
+                kit.Column("read", "ui.uicash.read")]
+INBOX_COLUMNS = [kit.Column("unread", "ui.uicash.read_mark"),
+                 kit.Column("sent_on", "ui.col.sent_on", kind="date", sort="sent_on"),
+                 kit.Column("sender_name", "ui.col.sender_name", sort="sender_name"),
+                 kit.Column("channel", "field.channel", priority=3),
+                 kit.Column("subject", "field.message_subject", width=30),
+                 kit.Column("preview", "field.message_body", priority=2, width=40)]
+SENT_MESSAGES = [kit.Column("sent_on", "ui.col.sent_on", kind="date"), kit.Column("channel", "field.channel"),
+                 kit.Column("subject", "field.message_subject", width=30),
+                 kit.Column("preview", "field.message_body", priority=2, width=40),
+                 kit.Column("recipients", "ui.uicash.recipient_count"),
+                 kit.Column("failed", "ui.uicash.failed_count", priority=2)]
 
 
-class NoticesView(View):
-    """The notice board (unread first marked ●); open one to read it; what you posted."""
-
-    def __init__(self, crm):
-        self.unread_only = widgets.Checkbox(value=False, description=crm.t("ui.office.unread_only"))
-        self.board = PagedList(
-            self, crm, crm.notices.board, ["read", "posted_on", "title", "author_name", "audience", "expires_on"],
-            count=crm.notices.board_count, search=True, sort=(("posted_on", True), ("title", False)),
-            filters={"unread_only": self.unread_only},
-            formats={"read": _read_mark, "posted_on": base.day, "expires_on": base.day,
-                     "audience": lambda a: crm.t(f"notice.audience.{a}")},
-            describe=lambda r: f"{_read_mark(r.read)} {base.day(r.posted_on)} · {r.title}", on_open=self.open_notice)
-        self.notice = widgets.HTML()
-        self.mark_unread = base.button(crm, "ui.office.mark_unread")
-        self.mark_all = base.button(crm, "ui.office.mark_all_read")
-        self.mark_unread.on_click(self._on_mark_unread)
-        self.mark_all.on_click(self._on_mark_all)
-        self.notice_id = None
-        self.form = PostForm(crm, on_saved=lambda _id: self.refresh())
-        self.sent = widgets.HTML()
-        self.withdraw_pick = widgets.Dropdown(description=crm.t("field.notice"), style=base.WIDE)
-        self.withdraw = base.button(crm, "ui.office.withdraw", "danger")
-        self.withdraw.on_click(self._on_withdraw)
-        self.tabs = widgets.Tab([
-            widgets.VBox([self.board, self.notice, widgets.HBox([self.mark_unread, self.mark_all])]),
-            self.form, widgets.VBox([self.sent, widgets.HBox([self.withdraw_pick, self.withdraw])])])
-        for index, key in enumerate(("ui.office.notice_board", "ui.office.post_notice", "ui.office.sent_notices")):
-            self.tabs.set_title(index, crm.t(key))
-        super().__init__(crm, [self.tabs])
-        base.shown(self.mark_unread, False)
-        self.refresh()
-
-    def refresh(self):
-        self.board.refresh()
-        sent = self._attempt(self.crm.notices.sent)
-        if sent is not None:
-            self.sent.value = base.page_table(sent, self.crm, ["posted_on", "title", "audience", "recipient_name",
-                                                               "delivered", "read"],
-                                              {"posted_on": base.day, "audience": lambda a: self.t(f"notice.audience.{a}")})
-            base.set_options(self.withdraw_pick, [(f"{r.id} · {r.title}", int(r.id)) for r in sent.itertuples()])
-
-    def open_notice(self, notice_id: int):
-        notice = self._attempt(self.crm.notices.read, notice_id)
-        if notice is None:
-            return
-        self.notice_id = notice.id
-        self.notice.value = (f"<div class='crm-notice'><h4>{html.escape(notice.title)}</h4>"
-                             f"<p style='white-space:pre-wrap'>{html.escape(notice.body)}</p></div>")
-        base.shown(self.mark_unread, True)
-        self.board.refresh()
-
-    def _on_mark_unread(self, _button):
-        self._attempt(self.crm.notices.mark_unread, self.notice_id)
-        if not self.failed:
-            self.show_ok(self.t("ui.office.marked_unread"))
-            self.board.refresh()
-
-    def _on_mark_all(self, _button):
-        count = self._attempt(self.crm.notices.mark_all_read)
-        if count is not None:
-            self.show_ok(self.t("ui.office.all_read", count=count))
-            self.board.refresh()
-
-    def _on_withdraw(self, _button):
-        self._attempt(self.crm.notices.withdraw, self.withdraw_pick.value)
-        if not self.failed:
-            self.show_ok(self.t("ui.office.withdrawn"))
-            self.refresh()
+def shown_notices(crm, frame):
+    """The board as read: "●" for unread, the audience in words."""
+    if not len(frame):
+        return frame
+    return frame.assign(unread=frame["read"].map(lambda r: "" if r else UNREAD),
+                        audience=frame["audience"].map(lambda a: crm.t(f"notice.audience.{a}")))
 
 
-# -- message centre ----------------------------------------------------------------------
-class SendForm(Form):
-    """Pick colleagues and/or customers (their contacts), write, send as SMS or e-mail."""
-
-    def __init__(self, crm, on_sent=None):
-        self._on_sent = on_sent
-        self.contact_ids, self.customer_ids = [], []
-        self.channel = widgets.ToggleButtons(options=[(crm.t(f"message.channel.{c}"), c) for c in ("sms", "email")],
-                                             value="sms")
-        users = crm.admin.users()
-        users = users[users["id"] != crm.user.id]
-        self.users = widgets.SelectMultiple(options=[(r.name, r.username) for r in users.itertuples()],
-                                            description=crm.t("ui.office.colleagues"), style=base.WIDE, rows=5)
-        self.customer = base.CustomerPicker(crm, allow_empty=True)
-        self.contact = widgets.Dropdown(description=crm.t("field.message_contact"), style=base.WIDE)
-        self.add_customer = base.button(crm, "ui.office.add_recipient")
-        self.clear = base.button(crm, "ui.cash.clear_lines")
-        self.recipients = widgets.HTML()
-        self.subject = base.text_field(crm, "message_subject")
-        self.body_text = base.text_area(crm, "message_body")
-        self.send_button = base.button(crm, "ui.office.send", "primary")
-        self.customer.choice.observe(lambda _: self._fill_contacts(), names="value")
-        self.add_customer.on_click(self._on_add)
-        self.clear.on_click(lambda _: self._reset())
-        self.channel.observe(lambda _: base.shown(self.subject, self.channel.value == "email"), names="value")
-        self.send_button.on_click(self._on_send)
-        super().__init__(crm, [self.channel, self.row("message_recipients", self.users),
-                               widgets.HBox([self.customer, self.contact]), widgets.HBox([self.add_customer, self.clear]),
-                               self.recipients, self.row("message_subject", self.subject),
-                               self.row("message_body", self.body_text), self.send_button])
-        base.shown(self.subject, False)
-        self._fill_contacts()
-
-    def _fill_contacts(self):
-        options = [(self.t("ui.office.primary_contact"), None)]
-        if self.customer.value is not None:
-            contacts = self._attempt(self.crm.customers.contacts, self.customer.value)
-            if contacts is not None:
-                options += [(r.name, int(r.id)) for r in contacts.itertuples()]
-        base.set_options(self.contact, options)
-
-    def _on_add(self, _button):
-        """Add the picked contact, or the customer itself (reached through its primary contact)."""
-        if self.customer.value is None:
-            return
-        if self.contact.value is not None:
-            self.contact_ids = [*dict.fromkeys([*self.contact_ids, self.contact.value])]
-            added = self.contact.label
-        else:
-            self.customer_ids = [*dict.fromkeys([*self.customer_ids, self.customer.value])]
-            added = self.customer.choice.label
-        self.recipients.value = (self.recipients.value + ("; " if self.recipients.value else "")
-                                 + html.escape(added))
-
-    def _reset(self):
-        self.contact_ids, self.customer_ids, self.recipients.value = [], [], ""
-
-    def _on_send(self, _button):
-        message = self._attempt(self.crm.messages.send, self.body_text.value, users=list(self.users.value),
-                                contacts=self.contact_ids, customers=self.customer_ids, channel=self.channel.value,
-                                subject=self.subject.value or None)
-        if message is None:
-            return
-        count = len(self.crm.messages.recipients(message.id))
-        self.show_ok(self.t("ui.office.sent", count=count))
-        self.body_text.value = self.subject.value = ""
-        self.users.value = ()
-        self._reset()
-        if self._on_sent:
-            self._on_sent(message.id)
+def shown_messages(crm, frame):
+    if not len(frame):
+        return frame
+    extra = {"preview": frame["body"].str.slice(0, 60), "channel": frame["channel"].map(lambda c: crm.t(f"message.channel.{c}"))}
+    if "read" in frame.columns:
+        extra["unread"] = frame["read"].map(lambda r: "" if r else UNREAD)
+    return frame.assign(**extra)
 
 
-class MessagesView(View):
-    """Your inbox (open a message to read it), a message to send, and what you sent."""
+def opener(crm, read, set_open_id, set_message):
+    """Open a record by reading it (the engine marks it read); a refusal shows above the list."""
+    def open_record(record_id):
+        outcome = kit.attempt(crm, lambda: read(record_id), ok="")
+        set_message(None if outcome.ok else outcome)
+        if outcome.ok:
+            set_open_id(record_id)
+    return open_record
 
-    def __init__(self, crm):
-        self.unread_only = widgets.Checkbox(value=False, description=crm.t("ui.office.unread_only"))
-        self.inbox = PagedList(
-            self, crm, self._inbox, ["read", "sent_on", "sender_name", "channel", "message_subject", "preview"],
-            count=crm.messages.inbox_count, search=True, sort=(("sent_on", True), ("sender_name", False)),
-            filters={"unread_only": self.unread_only},
-            formats={"read": _read_mark, "sent_on": base.day, "channel": lambda c: crm.t(f"message.channel.{c}")},
-            describe=lambda r: f"{_read_mark(r.read)} {base.day(r.sent_on)} · {r.sender_name}", on_open=self.open_message)
-        self.message = widgets.HTML()
-        self.form = SendForm(crm, on_sent=lambda _id: self.refresh())
-        self.sent = widgets.HTML()
-        self.tabs = widgets.Tab([widgets.VBox([self.inbox, self.message]), self.form, self.sent])
-        for index, key in enumerate(("ui.office.inbox", "ui.office.new_message", "ui.office.sent_messages")):
-            self.tabs.set_title(index, crm.t(key))
-        super().__init__(crm, [self.tabs])
-        self.refresh()
 
-    def _inbox(self, unread_only: bool = False, **page):
-        frame = self.crm.messages.inbox(unread_only=unread_only, **page)
-        return frame.rename(columns={"subject": "message_subject"}).assign(
-            preview=frame["body"].str.slice(0, 60))
+@solara.component
+def NoticeRecord(crm, notice_id: int, on_close=None):
+    version, language = kit.use_workspace(crm)
 
-    def refresh(self):
-        self.inbox.refresh()
-        sent = self._attempt(self.crm.messages.sent)
-        if sent is not None:
-            self.sent.value = base.page_table(
-                sent.rename(columns={"subject": "message_subject"}).assign(preview=sent["body"].str.slice(0, 60)),
-                self.crm, ["sent_on", "channel", "message_subject", "preview", "recipients", "failed"],
-                {"sent_on": base.day, "channel": lambda c: self.t(f"message.channel.{c}")})
+    def load():
+        try:
+            return crm.notices.get(notice_id), None
+        except CRMError as error:
+            return None, kit.failure(crm, error)
 
-    def open_message(self, message_id: int):
-        message = self._attempt(self.crm.messages.read, message_id)
-        if message is None:
-            return
-        subject = f"<h4>{html.escape(message.subject)}</h4>" if message.subject else ""
-        self.message.value = (f"<div class='crm-message'>{subject}"
-                              f"<p style='white-space:pre-wrap'>{html.escape(message.body)}</p></div>")
-        self.inbox.refresh()
+    notice, problem = solara.use_memo(load, dependencies=[version, language, notice_id, crm.user.id])
+    if notice is None:
+        return kit.Feedback(problem, ref="notice-message")
+
+    def mark_unread(_v):
+        crm.notices.mark_unread(notice.id)
+        return crm.t("ui.office.marked_unread")
+
+    facts = [("field.notice_title", notice.title), ("ui.col.posted_on", kit.date(notice.posted_on)),
+             ("ui.uicash.posted_by", kit.Labels.of(crm).user(notice.author_id)),
+             ("ui.uicash.audience", crm.t(f"notice.audience.{notice.audience}")),
+             ("field.notice_expires", kit.date(notice.expires_on)), ("field.notice_body", notice.body)]
+    return kit.RecordPage(crm, notice.title, subtitle=kit.date(notice.posted_on), on_close=on_close, ref="notice",
+                          actions=[kit.Action("mark_unread", crm.t("ui.office.mark_unread"), mark_unread,
+                                              color="secondary")],
+                          tabs=[(crm.t("ui.kit.details"), lambda: kit.Facts(crm, facts, ref="notice-facts"))])
+
+
+@solara.component
+def PostNotice(crm):
+    """An announcement to everyone or a team, or a private notice to one colleague."""
+    version, language = kit.use_workspace(crm)
+    teams, users = solara.use_memo(lambda: (
+        tuple((r.name, int(r.id)) for r in crm.admin.teams().itertuples()),
+        tuple((r.name, r.username) for r in crm.admin.users().itertuples())), dependencies=[version, language])
+    audiences = tuple((crm.t(f"ui.office.to_{a}"), a) for a in ("all", "team", "user"))
+    fields = (kit.Field("notice_title"), kit.Field("notice_body", "textarea"),
+              kit.Field("audience", "select", options=audiences, label_key="ui.uicash.audience"),
+              kit.Field("team", "select", options=teams), kit.Field("notice_recipient", "select", options=users),
+              kit.Field("notice_expires", "date"))
+
+    def post(v):
+        audience = v.get("audience") or "user"
+        if audience == "user" and v.get("notice_recipient") is None:
+            # The engine reads "no team, no user" as "to everyone": a private notice without a
+            # recipient must not turn into an announcement.
+            raise InvalidInput("error.required", field="notice_recipient")
+        notice = crm.notices.post(v.get("notice_title") or "", v.get("notice_body") or "",
+                                  team=v.get("team") if audience == "team" else None,
+                                  user=v.get("notice_recipient") if audience == "user" else None,
+                                  expires_on=kit.text_or_none(v.get("notice_expires")))
+        return crm.t("ui.office.posted", title=notice.title)
+
+    return kit.ActionBar(crm, [kit.Action("post", crm.t("ui.office.post_notice"), post, fields=fields,
+                                          initial={"audience": "user"})], ref="post-notice")
+
+
+@solara.component
+def NoticesTab(crm, unread_only: solara.Reactive):
+    """The board (● unread; a row opens the notice and marks it read), post, what you posted."""
+    open_id, set_open_id = solara.use_state(None)
+    problem, set_problem = solara.use_state(None)
+    version, language = kit.use_workspace(crm)
+    sent = solara.use_memo(lambda: shown_notices(crm, crm.notices.sent()), dependencies=[version, language])
+
+    def mark_all(_v):
+        return crm.t("ui.office.all_read", count=crm.notices.mark_all_read())
+
+    def withdraw(v):
+        crm.notices.withdraw(v.get("notice"))
+        return crm.t("ui.office.withdrawn")
+
+    with solara.Column(gap="6px") as box:
+        kit.Feedback(problem, ref="notices-open-message")
+        if open_id is not None:
+            NoticeRecord(crm, open_id, on_close=lambda: set_open_id(None))
+        with solara.Div(style={"display": "none" if open_id is not None else "block"}):
+            solara.Checkbox(label=crm.t("ui.office.unread_only"), value=unread_only.value,
+                            on_value=unread_only.set).meta(ref="notices-unread-only")
+            kit.RecordList(crm, lambda **kw: shown_notices(crm, crm.notices.board(**kw)), crm.notices.board_count,
+                           BOARD_COLUMNS, on_open=opener(crm, crm.notices.read, set_open_id, set_problem),
+                           filters={"unread_only": unread_only.value}, sort="posted_on", descending=True,
+                           ref="notices")
+            kit.ActionBar(crm, [kit.Action("mark_all", crm.t("ui.office.mark_all_read"), mark_all,
+                                           color="secondary")], ref="notices-actions")
+            PostNotice(crm)
+            rv.Html(tag="h4", style_="margin:6px 0 0", children=[crm.t("ui.office.sent_notices")])
+            kit.StaticTable(crm, sent, SENT_NOTICES, "sent-notices")
+            if len(sent):
+                kit.ActionBar(crm, [kit.Action("withdraw", crm.t("ui.office.withdraw"), withdraw, color="error",
+                                               fields=(kit.Field("notice", "select", options=tuple(
+                                                   (f"{r.id} · {r.title}", int(r.id)) for r in sent.itertuples())),))],
+                              ref="withdraw")
+    return box
+
+
+@solara.component
+def MessageRecord(crm, message_id: int, on_close=None):
+    version, language = kit.use_workspace(crm)
+
+    def load():
+        try:
+            return crm.messages.get(message_id), None
+        except CRMError as error:
+            return None, kit.failure(crm, error)
+
+    message, problem = solara.use_memo(load, dependencies=[version, language, message_id, crm.user.id])
+    if message is None:
+        return kit.Feedback(problem, ref="message-message")
+    facts = [("ui.col.sender_name", kit.Labels.of(crm).user(message.sender_id)),
+             ("ui.col.sent_on", kit.date(message.sent_on)), ("field.channel", crm.t(f"message.channel.{message.channel}")),
+             ("field.message_subject", message.subject), ("field.message_body", message.body)]
+    return kit.RecordPage(crm, message.subject or kit.Labels.of(crm).user(message.sender_id),
+                          subtitle=kit.date(message.sent_on), on_close=on_close, ref="message",
+                          tabs=[(crm.t("ui.kit.details"), lambda: kit.Facts(crm, facts, ref="message-facts"))])
+
+
+@solara.component
+def SendMessage(crm):
+    """To a colleague and/or a customer (through its primary contact), as SMS or e-mail."""
+    version, language = kit.use_workspace(crm)
+    users, customers = solara.use_memo(lambda: (
+        tuple((r.name, r.username) for r in crm.admin.users().itertuples() if r.id != crm.user.id),
+        tuple((f"{r.id} · {r.name}", int(r.id)) for r in crm.customers.list(sort="name", limit=200).itertuples())),
+        dependencies=[version, language, crm.user.id])
+    channels = tuple((crm.t(f"message.channel.{c}"), c) for c in ("sms", "email"))
+    fields = (kit.Field("channel", "select", options=channels),
+              kit.Field("colleague", "select", options=users, label_key="ui.uicash.colleague"),
+              kit.Field("customer", "select", options=customers), kit.Field("message_subject"),
+              kit.Field("message_body", "textarea"))
+
+    def send(v):
+        message = crm.messages.send(v.get("message_body") or "", channel=v.get("channel") or "sms",
+                                    users=[v["colleague"]] if v.get("colleague") else [],
+                                    customers=[v["customer"]] if v.get("customer") else [],
+                                    subject=kit.text_or_none(v.get("message_subject")))
+        return crm.t("ui.office.sent", count=len(crm.messages.recipients(message.id)))
+
+    return kit.ActionBar(crm, [kit.Action("send", crm.t("ui.office.new_message"), send, fields=fields,
+                                          initial={"channel": "sms"})], ref="send-message")
+
+
+@solara.component
+def MessagesTab(crm, unread_only: solara.Reactive):
+    """The inbox (● unread; a row opens the message and marks it read), send, what you sent."""
+    open_id, set_open_id = solara.use_state(None)
+    problem, set_problem = solara.use_state(None)
+    version, language = kit.use_workspace(crm)
+    sent = solara.use_memo(lambda: shown_messages(crm, crm.messages.sent()), dependencies=[version, language])
+    with solara.Column(gap="6px") as box:
+        kit.Feedback(problem, ref="messages-open-message")
+        if open_id is not None:
+            MessageRecord(crm, open_id, on_close=lambda: set_open_id(None))
+        with solara.Div(style={"display": "none" if open_id is not None else "block"}):
+            solara.Checkbox(label=crm.t("ui.office.unread_only"), value=unread_only.value,
+                            on_value=unread_only.set).meta(ref="messages-unread-only")
+            kit.RecordList(crm, lambda **kw: shown_messages(crm, crm.messages.inbox(**kw)), crm.messages.inbox_count,
+                           INBOX_COLUMNS, on_open=opener(crm, crm.messages.read, set_open_id, set_problem),
+                           filters={"unread_only": unread_only.value}, sort="sent_on", descending=True, ref="inbox")
+            SendMessage(crm)
+            rv.Html(tag="h4", style_="margin:6px 0 0", children=[crm.t("ui.office.sent_messages")])
+            kit.StaticTable(crm, sent, SENT_MESSAGES, "sent-messages")
+    return box

@@ -104,14 +104,14 @@ def test_each_notification_opens_its_module(crm):
     shell.notifications.buttons["tickets"].click()
     assert shell.menu.value == "service" and shell.view.mine_filter.value and listed_ids(shell.view) == [1]
     shell.notifications.buttons["notices"].click()
-    assert shell.menu.value == "office" and shell.view.tabs.selected_index == 3
-    assert shell.view.notices.board.ids == [1]
+    assert shell.menu.value == "office" and shell.view.tab.value == 3
+    assert shell.view.rc.find(meta_ref="notices-row-1").widgets
     shell.notifications.buttons["churn"].click()
     assert shell.menu.value == "churn" and shell.view.state_filter.value == "warning"
     shell.notifications.buttons["overdue"].click()
     assert shell.menu.value == "opportunities"
     shell.notifications.buttons["messages"].click()
-    assert shell.menu.value == "office" and shell.view.tabs.selected_index == 4
+    assert shell.menu.value == "office" and shell.view.tab.value == 4
 
 
 def test_a_supervisor_is_sent_to_the_new_tickets(crm):

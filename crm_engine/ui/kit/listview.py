@@ -256,7 +256,8 @@ def RecordList(crm, verb_list: Callable, verb_count: Callable, columns, on_open:
                           on_click=lambda: set_page(current + 1)).meta(ref=f"{ref}-next")
         Feedback(problem, ref=f"{ref}-message")
         if frame is not None and frame.empty:
-            rv.Html(tag="p", class_="crm-empty", children=[crm.t("ui.nothing_to_show")])
+            # Keyed: the table that replaces it is a new widget, with its own `ref` (a reused one kept none).
+            rv.Html(tag="p", class_="crm-empty", children=[crm.t("ui.nothing_to_show")]).key("empty")
         elif frame is not None:
             records = frame.to_dict("records")
             rv.Html(tag="table", class_="crm-kit-table", children=[
@@ -266,5 +267,5 @@ def RecordList(crm, verb_list: Callable, verb_count: Callable, columns, on_open:
                     # Keyed by position: a new page reuses the rows' widgets and only sends new text.
                     Row(labels, columns, r, int(r[id_column]), on_open, ref).key(f"row-{n}")
                     for n, r in enumerate(records)]),
-            ]).meta(ref=ref)
+            ]).meta(ref=ref).key("table")
     return box

@@ -120,9 +120,12 @@ def ActionBar(crm, actions, ref: str = "actions"):
         rv.Html(tag="div", class_="crm-actions", children=buttons)
         if current is not None:
             with rv.Sheet(class_="crm-action-form", border=True, rounded=True, style_="padding:8px"):
+                # Keyed by action: another action's form gets its own inputs (a reused input kept the
+                # first form's `ref`, so tests could not find the second form's fields).
                 FormFields(crm, current.fields, values, set_values,
                            invalid=message.field if message and not message.ok else None,
-                           error_text=message.text if message and not message.ok else None)
+                           error_text=message.text if message and not message.ok else None
+                           ).key(f"form-{current.name}")
                 with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "6px",
                                        "align-items": "center"}):
                     solara.Button(crm.t("ui.kit.confirm", action=current.label), color=current.color,
