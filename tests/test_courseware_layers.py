@@ -22,7 +22,7 @@ LAZY = {"nbgrader", "traitlets", "nbformat", "sphinx", "IPython"}
 
 @pytest.fixture(scope="module")
 def graph():
-    return grimp.build_graph("crm_engine", exclude_type_checking_imports=True)
+    return grimp.build_graph("crm_engine", exclude_type_checking_imports=True, cache_dir=None)
 
 
 def _files():

@@ -34,21 +34,13 @@ CONTRACT_COLUMNS = [
     kit.Column("created_on", "ui.col.created_on", kind="date", sort="created_on", priority=2)]
 
 
-def state_filter(crm, kind: str, value, on_value, ref: str):
-    """A select of the states of `kind` (from the engine's state machine) and "all"."""
-    items = [{"title": crm.t("ui.care.all"), "value": None}] + [
-        {"title": kit.cap(crm.t(f"state.{kind}.{s}")), "value": s} for s in machine_of(crm, kind).states]
-    return rv.Select(items=items, v_model=value, on_v_model=on_value, label=crm.t("field.status"),
-                     density="compact", hide_details=True, style_="min-width:10em;max-width:16em").meta(ref=ref)
-
-
 @solara.component
 def ContractList(crm, on_open=None):
     """Contracts you may see: filter by state, search, sort, page; a row click opens it."""
     kit.use_workspace(crm)
     status, set_status = solara.use_state(None)
     with solara.Column(gap="4px") as box:
-        state_filter(crm, "contract", status, set_status, "filter-contract-status")
+        kit.StateFilter(crm, "contract", status, set_status, "filter-contract-status")
         kit.RecordList(crm, crm.contracts.list, crm.contracts.count, CONTRACT_COLUMNS, on_open=on_open,
                        filters={"status": status}, sort="created_on", descending=True, ref="contracts")
     return box

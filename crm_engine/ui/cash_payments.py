@@ -149,7 +149,6 @@ def ExpensesTab(crm):
     if totals is not None and by == "expense_type" and len(totals):
         labels = kit.Labels.of(crm)
         totals = totals.assign(name=totals["name"].map(lambda c: labels.code("expense_type", c)))
-    from .cash import state_filter
     with solara.Column(gap="6px") as box:
         if open_id is not None:
             ExpenseRecord(crm, open_id, on_close=lambda: set_open_id(None))
@@ -159,7 +158,7 @@ def ExpensesTab(crm):
                 solara.Checkbox(label=crm.t("ui.cash.to_decide"), value=waiting, on_value=set_waiting
                                 ).meta(ref="claims-waiting")
                 if not waiting:
-                    state_filter(crm, "expense", status, set_status, "filter-expense-status")
+                    kit.StateFilter(crm, "expense", status, set_status, "filter-expense-status")
             if waiting:
                 kit.RecordList(crm, crm.expenses.pending, crm.expenses.pending_count, EXPENSE_LIST,
                                on_open=set_open_id, sort="spent_on", ref="pending").key("pending")

@@ -16,7 +16,6 @@ import solara
 
 from ..errors import CRMError
 from . import kit
-from .customers import ChipRow
 
 RANKING_COLUMNS = [kit.Column("rank", "ui.col.rank"), kit.Column("customer_name", "field.customer_name", width=40),
                    kit.Column("abc", "field.abc"), kit.Column("revenue", "ui.col.revenue", kind="money"),
@@ -115,7 +114,7 @@ def Grading(crm, on_open=None):
             if preview is not None:
                 kit.StaticTable(crm, preview, RANKING_COLUMNS, "grade-ranking")
         solara.Text(crm.t("ui.class.stored"), style={"font-weight": "600"})
-        ChipRow([(crm.t("ui.sales.all"), None), *((g, g) for g in grades)], abc, set_abc, "grades-abc")
+        kit.ChipRow([(crm.t("ui.sales.all"), None), *((g, g) for g in grades)], abc, set_abc, "grades-abc")
         kit.RecordList(crm, lambda **kw: as_percent(crm.classification.grades(**kw), "share"),
                        crm.classification.grades_count, GRADE_COLUMNS, on_open=on_open, filters={"abc": abc},
                        id_column="customer_id", ref="grades")

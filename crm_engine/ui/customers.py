@@ -18,6 +18,8 @@ from solara.alias import rv
 
 from ..errors import InvalidInput
 from . import kit
+from .classification import ClassificationScreen
+from .kit import Chips
 from .customer_record import CODES, OWNER_ROLES, CustomerRecord, managers, rating
 
 SUPERIORS = ("supervisor", "director", "admin")
@@ -36,29 +38,6 @@ def _listed(crm, **asked):
     if len(frame):
         frame = frame.assign(credit=frame["credit"].map(rating), satisfaction=frame["satisfaction"].map(rating))
     return frame
-
-
-@solara.component
-def Chip(label: str, chosen: bool, on_click, ref: str):
-    chip = rv.Chip(children=[label], size="small", label=True, variant="flat" if chosen else "outlined",
-                   color="primary" if chosen else None, class_="crm-filter-chip").meta(ref=ref)
-    rv.use_event(chip, "click", lambda *_: on_click())
-    return chip
-
-
-@solara.component
-def Chips(crm, kind: str, value, on_value, ref: str):
-    """One chip per dictionary entry (and "All"): a click filters the list by it."""
-    return ChipRow([(crm.t("ui.sales.all"), None), *crm.dictionary.choices(kind)], value, on_value, ref)
-
-
-@solara.component
-def ChipRow(entries, value, on_value, ref: str):
-    """Filter chips for (label, value) pairs, the chosen one filled; tagged "{ref}-{value or 'all'}"."""
-    with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "4px", "align-items": "center"}) as box:
-        for label, code in entries:
-            Chip(label, code == value, lambda c=code: on_value(c), f"{ref}-{code or 'all'}").key(f"chip-{code}")
-    return box
 
 
 @solara.component
@@ -145,7 +124,6 @@ def CustomersScreen(crm):
         return box
 
     def classification():
-        from .classification import ClassificationScreen
         return ClassificationScreen(crm, on_open=open_record)
 
     sections = [(crm.t("ui.customer_list"), list_and_record),

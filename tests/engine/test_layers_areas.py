@@ -16,7 +16,7 @@ ABOVE = {"crm", "scenario", "course", "ui", "cli", "theory", "courseware"}
 
 @pytest.fixture(scope="module")
 def graph():
-    return grimp.build_graph("crm_engine")
+    return grimp.build_graph("crm_engine", cache_dir=None)
 
 
 def part(module: str) -> str:

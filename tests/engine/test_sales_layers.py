@@ -20,7 +20,7 @@ ABOVE = ("crm_engine.crm", "crm_engine.ui", "crm_engine.course", "crm_engine.sce
 
 @pytest.fixture(scope="module")
 def graph():
-    return grimp.build_graph("crm_engine")
+    return grimp.build_graph("crm_engine", cache_dir=None)
 
 
 def sales_imports(graph) -> dict[str, set[str]]:

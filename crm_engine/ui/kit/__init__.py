@@ -9,6 +9,7 @@
 Every component reads `use_workspace(crm)`, so an action anywhere in the workspace redraws it.
 """
 from .board import Board, BoardColumn, Card
+from .filters import Chip, ChipRow, Chips, StateFilter
 from .fmt import Labels, blank, cap, date, is_blank, money, percent
 from .form import Field, FormFields, Input, text_or_none
 from .listview import STATE_COLORS, Column, RecordList, StaticTable, rows_html, table_html
@@ -17,7 +18,7 @@ from .record import Action, ActionBar, Facts, PathBar, RecordPage, Tabs, path_st
 from .show import KitView, mount, plain
 from .store import follow, use_workspace, workspace_counter
 
-__all__ = ["Action", "ActionBar", "Board", "BoardColumn", "Card", "Column", "Facts", "Feedback", "Field",
+__all__ = ["Chip", "ChipRow", "Chips", "StateFilter", "Action", "ActionBar", "Board", "BoardColumn", "Card", "Column", "Facts", "Feedback", "Field",
            "FormFields", "Input", "KitView", "Labels", "Message", "PathBar", "RecordList", "RecordPage",
            "STATE_COLORS", "StaticTable", "rows_html", "Tabs", "attempt", "blank", "cap", "date", "failure", "is_blank", "money", "mount",
            "path_states", "percent", "plain", "table_html", "text_or_none", "use_workspace", "workspace_counter",
