@@ -134,7 +134,7 @@ def timed(page, name: str, steps, repeat: int) -> dict:
 
 def run(customers: int, orders: int, repeat: int) -> dict:
     if not os.path.exists(CHROMIUM):
-        print("Chromium is not installed (apt-get install chromium): no browser timings")
+        print("0 browser timings: Chromium is not installed (apt-get install chromium)")
         return {}
     from playwright.sync_api import sync_playwright
 
