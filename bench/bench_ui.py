@@ -167,11 +167,11 @@ def run(customers: int, orders: int, tickets: int, repeat: int) -> dict[str, dic
         dashboard = ReportsDashboard(user, report="composition")
         results[f"report composition ({who})"] = clicks(
             f"reports: composition, by level ↔ region ({who})",
-            set_filter(dashboard.controls["by"], ["region", "level"], lambda d=dashboard: d.figure), repeat)
+            set_model(dashboard, "field-report_by", ["region", "level"]), repeat)
         dashboard = ReportsDashboard(user, report="contribution")
         results[f"report contribution ({who})"] = clicks(
             f"reports: contribution, all years ↔ 2025 ({who})",
-            set_filter(dashboard.controls["year"], [2025, None], lambda d=dashboard: d.figure), max(3, repeat // 4))
+            set_model(dashboard, "field-report_year", [2025, None]), max(3, repeat // 4))
     # The churn list after a scan over every customer (about 40k warnings at 100k customers).
     crm.as_user("dong.li").churn.scan()
     for who, user in (("director", director), ("rep", rep)):

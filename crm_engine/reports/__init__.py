@@ -28,6 +28,9 @@ from .analytics import SEGMENTS, AnalyticsReports
 from .service_analysis import CareReports
 from .customer_analysis import CustomerReports
 from .sales_analysis import SalesReports
+from .customer_analysis import COMPOSITION_BY
+from .service_analysis import CHURN_BY, SERVICE_BY
+from ..sales.targets import METRICS
 
 REPORTS = ("contribution", "composition", "service_analysis", "churn_analysis", "churn_rate", "funnel", "win_rate",
            "pipeline", "campaign_roi", "attainment", "leaderboard", "rfm", "rfm_segments", "cohorts")
@@ -37,6 +40,10 @@ __all__ = ["Reports", "REPORTS", "SEGMENTS"]
 
 class Reports(CustomerReports, CareReports, SalesReports, AnalyticsReports, Area):
     """`crm.reports`: the statistics and reports of the CRM (统计报表)."""
+
+    # What the screens offer as choices, read from the facade (ui code imports no area module).
+    REPORTS, SEGMENTS, METRICS = REPORTS, SEGMENTS, METRICS
+    COMPOSITION_BY, SERVICE_BY, CHURN_BY = tuple(COMPOSITION_BY), tuple(SERVICE_BY), tuple(CHURN_BY)
 
     @query
     def sql(self, query: str, params=None, *, seconds: float = _sql.SECONDS,

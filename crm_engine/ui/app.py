@@ -5,7 +5,9 @@
     show(crm, "customers")     # one module on its own, e.g. beside an assignment's instructions
 
 Switching user or language rebuilds the open module, so what is shown always
-follows the acting user's role and data scope.
+follows the acting user's role and data scope. The menu is the kit's `Menu` (Vuetify chips that
+wrap onto a second line in a narrow pane, so no entry is ever cut off); the open module is
+whatever its factory in `MODULES` returns (a kit view or any widget).
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ import html
 import ipywidgets as widgets
 
 from .. import i18n
-from . import base, kit
-from .base import View
+from ..errors import CRMError
+from . import kit
+
 from .notifications import Notifications
 
 # module name → the view factory; modules of other areas register here as they land.
@@ -111,39 +114,71 @@ def show(crm, name: str | None = None):
     return MODULES[name](crm)
 
 
-class App(View):
-    """Header (company, scenario date, who, language, clock) + menu + the open module."""
+class App(widgets.VBox):
+    """Header (company, scenario date, who, language, clock, what is waiting) + menu + the open module."""
 
     def __init__(self, crm, module: str = "customers"):
+        self.crm = crm
         self._workspace = crm  # the session the app was opened with; users are switched from it
         self.title = widgets.HTML()
-        self.user = widgets.Dropdown(layout=widgets.Layout(width="22em"))
+        self.status = widgets.HTML()  # the clock's outcome, right under the clock
+        self.user = widgets.Dropdown(layout=widgets.Layout(width="auto", max_width="26em"),
+                                     style={"description_width": "initial"})
         self.language = widgets.ToggleButtons(options=[(n, c) for c, n in i18n.LANGUAGE_NAMES.items()],
-                                              value=crm.language)
+                                              value=crm.language, style={"button_width": "auto"})
         self.days = widgets.BoundedIntText(value=1, min=1, max=366, layout=widgets.Layout(width="6em"))
-        self.advance = base.Button(crm, icon="forward")
+        self.advance = _HeldButton(self, icon="forward")
         # A scenario's month can take seconds at scale: the days done show as they pass.
         self.clock_progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="10em",
                                                                                               display="none"))
         self.clock_box = widgets.HBox([self.days, self.advance, self.clock_progress])
-        self.menu = widgets.ToggleButtons(style={"button_width": "auto"})
+        self.menu = kit.Menu()
         self.body = widgets.VBox()
         self._relabelling = False
         self.notifications = Notifications(crm, on_open=self.open_module)
-        super().__init__(crm, [widgets.HBox([self.title]), widgets.HBox([self.user, self.language, self.clock_box]),
-                               self.notifications, self.menu, self.body])
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
+        super().__init__([widgets.HBox([self.title], layout=wrap),
+                          widgets.HBox([self.user, self.language, self.clock_box], layout=wrap),
+                          self.status, self.notifications, self.menu, self.body])
+        self.add_class("crm-app")
         self._fill_users()
         self.user.value = crm.user.username
         self._labels()
         self.menu.value = module if module in MODULES else next(iter(MODULES))
-        self.user.observe(self.held(self._on_user), names="value")
-        self.language.observe(self.held(self._on_language), names="value")
-        self.menu.observe(self.held(lambda _: self._relabelling or self._open()), names="value")
+        self.user.observe(self._held(self._on_user), names="value")
+        self.language.observe(self._held(self._on_language), names="value")
+        self.menu.observe(self._held(lambda _: self._relabelling or self._open()), names="value")
         self.advance.on_click(self._on_advance)
-        # Header counts (unread notices and messages …) follow every change in the workspace, from any
-        # cell or view (crm.on_change); `close()` stops it.
-        self._stop_following = kit.follow(crm, lambda: self.notifications.refresh(self.crm))
+        # The header (date, unread notices and messages …) follows every change in the workspace, from any
+        # cell or view (crm.on_change): reading a notice lowers its count at once; `close()` stops it.
+        self._stop_following = kit.follow(crm, self._follow)
         self._open()
+
+    def t(self, key: str, **params) -> str:
+        return self.crm.t(key, **params)
+
+    def _held(self, handler):
+        """`handler` for `observe`, run with the workspace held open (one open per click)."""
+        def run(change):
+            with self.crm.holding():
+                handler(change)
+        return run
+
+    def _attempt(self, verb, *args, **kwargs):
+        """One facade verb; a refusal shows under the clock and gives None."""
+        try:
+            return verb(*args, **kwargs)
+        except CRMError as error:
+            self._say("error", error.message(self.crm.language))
+            return None
+
+    def _say(self, kind: str, text: str) -> None:
+        mark = "✓" if kind == "ok" else "⚠"
+        self.status.value = f"<div class='crm-message crm-{kind}'>{mark} {html.escape(text)}</div>"
+
+    def _follow(self) -> None:
+        self._labels()
+        self.notifications.refresh(self.crm)
 
     # -- events ---------------------------------------------------------------------
     def _on_user(self, change):
@@ -182,7 +217,7 @@ class App(View):
         if message is not None:
             self._labels()
             self.notifications.refresh(self.crm)
-            self.show_ok(message)
+            self._say("ok", message)
             self._open(keep_status=True)
 
     def _day_done(self, done: int, total: int) -> None:
@@ -193,7 +228,8 @@ class App(View):
         users = self._workspace.admin.users()
         current = self.user.value
         self._relabelling = True
-        self.user.options = [(f"{r.name} — {self._workspace.t('role.' + r.role)}", r.username) for r in users.itertuples()]
+        self.user.options = [(f"{r.name} — {self._workspace.t('role.' + r.role)}", r.username)
+                             for r in users.itertuples()]
         if current is not None:
             self.user.value = current
         self._relabelling = False
@@ -201,8 +237,9 @@ class App(View):
     def _labels(self):
         crm = self.crm
         company = crm.admin.settings()["company"]
-        self.title.value = (f"<h3 style='margin:0'>{html.escape(company)}</h3>"
-                            f"<span class='crm-today'>{html.escape(crm.t('ui.label_value', label=crm.t('field.today'), value=crm.today().isoformat()))}</span>")
+        today = crm.t("ui.label_value", label=crm.t("field.today"), value=kit.date(crm.today()))
+        self.title.value = (f"<h3 style='margin:0 1em 0 0'>{html.escape(company)}</h3>"
+                            f"<span class='crm-today'>{html.escape(today)}</span>")
         self.user.description = crm.t("ui.logged_in_as")
         self.advance.description = crm.t("ui.advance_clock")
         self.clock_box.layout.display = None if crm.user.role in ("admin", "director") else "none"
@@ -242,3 +279,16 @@ class App(View):
     def view(self):
         """The open module's view."""
         return self.body.children[0]
+
+
+class _HeldButton(widgets.Button):
+    """A button whose click holds the workspace open: the action and the redraw it causes open a
+    notebook's `keep_open=False` workspace once."""
+
+    def __init__(self, app: App, **kwargs):
+        super().__init__(**kwargs)
+        self._app = app
+
+    def click(self):
+        with self._app.crm.holding():
+            super().click()

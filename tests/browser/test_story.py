@@ -46,7 +46,7 @@ class App:
         return options[index]
 
     def menu(self, entry: str) -> None:
-        self.root.locator(".widget-toggle-button", has_text=entry).first.click()
+        self.root.locator(".crm-menu .v-chip", has_text=entry).first.click()
         self.settle()
 
     def settle(self) -> None:
@@ -114,7 +114,7 @@ def test_marketing_story_in_jupyterlab(page, lab):
     open_notebook(page, lab, NOTEBOOK)
     app = App(page)
     run_all(page, NOTEBOOK)
-    app.root.locator(".widget-toggle-button", has_text="Marketing management").first.wait_for(timeout=180_000)
+    app.root.locator(".crm-menu .v-chip", has_text="Marketing management").first.wait_for(timeout=180_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
     assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
 
@@ -210,7 +210,7 @@ def test_marketing_story_in_jupyterlab(page, lab):
 
     # 6. The contribution chart draws.
     app.menu("Statistics and reports")
-    app.choose("Report", "Customer contribution")
+    app.pick("report", "Customer contribution")      # the kit select (a Vuetify menu)
     chart = app.root.locator("svg.main-svg").first
     chart.wait_for(timeout=60_000)
     chart.scroll_into_view_if_needed()
@@ -219,14 +219,14 @@ def test_marketing_story_in_jupyterlab(page, lab):
 
     # 7. In Chinese.
     app.root.locator(".widget-toggle-button", has_text="简体中文").first.click()
-    app.root.locator(".widget-toggle-button", has_text="营销管理").first.wait_for()
+    app.root.locator(".crm-menu .v-chip", has_text="营销管理").first.wait_for()
     # the open module is rebuilt in Chinese too: the dashboard's labels and the chart's title
     app.root.locator(".gtitle", has_text="客户贡献分析").first.wait_for(timeout=60_000)
     app.settle()
     assert app.root.locator("label", has_text=re.compile("^报表$")).count() >= 1
-    menu = app.root.locator(".widget-toggle-buttons", has_text="营销管理").first.inner_text()
+    menu = app.root.locator(".crm-menu", has_text="营销管理").first.inner_text()
     for entry in ("营销管理", "销售线索与线索池", "市场活动", "客户管理", "统计报表"):
         assert entry in menu
-    app.root.locator(".widget-toggle-buttons", has_text="营销管理").first.scroll_into_view_if_needed()
+    app.root.locator(".crm-menu", has_text="营销管理").first.scroll_into_view_if_needed()
     shot(page, "6_chinese")
     assert "Traceback" not in " ".join(app.root.all_inner_texts())

@@ -113,11 +113,12 @@ def test_the_dashboard_table_says_what_its_chart_says(company):
     crm = company.as_user("dong.li")
     crm.set_language("zh_CN")
     view = ReportsDashboard(crm, "composition")
-    view.controls["by"].value = "region"
-    assert "华北" in view.table.value and ">north<" not in view.table.value
-    assert view.table.value.count("%") == len(view.frame)             # one share column, as a percentage
-    view.report.value = "campaign_roi"
-    assert "trade_show" not in view.table.value and "开始日期" in view.table.value
+    view.set("by", "region")
+    table = view.result.table                                          # the kit table's head and body
+    assert "华北" in table and ">north<" not in table
+    assert table.count("%") == len(view.frame)                         # one share column, as a percentage
+    view.set("report", "campaign_roi")
+    assert "trade_show" not in view.result.table and "开始日期" in view.result.table
 
 
 def test_the_dashboard_chart_names_the_codes_of_a_cut_too(company):
@@ -125,9 +126,9 @@ def test_the_dashboard_chart_names_the_codes_of_a_cut_too(company):
     crm = company.as_user("dong.li")
     crm.set_language("zh_CN")
     view = ReportsDashboard(crm, "win_rate")
-    view.controls["by"].value = "source"
+    view.set("by", "source")
     assert "trade_show" in view.frame["source"].tolist()                 # the report keeps its codes
     shown = [str(x) for trace in view.figure.data for x in trace.x]
     assert "trade_show" not in shown and crm.dictionary.label("lead_source", "trade_show") in shown
-    view.report.value = "rfm"
+    view.set("report", "rfm")
     assert len(view.figure.data[0].x) >= 2                                # a chart that groups by code still draws

@@ -13,13 +13,15 @@ from .filters import Chip, ChipRow, Chips, StateFilter
 from .fmt import Labels, blank, cap, date, is_blank, money, percent
 from .form import Field, FormFields, Input, text_or_none
 from .listview import STATE_COLORS, Column, RecordList, StaticTable, rows_html, table_html
+from .menu import Menu
 from .messages import Feedback, Message, attempt, failure
 from .record import Action, ActionBar, Facts, PathBar, RecordPage, Tabs, path_states
 from .show import KitView, mount, plain
 from .store import follow, use_workspace, workspace_counter
 
-__all__ = ["Chip", "ChipRow", "Chips", "StateFilter", "Action", "ActionBar", "Board", "BoardColumn", "Card", "Column", "Facts", "Feedback", "Field",
-           "FormFields", "Input", "KitView", "Labels", "Message", "PathBar", "RecordList", "RecordPage",
+__all__ = ["Action", "ActionBar", "Board", "BoardColumn", "Card", "Chip", "ChipRow", "Chips", "Column", "Facts",
+           "Feedback", "Field", "FormFields", "Input", "KitView", "Labels", "Menu", "Message", "PathBar", "RecordList",
+           "RecordPage", "StateFilter",
            "STATE_COLORS", "StaticTable", "rows_html", "Tabs", "attempt", "blank", "cap", "date", "failure", "is_blank", "money", "mount",
            "path_states", "percent", "plain", "table_html", "text_or_none", "use_workspace", "workspace_counter",
            "follow"]
