@@ -177,6 +177,8 @@ def _set(s: Session, opp: Opportunity, **changes) -> None:
 class Opportunities(PlanVerbs, LineVerbs, PipelineVerbs, Area):
     """`crm.opportunities`: record, assign, plan, close; the funnel, win rates and the overdue list."""
 
+    SUPERIORS = SUPERIORS   # who assigns and oversees (the screens read it through the facade)
+
     # -- records ---------------------------------------------------------------------------
     @action
     def add(self, customer_name: str, summary: str, *, expected_amount=None, probability: int, source: str = "other",

@@ -16,12 +16,11 @@ import solara
 from solara.alias import rv
 
 from ..errors import CRMError
-from ..sales.opportunities import OPPORTUNITY
+from ..statemachine import machine
 from . import kit
 from .opportunity_record import OpportunityRecord, managers, options
 from .targets import TargetsScreen
 
-SUPERIORS = ("supervisor", "director", "admin")
 CARDS_PER_COLUMN = 20
 LIST_COLUMNS = [kit.Column("id", "field.id", sort="id"),
                 kit.Column("customer_name", "field.customer_name", sort="customer_name", width=40),
@@ -59,7 +58,7 @@ def OpportunityList(crm, on_open=None):
     holders = solara.use_memo(lambda: managers(crm), dependencies=[version])
     lister = solara.use_memo(lambda: (lambda **asked: _listed(crm, **asked)), dependencies=[crm])
     states = [{"title": crm.t("ui.sales.all"), "value": None}] + [
-        {"title": kit.cap(crm.t(f"state.opportunity.{s}")), "value": s} for s in OPPORTUNITY.states]
+        {"title": kit.cap(crm.t(f"state.opportunity.{s}")), "value": s} for s in machine("opportunity").states]
     with solara.Column(gap="4px") as box:
         with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px"}):
             rv.Select(items=states, v_model=state, on_v_model=set_state, label=crm.t("field.status"),
@@ -241,7 +240,7 @@ def OpportunitiesScreen(crm):
     sections = [(crm.t("ui.opportunities.tab_list"), list_and_record),
                 (crm.t("ui.opportunities.tab_new"), lambda: NewOpportunity(crm, on_added=open_record)),
                 (crm.t("ui.opportunities.tab_board"), lambda: PipelineBoard(crm, on_open=open_record))]
-    if crm.user.role in SUPERIORS:
+    if crm.user.role in (*crm.opportunities.SUPERIORS, "admin"):  # the engine's list (admin always passes)
         sections.append((crm.t("ui.opportunities.tab_overdue"), lambda: OverdueList(crm)))
     sections.append((crm.t("ui.opportunities.tab_targets"), lambda: TargetsTab(crm)))
     return kit.Tabs(sections, index=tab, on_index=set_tab, ref="opportunities-tabs")

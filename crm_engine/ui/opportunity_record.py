@@ -11,7 +11,7 @@ from __future__ import annotations
 import solara
 
 from ..errors import CRMError, InvalidInput
-from ..sales.opportunities import OPPORTUNITY
+from ..statemachine import machine
 from . import kit
 
 PLAN_COLUMNS = [kit.Column("step_no", "ui.opportunities.step_no"),
@@ -223,7 +223,7 @@ def OpportunityRecord(crm, opportunity_id: int, on_close=None):
         (crm.t("ui.kit.related"), lambda: kit.Facts(crm, related(crm, opp), ref="related")),
     ]
     return kit.RecordPage(crm, f"{kit.cap(crm.t('kind.opportunity'))} {opp.id} · {opp.customer_name}",
-                          subtitle=kit.money(opp.expected_amount), path=kit.PathBar(crm, OPPORTUNITY, opp.state),
+                          subtitle=kit.money(opp.expected_amount), path=kit.PathBar(crm, machine("opportunity"), opp.state),
                           actions=plan_actions(crm, opp, data), tabs=tabs, on_close=on_close)
 
 
