@@ -29,6 +29,7 @@ from .. import validate
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..i18n import Choices
 from ..session import Area, Session, action, load_user, query
+from ..statemachine import reasons
 
 KIND = "file"
 FORBIDDEN = set('<>:"/\\|?*')
@@ -148,6 +149,18 @@ def fetch(s: Session, file_id, *, write: bool = False) -> FileInfo:
 
 class Files(Area):
     """`crm.files`: upload, share, download and list files."""
+
+    ACTIONS = ("share", "rename", "save", "delete")
+    human_size = staticmethod(human_size)   # for screens: sizes shown as the engine's messages show them
+
+    @query
+    def actions(self, file_id: int) -> dict[str, str | None]:
+        """What you may do to this file now: share (or unshare), rename, save, delete → None, or why
+        not (the verbs' own checks, in your language). Saving needs only that you may see it."""
+        s = self._s
+        info = fetch(s, file_id)
+        writable = lambda: fetch(s, info.id, write=True)  # noqa: E731 - the same check the verbs run
+        return reasons(s, {"share": writable, "rename": writable, "save": lambda: info, "delete": writable})
 
     @action
     def upload(self, source, *, name: str | None = None, shared: bool = False,

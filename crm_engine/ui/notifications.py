@@ -17,8 +17,6 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..errors import CRMError
-from ..care.service import ASSIGNER_ROLES
-from . import base
 
 
 def overdue_contacts(crm) -> int:
@@ -38,7 +36,7 @@ def tickets_waiting(crm) -> int:
 
 def may_assign_tickets(crm) -> bool:
     """Whether new tickets count as waiting for this user (display only: `assign` checks the role)."""
-    return crm.user.role in ASSIGNER_ROLES or crm.user.role == "admin"
+    return crm.user.role in crm.service.ASSIGNER_ROLES or crm.user.role == "admin"
 
 
 def unread_notices(crm) -> int:
@@ -59,13 +57,26 @@ ITEMS = {
 }
 
 
+class HeaderButton(widgets.Button):
+    """A header button whose click holds the workspace open (`crm.holding()`): the module it opens
+    reads the engine several times, and a `keep_open=False` workspace is then opened once."""
+
+    def __init__(self, owner, **kwargs):
+        super().__init__(**kwargs)
+        self._owner = owner
+
+    def click(self):
+        with self._owner.crm.holding():
+            super().click()
+
+
 class Notifications(widgets.HBox):
     """Counts for the acting user; `refresh(crm)` after a login or a move of the clock."""
 
     def __init__(self, crm, on_open=None):
         self.crm, self._on_open = crm, on_open
         self.counts: dict[str, int | None] = {}
-        self.buttons = {name: base.Button(crm, icon=icon, layout=widgets.Layout(width="auto"))
+        self.buttons = {name: HeaderButton(self, icon=icon, layout=widgets.Layout(width="auto"))
                         for name, (_count, _module, icon) in ITEMS.items()}
         for name, button in self.buttons.items():
             button.on_click(lambda _button, name=name: self.open_item(name))

@@ -1,6 +1,6 @@
 """My office (F1–F5) on the kit: the work schedule (tasks by day, week or month → task page with
-its path open → done | cancelled and the actions with the engine's reasons), files, address
-books (`office_book.py`), the notice board and the message centre (`office_board.py`).
+its path open → done | cancelled and the actions with the engine's reasons), files
+(`office_files.py`), address books (`office_book.py`), the notice board and the message centre (`office_board.py`).
 
     from crm_engine.ui import show
     show(crm, "office")                   # OfficeModule(crm): a widget for a cell or the app
@@ -151,20 +151,13 @@ def ScheduleTab(crm):
 
 
 @solara.component
-def LegacyTab(crm, view_class):
-    """Files: still an ipywidgets view (office_files.py), rebuilt per user and language."""
-    widget = solara.use_memo(lambda: view_class(crm), dependencies=[view_class, crm.user.id, crm.language])
-    return solara.Column(children=[widget])
-
-
-@solara.component
 def OfficeScreen(crm, tab: solara.Reactive, unread_notices: solara.Reactive, unread_messages: solara.Reactive):
     """The module: schedule, files, address books, notice board, message centre."""
     kit.use_workspace(crm)
     from .office_book import AddressBookTab
-    from .office_files import FilesView
+    from .office_files import FilesTab
     sections = [(crm.t("ui.office.schedule"), lambda: ScheduleTab(crm)),
-                (crm.t("ui.office.files"), lambda: LegacyTab(crm, FilesView)),
+                (crm.t("ui.office.files"), lambda: FilesTab(crm)),
                 (crm.t("ui.office.address_books"), lambda: AddressBookTab(crm)),
                 (crm.t("ui.office.notice_board"), lambda: NoticesTab(crm, unread_only=unread_notices)),
                 (crm.t("ui.office.message_centre"), lambda: MessagesTab(crm, unread_only=unread_messages))]

@@ -1,151 +1,142 @@
-"""My office, files (F2): still an ipywidgets view (`ui/base.py`), shown inside the kit's office
-module (`office.py`) until it is rebuilt on the kit.
+"""My office, files (F2) on the kit: my files and shared files (a row opens the file's page:
+share or stop sharing, rename, save a copy to a folder, delete — each disabled with the engine's
+reason where it refuses), and an upload form that takes a path next to the notebook.
 
-Unshared files stay private in the engine; this view lists only what the engine returns.
+Unshared files of others stay private in the engine; this screen lists only what it returns.
 """
 from __future__ import annotations
 
-import html
+import solara
+from solara.alias import rv
 
-import ipywidgets as widgets
+from ..errors import CRMError
+from . import kit
 
-from ..office.files import human_size
-from . import base
-from .base import Form, PagedList, View
-
-
-# -- files -------------------------------------------------------------------------------
-class UploadForm(Form):
-    """Store a file in the workspace: chosen in the browser, or a path next to the notebook."""
-
-    def __init__(self, crm, on_saved=None):
-        self._on_saved = on_saved
-        self.chooser = widgets.FileUpload(multiple=False, description=crm.t("ui.office.choose_file"))
-        self.path = base.text_field(crm, "path")
-        self.name = base.text_field(crm, "file_name")
-        self.shared = widgets.Checkbox(value=False, description=crm.t("field.file_shared"))
-        self.description_text = base.text_field(crm, "file_description")
-        self.upload = base.button(crm, "ui.office.upload", "primary")
-        self.upload.on_click(self._on_upload)
-        super().__init__(crm, [self.row("file", widgets.HBox([self.chooser, self.path])),
-                               self.row("file_name", self.name), self.shared,
-                               self.row("file_description", self.description_text), self.upload])
-
-    def _source(self):
-        if self.chooser.value:
-            chosen = self.chooser.value[0]
-            return bytes(chosen["content"]), chosen["name"]
-        return self.path.value.strip() or None, None
-
-    def _on_upload(self, _button):
-        # Nothing chosen passes None: the engine explains what an upload needs.
-        source, chosen_name = self._source()
-        info = self._attempt(self.crm.files.upload, source, name=self.name.value.strip() or chosen_name,
-                             shared=self.shared.value, description=self.description_text.value or None)
-        if info is not None:
-            self.show_ok(self.t("ui.office.uploaded", name=info.name, size=human_size(info.size)))
-            self.chooser.value = ()
-            self.path.value = self.name.value = self.description_text.value = ""
-            if self._on_saved:
-                self._on_saved(info.id)
+COLUMNS = [kit.Column("name", "field.file_name", sort="name", width=32),
+           kit.Column("size_text", "ui.col.size", sort="size"),
+           kit.Column("owner_name", "ui.col.owner_name", priority=2),
+           kit.Column("shared_mark", "ui.col.shared"),
+           kit.Column("description", "field.file_description", priority=3, width=30),
+           kit.Column("uploaded_on", "ui.col.uploaded_on", kind="date", sort="uploaded_on", priority=2)]
 
 
-class FileActions(Form):
-    """Share or unshare, rename, delete or save out the file on screen."""
-
-    def __init__(self, crm, on_done=None):
-        self.file_id, self._on_done = None, on_done
-        self.card = widgets.HTML()
-        self.share = base.button(crm, "ui.office.share")
-        self.new_name = base.text_field(crm, "file_name")
-        self.rename = base.button(crm, "ui.office.rename")
-        self.folder = widgets.Text(value=".", description=crm.t("field.target_folder"), style=base.WIDE)
-        self.save = base.button(crm, "ui.office.save_file")
-        self.delete = base.button(crm, "ui.office.delete", "danger")
-        self.share.on_click(self._on_share)
-        self.rename.on_click(self._on_rename)
-        self.save.on_click(self._on_save)
-        self.delete.on_click(self._on_delete)
-        super().__init__(crm, [self.card, self.share, widgets.HBox([self.row("file_name", self.new_name), self.rename]),
-                               widgets.HBox([self.row("target_folder", self.folder), self.save]), self.delete])
-
-    def show_file(self, file_id: int) -> None:
-        info = self._attempt(self.crm.files.get, file_id)
-        if info is None:
-            return
-        if info.id != self.file_id:
-            self.clear_status()
-        self.file_id, self.shared = info.id, info.shared
-        self.card.value = "<h4>" + html.escape(info.name) + "</h4>" + base.card(self.crm, [
-            ("size", human_size(info.size)), ("file_shared", self.t("ui.office.yes" if info.shared else "ui.office.no")),
-            ("file_description", info.description), ("uploaded_on", base.day(info.uploaded_on))])
-        self.share.description = self.t("ui.office.unshare" if info.shared else "ui.office.share")
-        self.new_name.value = info.name
-
-    def _on_share(self, _button):
-        info = self._attempt(self.crm.files.share, self.file_id, not self.shared)
-        if info is not None:
-            self._done(info.id, "ui.office.shared" if info.shared else "ui.office.unshared", name=info.name)
-
-    def _on_rename(self, _button):
-        info = self._attempt(self.crm.files.rename, self.file_id, self.new_name.value)
-        if info is not None:
-            self._done(info.id, "ui.office.renamed", name=info.name)
-
-    def _on_save(self, _button):
-        path = self._attempt(self.crm.files.save, self.file_id, self.folder.value)
-        if path is not None:
-            self.show_ok(self.t("ui.office.saved_to", path=path))
-
-    def _on_delete(self, _button):
-        info = self._attempt(self.crm.files.get, self.file_id)
-        if info is not None:
-            self._attempt(self.crm.files.delete, info.id)
-        if info is not None and not self.failed:
-            self.card.value = ""
-            self.show_ok(self.t("ui.office.deleted", name=info.name))
-            if self._on_done:
-                self._on_done(None)
-
-    def _done(self, file_id, key: str, **params):
-        self.show_file(file_id)
-        self.show_ok(self.t(key, **params))
-        if self._on_done:
-            self._on_done(file_id)
+def shown(crm, frame):
+    """Sizes as file managers show them (the engine's own `human_size`), shared as a tick."""
+    if not len(frame):
+        return frame
+    return frame.assign(size_text=frame["size"].map(crm.files.human_size),
+                        shared_mark=frame["shared"].map(lambda s: "✓" if s else ""))
 
 
-class FilesView(View):
-    """My files and shared files; upload one; open one to share, rename, save out or delete it."""
+def yes_no(crm) -> tuple:
+    return ((crm.t("ui.office.no"), False), (crm.t("ui.office.yes"), True))
 
-    def __init__(self, crm):
-        self.mine = widgets.Checkbox(value=False, description=crm.t("ui.office.my_files"))
-        self.shared = widgets.Dropdown(options=[(crm.t("ui.care.all"), None), (crm.t("ui.office.shared_only"), True),
-                                                (crm.t("ui.office.unshared_only"), False)],
-                                       description=crm.t("field.file_shared"), style=base.WIDE)
-        self.list = PagedList(
-            self, crm, self._files, ["name", "size", "owner_name", "shared", "file_description", "uploaded_on"],
-            count=self._file_count, search=True,
-            sort=(("uploaded_on", True), ("name", False), ("size", True)),
-            filters={"mine": self.mine, "shared": self.shared},
-            formats={"size": human_size, "shared": lambda v: "✓" if v else "", "uploaded_on": base.day},
-            describe=lambda r: f"{r.name} · {r.owner_name}", on_open=self.open_file)
-        self.actions = FileActions(crm, on_done=lambda _id: self.list.refresh())
-        base.shown(self.actions, False)
-        self.form = UploadForm(crm, on_saved=lambda _id: self.list.refresh())
-        self.tabs = widgets.Tab([widgets.VBox([self.list, self.actions]), self.form])
-        self.tabs.set_title(0, crm.t("ui.office.files"))
-        self.tabs.set_title(1, crm.t("ui.office.upload"))
-        super().__init__(crm, [self.tabs])
-        self.list.refresh()
 
-    def _files(self, mine: bool = False, shared=None, **page):
-        # `shared=False` is a filter too (unshared only), so it is passed through explicitly.
-        frame = self.crm.files.list(mine=mine, shared=self.shared.value, **page)
-        return frame.rename(columns={"description": "file_description"})
+@solara.component
+def FileRecord(crm, file_id: int, on_close=None, on_deleted=None):
+    """One file: its details and the actions, with the engine's reasons."""
+    version, language = kit.use_workspace(crm)
 
-    def _file_count(self, mine: bool = False, shared=None, **search):
-        return self.crm.files.count(mine=mine, shared=self.shared.value, **search)
+    def load():
+        try:
+            with crm.holding():
+                return (crm.files.get(file_id), crm.files.actions(file_id)), None
+        except CRMError as error:
+            return None, kit.failure(crm, error)
 
-    def open_file(self, file_id: int):
-        self.actions.show_file(file_id)
-        base.shown(self.actions, True)
+    data, problem = solara.use_memo(load, dependencies=[version, language, file_id, crm.user.id])
+    if data is None:
+        with solara.Column() as box:
+            kit.Feedback(problem, ref="file-message")
+            if on_close is not None:
+                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="file-close")
+        return box
+    info, why = data
+    t = crm.t
+
+    def share(_v):
+        done = crm.files.share(info.id, not info.shared)
+        return t("ui.office.shared" if done.shared else "ui.office.unshared", name=done.name)
+
+    def rename(v):
+        return t("ui.office.renamed", name=crm.files.rename(info.id, v.get("file_name") or "").name)
+
+    def save(v):
+        return t("ui.office.saved_to", path=crm.files.save(info.id, (v.get("target_folder") or "").strip()))
+
+    def delete(_v):
+        crm.files.delete(info.id)
+        text = t("ui.office.deleted", name=info.name)
+        if on_deleted is not None:      # the page is gone: the confirmation shows above the list
+            on_deleted(kit.Message("ok", text))
+        return text
+
+    facts = [("field.file_name", info.name), ("ui.col.size", crm.files.human_size(info.size)),
+             ("ui.col.owner_name", kit.Labels.of(crm).user(info.owner_id)),
+             ("field.file_shared", t("ui.office.yes" if info.shared else "ui.office.no")),
+             ("field.file_description", info.description), ("ui.col.uploaded_on", kit.date(info.uploaded_on))]
+    actions = [kit.Action("share", t("ui.office.unshare" if info.shared else "ui.office.share"), share,
+                          reason=why["share"], color="secondary"),
+               kit.Action("rename", t("ui.office.rename"), rename, reason=why["rename"], color="secondary",
+                          fields=(kit.Field("file_name"),), initial={"file_name": info.name}),
+               kit.Action("save", t("ui.office.save_file"), save, reason=why["save"], color="secondary",
+                          fields=(kit.Field("target_folder"),), initial={"target_folder": "."}),
+               kit.Action("delete", t("ui.office.delete"), delete, reason=why["delete"], color="error")]
+    return kit.RecordPage(crm, f"{kit.cap(t('kind.file'))} · {info.name}", subtitle=crm.files.human_size(info.size),
+                          actions=actions, on_close=on_close, ref="file",
+                          tabs=[(t("ui.kit.details"), lambda: kit.Facts(crm, facts, ref="file-facts"))])
+
+
+@solara.component
+def UploadFile(crm):
+    """Store a file in the workspace from a path next to the notebook (the engine checks size and name)."""
+    fields = (kit.Field("file", placeholder="data/quote.pdf"), kit.Field("file_name"),
+              kit.Field("file_shared", "select", options=yes_no(crm)), kit.Field("file_description", "textarea"))
+
+    def upload(v):
+        # Nothing given passes None: the engine explains what an upload needs, beside the box.
+        info = crm.files.upload(kit.text_or_none((v.get("file") or "").strip()),
+                                name=kit.text_or_none((v.get("file_name") or "").strip()),
+                                shared=bool(v.get("file_shared")),
+                                description=kit.text_or_none(v.get("file_description")))
+        return crm.t("ui.office.uploaded", name=info.name, size=crm.files.human_size(info.size))
+
+    return kit.ActionBar(crm, [kit.Action("upload", crm.t("ui.office.upload"), upload, fields=fields,
+                                          initial={"file_shared": False})], ref="upload")
+
+
+@solara.component
+def FilesTab(crm):
+    """My files and shared files; a row opens the file; upload one."""
+    kit.use_workspace(crm)
+    open_id, set_open_id = solara.use_state(None)
+    notice, set_notice = solara.use_state(None)
+    mine, set_mine = solara.use_state(False)
+    shared, set_shared = solara.use_state(None)
+
+    def open_file(file_id):
+        set_notice(None)
+        set_open_id(file_id)
+
+    def deleted(message):
+        set_notice(message)
+        set_open_id(None)
+
+    choices = [{"title": crm.t("ui.care.all"), "value": None},
+               {"title": crm.t("ui.office.shared_only"), "value": True},
+               {"title": crm.t("ui.office.unshared_only"), "value": False}]
+    with solara.Column(gap="6px") as box:
+        if open_id is not None:
+            FileRecord(crm, open_id, on_close=lambda: set_open_id(None), on_deleted=deleted)
+        with solara.Div(style={"display": "none" if open_id is not None else "block"}):
+            kit.Feedback(notice, ref="files-message")
+            UploadFile(crm)
+            with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px", "align-items": "center"}):
+                solara.Checkbox(label=crm.t("ui.office.my_files"), value=mine, on_value=set_mine
+                                ).meta(ref="files-mine")
+                rv.Select(items=choices, v_model=shared, on_v_model=set_shared, label=crm.t("field.file_shared"),
+                          density="compact", hide_details=True, style_="max-width:14em").meta(ref="files-shared")
+            kit.RecordList(crm, lambda **kw: shown(crm, crm.files.list(**kw)), crm.files.count, COLUMNS,
+                           on_open=open_file, filters={"mine": mine, "shared": shared}, sort="uploaded_on",
+                           descending=True, ref="files")
+    return box

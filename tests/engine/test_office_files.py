@@ -199,3 +199,23 @@ def test_files_are_searched_sorted_and_counted_in_the_engine(crm, rep):
     assert rep.files.count(shared=False, search="plan") == 1
     mine = assert_search_stays_in_scope(rep.files.list, crm.files.list, term="offer")
     assert mine["name"].tolist() == ["west offer.pdf", "offer.pdf"]          # shared with everyone, not hers
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_actions_give_the_verbs_own_reasons(crm, rep, language):
+    mine = rep.files.upload(b"minutes", name="minutes.txt", shared=True)
+    crm.set_language(language)
+    assert rep.files.actions(mine.id) == {name: None for name in rep.files.ACTIONS}
+    other = crm.as_user("wang.fang")
+    why = other.files.actions(mine.id)
+    assert why["save"] is None                                    # a shared file may be saved by all
+    for name, verb in (("share", lambda: other.files.share(mine.id, False)),
+                       ("rename", lambda: other.files.rename(mine.id, "x.txt")),
+                       ("delete", lambda: other.files.delete(mine.id))):
+        with pytest.raises(NotAllowed) as refused:
+            verb()
+        assert why[name] == refused.value.message(language)      # the button and the verb agree
+    rep.files.unshare(mine.id)
+    with pytest.raises(NotFound):
+        other.files.actions(mine.id)
+    assert rep.files.human_size(1536) == "1.5 KB"

@@ -2,7 +2,8 @@
 with its path and the engine's reasons, refused beside the button and changing nothing, accepted
 with a confirmation, every open view redrawn), the notice board and the message centre (a row
 opens and reads it; the app header's unread counts follow at once), in English and Chinese; the
-files and address books (still ipywidgets views, `office_files.py`) with their privacy."""
+files (list → file page → share, rename, save a copy, delete with the engine's reasons; upload
+from a path) and the address books, with their privacy."""
 import datetime as dt
 
 import pytest
@@ -10,7 +11,6 @@ import pytest
 from crm_engine.ui import app as app_module
 from crm_engine.ui import kit
 from crm_engine.ui.office import OfficeModule
-from crm_engine.ui.office_files import FilesView
 from tests.ui.kit_helpers import click, has, message, press, text_of
 
 RAW = ("None", "<NA>", "nan", "NaT", "open", "done", "title", "label", "created_on", "start_date", "end_date")
@@ -34,17 +34,6 @@ def current_path(module) -> str:
 def no_raw_text(module) -> None:
     words = set(text_of(module).replace("·", " ").split())
     assert not set(RAW) & words, set(RAW) & words
-
-
-def open_row(listing, record_id):
-    listing.pick.value = record_id
-    listing.open_button.click()
-
-
-def chosen(name, content: bytes):
-    """What a FileUpload widget holds after the student picked a file in the browser."""
-    return ({"name": name, "type": "text/plain", "size": len(content), "content": memoryview(content),
-             "last_modified": dt.datetime(2026, 3, 1)},)
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
@@ -191,60 +180,112 @@ def test_a_notification_opens_the_office_on_its_tab_unread_only(crm):
     shell.close()
 
 
-# -- files (an ipywidgets view inside the kit module) ------------------------------
-def test_upload_share_rename_save_delete(crm, tmp_path):
+# -- files ----------------------------------------------------------------------------------
+def files(module) -> str:
+    return text_of(module.rc.find(meta_ref="files").widget) if has(module.rc, "files") else ""
+
+
+def file_tables(crm) -> dict:
+    db = crm._s.db
+    return {t: sorted(map(repr, db.rows(f"SELECT * FROM {t}"))) for t in ("files", "audit")}
+
+
+def files_view(crm, language="en"):
+    crm.set_language(language)
+    view = OfficeModule(crm)
+    view.tab.set(1)
+    return view
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_upload_share_rename_save_delete(crm, tmp_path, language):
     rep = crm.as_user("li.ming")
-    view = FilesView(rep)
-    form = view.form
-    form.upload.click()
-    assert form.invalid_field == "file"
-    form.chooser.value = chosen("minutes.txt", b"Met Star Tech")
-    form.name.value = "../minutes.txt"
-    form.upload.click()
-    assert form.invalid_field == "file_name"
-    form.name.value = ""
-    form.upload.click()
-    assert "minutes.txt (13 B) stored" in form.status.value
-    form.chooser.value = chosen("minutes.txt", b"again")
-    form.upload.click()
-    assert "minutes.txt" in form.error_text                   # names are unique among your files
-    assert view.list.ids == [1]
-    other = FilesView(crm.as_user("wang.fang"))
-    assert other.list.ids == []                                # not shared yet
-    open_row(view.list, 1)
-    actions = view.actions
-    actions.share.click()
-    assert "shared with everyone" in actions.status.value
-    assert FilesView(crm.as_user("wang.fang")).list.ids == [1]
-    actions.new_name.value = "CON.txt"
-    actions.rename.click()
-    assert actions.invalid_field == "file_name"
-    actions.new_name.value = "star-minutes.txt"
-    actions.rename.click()
-    assert rep.files.get(1).name == "star-minutes.txt"
-    actions.folder.value = str(tmp_path)
-    actions.save.click()
+    source = tmp_path / "minutes.txt"
+    source.write_bytes(b"Met Star Tech")
+    view = files_view(rep, language)
+    click(view.rc, "upload-upload")
+    before = file_tables(crm)
+    click(view.rc, "upload-confirm")                          # nothing given: refused beside the box
+    kind, text = message(view.rc, "upload-message")
+    assert kind == "error" and file_tables(crm) == before
+    assert view.rc.find(meta_ref="field-file").widget.error_messages == [text]
+    fill(view, "file", str(source))
+    fill(view, "file_name", "../minutes.txt")
+    click(view.rc, "upload-confirm")
+    kind, text = message(view.rc, "upload-message")
+    assert kind == "error" and file_tables(crm) == before
+    assert view.rc.find(meta_ref="field-file_name").widget.error_messages == [text]
+    fill(view, "file_name", "")
+    click(view.rc, "upload-confirm")
+    assert message(view.rc, "upload-message") == ("success", crm.t("ui.office.uploaded", name="minutes.txt",
+                                                                   size="13 B"))
+    assert "minutes.txt" in files(view) and "13 B" in files(view)       # the list, redrawn
+    other = files_view(crm.as_user("wang.fang"), language)
+    assert "minutes.txt" not in files(other)                  # not shared yet
+    file_id = int(rep.files.list().iloc[0]["id"])
+    press(view.rc, f"files-row-{file_id}")
+    assert "minutes.txt" in text_of(view.rc.find(meta_ref="file-title").widget)
+    no_raw_text(view)
+    click(view.rc, "file-actions-share")
+    assert message(view.rc, "file-actions-message") == ("success", crm.t("ui.office.shared", name="minutes.txt"))
+    assert "minutes.txt" in files(other)                      # the colleague's open view follows
+    assert text_of(view.rc.find(meta_ref="file-actions-share").widget) == crm.t("ui.office.unshare")
+    click(view.rc, "file-actions-rename")
+    fill(view, "file_name", "CON.txt")
+    before = file_tables(crm)
+    click(view.rc, "file-actions-confirm")
+    kind, text = message(view.rc, "file-actions-message")
+    assert kind == "error" and file_tables(crm) == before
+    assert view.rc.find(meta_ref="field-file_name").widget.error_messages == [text]
+    fill(view, "file_name", "star-minutes.txt")
+    click(view.rc, "file-actions-confirm")
+    assert message(view.rc, "file-actions-message") == ("success", crm.t("ui.office.renamed",
+                                                                         name="star-minutes.txt"))
+    assert rep.files.get(file_id).name == "star-minutes.txt"
+    assert "star-minutes.txt" in text_of(view.rc.find(meta_ref="file-facts").widget)
+    click(view.rc, "file-actions-save")
+    fill(view, "target_folder", str(tmp_path))
+    click(view.rc, "file-actions-confirm")
+    assert message(view.rc, "file-actions-message")[0] == "success"
     assert (tmp_path / "star-minutes.txt").read_bytes() == b"Met Star Tech"
-    actions.save.click()
-    assert actions.error_text                                  # never over an existing file
-    actions.delete.click()
-    assert "deleted" in actions.status.value and view.list.ids == []
+    click(view.rc, "file-actions-save")
+    fill(view, "target_folder", str(tmp_path))
+    click(view.rc, "file-actions-confirm")                    # never over an existing file
+    assert message(view.rc, "file-actions-message")[0] == "error"
+    click(view.rc, "file-actions-delete")
+    assert message(view.rc, "files-message") == ("success", crm.t("ui.office.deleted", name="star-minutes.txt"))
+    assert not has(view.rc, "file") and len(rep.files.list()) == 0
+    assert "star-minutes.txt" not in files(view) and "star-minutes.txt" not in files(other)
 
 
-def test_upload_from_a_path_and_others_cannot_change_a_shared_file(crm, tmp_path):
+def test_others_cannot_change_a_shared_file_and_filters(crm, tmp_path):
     source = tmp_path / "price-list.csv"
     source.write_text("code,price\nNB-14,4999\n")
-    view = FilesView(crm.as_user("li.ming"))
-    view.form.path.value = str(source)
-    view.form.shared.value = True
-    view.form.upload.click()
-    assert "price-list.csv" in view.form.status.value
-    other = FilesView(crm.as_user("wang.fang"))
-    open_row(other.list, 1)
-    other.actions.delete.click()
-    assert other.actions.error_text and crm.files.get(1).name == "price-list.csv"
-    other.mine.value = True
-    assert other.list.ids == []
+    rep = crm.as_user("li.ming")
+    info = rep.files.upload(source, shared=True)
+    other = crm.as_user("wang.fang")
+    view = files_view(other)
+    assert "price-list.csv" in files(view)
+    press(view.rc, f"files-row-{info.id}")
+    reason = other.files.actions(info.id)["delete"]
+    assert reason and view.rc.find(meta_ref="file-actions-delete").widget.disabled
+    assert reason in [w.attributes.get("title") for w in view.rc.find(class_="crm-action").widgets]
+    assert view.rc.find(meta_ref="file-actions-share").widget.disabled
+    assert not view.rc.find(meta_ref="file-actions-save").widget.disabled   # a shared file may be saved
+    rep.files.rename(info.id, "prices.csv")                   # another handle: the open page follows
+    assert "prices.csv" in text_of(view.rc.find(meta_ref="file-title").widget)
+    rep.files.unshare(info.id)                                # now private: the page says so
+    assert message(view.rc, "file-message")[0] == "error"
+    click(view.rc, "file-close")
+    assert "prices.csv" not in files(view)
+    rep.files.share(info.id)
+    view.rc.find(meta_ref="files-mine").widget.v_model = True
+    assert "prices.csv" not in files(view)
+    mine = files_view(rep)
+    mine.rc.find(meta_ref="files-shared").widget.v_model = False
+    assert "prices.csv" not in files(mine)
+    mine.rc.find(meta_ref="files-shared").widget.v_model = True
+    assert "prices.csv" in files(mine)
 
 
 # -- address books -------------------------------------------------------------------------
