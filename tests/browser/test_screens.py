@@ -2,7 +2,8 @@
 English and Chinese, at 1400 px and at a 735-px notebook pane (issue #20):
 - nothing raw shows: no `None`, `<NA>`, `nan`, field names or codes where a label belongs;
 - nothing scrolls sideways;
-- a click on a list's row opens the record;
+- a click on a list's row opens the record, and the message after its first allowed action (accepted or
+  refused) lies within 300 px of the control clicked;
 - a change made in one cell appears in another cell's view without a refresh.
 Screenshots go to test-artifacts/ (not in git).
 """
@@ -74,6 +75,30 @@ def codes() -> set[str]:
     return {c for c in found if len(c) > 2}
 
 
+def near_the_control(page, output, module: str, limit: float = 300) -> int:
+    """Press the record page's first enabled action (and its form's Confirm, fields left as they are): the
+    message that follows — accepted or refused — shows within `limit` px of what was clicked. 1 if checked."""
+    buttons = output.locator(".crm-record .crm-actions button:not([disabled])").filter(visible=True)
+    if buttons.count() == 0:
+        return 0
+    control = buttons.first
+    box = control.bounding_box()          # where the clicked control is (an accepted form closes)
+    control.click()
+    page.wait_for_timeout(1500)
+    form = output.locator(".crm-action-form").filter(visible=True)
+    if form.count():
+        control = form.first.locator("button").filter(has_text=re.compile(r"^\s*(Confirm|确认)")).first
+        box = control.bounding_box()
+        control.click()
+        page.wait_for_timeout(1500)
+    message = output.locator(".crm-message").filter(visible=True).first
+    message.wait_for(timeout=20_000)
+    shown = message.bounding_box()
+    gap = max(0, shown["y"] - (box["y"] + box["height"]), box["y"] - (shown["y"] + shown["height"]))
+    assert gap <= limit, (module, message.inner_text(), box, shown)
+    return 1
+
+
 def raw_words(text: str, language: str, known: set[str]) -> list[str]:
     found = [m.group(0) for pattern in RAW for m in pattern.finditer(text)]
     found += IDENTIFIER.findall(text)
@@ -117,8 +142,10 @@ def test_every_screen_reads_clean_fits_and_opens_records(page, lab, language):
     (ARTIFACTS / f"screens_{language}_problems.txt").write_text(report or "none\n")
     assert problems == {}, report
 
-    # a row click opens the record, in every list (the first screen cell of each module)
+    # a row click opens the record, in every list (the first screen cell of each module), and the
+    # outcome of the first action the record page allows lies within 300 px of the control clicked
     page.set_viewport_size({"width": 1400, "height": 1000})
+    checked = 0
     for index, (module, user) in enumerate(shown, start=1):
         if module not in LISTS or shown.index((module, user)) != index - 1:
             continue
@@ -127,6 +154,8 @@ def test_every_screen_reads_clean_fits_and_opens_records(page, lab, language):
         row.wait_for(timeout=30_000)
         row.click()
         output.locator(".crm-record").first.wait_for(timeout=30_000)
+        checked += near_the_control(page, output, module)
+    assert checked >= 4, f"only {checked} record pages offered this user an action"
 
     # the list shown before the action (second to last cell) now says the opportunity is assigned
     assigned = outputs.last.locator(".jp-OutputArea-output").first.inner_text()
