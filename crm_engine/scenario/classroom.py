@@ -79,7 +79,8 @@ def create_class(scenario: Scenario, roster, folder, *, seed: int | None = None,
         else:  # built in one step: a stopped run leaves each workspace whole, old or new
             crm = scenario.create(path, student=student, seed=seed, language=language, replace=overwrite)
             try:
-                counts = crm.as_user(ADMIN_USERNAME).tables.one("SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)")
+                counts = crm.as_user(ADMIN_USERNAME).tables.one(
+                    "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)")
             finally:
                 crm.close()
             row.update(status="created", customers=counts[0], orders=counts[1])

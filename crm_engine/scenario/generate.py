@@ -77,7 +77,8 @@ def build(crm: CRM, scenario: Scenario, *, student: str | None = None, seed: int
         if crm.language not in scenario.languages:
             raise InvalidInput("scenario.language", field="language", language=crm.language,
                                choices=", ".join(scenario.languages))
-        if crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT count(*) FROM users") > 1 or crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT count(*) FROM customers"):
+        tables = crm.as_user(ADMIN_USERNAME).tables
+        if tables.scalar("SELECT count(*) FROM users") > 1 or tables.scalar("SELECT count(*) FROM customers"):
             raise Conflict("scenario.not_empty", workspace=os.path.basename(crm.path or ":memory:"))
     except CRMError as error:
         error.language = error.language or crm.language

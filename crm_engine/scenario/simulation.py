@@ -142,12 +142,18 @@ class Simulation:
     """`crm.simulation`: the scenario's clock and its simulated customers (hung on the facade by
     `crm_engine.scenario` through `CRM.extend`)."""
 
+    @property
+    def _tables(self):
+        """The workspace's tables without data scopes, read as the administrator (`crm.tables` is refused to
+        a rep's handle; this courseware reads its own records and the scenario's hidden side)."""
+        return self._crm.as_user(ADMIN_USERNAME).tables
+
     def __init__(self, crm):
         self._crm = crm
 
     # -- the scenario -------------------------------------------------------------------------
     def _row(self):
-        row = self._crm.as_user(ADMIN_USERNAME).tables.one("SELECT name, base_seed, student, seed, definition, generated_on FROM scenario_info")
+        row = self._tables.one("SELECT name, base_seed, student, seed, definition, generated_on FROM scenario_info")
         if row is None:
             raise NotFound("simulation.no_scenario")
         return row
@@ -172,7 +178,7 @@ class Simulation:
     @query
     def present(self) -> bool:
         """Whether this workspace holds a teaching scenario (whose clock makes things happen)."""
-        return self._crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT count(*) FROM scenario_info") > 0
+        return self._tables.scalar("SELECT count(*) FROM scenario_info") > 0
 
     @query
     def info(self) -> ScenarioInfo:
@@ -192,7 +198,7 @@ class Simulation:
         me = self._crm.user.username
         reader = me if any(t.assignee == me for t in scenario.tasks) \
             else scenario.student_user
-        who = self._crm.as_user(ADMIN_USERNAME).tables.one("SELECT name, role FROM users WHERE username = ?", [reader]) if reader else None
+        who = self._tables.one("SELECT name, role FROM users WHERE username = ?", [reader]) if reader else None
         if who:
             lines += ["", translate("simulation.you_are", language, name=who[0], username=reader,
                                     role=translate(f"role.{who[1]}", language))]
@@ -223,14 +229,14 @@ class Simulation:
         where, params = "", []
         if kind is not None:
             where, params = "WHERE kind = ?", [validate.one_of(kind, "kind", ("customer", "lead", "opportunity"))]
-        return self._crm.as_user(ADMIN_USERNAME).tables.df(f"SELECT * FROM scenario_traits {where} ORDER BY kind, record_id", params)
+        return self._tables.df(f"SELECT * FROM scenario_traits {where} ORDER BY kind, record_id", params)
 
     @query
     def log(self, *, since=None, until=None) -> pd.DataFrame:
         """What the clock made happen, per day and kind (instructors)."""
         self._crm.require_role(action="read_scenario")
         where, params = validate.period("on_date", since, until)
-        return self._crm.as_user(ADMIN_USERNAME).tables.df(f"SELECT * FROM scenario_log WHERE {' AND '.join(['TRUE', *where])} "
+        return self._tables.df(f"SELECT * FROM scenario_log WHERE {' AND '.join(['TRUE', *where])} "
                              "ORDER BY on_date, what", params)
 
     @action
@@ -387,8 +393,8 @@ class Simulation:
         answer = responses.stored(ctx, "winback", warning.id)
         if answer is not None:
             return answer["probability"]
-        trait = self._crm.as_user(ADMIN_USERNAME).tables.one("SELECT churn_reason, channel, churn_risk FROM scenario_traits WHERE kind = 'customer' "
+        trait = self._tables.one("SELECT churn_reason, channel, churn_risk FROM scenario_traits WHERE kind = 'customer' "
                                "AND record_id = ?", [warning.customer_id])
-        level = self._crm.as_user(ADMIN_USERNAME).tables.scalar("SELECT level FROM customers WHERE id = ?", [warning.customer_id])
+        level = self._tables.scalar("SELECT level FROM customers WHERE id = ?", [warning.customer_id])
         drifter = reaction.Drifter(trait[0] or "competitor", trait[1] or "phone", float(trait[2] or .5), level)
         return reaction.winback_probability(drifter, reaction.winback_factors(drifter, warning.raised_on, []))
