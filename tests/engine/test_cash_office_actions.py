@@ -4,29 +4,11 @@ action) answer is compared with what the verb itself answers, and asking changes
 import pytest
 
 from crm_engine.errors import CRMError
+from tests.engine.action_helpers import attempt
 
 ACTORS = ("admin", "dong.li", "zhang.wei", "chen.hua", "li.ming", "wang.fang", "sun.li", "ma.lan", "cai.wu")
 CASH_TABLES = ("contracts", "contract_lines", "instalments", "shipments", "shipment_lines", "payments", "expenses",
                "state_history", "audit")
-
-
-class Undo(Exception):
-    """Raised to roll back an attempt made only to see whether the verb accepts it."""
-
-
-def attempt(crm, verb) -> str | None:
-    """None if `verb()` goes through (then rolled back), else its refusal's message."""
-    answer = None
-    try:
-        with crm._s.db.transaction():
-            try:
-                verb()
-            except CRMError as error:
-                answer = str(error)
-            raise Undo
-    except Undo:
-        pass
-    return answer
 
 
 def tables(crm) -> dict:

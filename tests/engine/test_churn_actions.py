@@ -5,28 +5,10 @@ import pytest
 from crm_engine.errors import CRMError
 from tests.engine.helpers import snapshot
 from tests.engine.test_churn import _warning_in
+from tests.engine.action_helpers import attempt
 
 ACTORS = ("admin", "dong.li", "zhang.wei", "chen.hua", "li.ming", "wang.fang", "sun.li", "ma.lan", "cai.wu")
 STATES = ("warning", "suspended", "churned", "cleared")
-
-
-class Undo(Exception):
-    """Raised to roll back an attempt made only to see whether the verb accepts it."""
-
-
-def attempt(crm, verb) -> str | None:
-    """None if `verb()` goes through (then rolled back), else its refusal's message."""
-    answer = None
-    try:
-        with crm._s.db.transaction():
-            try:
-                verb()
-            except CRMError as error:
-                answer = str(error)
-            raise Undo
-    except Undo:
-        pass
-    return answer
 
 
 @pytest.mark.parametrize("state", STATES)

@@ -3,31 +3,13 @@ verbs' own checks (issue #20). Every (user, customer, action) answer is compared
 verb itself says, and asking changes nothing."""
 import pytest
 
-from crm_engine.errors import CRMError, NotFound
+from crm_engine.errors import NotFound
 from tests.engine.sales_helpers import is_chinese, tables
+from tests.engine.action_helpers import attempt
 
 ACTORS = ("admin", "dong.li", "zhang.wei", "chen.hua", "li.ming", "wang.fang", "zhao.lei", "sun.li", "ma.lan",
           "cai.wu")
 CUSTOMER_TABLES = ("customers", "contacts", "interactions", "customer_tags", "audit", "leads", "opportunities")
-
-
-class Undo(Exception):
-    """Raised to roll back an attempt made only to see whether the verb accepts it."""
-
-
-def attempt(crm, verb) -> str | None:
-    """None if `verb()` goes through (then rolled back), else its refusal's message."""
-    answer = None
-    try:
-        with crm._s.db.transaction():
-            try:
-                verb()
-            except CRMError as error:
-                answer = str(error)
-            raise Undo
-    except Undo:
-        pass
-    return answer
 
 
 def verbs(user, customer_id):

@@ -4,29 +4,11 @@ import pytest
 
 from crm_engine.errors import CRMError
 from tests.engine.sales_helpers import company, opportunity_in, tables
+from tests.engine.action_helpers import attempt
 
 # Users: one per role, plus a rep who does not hold it and a supervisor of another team.
 ACTORS = ("admin", "dong.li", "zhang.wei", "chen.hua", "li.ming", "wang.fang", "sun.li", "ma.lan", "cai.wu")
 STATES = ("unassigned", "assigned", "succeeded", "failed")
-
-
-class Undo(Exception):
-    """Raised to roll back an attempt made only to see whether the verb accepts it."""
-
-
-def attempt(crm, verb) -> str | None:
-    """None if `verb()` goes through (then rolled back), else its refusal's message."""
-    answer = None
-    try:
-        with crm._s.db.transaction():
-            try:
-                verb()
-            except CRMError as error:
-                answer = str(error)
-            raise Undo
-    except Undo:
-        pass
-    return answer
 
 
 def verbs(user, opp_id, step_id, stage):

@@ -4,7 +4,8 @@ import pytest
 
 from crm_engine.errors import CRMError
 from tests.engine.helpers import snapshot
-from tests.engine.test_churn_actions import ACTORS, attempt
+from tests.engine.action_helpers import attempt
+from tests.engine.test_churn_actions import ACTORS
 from tests.engine.test_service import ticket_in
 
 STATES = ("new", "assigned", "handled", "archived")
