@@ -172,10 +172,12 @@ class CRM:
             raise
         return cls(Session(db, load_user(db, ADMIN_USERNAME), language))
 
-    def as_user(self, who: str | int) -> "CRM":
-        """The same workspace, acting as another user (by username or id)."""
+    def as_user(self, who: str | int, *, own_language: str | None = None) -> "CRM":
+        """The same workspace as another user (username or id), sharing this handle's language — unless
+        `own_language`: then it keeps one of its own (a person's page of a served workspace)."""
         try:
-            return CRM(Session(self._s.db, load_user(self._s.db, who), self._s.language, self._s.shared))
+            language, shared = (validate.language(own_language), None) if own_language else (self._s.language, self._s.shared)
+            return CRM(Session(self._s.db, load_user(self._s.db, who), language, shared))
         except CRMError as error:
             error.language = error.language or self._s.language
             raise

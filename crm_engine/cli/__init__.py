@@ -13,6 +13,7 @@
     crm-lab scenario create fmcg_wholesaler workspaces/s001.duckdb --student s001
     crm-lab scenario class vocational_school class.csv workspaces/
     crm-lab scenario advance workspaces/s001.duckdb 7
+    crm-lab serve workspace/team.duckdb --port 8765   # the team's company, served to its members
 
 Exit codes: 0 done; 1 refused (the engine's reason, in the workspace's language; an import that
 imported nothing); 2 a malformed command line (click's usage errors: a bad option value, a missing file).
@@ -24,5 +25,6 @@ from .base import main
 from . import workspace_commands  # noqa: F401, E402 - registers demo, new, info, import, export, backup …
 from .scenario_commands import scenario  # noqa: E402
 from .course_commands import course  # noqa: E402
+from . import serve_commands  # noqa: F401, E402 - registers serve
 
 __all__ = ["main", "scenario", "course"]
