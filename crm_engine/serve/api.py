@@ -66,9 +66,13 @@ CALLS: dict[str, tuple[str, ...]] = {
 }
 
 
+def status_of(error: CRMError) -> int:
+    """The HTTP status of an engine refusal: 403 not allowed, 404 not found, 409 a conflict, else 400."""
+    return next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+
+
 def refusal(error: CRMError, language: str) -> JSONResponse:
-    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
-    return JSONResponse({"error": error.message(language), "kind": type(error).__name__}, status_code=status)
+    return JSONResponse({"error": error.message(language), "kind": type(error).__name__}, status_code=status_of(error))
 
 
 def table(frame: pd.DataFrame) -> dict:
