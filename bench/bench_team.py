@@ -24,9 +24,8 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repo root: tests/ holds the team
 
 from crm_engine import CRM  # noqa: E402
-from tests.engine.scenario_helpers import invariants  # noqa: E402
 from tests.serve.load_helpers import (MAX_SECONDS, MAX_USERS, Direct, Member, Served, agreement,  # noqa: E402
-                                      audit_top, build_team, latencies, marked, run_team, start_server,
+                                      audit_top, build_team, engine_invariants, latencies, marked, run_team, start_server,
                                       stop_server, wait_ready)
 
 
@@ -61,7 +60,7 @@ def check(path, baseline: int, log) -> dict:
     with CRM.open(path, read_only=True) as crm:
         found = agreement(crm, baseline, log)
         problems = marked(crm, log, found["flying_found"])
-        broken = invariants(crm)
+        broken = engine_invariants(crm)
     assert not (found["lost"] or found["duplicated"] or found["unsent"]), found
     assert found["transactions"] == found["acknowledged"], found
     assert problems == [], problems

@@ -198,11 +198,11 @@ class Member:
         self.leads: dict[int, int] = {}      # my lead -> follow-ups logged
         self.steps: dict[int, int] = {}      # my opportunity -> its open plan step
         self.ready: set[int] = set()         # my opportunities with a recorded result
-        self.seq = 0
+        self.seq, self.seed = 0, seed
 
     def marker(self) -> str:
         self.seq += 1
-        return f"[{self.person.username}#{self.seq}]"
+        return f"[{self.person.username}#{self.seed}.{self.seq}]"
 
     async def act(self, area: str, verb: str, *, marker: str | None = None, hint: int | None = None, **args):
         """Send one call and log it; the result on success, else None."""
@@ -273,7 +273,7 @@ class Member:
             mark = self.marker()
             await self.act("opportunities", "add", marker=mark, customer_name=f"Prospect {mark}",
                            summary=f"Notebooks for the new office {mark}", expected_amount=self.rng.randrange(5, 80) * 1000,
-                           probability=20)
+                           probability=20, contact_name="Zhou Min", contact_phone="0571-8888 1234")
         else:
             await self.develop()
 
@@ -496,3 +496,25 @@ def stats(times: list[float]) -> dict:
 def audit_top(path) -> int:
     with CRM.open(path, read_only=True) as crm:
         return int(crm.sql("SELECT coalesce(max(id), 0) AS top FROM audit")["top"][0])
+
+
+def engine_invariants(crm: CRM) -> dict:
+    """The rules the engine's state-machine tests check after every step (tests/engine/test_care_stateful.py,
+    test_sales_stateful.py) and those of a generated company (scenario_helpers.invariants): {rule: what
+    broke}, empty when every one holds."""
+    from types import SimpleNamespace
+
+    from tests.engine import scenario_helpers
+    from tests.engine.test_care_stateful import CareMachine
+    from tests.engine.test_sales_stateful import SalesMachine
+    broken = dict(scenario_helpers.invariants(crm))
+    machine = SimpleNamespace(db=crm._s.db, crm=crm)
+    for rule in (CareMachine.no_confirm_without_an_earlier_suspension, CareMachine.at_most_one_open_warning_per_customer,
+                 CareMachine.one_handler_per_ticket, CareMachine.archived_tickets_were_satisfied,
+                 CareMachine.states_match_their_history,
+                 SalesMachine.one_manager_per_assigned_and_one_customer_per_won_opportunity):
+        try:
+            rule(machine)
+        except AssertionError as error:
+            broken[rule.__name__] = str(error).splitlines()[0][:300]
+    return broken
