@@ -53,6 +53,12 @@ setup() {
     echo "$stamp $mode" > "$VENV/.setup-stamp"
 }
 
+page_assets() {
+    # The team server's page assets (Solara's app bundle, require.js, Font Awesome), fetched once by pinned
+    # version and checksum into the venv, so `crm-lab serve` never needs the network (docs/course.md).
+    "$VENV/bin/python" -m crm_engine.serve.assets
+}
+
 browser_deps() {
     # The real-browser tests drive Debian's Chromium (never a downloaded browser) and need
     # CJK fonts to render 简体中文. Installed with apt where we are root; otherwise those
@@ -88,6 +94,7 @@ hub_deps() {
 case "${1:-}" in
     start)
         setup start
+        page_assets
         "$VENV/bin/crm-lab" demo workspace/demo.duckdb --if-missing
         # Serve the whole course (notebooks, theory, instructor folders) and open the landing notebook.
         # The exporter setting: *Export as HTML* draws the plotly figures offline (crm_engine/ui/chart_export.py).
@@ -97,6 +104,7 @@ case "${1:-}" in
         ;;
     test)
         setup test
+        page_assets
         browser_deps
         hub_deps
         set +e

@@ -175,17 +175,20 @@ def _verify(asset: Asset, url: str, data: bytes) -> None:
         raise CRMError("serve.assets.integrity", package=asset.label, url=url)
 
 
+def _escapes(name: str) -> bool:
+    """Whether an archive path is absolute or climbs out (`..`): it would land outside wherever it is unpacked."""
+    return posixpath.isabs(name) or "\\" in name or ".." in name.split("/")
+
+
 def _unsafe_member(member: tarfile.TarInfo, top: str) -> bool:
-    """Whether an archive entry would land (or point) outside the package's folder, or is not a plain file."""
+    """Whether an archive entry lands (or points) outside the package's folder, or is not a file, folder or link."""
     def outside(path: str) -> bool:
         normal = posixpath.normpath(path)
-        return normal == ".." or normal.startswith("../") or posixpath.isabs(path) or normal.split("/")[0] != top
+        return posixpath.isabs(path) or normal == ".." or normal.startswith("../") or normal.split("/")[0] != top
 
-    name = member.name
-    if posixpath.isabs(name) or ".." in name.split("/") or "\\" in name or outside(name):
-        return True
     if member.issym():
-        return posixpath.isabs(member.linkname) or outside(posixpath.join(posixpath.dirname(name), member.linkname))
+        return posixpath.isabs(member.linkname) or outside(posixpath.join(posixpath.dirname(member.name),
+                                                                          member.linkname))
     if member.islnk():
         return outside(member.linkname)
     return not (member.isfile() or member.isdir())
@@ -194,6 +197,9 @@ def _unsafe_member(member: tarfile.TarInfo, top: str) -> bool:
 def _members(asset: Asset, tar: tarfile.TarFile) -> tuple[str, list[tarfile.TarInfo]]:
     """The archive's one top folder (npm's `package/`) and its entries, all checked before anything is written."""
     members = tar.getmembers()
+    for member in members:
+        if _escapes(member.name):
+            raise CRMError("serve.assets.unsafe", package=asset.label, member=member.name)
     tops = {posixpath.normpath(m.name).split("/")[0] for m in members}
     if len(tops) != 1:
         raise CRMError("serve.assets.broken", package=asset.label)
