@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import io
+import logging
 import os
 import posixpath
 import shutil
@@ -42,6 +43,8 @@ DEFAULT_REGISTRY = "https://registry.npmjs.org/"
 # on this machine (a 404 after Solara's retries) instead of reaching, or waiting for, the network.
 NO_CDN = "http://127.0.0.1:9/crm-lab-has-no-cdn/"
 TIMEOUT = 60  # seconds per download; the largest package is a few MB
+CDN_ROUTE = "/_solara/cdn/"  # where Solara's page asks for them (solara.server.cdn_helper.cdn_url_path)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,33 @@ def configure(cache: Path | None = None) -> Path:
         server_settings.telemetry.mixpanel_enable = False
         server_settings.main.mode = "production"
     return folder
+
+
+def only_local(app, cache: Path | None = None):
+    """Wrap an ASGI app (Solara's): a `/_solara/cdn/` file that is not in the cache is a 404 at once.
+
+    Without it Solara would ask `NO_CDN` for the file, retrying for seconds before its own 404.
+    The miss is logged with the file's name; nothing else changes.
+    """
+    folder = (Path(cache) if cache is not None else cache_dir()).resolve()
+
+    async def guarded(scope, receive, send):
+        if scope["type"] == "http":
+            _, found, wanted = scope["path"].partition(CDN_ROUTE)
+            if found and not _cached(folder, wanted):
+                log.warning("page asset %s is not in %s (python -m crm_engine.serve.assets)", wanted, folder)
+                await send({"type": "http.response.start", "status": 404,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body", "body": b"Not in the local page assets"})
+                return
+        await app(scope, receive, send)
+
+    return guarded
+
+
+def _cached(folder: Path, wanted: str) -> bool:
+    path = (folder / wanted).resolve()
+    return path.is_relative_to(folder) and path.is_file()
 
 
 def _download(asset: Asset, url: str, timeout: float) -> bytes:

@@ -2,8 +2,9 @@
 
     python tests/browser/served_app.py PORT [--no-assets]
 
-serves this module's `Page` under uvicorn on 127.0.0.1:PORT, after `configure()` pointed Solara at the
-local page assets (the way the team server starts), or, with --no-assets, with Solara's own defaults.
+serves this module's `Page` under uvicorn on 127.0.0.1:PORT the way the team server starts: `configure()`
+points Solara at the local page assets and `only_local()` wraps its app; or, with --no-assets, with
+Solara's own defaults.
 """
 import os
 import sys
@@ -28,8 +29,11 @@ if __name__ == "__main__":
         # Solara's defaults as a plain `solara run` behind a proxy it cannot use: the page asks the CDN itself
         solara.settings.assets.proxy = False  # `import solara` above has read the environment already
         os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
+        app = "solara.server.starlette:app"
     else:
-        from crm_engine.serve.assets import configure
+        from crm_engine.serve.assets import configure, only_local
         configure()
+        import solara.server.starlette  # after configure(): its routes are built from the settings
+        app = only_local(solara.server.starlette.app)
     import uvicorn
-    uvicorn.run("solara.server.starlette:app", host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -3,7 +3,8 @@
 A tiny Solara app (tests/browser/served_app.py) runs under uvicorn the way the team server starts:
 `crm_engine.serve.assets.configure()` first. Chromium opens it with every request to another host
 aborted, as on a machine without network. The second test serves the same app with Solara's own
-defaults to show that this check can fail: then the page asks a CDN and stays blank.
+defaults to show that this check can fail: then the page asks a CDN and stays blank. (`browser` is
+tests/browser/conftest.py's Chromium, which skips outside CI, or fails in CI, when Chromium is missing.)
 """
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ import pathlib
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
 
 from crm_engine.serve.assets import cache_dir, missing
-from tests.browser.conftest import ARTIFACTS, _require_chromium
+from tests.browser.conftest import ARTIFACTS
 from tests.conftest import free_port, need
 
 pytestmark = pytest.mark.slow
@@ -27,8 +29,7 @@ ROOT = HERE.parents[1]
 
 @pytest.fixture
 def serve(tmp_path):
-    """start(*args) -> base URL of served_app.py on a free port of 127.0.0.1; stopped after the test."""
-    _require_chromium()
+    """start(*args) -> (base URL, log file) of served_app.py on a free port of 127.0.0.1; stopped after the test."""
     need(None if not missing() else
          f"the page assets are not in {cache_dir()}: run python -m crm_engine.serve.assets (./crmlab.sh does)")
     servers = []
@@ -44,7 +45,7 @@ def serve(tmp_path):
         for _ in range(120):
             try:
                 urllib.request.urlopen(f"{base}/readyz", timeout=1)
-                return base
+                return base, log
             except OSError:
                 if server.poll() is not None:
                     break
@@ -91,7 +92,7 @@ def _finish(page, name: str) -> None:
 
 
 def test_the_served_page_works_with_the_network_off(browser, serve):
-    base = serve()
+    base, _log = serve()
     page, traffic = open_offline(browser, base)
     try:
         page.get_by_text("Served offline").wait_for(timeout=60_000)
@@ -111,7 +112,7 @@ def test_the_served_page_works_with_the_network_off(browser, serve):
 
 
 def test_without_the_local_assets_the_page_stays_blank(browser, serve):
-    base = serve("--no-assets")
+    base, _log = serve("--no-assets")
     page, traffic = open_offline(browser, base)
     try:
         page.wait_for_timeout(15_000)
@@ -119,3 +120,14 @@ def test_without_the_local_assets_the_page_stays_blank(browser, serve):
     finally:
         _finish(page, "served_without_assets")
     assert any("solara-vuetify3-app" in url for url in traffic["left"]), traffic["left"]
+
+
+def test_a_page_asset_missing_from_the_cache_is_refused_at_once_without_asking_anyone(serve):
+    base, log = serve()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{base}/_solara/cdn/katex@0.16.9/dist/katex.min.js", timeout=30)
+    assert refused.value.code == 404
+    with urllib.request.urlopen(f"{base}/_solara/cdn/requirejs@2.3.6/require.js", timeout=30) as served:
+        assert b"requirejs" in served.read(2000).lower()
+    text = log.read_text()
+    assert "katex@0.16.9/dist/katex.min.js is not in" in text and "Could not load URL" not in text

@@ -5,6 +5,7 @@ the test, named by `npm_config_registry`): no network.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import hashlib
@@ -25,7 +26,7 @@ from crm_engine.serve.assets import ASSETS, Asset, configure, ensure, missing
 
 
 def tarball(entries) -> bytes:
-    """A gzipped tar from [(name, text) | (name, TarInfo-type, linkname)] — npm's layout unless a test says otherwise."""
+    """A gzipped tar of [(name, text) | (name, TarInfo type, linkname)]: npm's layout unless a test says otherwise."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for entry in entries:
@@ -257,3 +258,40 @@ def test_check_says_what_is_missing(cache, monkeypatch, capsys):
     monkeypatch.setenv("CRM_LAB_ASSETS", str(cache))
     assert assets.main(["--check"]) == 1
     assert "requirejs@2.3.6" in capsys.readouterr().err
+
+
+def call(app, path: str) -> tuple[int, bytes]:
+    """One HTTP request through an ASGI app, with the path exactly as given (no client normalising it)."""
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app({"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""},
+                    receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_only_local_answers_a_page_asset_missing_from_the_cache_itself(cache, tmp_path):
+    (cache / "lib@2.0.0").mkdir(parents=True)
+    (cache / "lib@2.0.0" / "index.js").write_text("lib")
+    (tmp_path / "secret.txt").write_text("not an asset")
+    asked = []
+
+    async def solara_app(scope, receive, send):
+        asked.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"from solara"})
+
+    app = assets.only_local(solara_app, cache)
+    assert call(app, "/_solara/cdn/lib@2.0.0/index.js") == (200, b"from solara")
+    assert call(app, "/prefix/_solara/cdn/lib@2.0.0/index.js")[0] == 200  # served under a hub's prefix
+    assert call(app, "/") == (200, b"from solara")
+    for missing_path in ("/_solara/cdn/lib@2.0.0/other.js", "/_solara/cdn/katex@0.16.9/dist/katex.min.js",
+                         "/_solara/cdn/lib@2.0.0", "/_solara/cdn/../secret.txt",
+                         "/_solara/cdn/lib@2.0.0/../../secret.txt"):
+        assert call(app, missing_path)[0] == 404, missing_path
+    assert asked == ["/_solara/cdn/lib@2.0.0/index.js", "/prefix/_solara/cdn/lib@2.0.0/index.js", "/"]
