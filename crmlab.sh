@@ -55,8 +55,10 @@ setup() {
 
 page_assets() {
     # The team server's page assets (Solara's app bundle, require.js, Font Awesome), fetched once by pinned
-    # version and checksum into the venv, so `crm-lab serve` never needs the network (docs/course.md).
-    "$VENV/bin/python" -m crm_engine.serve.assets
+    # version and checksum into the venv, so `crm-lab serve` never needs the network (README). Without them
+    # only the team server refuses to start (saying so); JupyterLab and the notebooks do not need them.
+    "$VENV/bin/python" -m crm_engine.serve.assets \
+        || echo "The team server's page assets are missing; run $VENV/bin/python -m crm_engine.serve.assets when online." >&2
 }
 
 browser_deps() {
