@@ -206,7 +206,8 @@ def test_a_package_without_the_files_the_page_needs_is_refused(registry, cache):
 
 
 def test_configure_refuses_to_start_without_the_assets_and_changes_nothing(cache, monkeypatch):
-    monkeypatch.delenv("SOLARA_ASSETS_PROXY_CACHE_DIR", raising=False)
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", "")
+    monkeypatch.delenv("SOLARA_ASSETS_PROXY_CACHE_DIR")
     with pytest.raises(CRMError) as refused:
         configure(cache)
     assert refused.value.key == "serve.assets.missing"
@@ -224,7 +225,10 @@ def test_configure_points_solara_at_the_cache_with_no_way_to_the_network(cache, 
             (asset.folder(cache) / file).write_text("")
     for name in ("SOLARA_ASSETS_PROXY", "SOLARA_ASSETS_PROXY_CACHE_DIR", "SOLARA_ASSETS_CDN",
                  "SOLARA_TELEMETRY_MIXPANEL_ENABLE", "SOLARA_MODE"):
-        monkeypatch.delenv(name, raising=False)
+        # setenv first: it remembers the variable's state before the test (delenv of an absent one does
+        # not), so what configure() sets is undone afterwards
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.delitem(sys.modules, "solara.server.starlette", raising=False)
     for owner, name in ((solara.settings.assets, "proxy"), (solara.settings.assets, "cdn"),
                         (solara.server.settings.assets, "proxy_cache_dir"),
@@ -252,6 +256,11 @@ def test_the_pinned_packages_are_the_ones_solaras_page_template_loads():
     pinned = {asset.label: asset.files for asset in ASSETS}
     assert {label for label, _ in loaded} == set(pinned)
     assert [f"{label}/{file}" for label, file in sorted(loaded) if file not in pinned[label]] == []
+
+
+def test_configure_leaves_no_trace_in_the_other_tests():
+    """The test above ran configure(); its environment must not reach the rest of the suite."""
+    assert os.environ.get("SOLARA_ASSETS_CDN") != assets.NO_CDN
 
 
 def test_check_says_what_is_missing(cache, monkeypatch, capsys):
