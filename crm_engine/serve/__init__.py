@@ -1,1 +1,1 @@
-"""The team server: one process serves the CRM screens to every member of a team (issue #23)."""
+"""The CRM served to a team: one process owns a workspace, each person logs in as their CRM user (T4, docs/team.md)."""
