@@ -129,6 +129,8 @@ def ensure(progress=print, cache: Path | None = None, assets=ASSETS, timeout: fl
 def configure(cache: Path | None = None) -> Path:
     """Point Solara's server at the local assets, with telemetry off; call before solara.server.starlette is imported.
 
+    Calling it again (a second app in one process) is fine.
+
     Raises CRMError (naming the missing packages and how to fetch them) when an asset is missing:
     the server then refuses to start rather than serve a blank page or reach for the network.
     """
@@ -136,8 +138,11 @@ def configure(cache: Path | None = None) -> Path:
     gone = missing(folder)
     if gone:
         raise CRMError("serve.assets.missing", packages=", ".join(a.label for a in gone), folder=str(folder))
-    if "solara.server.starlette" in sys.modules:
-        # its routes (the /_solara/cdn/ mount among them) were built from the settings at import time
+    server = sys.modules.get("solara.server.starlette")
+    if server is not None and not any(getattr(route, "path", None) == CDN_ROUTE.rstrip("/") for route in server.routes):
+        # Solara builds its routes at import: imported with the proxy off, it has no /_solara/cdn/ route
+        # to serve the assets from. (Imported with it on, a second configure() is fine: the route reads
+        # the cache folder from the settings at each request.)
         raise RuntimeError("crm_engine.serve.assets.configure() must run before solara.server.starlette is imported")
     os.environ.update({
         "SOLARA_ASSETS_PROXY": "true",

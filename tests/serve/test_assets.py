@@ -13,7 +13,6 @@ import io
 import os
 import pathlib
 import re
-import sys
 import tarfile
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -229,7 +228,6 @@ def test_configure_points_solara_at_the_cache_with_no_way_to_the_network(cache, 
         # not), so what configure() sets is undone afterwards
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
-    monkeypatch.delitem(sys.modules, "solara.server.starlette", raising=False)
     for owner, name in ((solara.settings.assets, "proxy"), (solara.settings.assets, "cdn"),
                         (solara.server.settings.assets, "proxy_cache_dir"),
                         (solara.server.settings.telemetry, "mixpanel_enable"), (solara.server.settings.main, "mode")):
@@ -241,6 +239,16 @@ def test_configure_points_solara_at_the_cache_with_no_way_to_the_network(cache, 
     assert solara.server.settings.telemetry.mixpanel_enable is False
     # a file missing from the cache is asked of a closed port on this machine, never of the internet
     assert re.match(r"http://127\.0\.0\.1:\d+/", solara.settings.assets.cdn)
+
+    # the server app is built from these settings; a second app in the same process may configure again
+    import solara.server.starlette
+    assert configure(cache) == cache
+    assert any(getattr(route, "path", None) == "/_solara/cdn" for route in solara.server.starlette.routes)
+    # but Solara imported with the proxy off has no route to serve the assets from: that is refused
+    monkeypatch.setattr(solara.server.starlette, "routes", [route for route in solara.server.starlette.routes
+                                                            if getattr(route, "path", None) != "/_solara/cdn"])
+    with pytest.raises(RuntimeError, match="before solara.server.starlette is imported"):
+        configure(cache)
 
 
 def test_the_pinned_packages_are_the_ones_solaras_page_template_loads():
