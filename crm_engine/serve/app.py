@@ -128,4 +128,4 @@ def build(crm, gate, *, prefix: str = "/", api_routes=()):
     solara_apps.apps["__default__"] = solara_apps.AppScript(f"{page.__name__}:Page")
 
     own = Starlette(routes=[*gate.routes(), *api_routes])
-    return Guard(solara_server.app, gate, own, page.BINDINGS, prefix)
+    return Guard(assets.only_local(solara_server.app), gate, own, page.BINDINGS, prefix)

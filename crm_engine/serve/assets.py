@@ -151,6 +151,8 @@ def configure(cache: Path | None = None) -> Path:
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         # outside production mode the page embeds a "did it install?" frame from Solara's website
         "SOLARA_MODE": "production",
+        # "This website runs on Solara" would sit over the CRM's menu on every page
+        "SOLARA_THEME_SHOW_BANNER": "false",
     })
     # `import solara` (the screens import it) has already read the environment into its settings
     # objects; set those too, so the order of imports does not matter.
@@ -163,6 +165,7 @@ def configure(cache: Path | None = None) -> Path:
         server_settings.assets.proxy_cache_dir = folder
         server_settings.telemetry.mixpanel_enable = False
         server_settings.main.mode = "production"
+        server_settings.theme.show_banner = False
     return folder
 
 

@@ -223,20 +223,22 @@ def test_configure_points_solara_at_the_cache_with_no_way_to_the_network(cache, 
             (asset.folder(cache) / file).parent.mkdir(parents=True, exist_ok=True)
             (asset.folder(cache) / file).write_text("")
     for name in ("SOLARA_ASSETS_PROXY", "SOLARA_ASSETS_PROXY_CACHE_DIR", "SOLARA_ASSETS_CDN",
-                 "SOLARA_TELEMETRY_MIXPANEL_ENABLE", "SOLARA_MODE"):
+                 "SOLARA_TELEMETRY_MIXPANEL_ENABLE", "SOLARA_MODE", "SOLARA_THEME_SHOW_BANNER"):
         # setenv first: it remembers the variable's state before the test (delenv of an absent one does
         # not), so what configure() sets is undone afterwards
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
     for owner, name in ((solara.settings.assets, "proxy"), (solara.settings.assets, "cdn"),
                         (solara.server.settings.assets, "proxy_cache_dir"),
-                        (solara.server.settings.telemetry, "mixpanel_enable"), (solara.server.settings.main, "mode")):
+                        (solara.server.settings.telemetry, "mixpanel_enable"), (solara.server.settings.main, "mode"),
+                        (solara.server.settings.theme, "show_banner")):
         monkeypatch.setattr(owner, name, getattr(owner, name))
     assert configure(cache) == cache
     assert os.environ["SOLARA_ASSETS_PROXY"] == "true" and os.environ["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(cache)
     assert os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
     assert solara.settings.assets.proxy is True and solara.server.settings.assets.proxy_cache_dir == cache
     assert solara.server.settings.telemetry.mixpanel_enable is False
+    assert solara.server.settings.theme.show_banner is False     # no "runs on Solara" over the menu
     # a file missing from the cache is asked of a closed port on this machine, never of the internet
     assert re.match(r"http://127\.0\.0\.1:\d+/", solara.settings.assets.cdn)
 
