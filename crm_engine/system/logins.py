@@ -113,7 +113,7 @@ class Logins(Area):
         if linked is not None:
             raise Conflict("login.user_linked", user=user.username, hub_name=linked)
         db.execute("INSERT INTO hub_users VALUES (?, ?)", [hub_name, user.id])
-        self._s.audit("link_hub", "login", user.id, after={"hub_name": hub_name}, note=user.username)
+        self._s.audit("link_hub", "login", user.id, note=user.username)   # who, never how they log in
 
     @action
     def unlink_hub(self, hub_name: str) -> None:
@@ -124,8 +124,7 @@ class Logins(Area):
         if user_id is None:
             raise NotFound("login.hub_not_linked", hub_name=hub_name)
         self._s.db.execute("DELETE FROM hub_users WHERE hub_name = ?", [hub_name])
-        self._s.audit("unlink_hub", "login", user_id, before={"hub_name": hub_name},
-                      note=load_user(self._s.db, user_id).username)
+        self._s.audit("unlink_hub", "login", user_id, note=load_user(self._s.db, user_id).username)
 
     @query
     def list(self):
