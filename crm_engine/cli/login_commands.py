@@ -10,6 +10,8 @@
 All as the workspace's administrator (`crm.logins`); the engine's refusals are one line, exit 1."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..crm import CRM
@@ -28,7 +30,7 @@ def passwd(path, username, from_stdin):
     """Set USERNAME's password for a standalone `crm-lab serve` (8–128 characters; only a digest is kept)."""
     if from_stdin:
         # One line, its line ending removed; the rest of the line is the password, spaces included.
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt(f"New password for {username}", hide_input=True, show_default=False)
         again = click.prompt("Again", hide_input=True, show_default=False)
