@@ -18,8 +18,9 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 
-from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound
 from ..session import Area, User, action, load_user, query
 from .. import validate
 
@@ -28,7 +29,7 @@ N, R, P = 2**14, 8, 1
 SALT_BYTES, HASH_BYTES = 16, 32
 MIN_LENGTH, MAX_LENGTH = 8, 128
 # Stored cost parameters may be raised, within what a server can afford to check.
-MOST_N, MOST_R, MOST_P = 2**20, 32, 16
+MOST_N, MOST_R, MOST_P = 2**18, 16, 4   # at most 512 MiB for one check
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # What an unknown, inactive or password-less user is checked against: the same work as a real
 # check, so how long `verify` takes does not tell which user names exist. It never matches.
@@ -51,6 +52,8 @@ def matches(password: str, stored: str) -> bool:
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     # maxmem: OpenSSL's default (32 MiB) refuses r=8 with n above 2**14; allow the stored costs.
+    # NFC: the same password typed on another keyboard or system may arrive as other code points.
+    password = unicodedata.normalize("NFC", password)
     return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=HASH_BYTES,
                           maxmem=129 * n * r * p + 2**20)
 
@@ -70,22 +73,33 @@ def _b64(raw: bytes) -> str:
 class Logins(Area):
     """`crm.logins`: passwords (standalone server) and hub links (on a JupyterHub), administrator only."""
 
-    @action
     def set_password(self, username: str, password: str) -> None:
         """Set (or replace) `username`'s password: 8–128 characters, no control characters, not the
         username itself. Only its digest is stored; the audit trail names the user, nothing more."""
+        s = self._s
+        try:
+            s.require_role("admin", action="manage_logins")
+            username = _username(username)
+            if not isinstance(password, str) or _CONTROL.search(password):
+                raise InvalidInput("login.password_text", field="password")
+            if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+                raise InvalidInput("login.password_length", field="password", min=MIN_LENGTH, max=MAX_LENGTH,
+                                   length=len(password))
+            if password.strip().casefold() == username.casefold():
+                raise InvalidInput("login.password_is_username", field="password")
+        except CRMError as error:
+            error.language = error.language or s.language
+            raise
+        # The KDF's tens of milliseconds run before the transaction: the server's other users do not wait.
+        self._set_password(username, digest(password))
+
+    @action
+    def _set_password(self, username: str, stored: str) -> None:
         self._s.require_role("admin", action="manage_logins")
         user = self._active(username)
-        if not isinstance(password, str) or _CONTROL.search(password):
-            raise InvalidInput("login.password_text", field="password")
-        if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-            raise InvalidInput("login.password_length", field="password", min=MIN_LENGTH, max=MAX_LENGTH,
-                               length=len(password))
-        if password.strip().casefold() == user.username.casefold():
-            raise InvalidInput("login.password_is_username", field="password")
         db = self._s.db
         db.execute("DELETE FROM passwords WHERE user_id = ?", [user.id])
-        db.execute("INSERT INTO passwords VALUES (?, ?, ?)", [user.id, digest(password), self._s.today()])
+        db.execute("INSERT INTO passwords VALUES (?, ?, ?)", [user.id, stored, self._s.today()])
         self._s.audit("set_password", "login", user.id, note=user.username)
 
     @action
@@ -139,24 +153,28 @@ class Logins(Area):
             "p.set_on AS password_set_on, h.hub_name FROM users u "
             "LEFT JOIN passwords p ON p.user_id = u.id LEFT JOIN hub_users h ON h.user_id = u.id ORDER BY u.id")
 
-    @query
     def verify(self, username, password) -> str | None:
         """The username if `username` is an active user whose password is `password`, else None.
 
         The check costs the same for a name that does not exist, an inactive user and one without a
         password (a dummy digest is checked instead), so timing does not reveal which names exist."""
-        self._s.require_role("admin", action="manage_logins")
-        row = None
-        if isinstance(username, str) and isinstance(password, str) and len(password) <= MAX_LENGTH \
-                and not self._missing():
-            row = self._s.db.one("SELECT u.username, p.digest FROM users u JOIN passwords p ON p.user_id = u.id "
-                                 "WHERE u.username = ? AND u.active", [username.strip()])
-        given = password if isinstance(password, str) and len(password) <= MAX_LENGTH else ""
+        given = password if isinstance(password, str) and len(password) <= MAX_LENGTH else None
+        row = self._stored(username if isinstance(username, str) and given is not None else None)
+        # The KDF runs after the read, with the workspace free: the server's other users do not wait.
         try:
-            ok = matches(given, row[1] if row else _DUMMY)
+            ok = matches(given or "", row[1] if row else _DUMMY)
         except (ValueError, TypeError):   # a digest this version cannot read: no way in
             ok = False
         return row[0] if row and ok else None
+
+    @query
+    def _stored(self, username: str | None) -> tuple | None:
+        """(username, digest) of an active user with a password, else None."""
+        self._s.require_role("admin", action="manage_logins")
+        if username is None or self._missing():
+            return None
+        return self._s.db.one("SELECT u.username, p.digest FROM users u JOIN passwords p ON p.user_id = u.id "
+                              "WHERE u.username = ? AND u.active", [username.strip()])
 
     @query
     def hub_user(self, hub_name) -> str | None:

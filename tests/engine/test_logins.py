@@ -323,3 +323,29 @@ def test_an_older_workspace_opened_read_write_gets_the_logins_tables(tmp_path):
         assert crm._s.db.schema_version() == latest_version()
         crm.logins.set_password("admin", PASSWORD)
         assert crm.logins.verify("admin", PASSWORD) == "admin"
+
+
+def test_the_kdf_runs_with_the_workspace_free(crm, monkeypatch):
+    """A login check's tens of milliseconds do not hold the workspace: the server's other users go on."""
+    held = []
+    real = hashlib.scrypt
+
+    def watching(*args, **kwargs):
+        held.append(crm._s.db._lock._is_owned() or crm._s.db.in_transaction)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(module.hashlib, "scrypt", watching)
+    crm.logins.set_password("li.ming", PASSWORD)
+    crm.logins.verify("li.ming", PASSWORD)
+    crm.logins.verify("nobody", PASSWORD)
+    assert held == [False, False, False]
+
+
+def test_a_password_matches_in_any_unicode_normal_form(crm):
+    composed, decomposed = "caf\u00e9-au-lait", "cafe\u0301-au-lait"
+    crm.logins.set_password("li.ming", composed)
+    assert crm.logins.verify("li.ming", decomposed) == "li.ming"
+
+
+def test_only_the_logins_migration_may_be_skipped_by_a_read_only_open():
+    from crm_engine.migrations import migrations, skippable
+    assert [version for version, name, sql in migrations() if skippable(sql)] == [10]
