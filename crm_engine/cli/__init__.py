@@ -7,6 +7,7 @@
     crm-lab export workspace/demo.duckdb customers mine.xlsx --as li.ming
     crm-lab backup workspace/demo.duckdb monday.duckdb
     crm-lab restore workspace/demo.duckdb monday.duckdb
+    crm-lab passwd workspace/team.duckdb li.ming   # logins for `crm-lab serve`; crm-lab logins list|link|unlink|clear
     crm-lab theory-site build/theory-site
     crm-lab courseware ~/crm-lab                  # notebooks, theory and a demo workspace for a student
     crm-lab scenario list
@@ -26,5 +27,6 @@ from . import workspace_commands  # noqa: F401, E402 - registers demo, new, info
 from .scenario_commands import scenario  # noqa: E402
 from .course_commands import course  # noqa: E402
 from . import serve_commands  # noqa: F401, E402 - registers serve
+from .login_commands import logins  # noqa: E402 - also registers passwd
 
-__all__ = ["main", "scenario", "course"]
+__all__ = ["main", "scenario", "course", "logins"]
