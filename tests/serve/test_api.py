@@ -1,20 +1,14 @@
 """`POST api/call` and `api/sql` as members' notebooks use them: the allow-list, every refusal code, data
 scopes, arguments of the wrong type — each refused call leaves the workspace as it was.
 
-In-process: Starlette's TestClient against the real guard, password gate and API routes, as
-`server.make_app(crm)` assembles them — with a stand-in where Solara would be (Solara's app can be set
-up only once per process; tests/serve/test_load.py runs the whole server).
+In-process: Starlette's TestClient against `server.make_app(crm)` (the real guard, gate and routes).
 """
 import pytest
-from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
 from starlette.testclient import TestClient
 
 from crm_engine.sales.opportunities import Opportunities
-from crm_engine.serve import api
+from crm_engine.serve import server
 from crm_engine.serve.api import CALLS
-from crm_engine.serve.app import Bindings, Guard
-from crm_engine.serve.gate import PasswordGate
 from tests.conftest import TODAY
 from tests.engine.helpers import snapshot
 
@@ -30,9 +24,7 @@ def served(crm):
     """The fixture company served in-process; `login(username)` gives a client logged in as that person."""
     for username in PEOPLE:
         crm.logins.set_password(username, password(username))
-    gate = PasswordGate(crm)
-    own = Starlette(routes=[*gate.routes(), *api.routes(crm)])
-    client = TestClient(Guard(PlainTextResponse("the screens"), gate, own, Bindings()))
+    client = TestClient(server.make_app(crm))
 
     def login(username: str, language: str = "en") -> TestClient:
         person = TestClient(client.app, headers={"accept-language": "zh-CN" if language == "zh_CN" else "en"})

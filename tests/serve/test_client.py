@@ -14,9 +14,10 @@ from starlette.responses import PlainTextResponse
 
 from crm_engine.errors import Conflict, InvalidInput, NotAllowed, NotFound, TransitionNotAllowed, WorkspaceError
 from crm_engine.serve import api
-from crm_engine.serve.app import Bindings, Guard
+from crm_engine.serve.app import Guard
 from crm_engine.serve.client import TeamCRM
 from crm_engine.serve.gate import PasswordGate
+from crm_engine.serve.sessions import Bindings
 from tests.conftest import TODAY, free_port
 
 
