@@ -106,13 +106,13 @@ def main(argv=None) -> None:
               f"({len(direct_log) / direct_took:.1f} calls/s)")
 
     served_ms, direct_ms = latencies(log), latencies(direct_log)
-    print(f"{'call':<34}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'direct p50':>12}{'ratio':>8}")
+    print(f"{'call':<34}{'n':>6}{'refused':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'direct p50':>12}{'ratio':>8}")
     for name, row in served_ms.items():
         base = direct_ms.get(name)
         ratio = f"{row['p50'] / base['p50']:>8.1f}" if base and base["p50"] > 0 else f"{'—':>8}"
         direct_p50 = f"{base['p50']:>12.1f}" if base else f"{'—':>12}"
         label = "all calls" if name == "all" else name
-        print(f"{label:<34}{row['n']:>6}{row['p50']:>9.1f}{row['p95']:>9.1f}{row['max']:>9.1f}{direct_p50}{ratio}")
+        print(f"{label:<34}{row['n']:>6}{row['refused']:>8}{row['p50']:>9.1f}{row['p95']:>9.1f}{row['max']:>9.1f}{direct_p50}{ratio}")
 
 
 if __name__ == "__main__":

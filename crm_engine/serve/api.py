@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from .. import i18n
 from ..errors import Conflict, CRMError, NotAllowed, NotFound
 from .gate import language_of
 
@@ -149,56 +150,62 @@ def invoke(crm, area: str, verb: str, args: dict):
 
 def routes(crm, prefix: str = "/") -> list:
     def person(request: Request):
+        # In the threadpool, like the verbs: loading the user reads the workspace, which waits for the
+        # call running now; the event loop must not wait with it (every other request would).
         return crm.as_user(request.scope["crm_lab_user"], own_language=language_of(request, crm.language))
 
+    def say(request: Request, key: str, status: int, **params) -> JSONResponse:
+        language = language_of(request, crm.language)
+        return JSONResponse({"error": i18n.translate(key, language, **params), "kind": "Unknown"}, status_code=status)
+
     async def whoami(request: Request):
-        me = person(request)
+        me = await run_in_threadpool(person, request)
         return JSONResponse({"username": me.user.username, "name": me.user.name, "role": me.user.role,
                              "language": me.language})
 
     async def sql(request: Request):
-        me = person(request)
         try:
             body = await request.json()
             query = body["query"] if isinstance(body, dict) else None
         except (ValueError, KeyError):
             query = None
         if not isinstance(query, str):
-            return JSONResponse({"error": me.t("serve.api_bad_body", field="query")}, status_code=400)
-        try:
-            frame = await run_in_threadpool(me.sql, query)
-        except CRMError as error:
-            return refusal(error, me.language)
-        return JSONResponse(table(frame))
+            return say(request, "serve.api_bad_body", 400, field="query")
+
+        def run():
+            me = person(request)
+            try:
+                return JSONResponse(table(me.sql(query)))
+            except CRMError as error:
+                return refusal(error, me.language)
+        return await run_in_threadpool(run)
 
     async def call(request: Request):
-        me = person(request)
         try:
             body = await request.json()
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            return JSONResponse({"error": me.t("serve.api_bad_body", field="area, verb, args")}, status_code=400)
+            return say(request, "serve.api_bad_body", 400, field="area, verb, args")
         area, verb, args = body.get("area"), body.get("verb"), body.get("args", {})
         for field, value, kind in (("area", area, str), ("verb", verb, str), ("args", args, dict)):
             if not isinstance(value, kind):
-                return JSONResponse({"error": me.t("serve.api_bad_body", field=field)}, status_code=400)
+                return say(request, "serve.api_bad_body", 400, field=field)
+        return await run_in_threadpool(respond, request, area, verb, args)
 
-        def run():
-            return answer(invoke(me, area, verb, args))
-
+    def respond(request: Request, area: str, verb: str, args: dict) -> JSONResponse:
+        """One call, start to end, on a worker thread: the person, the verb, its answer as JSON."""
+        me = person(request)
         try:
-            body = await run_in_threadpool(run)
+            return JSONResponse(answer(invoke(me, area, verb, args)))
         except Unknown as unknown:
-            status = 404 if unknown.key == "serve_api.unknown_call" else 400
-            return JSONResponse({"error": me.t(unknown.key, **unknown.params), "kind": "Unknown"}, status_code=status)
+            return say(request, unknown.key, 404 if unknown.key == "serve_api.unknown_call" else 400, **unknown.params)
         except CRMError as error:
             return refusal(error, me.language)
         except Exception as error:  # noqa: BLE001 - an engine bug: one line to the person, the traceback to the log
             log.exception("api/call %s.%s by %s", area, verb, me.user.username)
             return JSONResponse({"error": me.t("serve_api.bug", call=f"{area}.{verb}", problem=type(error).__name__),
                                  "kind": "Bug"}, status_code=500)
-        return JSONResponse(body)
 
     return [Route(f"{prefix}api/whoami", whoami, methods=["GET"]),
             Route(f"{prefix}api/sql", sql, methods=["POST"]),

@@ -218,6 +218,7 @@ class Member:
         if status >= 500:
             raise AssertionError(f"{area}.{verb} by {self.person.username}: {status} {body}")
         if status != 200:
+            action.result = body             # the refusal: {"error", "kind"}
             return None
         action.result = body.get("result") if area != "sql" else body
         return frame_rows(action.result) if body.get("type") == "table" else action.result
@@ -266,7 +267,7 @@ class Member:
             else:
                 mark = self.marker()
                 lead = await self.act("leads", "add", marker=mark, name=f"Buyer {mark}", company=f"Prospect {mark}",
-                                      phone="021-5555 0199", source="phone")
+                                      phone="021-5555 0199", source="cold_call")
                 if lead:
                     self.leads[lead["id"]] = 0
         elif r < 0.65:
@@ -478,18 +479,18 @@ def marked(crm: CRM, log: list[Action], found_in_flight: list[Action]) -> list[s
 
 
 def latencies(log: list[Action]) -> dict[str, dict]:
-    """p50 / p95 / max milliseconds and counts per call and over all answered calls."""
-    by: dict[str, list[float]] = {}
+    """p50 / p95 / max milliseconds, counts and refusals per call and over all answered calls."""
+    by: dict[str, list[Action]] = {}
     for action in log:
         if action.seconds is not None:
-            by.setdefault(f"{action.area}.{action.verb}", []).append(action.seconds * 1000)
-            by.setdefault("all", []).append(action.seconds * 1000)
-    return {name: stats(times) for name, times in sorted(by.items())}
+            by.setdefault(f"{action.area}.{action.verb}", []).append(action)
+            by.setdefault("all", []).append(action)
+    return {name: stats(actions) for name, actions in sorted(by.items())}
 
 
-def stats(times: list[float]) -> dict:
-    ordered = sorted(times)
-    return {"n": len(ordered), "p50": statistics.median(ordered),
+def stats(actions: list[Action]) -> dict:
+    ordered = sorted(a.seconds * 1000 for a in actions)
+    return {"n": len(ordered), "refused": sum(a.status != 200 for a in actions), "p50": statistics.median(ordered),
             "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], "max": ordered[-1]}
 
 
