@@ -24,9 +24,9 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repo root: tests/ holds the team
 
 from crm_engine import CRM  # noqa: E402
-from tests.serve.load_helpers import (MAX_SECONDS, MAX_USERS, Direct, Member, Served, agreement,  # noqa: E402
-                                      audit_top, build_team, engine_invariants, latencies, marked, run_team, start_server,
-                                      stop_server, wait_ready)
+from tests.serve.load_check import agreement, audit_top, engine_invariants, latencies, marked  # noqa: E402
+from tests.serve.load_helpers import (MAX_SECONDS, MAX_USERS, Direct, Member, Served, build_team,  # noqa: E402
+                                      run_team, start_server, stop_server, wait_ready)
 
 
 def free_port() -> int:
@@ -112,7 +112,8 @@ def main(argv=None) -> None:
         ratio = f"{row['p50'] / base['p50']:>8.1f}" if base and base["p50"] > 0 else f"{'—':>8}"
         direct_p50 = f"{base['p50']:>12.1f}" if base else f"{'—':>12}"
         label = "all calls" if name == "all" else name
-        print(f"{label:<34}{row['n']:>6}{row['refused']:>8}{row['p50']:>9.1f}{row['p95']:>9.1f}{row['max']:>9.1f}{direct_p50}{ratio}")
+        print(f"{label:<34}{row['n']:>6}{row['refused']:>8}{row['p50']:>9.1f}{row['p95']:>9.1f}{row['max']:>9.1f}"
+              f"{direct_p50}{ratio}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """A team working one served company at once: simulated members, each logged in as their own CRM user,
-doing their role's everyday actions through `api/call` — and the check that the audit trail agrees with
-what they did. Shared by bench/bench_team.py, tests/serve/test_load.py and tests/serve/test_crash.py.
+doing their role's everyday actions through `api/call`; tests/serve/load_check.py checks that the audit trail agrees
+with what they did. Shared by bench/bench_team.py, tests/serve/test_load.py and tests/serve/test_crash.py.
 
 Every action a member sends is logged before it goes out (verb, arguments, a unique marker in the text of
 anything it creates) and completed with the answer (status, record id, seconds). Afterwards, opened as the
@@ -24,11 +24,9 @@ import os
 import pathlib
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import time
-from collections import Counter
 
 from crm_engine import CRM
 from crm_engine.errors import CRMError
@@ -262,7 +260,8 @@ class Member:
                 await self.act("leads", "convert", lead_id=lead, opportunity=True)
             elif self.leads and self.rng.random() < 0.6:
                 lead = self.rng.choice(list(self.leads))
-                if await self.act("leads", "follow_up", lead_id=lead, detail="Called; interested in a quote") is not None:
+                followed_up = await self.act("leads", "follow_up", lead_id=lead, detail="Called; interested in a quote")
+                if followed_up is not None:
                     self.leads[lead] += 1
             else:
                 mark = self.marker()
@@ -273,7 +272,8 @@ class Member:
         elif r < 0.65:
             mark = self.marker()
             await self.act("opportunities", "add", marker=mark, customer_name=f"Prospect {mark}",
-                           summary=f"Notebooks for the new office {mark}", expected_amount=self.rng.randrange(5, 80) * 1000,
+                           summary=f"Notebooks for the new office {mark}",
+                           expected_amount=self.rng.randrange(5, 80) * 1000,
                            probability=20, contact_name="Zhou Min", contact_phone="0571-8888 1234")
         else:
             await self.develop()
@@ -317,7 +317,8 @@ class Member:
         if self.rng.random() < 0.5 and self.service:
             new = await self.act("service", "list", state="new", limit=10)
             if new:
-                await self.act("service", "assign", ticket_id=self.rng.choice(new)["id"], to=self.rng.choice(self.service))
+                await self.act("service", "assign", ticket_id=self.rng.choice(new)["id"],
+                               to=self.rng.choice(self.service))
         else:
             await self.read([("reports", "contribution", {"year": 2026}), ("reports", "funnel", {}),
                              ("audit", "list", {"limit": 20}), ("reports", "service_analysis", {})])
@@ -348,7 +349,8 @@ class Member:
             await self.act("leads", "add", marker=mark, name=f"Visitor {mark}", company=f"Fair contact {mark}",
                            source="trade_show", to_pool=True)
         else:
-            await self.read([("campaigns", "list", {}), ("reports", "campaign_roi", {}), ("leads", "pool", {"limit": 20})])
+            await self.read([("campaigns", "list", {}), ("reports", "campaign_roi", {}),
+                             ("leads", "pool", {"limit": 20})])
 
     async def finance(self) -> None:
         await self.read([("orders", "list", {"limit": 50}), ("reports", "contribution", {"year": 2026}),
@@ -416,106 +418,3 @@ def stop_server(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-# -- the check --------------------------------------------------------------------------------------
-def audit_since(crm: CRM, after: int) -> list[tuple]:
-    return crm.sql("SELECT a.id, a.at_time, u.username, a.action, a.kind, a.record_id FROM audit a "
-                   "JOIN users u ON u.id = a.user_id WHERE a.id > ? ORDER BY a.id", [after]).itertuples(index=False)
-
-
-def agreement(crm: CRM, after: int, log: list[Action]) -> dict:
-    """How the audit trail since row `after` agrees with the members' log (see the module's docstring)."""
-    groups: dict[tuple, list[tuple]] = {}
-    for row in audit_since(crm, after):
-        groups.setdefault((row.username, row.at_time), []).append((row.username, row.action, row.kind,
-                                                                   None if row.record_id is None else int(row.record_id)))
-    sent = [a for a in log if a.audited]
-    acked = Counter(a.entry() for a in sent if a.status == 200)
-    flying = [a for a in sent if a.status is None]
-    remaining = Counter(acked)
-    found, duplicated, unsent = [], [], []
-    for rows in groups.values():
-        entry = next((row for row in rows if remaining[row] > 0), None)
-        if entry is not None:
-            remaining[entry] -= 1
-            continue
-        match = next((a for a in flying if all(a is not f for f in found) and _flying_match(a, rows)), None)
-        if match is not None:
-            found.append(match)
-        elif any(row in acked for row in rows):
-            duplicated.append(rows)
-        else:
-            unsent.append(rows)
-    return {"sent": len(log), "audited_sent": len(sent), "acknowledged": sum(acked.values()),
-            "refused": sum(1 for a in sent if a.status not in (None, 200)), "in_flight": len(flying),
-            "in_flight_done": len(found), "transactions": len(groups),
-            "lost": sorted((k for k, n in remaining.items() if n > 0), key=repr),
-            "duplicated": duplicated, "unsent": unsent, "flying_found": found}
-
-
-def _flying_match(action: Action, rows: list[tuple]) -> bool:
-    user, verb, kind, record = action.entry()
-    return any(r[:3] == (user, verb, kind) and (record is None or r[3] == record) for r in rows)
-
-
-def marked(crm: CRM, log: list[Action], found_in_flight: list[Action]) -> list[str]:
-    """Records created by marked actions: each acknowledged one once (with its id), each in-flight one
-    as often as its audit entry was found (0 or 1). The problems, or []."""
-    problems = []
-    for action in log:
-        if (action.area, action.verb) not in MARKED or action.status not in (None, 200):
-            continue
-        table, column = MARKED[(action.area, action.verb)]
-        ids = crm.sql(f"SELECT id FROM {table} WHERE contains({column}, ?)", [action.marker])["id"].tolist()
-        if action.status == 200:
-            expected = [action.result if isinstance(action.result, int) else action.result["id"]]
-        else:
-            expected = len([a for a in found_in_flight if a is action])
-            ids = len(ids)
-        if ids != expected:
-            problems.append(f"{action.area}.{action.verb} {action.marker} by {action.user}: {ids} != {expected}")
-    return problems
-
-
-def latencies(log: list[Action]) -> dict[str, dict]:
-    """p50 / p95 / max milliseconds, counts and refusals per call and over all answered calls."""
-    by: dict[str, list[Action]] = {}
-    for action in log:
-        if action.seconds is not None:
-            by.setdefault(f"{action.area}.{action.verb}", []).append(action)
-            by.setdefault("all", []).append(action)
-    return {name: stats(actions) for name, actions in sorted(by.items())}
-
-
-def stats(actions: list[Action]) -> dict:
-    ordered = sorted(a.seconds * 1000 for a in actions)
-    return {"n": len(ordered), "refused": sum(a.status != 200 for a in actions), "p50": statistics.median(ordered),
-            "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], "max": ordered[-1]}
-
-
-def audit_top(path) -> int:
-    with CRM.open(path, read_only=True) as crm:
-        return int(crm.sql("SELECT coalesce(max(id), 0) AS top FROM audit")["top"][0])
-
-
-def engine_invariants(crm: CRM) -> dict:
-    """The rules the engine's state-machine tests check after every step (tests/engine/test_care_stateful.py,
-    test_sales_stateful.py) and those of a generated company (scenario_helpers.invariants): {rule: what
-    broke}, empty when every one holds."""
-    from types import SimpleNamespace
-
-    from tests.engine import scenario_helpers
-    from tests.engine.test_care_stateful import CareMachine
-    from tests.engine.test_sales_stateful import SalesMachine
-    broken = dict(scenario_helpers.invariants(crm))
-    machine = SimpleNamespace(db=crm._s.db, crm=crm)
-    for rule in (CareMachine.no_confirm_without_an_earlier_suspension, CareMachine.at_most_one_open_warning_per_customer,
-                 CareMachine.one_handler_per_ticket, CareMachine.archived_tickets_were_satisfied,
-                 CareMachine.states_match_their_history,
-                 SalesMachine.one_manager_per_assigned_and_one_customer_per_won_opportunity):
-        try:
-            rule(machine)
-        except AssertionError as error:
-            broken[rule.__name__] = str(error).splitlines()[0][:300]
-    return broken

@@ -102,7 +102,8 @@ def test_each_refusal_has_its_status_and_the_engines_message(served):
         (403, "NotAllowed", call(rep, "clock", "advance", days=1)),
         (404, "NotFound", call(rep, "opportunities", "get", opportunity_id=99_999)),
         (409, "Conflict", call(rep, "opportunities", "record_result", step_id=step, result="Again")),
-        (403, "TransitionNotAllowed", call(rep, "opportunities", "set_stage", opportunity_id=waiting.id, stage="proposal")),
+        (403, "TransitionNotAllowed",
+         call(rep, "opportunities", "set_stage", opportunity_id=waiting.id, stage="proposal")),
         (403, "NotAllowed", call(rep, "opportunities", "assign", opportunity_id=mine, to="wang.fang")),
     ]
     for status, kind, answer in cases:

@@ -11,8 +11,8 @@ import pytest
 
 from crm_engine import CRM
 from tests.conftest import free_port
-from tests.serve.load_helpers import (Member, Served, agreement, audit_top, build_team, engine_invariants, marked,
-                                      run_team, start_server, stop_server, wait_ready)
+from tests.serve.load_check import agreement, audit_top, engine_invariants, marked
+from tests.serve.load_helpers import Member, Served, build_team, run_team, start_server, stop_server, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def test_a_server_killed_under_load_leaves_every_action_whole_or_absent(tmp_path
             found = agreement(crm, baseline, log)
             assert (found["lost"], found["duplicated"], found["unsent"]) == ([], [], []), found
             assert found["transactions"] == found["acknowledged"] + found["in_flight_done"]
-            assert found["acknowledged"] >= 10, (trial, {k: v for k, v in found.items() if k != "flying_found"}, [(a.verb, a.status) for a in log][:20])
+            assert found["acknowledged"] >= 10, trial
             assert marked(crm, log, found["flying_found"]) == []
         # The server starts again on it, and a member works on.
         restarted = start_server(path, port)

@@ -11,8 +11,9 @@ import pytest
 
 from crm_engine import CRM
 from tests.conftest import free_port
-from tests.serve.load_helpers import (Action, Direct, Member, Person, Served, agreement, audit_top, build_team, engine_invariants, marked,
-                                      run_team, start_server, stop_server, wait_ready)
+from tests.serve.load_check import agreement, audit_top, engine_invariants, marked
+from tests.serve.load_helpers import (Action, Direct, Member, Person, Served, build_team, run_team, start_server,
+                                      stop_server, wait_ready)
 
 
 
