@@ -107,12 +107,16 @@ class TeamCRM:
         request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read().decode("utf-8"))
+                raw = response.read()
         except urllib.error.HTTPError as refused:
             raise self._refusal(refused.code, refused.read()) from None
         except (urllib.error.URLError, OSError) as problem:
             reason = getattr(problem, "reason", problem)
             raise errors.WorkspaceError("serve_api.unreachable", url=self.url, problem=str(reason)) from None
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except ValueError:       # a page, not the API's JSON: another program at this address
+            raise errors.WorkspaceError("serve_api.not_a_team_server", url=self.url) from None
 
     def _refusal(self, status: int, raw: bytes) -> errors.CRMError:
         text = raw.decode("utf-8", "replace").strip()

@@ -129,6 +129,17 @@ def test_an_unreachable_server_is_a_clear_workspace_error():
     assert "127.0.0.1" in str(gone.value) and "running" in str(gone.value)
 
 
+def test_another_program_at_the_address_is_a_clear_workspace_error():
+    server, thread, url = serve(PlainTextResponse("<html>a blog</html>"))
+    try:
+        with pytest.raises(WorkspaceError) as other:
+            TeamCRM(url, token="x").whoami()
+        assert "not as a CRM Lab team server" in str(other.value)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 def test_on_a_hub_the_notebooks_own_token_is_sent(crm, monkeypatch):
     own = Starlette(routes=api.routes(crm))
     server, thread, url = serve(Guard(PlainTextResponse("the screens"), HubLike(), own, Bindings()))
