@@ -45,6 +45,8 @@ pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "a1_opportunity"
 STUDENT, OTHER_STUDENT, INSTRUCTOR = "s101", "s102", "teacher"
+UNLINKED = "s103"                      # in the team, not linked to a CRM user of its workspace
+TEAM = "crm-team-1"                    # the team's CRM server, a managed service
 USER_PASSWORD = "crm-lab-student-pw"
 ADMIN_PASSWORD = "crm-lab-instructor-password-for-the-test"   # SharedPasswordAuthenticator wants ≥ 32
 TEST_TOKEN = uuid.uuid4().hex
@@ -106,6 +108,14 @@ grading["cwd"] = {grader_home!r}
 grading["command"] = grading["command"] + ["--allow-root"]
 grading["environment"] = dict(grading["environment"], HOME={grader_home!r}, JUPYTER_CONFIG_PATH={etc!r},
                               CRM_LAB_COURSE_ROOT={course_root!r})
+
+# The team's CRM server (docs/jupyterhub.md, "A team's shared company"): no grading account either.
+for team in c.JupyterHub.services:
+    if team["name"] == {team!r}:
+        del team["user"]
+        team["cwd"] = {grader_home!r}
+        team["environment"] = dict(team["environment"], HOME={grader_home!r}, **{team_env!r})
+        team["command"] = {team_command!r} or team["command"]
 
 # The test's own handle on the hub: start and stop servers, read what the config created.
 c.JupyterHub.services.append({{"name": "crm-lab-test", "api_token": {token!r}}})
@@ -196,6 +206,16 @@ def _make_course(hub: Hub) -> tuple[pathlib.Path, pathlib.Path]:
     return root, exchange
 
 
+TEAM_USER = "li.ming"   # the CRM user the student's hub name is linked to
+
+
+def _team_server(hub: Hub) -> tuple[list | None, dict]:
+    """The team service's command (None: the example's `crm-lab serve … --hub`) and extra environment."""
+    links = json.dumps({STUDENT: TEAM_USER})
+    return ([str(VENV / "bin" / "python"), "-m", "tests.course.hub_service", str(hub.team_port)],
+            {"PYTHONPATH": str(REPO), "CRM_LAB_TEST_HUB_LINKS": links})
+
+
 def _write_setup(hub: Hub, course_root: pathlib.Path, exchange: pathlib.Path) -> pathlib.Path:
     hub.state.mkdir()
     # /etc/jupyter/nbgrader_config.py of docs/jupyterhub.md: the course and the exchange, for every account.
@@ -212,13 +232,19 @@ def _write_setup(hub: Hub, course_root: pathlib.Path, exchange: pathlib.Path) ->
         (hub.homes / name / ".jupyter" / "nbgrader_config.py").write_text(
             f"c = get_config()\nc.CourseDirectory.student_id = {name!r}\n", "utf-8")
     roster = hub.base / "students.txt"
-    roster.write_text(f"# the class list\n{STUDENT}\n{OTHER_STUDENT}  # second student\n", "utf-8")
+    roster.write_text(f"# the class list\n{STUDENT}\n{OTHER_STUDENT}  # second student\n{UNLINKED}\n", "utf-8")
+    hub.team_port = free_port()
+    hub.teams = hub.base / "teams.txt"
+    hub.team_workspace = hub.grader_home / "teams" / "team-1.crm"
+    hub.teams.write_text(f"# the teams\n{TEAM} {hub.team_workspace} {hub.team_port} {STUDENT} {UNLINKED}\n", "utf-8")
+    team_command, team_env = _team_server(hub)
     config = hub.base / "jupyterhub_test_config.py"
     config.write_text(TEST_CONFIG.format(
         shipped=str(REPO / "jupyterhub_config.py"), user_password=USER_PASSWORD, admin_password=ADMIN_PASSWORD,
         homes=str(hub.homes), etc=str(hub.etc), hub_port=free_port(), state=str(hub.state), proxy=_proxy(),
         proxy_api_port=free_port(), course=COURSE_ID, grader_home=str(hub.grader_home),
-        course_root=str(course_root), token=TEST_TOKEN), "utf-8")
+        course_root=str(course_root), token=TEST_TOKEN, team=TEAM, team_command=team_command,
+        team_env=team_env), "utf-8")
     return roster
 
 
@@ -234,7 +260,8 @@ def hub(tmp_path_factory):
     roster = _write_setup(hub, course_root, exchange)
     env = dict(os.environ, CRM_LAB_VENV=str(VENV), CRM_LAB_ROSTER=str(roster), CRM_LAB_INSTRUCTORS=INSTRUCTOR,
                CRM_LAB_HUB_URL=hub.url, CRM_LAB_GRADER_URL=f"http://127.0.0.1:{free_port()}",
-               CRM_LAB_COURSE_ID=COURSE_ID, CRM_LAB_LANGUAGE="zh_CN", CRM_LAB_CULL_IDLE="1")
+               CRM_LAB_COURSE_ID=COURSE_ID, CRM_LAB_LANGUAGE="zh_CN", CRM_LAB_CULL_IDLE="1",
+               CRM_LAB_TEAMS=str(hub.teams))
     log = open(hub.log, "w")
     hub.process = subprocess.Popen([str(VENV / "bin" / "jupyterhub"), "-f", str(base / "jupyterhub_test_config.py")],
                                    cwd=hub.state, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -455,3 +482,61 @@ def _execute(hub: Hub, user: str, kernel: str, token: str, code: str) -> dict:
     assert error is None, re.sub(r"\x1b\[[0-9;]*m", "", error)
     line = next(line for line in "".join(out).splitlines() if line.startswith("RESULT "))
     return json.loads(line[len("RESULT "):])
+
+
+def _browser_login(hub: Hub, name: str, password: str, next_url: str):
+    """A browser session: the hub's login form with `next`, every redirect followed with its cookies."""
+    import requests
+
+    browser = requests.Session()
+    browser.headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"    # as a browser navigates
+    form = browser.get(f"{hub.url}/hub/login", timeout=30)
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)
+    page = browser.post(f"{hub.url}/hub/login", params={"next": next_url}, timeout=60,
+                        data={"username": name, "password": password, "_xsrf": xsrf})
+    return browser, page
+
+
+def test_a_team_member_reaches_the_team_crm_through_the_hub_and_no_one_else_does(hub):
+    import websocket
+
+    prefix = f"/services/{TEAM}/"
+    hub.wait("the team's CRM server", lambda: hub.request("GET", prefix, allow_redirects=False, timeout=5).status_code
+             in (302, 401), timeout=60)
+    # Anonymous: the CRM server sends a browser to the hub's OAuth, an API call gets 401.
+    first = hub.request("GET", prefix, headers={"Accept": "text/html"}, allow_redirects=False)
+    assert first.status_code == 302 and first.headers["Location"].startswith("/hub/api/oauth2/authorize?"), first.headers
+    assert "state=" in first.headers["Location"] and "code_challenge=" in first.headers["Location"]
+    assert hub.request("GET", prefix + "api/whoami").status_code == 401
+    # A member logs in to the hub and lands on the team's CRM as the CRM user they are linked to.
+    browser, page = _browser_login(hub, STUDENT, USER_PASSWORD, prefix)
+    assert page.status_code == 200 and page.url == hub.url + prefix, (page.url, page.status_code, page.text[:500])
+    token_cookie = next(c for c in browser.cookies if c.name.startswith(f"service-{TEAM}"))
+    assert token_cookie.path == prefix and token_cookie.has_nonstandard_attr("HttpOnly"), token_cookie
+    assert not [c for c in browser.cookies if "-state-" in c.name]          # the login's state cookie is spent
+    assert browser.get(f"{hub.url}{prefix}api/whoami", timeout=30).json() == {"user": TEAM_USER}
+    # Solara's page asks for everything under the service's prefix: its files and the kernel's websocket.
+    static = re.findall(r'(?:src|href)="(/[^"]*static/[^"]+)"', page.text)
+    assert static and all(url.startswith(prefix) for url in static), static
+    assert browser.get(hub.url + static[0], timeout=30).status_code == 200, static[0]
+    assert f'"{prefix}jupyter"' in page.text or f"'{prefix}jupyter'" in page.text or f"{prefix}jupyter" in page.text
+    # A member's notebook on the hub calls the API with the hub token ($JUPYTERHUB_API_TOKEN there).
+    assert hub.json("GET", prefix + "api/whoami", hub.tokens[STUDENT]) == {"user": TEAM_USER}
+    # The kernel's websocket: refused without the login cookie, through the hub's proxy.
+    kernel = f"ws://127.0.0.1:{hub.port}{prefix}jupyter/api/kernels/{uuid.uuid4()}/channels?session_id=x"
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(kernel, timeout=30)
+    assert refused.value.status_code == 403
+    # Logged in to the hub, granted the service, but linked to no CRM user: a page that says so, in both languages.
+    _, unlinked = _browser_login(hub, UNLINKED, USER_PASSWORD, prefix)
+    assert unlinked.status_code == 403 and 'data-refusal="serve.hub.unlinked"' in unlinked.text, unlinked.text[:500]
+    assert UNLINKED in unlinked.text and "Ask your instructor" in unlinked.text and "请让教师" in unlinked.text
+    # Not in the team: the hub itself refuses the OAuth authorisation, and the CRM refuses the hub token.
+    _, other = _browser_login(hub, OTHER_STUDENT, USER_PASSWORD, prefix)
+    assert other.status_code == 403 and not other.url.startswith(hub.url + prefix + "oauth_callback"), other.url
+    other_token = hub.login(OTHER_STUDENT, USER_PASSWORD).json()["token"]
+    denied = hub.request("GET", prefix + "api/whoami", other_token)
+    assert denied.status_code == 403 and 'data-refusal="serve.hub.forbidden"' in denied.text, denied.text[:300]
+    # A forged callback (a code and state this browser never started) is refused.
+    forged = hub.request("GET", prefix + "oauth_callback", params={"code": "x", "state": "y"})
+    assert forged.status_code == 403 and "serve.hub.state_mismatch" in forged.text

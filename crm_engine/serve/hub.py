@@ -1,0 +1,227 @@
+"""`HubGate`: who is asking, when the CRM server runs as a JupyterHub managed service.
+
+Open-source Solara has no login of its own, so the server's middleware asks a gate for the CRM user of
+every HTTP request and websocket handshake (crm_engine/serve/app.py). On a hub the gate is the hub's
+OAuth: `jupyterhub.services.auth.HubOAuth` knows the hub's URLs, the service's client id and token and
+the scopes that grant access, all from the environment the hub gives a managed service
+(JUPYTERHUB_SERVICE_PREFIX, JUPYTERHUB_API_URL, JUPYTERHUB_CLIENT_ID, JUPYTERHUB_API_TOKEN,
+JUPYTERHUB_OAUTH_CALLBACK_URL, JUPYTERHUB_OAUTH_ACCESS_SCOPES). Its request handling is tornado's, so
+this gate uses only its transport-free parts from Starlette: the login URL, state and PKCE bookkeeping,
+`token_for_code`, `user_for_token` (with HubAuth's short cache) and `check_scopes`.
+
+The flow (docs/jupyterhub.md, "A team's shared company"):
+- a browser without our cookie is sent to the hub's authorize URL with a random `state`, which is also
+  put in a short-lived cookie of ours: the callback accepts a code only when the state in the URL is
+  one this server issued *and* this browser holds (no login CSRF);
+- `{prefix}oauth_callback` exchanges the code for a token and keeps the token in our own cookie
+  (HttpOnly, SameSite=Lax, path = the service's prefix);
+- every later request: the cookie's token, or an `Authorization: token …` header (a member's notebook
+  on the hub has $JUPYTERHUB_API_TOKEN), is asked of the hub (cached briefly); only hub users holding
+  the service's access scope get in, and only if an instructor linked them to a CRM user.
+A hub user with no linked CRM user, or no access, gets a page saying so in both languages — never a
+CRM user chosen for them.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+from typing import Callable
+from urllib.parse import urlencode
+
+from anyio import to_thread
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..i18n import LANGUAGES, translate
+
+# Why the last `user()` call on a connection found nobody; read by `challenge()` for the same scope
+# (the middleware builds its Request over the same ASGI scope it asked about).
+REFUSAL = "crm_lab.hub_refusal"
+TOKEN_CACHE_SECONDS = 60     # a hub token's user and scopes are trusted this long (HubAuth's cache)
+STATE_SECONDS = 600          # an OAuth login must come back within this
+
+_NEEDS = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_CLIENT_ID", "JUPYTERHUB_API_URL", "JUPYTERHUB_SERVICE_PREFIX")
+
+
+class HubSetupError(RuntimeError):
+    """The server was started with --hub outside a hub (the hub's environment is missing)."""
+
+
+def _default_mapping(crm) -> Callable[[str], str | None]:
+    logins = getattr(crm, "logins", None)
+    if logins is None or not hasattr(logins, "hub_user"):
+        raise HubSetupError("this CRM Lab has no hub links (crm.logins.hub_user); update CRM Lab, or pass hub_user=")
+    return logins.hub_user
+
+
+class HubGate:
+    """The Gate protocol (crm_engine/serve/gate.py) with JupyterHub's OAuth.
+
+    `crm` is the server's admin handle; `hub_user(hub_name) -> CRM username | None` maps a hub user to
+    the CRM user an instructor linked (default `crm.logins.hub_user`). `prefix` is the path the proxy
+    forwards to this service (default $JUPYTERHUB_SERVICE_PREFIX, e.g. `/services/crm-team-1/`).
+    """
+
+    def __init__(self, crm=None, prefix: str | None = None, *, hub_user: Callable[[str], str | None] | None = None,
+                 environ=None):
+        from jupyterhub.services.auth import HubOAuth   # jupyterhub is the `hub` extra: only a hub server needs it
+
+        env = os.environ if environ is None else environ
+        missing = [name for name in _NEEDS if not env.get(name)]
+        if missing:
+            raise HubSetupError("`crm-lab serve --hub` runs as a JupyterHub managed service (jupyterhub_config.py, "
+                                "docs/jupyterhub.md); missing from its environment: " + ", ".join(missing))
+        self.prefix = _slashed(prefix or env["JUPYTERHUB_SERVICE_PREFIX"])
+        self.hub_user = hub_user or _default_mapping(crm)
+        self.auth = HubOAuth(
+            api_token=env["JUPYTERHUB_API_TOKEN"], oauth_client_id=env["JUPYTERHUB_CLIENT_ID"],
+            api_url=env["JUPYTERHUB_API_URL"], base_url=self.prefix, cache_max_age=TOKEN_CACHE_SECONDS,
+            hub_prefix=_slashed(env.get("JUPYTERHUB_BASE_URL", "/") + "hub"), hub_host=env.get("JUPYTERHUB_HOST", ""),
+            oauth_redirect_uri=env.get("JUPYTERHUB_OAUTH_CALLBACK_URL") or self.prefix + "oauth_callback",
+            oauth_state_max_age=STATE_SECONDS, access_scopes=_access_scopes(env))
+        if not self.auth.access_scopes:
+            # An empty set would let every hub user in: the hub always sets it for a managed service.
+            raise HubSetupError("JUPYTERHUB_OAUTH_ACCESS_SCOPES (or JUPYTERHUB_SERVICE_NAME) is not set: "
+                                "no way to tell who may use this service")
+        self.secure = env.get("JUPYTERHUB_PUBLIC_URL", "").startswith("https:")
+        self.cookie = self.auth.cookie_name + "-crm-lab"
+
+    # -- the Gate protocol ---------------------------------------------------------------------------------
+    def routes(self) -> list:
+        """The OAuth callback and a logout, under the service's prefix."""
+        return [Route(self.prefix + "oauth_callback", self._callback),
+                Route(self.prefix + "logout", self._logout)]
+
+    async def user(self, conn: HTTPConnection) -> str | None:
+        """The CRM username of this request or websocket handshake, else None (the reason kept for
+        `challenge`): the `Authorization` header's token first, then our cookie's."""
+        header = self.auth.auth_header_pat.match(conn.headers.get("authorization", ""))
+        token = header.group(1).strip() if header else conn.cookies.get(self.cookie)
+        if not token:
+            return None
+        try:
+            model = await self.auth.user_for_token(token, sync=False)
+        except Exception as error:   # tornado's HTTPError from HubAuth: the hub is down or refused us
+            conn.scope[REFUSAL] = ("hub_unreachable", str(getattr(error, "log_message", error)))
+            return None
+        return await self._crm_user(conn, model)
+
+    def challenge(self, request: Request) -> Response:
+        """What a request without a CRM user gets: the reason page when the hub knows the person,
+        401 for the API and the websocket, else the way to the hub's login."""
+        refusal = request.scope.get(REFUSAL)
+        if refusal:
+            kind, name = refusal
+            status = 502 if kind == "hub_unreachable" else 403
+            return _page(f"serve.hub.{kind}", status, name=name, hub=self.auth.hub_prefix)
+        if not _wants_page(request):
+            return PlainTextResponse(translate("serve.hub.login_needed", "en").replace("`", ""), status_code=401)
+        return self._login(request)
+
+    # -- the OAuth steps -------------------------------------------------------------------------------------
+    def _login(self, request: Request) -> Response:
+        """Redirect to the hub's authorize URL; the state goes with it and into a cookie of ours."""
+        verifier, challenge, method = self.auth.generate_pkce_code_challenge()
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        state = self.auth.generate_state(target if target.startswith(self.prefix) else self.prefix,
+                                         code_verifier=verifier)
+        url = self.auth.login_url + "&" + urlencode({"state": state, "code_challenge": challenge,
+                                                      "code_challenge_method": method})
+        response = RedirectResponse(url, status_code=302)
+        response.set_cookie(self._state_cookie(state), state, max_age=STATE_SECONDS, path=self.prefix,
+                            httponly=True, samesite="lax", secure=self._secure(request))
+        return response
+
+    async def _callback(self, request: Request) -> Response:
+        """`{prefix}oauth_callback`: check the state, exchange the code for a token, set our cookie."""
+        params = request.query_params
+        if params.get("error"):
+            return _page("serve.hub.oauth_failed", 400, name=params.get("error_description") or params["error"])
+        state, code = params.get("state", ""), params.get("code", "")
+        known = self.auth._oauth_states.get(state) if state else None   # issued by this process, not expired
+        if not code or not known or request.cookies.get(self._state_cookie(state)) != state:
+            return _page("serve.hub.state_mismatch", 403, name="", hub=self.auth.hub_prefix)
+        self.auth.clear_oauth_state(state)
+        try:
+            token = await self.auth.token_for_code(code, code_verifier=known.get("code_verifier"), sync=False)
+            model = await self.auth.user_for_token(token, sync=False)
+        except Exception as error:   # tornado's HTTPError from HubAuth
+            return _page("serve.hub.hub_unreachable", 502, name=str(getattr(error, "log_message", error)))
+        if await self._crm_user(request, model) is None:
+            return self.challenge(request)
+        response = RedirectResponse(known.get("next_url") or self.prefix, status_code=302)
+        response.set_cookie(self.cookie, token, path=self.prefix, httponly=True, samesite="lax",
+                            secure=self._secure(request))
+        for name in request.cookies:
+            if name.startswith(self.cookie + "-state-"):
+                response.delete_cookie(name, path=self.prefix)
+        return response
+
+    async def _logout(self, request: Request) -> Response:
+        """Forget our cookie here and log out of the hub too (otherwise the next visit logs straight back in)."""
+        response = RedirectResponse(self.auth.hub_prefix + "logout", status_code=302)
+        response.delete_cookie(self.cookie, path=self.prefix)
+        return response
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    async def _crm_user(self, conn: HTTPConnection, model: dict | None) -> str | None:
+        from jupyterhub.services.auth import check_scopes
+
+        if not model:
+            return None          # an unknown or expired token: as if anonymous (log in again)
+        name = model.get("name", "")
+        if model.get("kind", "user") != "user" or not check_scopes(self.auth.access_scopes, set(model.get("scopes", []))):
+            conn.scope[REFUSAL] = ("forbidden", name)
+            return None
+        # The mapping reads the workspace: off the event loop, behind the database's lock.
+        username = await to_thread.run_sync(self.hub_user, name)
+        if username is None:
+            conn.scope[REFUSAL] = ("unlinked", name)
+        return username
+
+    def _state_cookie(self, state: str) -> str:
+        # One cookie per login under way (two tabs logging in at once do not overwrite each other's state).
+        return f"{self.cookie}-state-{hashlib.sha256(state.encode()).hexdigest()[:12]}"
+
+    def _secure(self, request: Request) -> bool:
+        return self.secure or request.headers.get("x-forwarded-proto", request.url.scheme) == "https"
+
+
+def _access_scopes(env) -> set[str]:
+    """The scopes that let a hub user in, as HubAuth reads them (the hub sets them for its services)."""
+    if env.get("JUPYTERHUB_OAUTH_ACCESS_SCOPES"):
+        return set(json.loads(env["JUPYTERHUB_OAUTH_ACCESS_SCOPES"]))
+    name = env.get("JUPYTERHUB_SERVICE_NAME")
+    return {f"access:services!service={name}"} if name else set()
+
+
+def _slashed(path: str) -> str:
+    return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser navigating to a page (sent to the hub's login) rather than an API call or a websocket."""
+    if request.scope["type"] != "http" or request.method != "GET" or "authorization" in request.headers:
+        return False
+    return "text/html" in request.headers.get("accept", "") or request.headers.get("sec-fetch-mode") == "navigate"
+
+
+def _code_spans(text: str) -> str:
+    """`a command` in a message → <code>a command</code> (the catalogue marks code that way)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+
+
+def _page(key: str, status: int, **params) -> HTMLResponse:
+    """A small page in both languages: the person may not be linked to a CRM user yet, so their
+    language is unknown."""
+    safe = {k: html.escape(str(v)) for k, v in params.items()}
+    parts = [f'<section lang="{lang.replace("_", "-")}"><h1>{translate(key + ".title", lang)}</h1>'
+             f"<p>{_code_spans(translate(key, lang, **safe))}</p></section>" for lang in LANGUAGES]
+    title = " · ".join(translate(key + ".title", lang) for lang in LANGUAGES)
+    body = (f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+            f'<body data-refusal="{key}">{"<hr>".join(parts)}</body></html>')
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
