@@ -527,6 +527,21 @@ def test_a_team_member_reaches_the_team_crm_through_the_hub_and_no_one_else_does
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         websocket.create_connection(kernel, timeout=30)
     assert refused.value.status_code == 403
+    # With the member's cookies the same URL opens a Solara kernel that answers (the prefix reaches Solara's routes).
+    cookies = "; ".join(f"{c.name}={c.value}" for c in browser.cookies if prefix.startswith(c.path.rstrip("/") + "/"))
+    ws = websocket.create_connection(kernel, cookie=cookies, timeout=60)
+    try:
+        assert ws.getstatus() == 101
+        ws.send(json.dumps({"header": {"msg_id": "k1", "msg_type": "kernel_info_request", "session": "x",
+                                       "username": STUDENT, "version": "5.3"},
+                            "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell", "buffers": []}))
+        seen = []
+        while "kernel_info_reply" not in seen:     # each recv waits at most the connection's 60 s timeout
+            message = ws.recv()
+            seen.append(json.loads(message)["header"]["msg_type"] if isinstance(message, str) else "(binary)")
+            assert len(seen) < 50, seen
+    finally:
+        ws.close()
     # Logged in to the hub, granted the service, but linked to no CRM user: a page that says so, in both languages.
     _, unlinked = _browser_login(hub, UNLINKED, USER_PASSWORD, prefix)
     assert unlinked.status_code == 403 and 'data-refusal="serve.hub.unlinked"' in unlinked.text, unlinked.text[:500]
