@@ -7,12 +7,14 @@
     crm-lab export workspace/demo.duckdb customers mine.xlsx --as li.ming
     crm-lab backup workspace/demo.duckdb monday.duckdb
     crm-lab restore workspace/demo.duckdb monday.duckdb
+    crm-lab passwd workspace/team.duckdb li.ming   # logins for `crm-lab serve`; crm-lab logins list|link|unlink|clear
     crm-lab theory-site build/theory-site
     crm-lab courseware ~/crm-lab                  # notebooks, theory and a demo workspace for a student
     crm-lab scenario list
     crm-lab scenario create fmcg_wholesaler workspaces/s001.duckdb --student s001
     crm-lab scenario class vocational_school class.csv workspaces/
     crm-lab scenario advance workspaces/s001.duckdb 7
+    crm-lab serve workspace/team.duckdb --port 8765   # the team's company, served to its members
 
 Exit codes: 0 done; 1 refused (the engine's reason, in the workspace's language; an import that
 imported nothing); 2 a malformed command line (click's usage errors: a bad option value, a missing file).
@@ -24,5 +26,7 @@ from .base import main
 from . import workspace_commands  # noqa: F401, E402 - registers demo, new, info, import, export, backup …
 from .scenario_commands import scenario  # noqa: E402
 from .course_commands import course  # noqa: E402
+from . import serve_commands  # noqa: F401, E402 - registers serve
+from .login_commands import logins  # noqa: E402 - also registers passwd
 
-__all__ = ["main", "scenario", "course"]
+__all__ = ["main", "scenario", "course", "logins"]

@@ -117,9 +117,12 @@ def show(crm, name: str | None = None):
 class App(widgets.VBox):
     """Header (company, scenario date, who, language, clock, what is waiting) + menu + the open module."""
 
-    def __init__(self, crm, module: str = "customers"):
+    def __init__(self, crm, module: str = "customers", *, switch_user: bool = True, logout_url: str | None = None):
+        """`switch_user=False`: the person is who they logged in as (a served workspace, `crm-lab serve`):
+        no user menu, their name and a log-out link instead."""
         self.crm = crm
         self._workspace = crm  # the session the app was opened with; users are switched from it
+        self.switch_user, self.logout_url = switch_user, logout_url
         self.title = widgets.HTML()
         self.status = widgets.HTML()  # the clock's outcome, right under the clock
         self.user = widgets.Dropdown(layout=widgets.Layout(width="auto", max_width="26em"),
@@ -141,8 +144,14 @@ class App(widgets.VBox):
                           widgets.HBox([self.user, self.language, self.clock_box], layout=wrap),
                           self.status, self.notifications, self.menu, self.body])
         self.add_class("crm-app")
-        self._fill_users()
-        self.user.value = crm.user.username
+        self.who = widgets.HTML()  # a served page: who is logged in, and the way out
+        if switch_user:
+            self._fill_users()
+            self.user.value = crm.user.username
+            self.who.layout.display = "none"
+        else:
+            self.user.layout.display = "none"
+        self.children[1].children = (self.who, *self.children[1].children)
         self._labels()
         self.menu.value = module if module in MODULES else next(iter(MODULES))
         self.user.observe(self._held(self._on_user), names="value")
@@ -182,7 +191,7 @@ class App(widgets.VBox):
 
     # -- events ---------------------------------------------------------------------
     def _on_user(self, change):
-        if self._relabelling:
+        if self._relabelling or not self.switch_user:   # a served page never changes who it acts as
             return
         switched = self._attempt(self._workspace.as_user, change["new"])
         if switched is not None:
@@ -225,6 +234,8 @@ class App(widgets.VBox):
 
     # -- rendering ------------------------------------------------------------------
     def _fill_users(self):
+        if not self.switch_user:
+            return
         users = self._workspace.admin.users()
         current = self.user.value
         self._relabelling = True
@@ -241,6 +252,12 @@ class App(widgets.VBox):
         self.title.value = (f"<h3 style='margin:0 1em 0 0'>{html.escape(company)}</h3>"
                             f"<span class='crm-today'>{html.escape(today)}</span>")
         self.user.description = crm.t("ui.logged_in_as")
+        if not self.switch_user:
+            who = crm.t("ui.label_value", label=crm.t("ui.logged_in_as"),
+                        value=f"{crm.user.name} ({crm.t('role.' + crm.user.role)})")
+            out = (f" <a class='crm-logout' href='{html.escape(self.logout_url)}'>{html.escape(crm.t('serve.log_out'))}</a>"
+                   if self.logout_url else "")
+            self.who.value = f"<span class='crm-who'>{html.escape(who)}</span>{out}"
         self.advance.description = crm.t("ui.advance_clock")
         self.clock_box.layout.display = None if crm.user.role in ("admin", "director") else "none"
         selected = self.menu.value

@@ -5,17 +5,52 @@ crm_engine/events.py). The kit keeps one `solara.reactive` counter per workspace
 once; a component that calls `use_workspace(crm)` reads it, so Solara redraws that component
 whenever anything in the workspace changed — from any cell, any handle, any user.
 
+The counter is one value for the whole process (`Shared`), not Solara's default per-session
+value: when the workspace is served (`crm-lab serve`), every person's page has its own Solara
+session, and a change made by one must redraw the views of all (each redraw runs inside its own
+session's context: Solara's `ValueBase.fire` enters the context every listener subscribed from).
+
 Changes made by a notebook cell's code are batched to the end of that cell: a loop of 1,000
 `crm.opportunities.add(…)` under open views redraws them once, not 1,000 times. A click (a widget
 message, outside any cell) redraws at once.
 """
 from __future__ import annotations
 
+import threading
 import weakref
 
 import solara
+from solara.toestand import ValueBase
 
 _COUNTERS: "weakref.WeakKeyDictionary[object, solara.Reactive[int]]" = weakref.WeakKeyDictionary()
+
+
+class Shared(ValueBase):
+    """A value with one scope for the whole process (Solara's `solara.reactive` keeps one per session)."""
+
+    def __init__(self, value):
+        super().__init__()
+        self._value = value
+        self._lock = threading.RLock()
+
+    @property
+    def lock(self):
+        return self._lock
+
+    def _get_scope_key(self):
+        return "crm-lab-process"
+
+    def get(self):
+        return self._value
+
+    def peek(self):
+        return self._value
+
+    def set(self, value) -> None:
+        with self._lock:
+            old, self._value = self._value, value
+        if old != value:
+            self.fire(value, old)
 
 
 class _Cells:
@@ -66,7 +101,7 @@ def workspace_counter(crm) -> solara.Reactive[int]:
     counter = _COUNTERS.get(signal)
     if counter is None:
         _CELLS.watch()
-        counter = _COUNTERS[signal] = solara.reactive(signal.version)
+        counter = _COUNTERS[signal] = solara.Reactive(Shared(signal.version))
         signal.subscribe(lambda _what: _CELLS.changed(id(counter), lambda: counter.set(signal.version)))
     return counter
 
