@@ -88,7 +88,7 @@ c.JupyterHub.services += [{
 # /services/<name>/ to it, and the hub's OAuth tells it who is asking (crm_engine/serve/hub.py). One line
 # per team in the file $CRM_LAB_TEAMS: service name, workspace, port, then the hub users of the team, e.g.
 #     crm-team-1  /home/grader-crm-lab/teams/team-1.crm  8701  s101 s102 s103
-# Each member must also be linked to a CRM user of that workspace: `crm-lab team link WORKSPACE HUB_NAME USERNAME`.
+# Each member must also be linked to a CRM user of that workspace: `crm-lab logins link WORKSPACE HUB_NAME USERNAME`.
 TEAMS = pathlib.Path(os.environ.get("CRM_LAB_TEAMS", "/srv/crm-lab/teams.txt"))
 
 

@@ -28,6 +28,7 @@ import html
 import json
 import os
 import re
+import time
 from typing import Callable
 from urllib.parse import urlencode
 
@@ -37,11 +38,13 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from ..i18n import LANGUAGES, translate
+from .gate import safe_next
 
 # Why the last `user()` call on a connection found nobody; read by `challenge()` for the same scope
 # (the middleware builds its Request over the same ASGI scope it asked about).
 REFUSAL = "crm_lab.hub_refusal"
 TOKEN_CACHE_SECONDS = 60     # a hub token's user and scopes are trusted this long (HubAuth's cache)
+REFUSAL_SECONDS = 10        # how long `challenge` may find the reason `user` refused a token for
 STATE_SECONDS = 600          # an OAuth login must come back within this
 
 _NEEDS = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_CLIENT_ID", "JUPYTERHUB_API_URL", "JUPYTERHUB_SERVICE_PREFIX")
@@ -89,6 +92,7 @@ class HubGate:
                                 "no way to tell who may use this service")
         self.secure = env.get("JUPYTERHUB_PUBLIC_URL", "").startswith("https:")
         self.cookie = self.auth.cookie_name + "-crm-lab"
+        self._refusals: dict[str, tuple[float, tuple[str, str]]] = {}   # token digest → (when, why refused)
 
     # -- the Gate protocol ---------------------------------------------------------------------------------
     def routes(self) -> list:
@@ -99,21 +103,22 @@ class HubGate:
     async def user(self, conn: HTTPConnection) -> str | None:
         """The CRM username of this request or websocket handshake, else None (the reason kept for
         `challenge`): the `Authorization` header's token first, then our cookie's."""
-        header = self.auth.auth_header_pat.match(conn.headers.get("authorization", ""))
-        token = header.group(1).strip() if header else conn.cookies.get(self.cookie)
+        token = self._token(conn)
         if not token:
             return None
+        self._refusals.pop(_digest(token), None)
         try:
             model = await self.auth.user_for_token(token, sync=False)
         except Exception as error:   # tornado's HTTPError from HubAuth: the hub is down or refused us
-            conn.scope[REFUSAL] = ("hub_unreachable", str(getattr(error, "log_message", error)))
+            self._refuse(conn, "hub_unreachable", str(getattr(error, "log_message", error)), token)
             return None
-        return await self._crm_user(conn, model)
+        return await self._crm_user(conn, model, token)
 
     def challenge(self, request: Request) -> Response:
         """What a request without a CRM user gets: the reason page when the hub knows the person,
         401 for the API and the websocket, else the way to the hub's login."""
-        refusal = request.scope.get(REFUSAL)
+        token = self._token(request)
+        refusal = request.scope.get(REFUSAL) or self._recent_refusal(token)
         if refusal:
             kind, name = refusal
             status = 502 if kind == "hub_unreachable" else 403
@@ -127,8 +132,7 @@ class HubGate:
         """Redirect to the hub's authorize URL; the state goes with it and into a cookie of ours."""
         verifier, challenge, method = self.auth.generate_pkce_code_challenge()
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        state = self.auth.generate_state(target if target.startswith(self.prefix) else self.prefix,
-                                         code_verifier=verifier)
+        state = self.auth.generate_state(safe_next(target, self.prefix), code_verifier=verifier)
         url = self.auth.login_url + "&" + urlencode({"state": state, "code_challenge": challenge,
                                                       "code_challenge_method": method})
         response = RedirectResponse(url, status_code=302)
@@ -151,9 +155,13 @@ class HubGate:
             model = await self.auth.user_for_token(token, sync=False)
         except Exception as error:   # tornado's HTTPError from HubAuth
             return _page("serve.hub.hub_unreachable", 502, name=str(getattr(error, "log_message", error)))
-        if await self._crm_user(request, model) is None:
+        if not model:
+            return _page("serve.hub.oauth_failed", 502, name="the hub does not know the token it just gave")
+        if await self._crm_user(request, model, token) is None and request.scope[REFUSAL][0] != "unlinked":
             return self.challenge(request)
-        response = RedirectResponse(known.get("next_url") or self.prefix, status_code=302)
+        # A member not linked yet keeps the cookie too: the page they land on says so, and reloading it
+        # after the instructor links them lets them in without another login.
+        response = RedirectResponse(safe_next(known.get("next_url"), self.prefix), status_code=302)
         response.set_cookie(self.cookie, token, path=self.prefix, httponly=True, samesite="lax",
                             secure=self._secure(request))
         for name in request.cookies:
@@ -168,19 +176,37 @@ class HubGate:
         return response
 
     # -- helpers ---------------------------------------------------------------------------------------------
-    async def _crm_user(self, conn: HTTPConnection, model: dict | None) -> str | None:
+    def _token(self, conn: HTTPConnection) -> str | None:
+        header = self.auth.auth_header_pat.match(conn.headers.get("authorization", ""))
+        return header.group(1).strip() if header else conn.cookies.get(self.cookie)
+
+    def _refuse(self, conn: HTTPConnection, kind: str, name: str, token: str) -> None:
+        # Kept in the scope and, for a middleware that hands `challenge` a copy of the scope, by token
+        # for a few seconds (the challenge follows at once).
+        conn.scope[REFUSAL] = (kind, name)
+        now = time.monotonic()
+        if len(self._refusals) > 1000:
+            self._refusals = {k: v for k, v in self._refusals.items() if now - v[0] < REFUSAL_SECONDS}
+        self._refusals[_digest(token)] = (now, (kind, name))
+
+    def _recent_refusal(self, token: str | None) -> tuple[str, str] | None:
+        when, refusal = self._refusals.get(_digest(token), (0.0, None)) if token else (0.0, None)
+        return refusal if time.monotonic() - when < REFUSAL_SECONDS else None
+
+    async def _crm_user(self, conn: HTTPConnection, model: dict | None, token: str) -> str | None:
         from jupyterhub.services.auth import check_scopes
 
         if not model:
             return None          # an unknown or expired token: as if anonymous (log in again)
         name = model.get("name", "")
-        if model.get("kind", "user") != "user" or not check_scopes(self.auth.access_scopes, set(model.get("scopes", []))):
-            conn.scope[REFUSAL] = ("forbidden", name)
+        granted = check_scopes(self.auth.access_scopes, set(model.get("scopes", [])))
+        if model.get("kind", "user") != "user" or not granted:
+            self._refuse(conn, "forbidden", name, token)
             return None
         # The mapping reads the workspace: off the event loop, behind the database's lock.
         username = await to_thread.run_sync(self.hub_user, name)
         if username is None:
-            conn.scope[REFUSAL] = ("unlinked", name)
+            self._refuse(conn, "unlinked", name, token)
         return username
 
     def _state_cookie(self, state: str) -> str:
@@ -189,6 +215,10 @@ class HubGate:
 
     def _secure(self, request: Request) -> bool:
         return self.secure or request.headers.get("x-forwarded-proto", request.url.scheme) == "https"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def _access_scopes(env) -> set[str]:

@@ -206,14 +206,25 @@ def _make_course(hub: Hub) -> tuple[pathlib.Path, pathlib.Path]:
     return root, exchange
 
 
-TEAM_USER = "li.ming"   # the CRM user the student's hub name is linked to
+TEAM_USER = "li.ming"   # the CRM user (an account manager of the test company) the student is linked to
+
+
+def _make_team_workspace(hub: Hub) -> None:
+    """The team's workspace, its member linked to a CRM user, before the hub starts its server (the
+    server is then the file's only writer)."""
+    from crm_engine.crm import CRM
+    from tests.conftest import TODAY, build_company
+
+    hub.team_workspace.parent.mkdir(parents=True)
+    with CRM.create(hub.team_workspace, today=TODAY) as crm:
+        build_company(crm)
+        crm.logins.link_hub(STUDENT, TEAM_USER)
 
 
 def _team_server(hub: Hub) -> tuple[list | None, dict]:
-    """The team service's command (None: the example's `crm-lab serve … --hub`) and extra environment."""
-    links = json.dumps({STUDENT: TEAM_USER})
-    return ([str(VENV / "bin" / "python"), "-m", "tests.course.hub_service", str(hub.team_port)],
-            {"PYTHONPATH": str(REPO), "CRM_LAB_TEST_HUB_LINKS": links})
+    """The team service's command (None: the example's `crm-lab serve WORKSPACE --hub --port N`) and
+    extra environment (this checkout's crm_engine first, as for the test itself)."""
+    return None, {"PYTHONPATH": str(REPO)}
 
 
 def _write_setup(hub: Hub, course_root: pathlib.Path, exchange: pathlib.Path) -> pathlib.Path:
@@ -235,7 +246,8 @@ def _write_setup(hub: Hub, course_root: pathlib.Path, exchange: pathlib.Path) ->
     roster.write_text(f"# the class list\n{STUDENT}\n{OTHER_STUDENT}  # second student\n{UNLINKED}\n", "utf-8")
     hub.team_port = free_port()
     hub.teams = hub.base / "teams.txt"
-    hub.team_workspace = hub.grader_home / "teams" / "team-1.crm"
+    hub.team_workspace = hub.grader_home / "teams" / "team-1.duckdb"
+    _make_team_workspace(hub)
     hub.teams.write_text(f"# the teams\n{TEAM} {hub.team_workspace} {hub.team_port} {STUDENT} {UNLINKED}\n", "utf-8")
     team_command, team_env = _team_server(hub)
     config = hub.base / "jupyterhub_test_config.py"
@@ -505,7 +517,8 @@ def test_a_team_member_reaches_the_team_crm_through_the_hub_and_no_one_else_does
              in (302, 401), timeout=60)
     # Anonymous: the CRM server sends a browser to the hub's OAuth, an API call gets 401.
     first = hub.request("GET", prefix, headers={"Accept": "text/html"}, allow_redirects=False)
-    assert first.status_code == 302 and first.headers["Location"].startswith("/hub/api/oauth2/authorize?"), first.headers
+    assert first.status_code == 302, first.headers
+    assert first.headers["Location"].startswith("/hub/api/oauth2/authorize?"), first.headers
     assert "state=" in first.headers["Location"] and "code_challenge=" in first.headers["Location"]
     assert hub.request("GET", prefix + "api/whoami").status_code == 401
     # A member logs in to the hub and lands on the team's CRM as the CRM user they are linked to.
@@ -514,14 +527,14 @@ def test_a_team_member_reaches_the_team_crm_through_the_hub_and_no_one_else_does
     token_cookie = next(c for c in browser.cookies if c.name.startswith(f"service-{TEAM}"))
     assert token_cookie.path == prefix and token_cookie.has_nonstandard_attr("HttpOnly"), token_cookie
     assert not [c for c in browser.cookies if "-state-" in c.name]          # the login's state cookie is spent
-    assert browser.get(f"{hub.url}{prefix}api/whoami", timeout=30).json() == {"user": TEAM_USER}
+    assert browser.get(f"{hub.url}{prefix}api/whoami", timeout=30).json()["username"] == TEAM_USER
     # Solara's page asks for everything under the service's prefix: its files and the kernel's websocket.
     static = re.findall(r'(?:src|href)="(/[^"]*static/[^"]+)"', page.text)
     assert static and all(url.startswith(prefix) for url in static), static
     assert browser.get(hub.url + static[0], timeout=30).status_code == 200, static[0]
     assert f'"{prefix}jupyter"' in page.text or f"'{prefix}jupyter'" in page.text or f"{prefix}jupyter" in page.text
     # A member's notebook on the hub calls the API with the hub token ($JUPYTERHUB_API_TOKEN there).
-    assert hub.json("GET", prefix + "api/whoami", hub.tokens[STUDENT]) == {"user": TEAM_USER}
+    assert hub.json("GET", prefix + "api/whoami", hub.tokens[STUDENT])["username"] == TEAM_USER
     # The kernel's websocket: refused without the login cookie, through the hub's proxy.
     kernel = f"ws://127.0.0.1:{hub.port}{prefix}jupyter/api/kernels/{uuid.uuid4()}/channels?session_id=x"
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
@@ -550,7 +563,8 @@ def test_a_team_member_reaches_the_team_crm_through_the_hub_and_no_one_else_does
     _, other = _browser_login(hub, OTHER_STUDENT, USER_PASSWORD, prefix)
     assert other.status_code == 403 and not other.url.startswith(hub.url + prefix + "oauth_callback"), other.url
     other_token = hub.login(OTHER_STUDENT, USER_PASSWORD).json()["token"]
-    denied = hub.request("GET", prefix + "api/whoami", other_token)
+    assert hub.request("GET", prefix + "api/whoami", other_token).status_code == 401
+    denied = hub.request("GET", prefix, other_token)
     assert denied.status_code == 403 and 'data-refusal="serve.hub.forbidden"' in denied.text, denied.text[:300]
     # A forged callback (a code and state this browser never started) is refused.
     forged = hub.request("GET", prefix + "oauth_callback", params={"code": "x", "state": "y"})
