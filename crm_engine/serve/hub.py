@@ -37,6 +37,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..errors import CRMError
 from ..i18n import LANGUAGES, translate
 from .gate import safe_next
 
@@ -50,15 +51,8 @@ STATE_SECONDS = 600          # an OAuth login must come back within this
 _NEEDS = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_CLIENT_ID", "JUPYTERHUB_API_URL", "JUPYTERHUB_SERVICE_PREFIX")
 
 
-class HubSetupError(RuntimeError):
-    """The server was started with --hub outside a hub (the hub's environment is missing)."""
-
-
-def _default_mapping(crm) -> Callable[[str], str | None]:
-    logins = getattr(crm, "logins", None)
-    if logins is None or not hasattr(logins, "hub_user"):
-        raise HubSetupError("this CRM Lab has no hub links (crm.logins.hub_user); update CRM Lab, or pass hub_user=")
-    return logins.hub_user
+class HubSetupError(CRMError):
+    """The server was started with --hub outside a hub (the environment a managed service gets is missing)."""
 
 
 class HubGate:
@@ -76,10 +70,9 @@ class HubGate:
         env = os.environ if environ is None else environ
         missing = [name for name in _NEEDS if not env.get(name)]
         if missing:
-            raise HubSetupError("`crm-lab serve --hub` runs as a JupyterHub managed service (jupyterhub_config.py, "
-                                "docs/jupyterhub.md); missing from its environment: " + ", ".join(missing))
+            raise HubSetupError("serve.hub.not_on_a_hub", names=", ".join(missing))
         self.prefix = _slashed(prefix or env["JUPYTERHUB_SERVICE_PREFIX"])
-        self.hub_user = hub_user or _default_mapping(crm)
+        self.hub_user = hub_user or crm.logins.hub_user
         self.auth = HubOAuth(
             api_token=env["JUPYTERHUB_API_TOKEN"], oauth_client_id=env["JUPYTERHUB_CLIENT_ID"],
             api_url=env["JUPYTERHUB_API_URL"], base_url=self.prefix, cache_max_age=TOKEN_CACHE_SECONDS,
@@ -88,8 +81,7 @@ class HubGate:
             oauth_state_max_age=STATE_SECONDS, access_scopes=_access_scopes(env))
         if not self.auth.access_scopes:
             # An empty set would let every hub user in: the hub always sets it for a managed service.
-            raise HubSetupError("JUPYTERHUB_OAUTH_ACCESS_SCOPES (or JUPYTERHUB_SERVICE_NAME) is not set: "
-                                "no way to tell who may use this service")
+            raise HubSetupError("serve.hub.no_access_scopes")
         self.secure = env.get("JUPYTERHUB_PUBLIC_URL", "").startswith("https:")
         self.cookie = self.auth.cookie_name + "-crm-lab"
         self._refusals: dict[str, tuple[float, tuple[str, str]]] = {}   # token digest → (when, why refused)
