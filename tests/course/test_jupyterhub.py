@@ -17,6 +17,8 @@ cannot have:
 Everything else — the single-user command and environment, `default_url`, the culler's role, the
 `formgrade-crm-lab` group and role, the `server` role that lets a server ask the hub for its owner's
 services, the service's OAuth — is the example's, and the checks below fail if it is wrong.
+The team's CRM (`crm-lab serve WORKSPACE --hub`, one managed service per line of the example's teams file)
+runs from the example's command too, over a team workspace made before the hub starts.
 Students and instructors log in through the hub's REST API with their password and use the API token
 it gives them, as a script or JupyterLab's token page would; the instructor also logs in through the
 login form, as in a browser.
@@ -535,6 +537,21 @@ def test_a_team_member_reaches_the_team_crm_through_the_hub_and_no_one_else_does
     assert f'"{prefix}jupyter"' in page.text or f"'{prefix}jupyter'" in page.text or f"{prefix}jupyter" in page.text
     # A member's notebook on the hub calls the API with the hub token ($JUPYTERHUB_API_TOKEN there).
     assert hub.json("GET", prefix + "api/whoami", hub.tokens[STUDENT])["username"] == TEAM_USER
+    # From a notebook on the member's own server: the server's $JUPYTERHUB_API_TOKEN (the `server` role
+    # inherits its owner's rights, the team's access scope among them).
+    user = f"/user/{STUDENT}"
+    session = hub.request("POST", f"{user}/api/sessions", hub.tokens[STUDENT], json={
+        "path": "team-check", "name": "team-check", "type": "console", "kernel": {"name": "python3"}})
+    assert session.status_code == 201, session.text
+    try:
+        from_notebook = _execute(hub, user, session.json()["kernel"]["id"], hub.tokens[STUDENT], (
+            "import os, urllib.request\n"
+            f"ask = urllib.request.Request('{hub.url}{prefix}api/whoami', headers={{'Authorization': "
+            "'token ' + os.environ['JUPYTERHUB_API_TOKEN']})\n"
+            "print('RESULT', urllib.request.urlopen(ask).read().decode())\n"))
+    finally:
+        hub.request("DELETE", f"{user}/api/sessions/{session.json()['id']}", hub.tokens[STUDENT])
+    assert from_notebook["username"] == TEAM_USER, from_notebook
     # The kernel's websocket: refused without the login cookie, through the hub's proxy.
     kernel = f"ws://127.0.0.1:{hub.port}{prefix}jupyter/api/kernels/{uuid.uuid4()}/channels?session_id=x"
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
