@@ -24,5 +24,6 @@ from .base import main
 from . import workspace_commands  # noqa: F401, E402 - registers demo, new, info, import, export, backup …
 from .scenario_commands import scenario  # noqa: E402
 from .course_commands import course  # noqa: E402
+from .team_commands import team  # noqa: E402, F401 - registers crm-lab team new / grade
 
 __all__ = ["main", "scenario", "course"]
