@@ -6,6 +6,7 @@ import os
 
 import click
 
+from ..course import instructor as course_admin
 from ..course import team as team_grading
 from ..course.team_workspace import create, parse_members
 from ..crm import CRM
@@ -59,3 +60,15 @@ def team_grade(workspace, as_json, language):
         click.echo(graded.text())
     if graded.flagged:
         click.echo(translate("grading.flagged", graded.language, flag="FLAGGED"), err=True)
+
+
+@team.command("dashboard")
+@click.argument("workspaces", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--root", type=click.Path(file_okay=False), default=None,
+              help="Course root whose teams/*.duckdb to grade when no WORKSPACES are given (default: here).")
+@click.option("--language", type=click.Choice(["en", "zh_CN"]), default=None)
+@friendly
+def team_dashboard(workspaces, root, language):
+    """The instructor's view of every team: its grade per criterion, each member's grade and contribution."""
+    board = course_admin.team_dashboard(list(workspaces) or None, root=root, language=language)
+    click.echo(board.summary())

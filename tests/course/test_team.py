@@ -212,3 +212,24 @@ def test_every_audited_category_has_labels_in_both_languages():
         assert translate(f"team.category.{name}", "en") != translate(f"team.category.{name}", "zh_CN")
     assert set(team.CONTRIBUTION.values()) <= set(team.CATEGORIES)
     assert all(set(cats) <= set(team.CATEGORIES) for cats, _ in team.ROLE_WORK.values())
+
+
+def test_the_instructor_sees_every_teams_grade_and_each_members_contribution(made, tmp_path):
+    from crm_engine.course import instructor
+
+    teams = tmp_path / "teams"
+    teams.mkdir()
+    shutil.copy(made["worked"], teams / "t1.duckdb")
+    shutil.copy(made["blank"], teams / "t0.duckdb")
+    (teams / "stray.duckdb").write_bytes(b"not a workspace")
+    board = instructor.team_dashboard(root=tmp_path)
+    assert sorted(board.grades["workspace"]) == [str(teams / n) for n in ("stray.duckdb", "t0.duckdb", "t1.duckdb")]
+    graded = board.grades.set_index("workspace")
+    assert graded.loc[str(teams / "t0.duckdb"), "score"] == 0
+    assert graded.loc[str(teams / "t1.duckdb"), "score"] > 0
+    assert graded.loc[str(teams / "stray.duckdb"), "problem"]
+    worked = board.members[board.members["score"] > 0].set_index("username")
+    assert worked.loc["bob", "closed"] == 1 and worked.loc["carol", "own"] == 0
+    said = CliRunner().invoke(main, ["team", "dashboard", "--root", str(tmp_path)])
+    assert said.exit_code == 0, said.output
+    assert "3 team(s)" in said.output and "carol" in said.output
