@@ -13,6 +13,8 @@
     crm-lab scenario create fmcg_wholesaler workspaces/s001.duckdb --student s001
     crm-lab scenario class vocational_school class.csv workspaces/
     crm-lab scenario advance workspaces/s001.duckdb 7
+    crm-lab team new teams/t1.duckdb --members supervisor=alice,account_manager=bob --seed 7
+    crm-lab team grade teams/t1.duckdb --json
 
 Exit codes: 0 done; 1 refused (the engine's reason, in the workspace's language; an import that
 imported nothing); 2 a malformed command line (click's usage errors: a bad option value, a missing file).
