@@ -10,7 +10,6 @@ from ..course import instructor as course_admin
 from ..course import team as team_grading
 from ..course.team_workspace import create, parse_members
 from ..crm import CRM
-from ..i18n import translate
 from .base import SEED, clear_leftovers, friendly, main, not_empty
 
 
@@ -58,8 +57,6 @@ def team_grade(workspace, as_json, language):
         click.echo(json.dumps(graded.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
         click.echo(graded.text())
-    if graded.flagged:
-        click.echo(translate("grading.flagged", graded.language, flag="FLAGGED"), err=True)
 
 
 @team.command("dashboard")

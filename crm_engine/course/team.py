@@ -167,7 +167,7 @@ def _service(f: Facts, strict: bool) -> Mark:
     """Tickets waiting for an answer at the start or created since, answered (handled) within the service
     level (`service_days` after the start, or after the ticket was created)."""
     days = int(f.targets.get("service_days", 7))
-    start = f.start_date
+    start = f.db.scalar("SELECT on_date FROM audit WHERE id = ?", [f.start_id])  # the team's start record
     states = f.baseline.get("states", {}).get("ticket", {})
     rows = f.db.rows("SELECT id, state, created_on, handled_on FROM tickets ORDER BY id")
     due = [(t, s, c, h) for t, s, c, h in rows if states.get(str(t), "new") in ("new", "assigned")]
@@ -291,7 +291,6 @@ def grade(crm: CRM, *, language: str | None = None) -> TeamGrade:
         raise WorkspaceError("team.not_team_workspace", workspace=crm.path or "memory")
     language = language or crm.language
     f = Facts.of(crm.as_user(ADMIN_USERNAME), language)
-    f.start_date = start["on_date"].date() if hasattr(start["on_date"], "date") else start["on_date"]
     findings = integrity(f)
     flagged = bool(findings)
     rows = []
