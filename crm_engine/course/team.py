@@ -62,6 +62,9 @@ CONTRIBUTION: dict[tuple[str, str], str] = {
     ("customer", "grade"): "steered", ("churn", "scan"): "steered", ("scenario", "advance"): "steered",
     ("clock", "advance"): "steered", ("*", "export"): "steered",
 }
+# The audit row of the simulated world moving on (`crm.simulation.advance`): its whole transaction is one
+# action of whoever moved the clock.
+WORLD = (("scenario", "advance"),)
 # Courseware bookkeeping (the team's start record, notebook steps): no one's contribution.
 NOT_WORK = ("course",)
 # role -> (the categories its work is in, in how many of them a member must have worked for full marks)
@@ -119,13 +122,7 @@ def contributions(crm: CRM, since=None) -> pd.DataFrame:
     if start:
         rows = rows[rows["id"] > start["id"]]
     rows = rows[~rows["kind"].isin(NOT_WORK)]
-    rows = rows.assign(category=[category(k, a) for k, a in zip(rows["kind"], rows["action"])],
-                       rank=[CATEGORIES.index(category(k, a)) for k, a in zip(rows["kind"], rows["action"])])
-    # one action = one transaction: its rows share the user and the wall-clock time; its category is
-    # the first in CATEGORIES of its rows'
-    actions = (rows.sort_values("id").groupby(["username", "at_time"], sort=False)
-               .agg(rank=("rank", "min"), on_date=("on_date", "min"), id=("id", "min")).reset_index())
-    actions["category"] = [CATEGORIES[r] for r in actions["rank"]]
+    actions = pd.DataFrame(_actions(rows), columns=["username", "category", "on_date"])
     users = admin.admin.users(active=None).set_index("username")
     out = []
     for username, role in team.items():
@@ -141,6 +138,22 @@ def contributions(crm: CRM, since=None) -> pd.DataFrame:
                                                    for t in frame["total"]])
     frame.attrs["others"] = int((~actions["username"].isin(list(team))).sum())
     return frame
+
+
+def _actions(rows: pd.DataFrame):
+    """(username, category, scenario date) per action. One action is one transaction: its rows share the
+    wall-clock time, and its category is the first in CATEGORIES of its rows'. A transaction that moved
+    the simulated world (`WORLD`) is one action of whoever moved it: rows the world wrote under someone's
+    name in it (a scenario event's opportunity entered as the supervisor) are not that person's work."""
+    for _, moment in rows.sort_values("id").groupby("at_time", sort=True):
+        world = moment[[(k, a) in WORLD for k, a in zip(moment["kind"], moment["action"])]]
+        if len(world):
+            first = world.iloc[0]
+            yield first["username"], category(first["kind"], first["action"]), first["on_date"]
+            continue
+        for username, mine in moment.groupby("username", sort=False):
+            found = min(CATEGORIES.index(category(k, a)) for k, a in zip(mine["kind"], mine["action"]))
+            yield username, CATEGORIES[found], mine["on_date"].iloc[0]
 
 
 def _date(value) -> dt.date | None:

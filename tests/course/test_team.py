@@ -233,3 +233,38 @@ def test_the_instructor_sees_every_teams_grade_and_each_members_contribution(mad
     said = CliRunner().invoke(main, ["team", "dashboard", "--root", str(tmp_path)])
     assert said.exit_code == 0, said.output
     assert "3 team(s)" in said.output and "carol" in said.output
+
+
+def test_the_simulated_world_is_credited_to_whoever_moved_the_clock_not_to_the_people_it_acts_as(made, tmp_path):
+    path = tmp_path / "week.duckdb"
+    shutil.copy(made["worked"], path)
+    with CRM.open(path) as crm:
+        before = team.contributions(crm).set_index("username")
+        crm.as_user("erin").simulation.advance(7)     # the director moves the clock: the world acts meanwhile
+        crm.simulation.advance(7)                      # and the instructor (the administrator)
+        # the week's scenario event enters an opportunity as the supervisor: the world's, not alice's work
+        assert crm.tables.scalar("SELECT count(*) FROM audit a JOIN users u ON u.id = a.user_id WHERE "
+                                 "u.username = 'alice' AND a.kind = 'opportunity' AND a.action = 'create'") >= 1
+        after = team.contributions(crm)
+        graded = team.grade(crm)
+    mine = after.set_index("username")
+    assert mine.loc["alice", "total"] == before.loc["alice", "total"] == 1
+    assert mine.loc["erin", "steered"] == before.loc["erin", "steered"] + 1 == 2
+    assert after.attrs["others"] == before.attrs.get("others", 0) + 1
+    assert not graded.flagged, graded.findings
+
+
+def test_since_counts_from_a_date(made):
+    with CRM.open(made["worked"], read_only=True) as crm:
+        today = crm.today()
+        assert team.contributions(crm, since=today)["total"].sum() == 6   # from a date, the start record aside
+        later = team.contributions(crm, since=today.replace(day=today.day + 1))
+    assert later["total"].sum() == 0 and later["share"].sum() == 0
+
+
+def test_a_team_bigger_than_the_scenario_is_refused_and_nothing_is_made(tmp_path):
+    path = tmp_path / "big.duckdb"
+    with pytest.raises(InvalidInput) as refused:
+        create(path, parse_members("supervisor=a,supervisor=b,supervisor=c"))
+    assert refused.value.key == "team.too_many" and "supervisor" in refused.value.message("en")
+    assert not path.exists()
