@@ -111,13 +111,14 @@ def contributions(crm: CRM, since=None) -> pd.DataFrame:
     closed, answered, followed_up, steered, other), total, share of the team's actions, and the
     scenario dates of their first and last action — read from the audit trail only.
 
-    `since` (a date) counts actions on or after it; by default, those after the team's start record
-    (every action, in a workspace made otherwise). `frame.attrs["others"]` counts the actions of
+    Only actions after the team's start record count (what the scenario's generator wrote in the people's
+    names before the team got the workspace is not theirs; in a workspace made otherwise, every action);
+    `since` (a date) counts only those on or after it. `frame.attrs["others"]` counts the actions of
     users outside the team (the instructor, the administrator): shown, never credited.
     """
     admin = crm.as_user(ADMIN_USERNAME)
     team = members(crm)
-    start = start_record(crm) if since is None else None
+    start = start_record(crm)
     rows = admin.audit.list(since=since)
     if start:
         rows = rows[rows["id"] > start["id"]]
