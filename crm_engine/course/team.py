@@ -123,7 +123,7 @@ def contributions(crm: CRM, since=None) -> pd.DataFrame:
     if start:
         rows = rows[rows["id"] > start["id"]]
     rows = rows[~rows["kind"].isin(NOT_WORK)]
-    actions = pd.DataFrame(_actions(rows), columns=["username", "category", "on_date"])
+    actions = _actions(rows)
     users = admin.admin.users(active=None).set_index("username")
     out = []
     for username, role in team.items():
@@ -141,20 +141,19 @@ def contributions(crm: CRM, since=None) -> pd.DataFrame:
     return frame
 
 
-def _actions(rows: pd.DataFrame):
-    """(username, category, scenario date) per action. One action is one transaction: its rows share the
-    wall-clock time, and its category is the first in CATEGORIES of its rows'. A transaction that moved
+def _actions(rows: pd.DataFrame) -> pd.DataFrame:
+    """(username, category, on_date) per action, in order. One action is one transaction: its rows share
+    the wall-clock time, and its category is the first in CATEGORIES of its rows'. A transaction that moved
     the simulated world (`WORLD`) is one action of whoever moved it: rows the world wrote under someone's
     name in it (a scenario event's opportunity entered as the supervisor) are not that person's work."""
-    for _, moment in rows.sort_values("id").groupby("at_time", sort=True):
-        world = moment[[(k, a) in WORLD for k, a in zip(moment["kind"], moment["action"])]]
-        if len(world):
-            first = world.iloc[0]
-            yield first["username"], category(first["kind"], first["action"]), first["on_date"]
-            continue
-        for username, mine in moment.groupby("username", sort=False):
-            found = min(CATEGORIES.index(category(k, a)) for k, a in zip(mine["kind"], mine["action"]))
-            yield username, CATEGORIES[found], mine["on_date"].iloc[0]
+    pairs = list(zip(rows["kind"], rows["action"]))
+    rows = rows.assign(rank=[CATEGORIES.index(category(k, a)) for k, a in pairs], world=[p in WORLD for p in pairs])
+    moved = rows.groupby("at_time")["world"].transform("any").astype(bool)
+    rows = rows[~moved | rows["world"]].sort_values("id")
+    actions = (rows.groupby(["at_time", "username"], sort=True)
+               .agg(rank=("rank", "min"), on_date=("on_date", "first")).reset_index())
+    return pd.DataFrame({"username": actions["username"], "on_date": actions["on_date"],
+                         "category": [CATEGORIES[r] for r in actions["rank"]]})
 
 
 def _date(value) -> dt.date | None:
