@@ -188,7 +188,7 @@ def _service(f: Facts, strict: bool) -> Mark:
     lines = [f.t("team.fb.service", n=len(due) - len(late), total=len(due), days=days)]
     if late:
         lines.append(f.t("team.fb.service_late", ids=", ".join(map(str, late[:10])),
-                         more=f" (+{len(late) - 10})" if len(late) > 10 else ""))
+                         more=f.t("team.fb.more", n=len(late) - 10) if len(late) > 10 else ""))
     return Mark(fraction(len(due) - len(late), len(due)) if due else 1.0, lines)
 
 
