@@ -15,7 +15,7 @@ import solara
 import solara.server.kernel_context as kernel_context
 
 from .. import i18n
-from .app import Bindings
+from .sessions import Bindings
 
 BINDINGS = Bindings()
 _SERVED: dict = {}     # "crm": the server's administrator handle, "prefix": the URL prefix

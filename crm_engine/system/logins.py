@@ -177,6 +177,14 @@ class Logins(Area):
                               "WHERE u.username = ? AND u.active", [username.strip()])
 
     @query
+    def stamp(self, username) -> str | None:
+        """A short fingerprint of how `username` logs in now (None: they cannot log in at all). A server
+        keeps it with each session and ends the sessions whose user's stamp changed — a new or cleared
+        password, a user who left — without ever holding the digest itself."""
+        row = self._stored(username if isinstance(username, str) else None)
+        return hashlib.sha256(row[1].encode()).hexdigest()[:16] if row else None
+
+    @query
     def hub_user(self, hub_name) -> str | None:
         """The active CRM user the JupyterHub user `hub_name` is linked to, else None."""
         self._s.require_role("admin", action="manage_logins")

@@ -209,6 +209,21 @@ def test_clear_password(crm):
     assert refused(crm, lambda: crm.logins.clear_password("li.ming"), NotFound).key == "login.no_password"
 
 
+def test_the_stamp_changes_with_the_password_and_ends_with_the_login(crm):
+    assert crm.logins.stamp("li.ming") is None              # no password: no way in
+    crm.logins.set_password("li.ming", PASSWORD)
+    first = crm.logins.stamp("li.ming")
+    assert first and len(first) == 16
+    assert crm.logins.stamp("li.ming") == first              # stable while nothing changes
+    crm.logins.set_password("li.ming", PASSWORD)             # the same password again: a new salt
+    assert crm.logins.stamp("li.ming") not in (None, first)
+    crm.logins.clear_password("li.ming")
+    assert crm.logins.stamp("li.ming") is None
+    assert crm.logins.stamp("nobody") is None and crm.logins.stamp(None) is None
+    with pytest.raises(NotAllowed):
+        crm.as_user("zhang.wei").logins.stamp("li.ming")
+
+
 def test_list_shows_how_each_user_logs_in_and_never_a_digest(crm):
     crm.logins.set_password("li.ming", PASSWORD)
     crm.logins.link_hub("jupyter-wang", "wang.fang")

@@ -9,7 +9,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from crm_engine.serve.app import Bindings, Guard
+from crm_engine.serve.app import Guard
+from crm_engine.serve.sessions import Bindings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient.")
 

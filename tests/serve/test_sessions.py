@@ -93,3 +93,13 @@ def test_a_success_clears_the_count():
     throttle.succeeded("k")
     throttle.failed("k"), throttle.failed("k")
     assert throttle.wait("k") == 0
+
+
+def test_revalidate_ends_the_sessions_whose_stamp_changed():
+    sessions = Sessions()
+    kept, changed, gone = sessions.open("li.ming", "a"), sessions.open("wang.fang", "b"), sessions.open("zhao.lei", "c")
+    also_kept = sessions.open("li.ming", "a")
+    now = {"li.ming": "a", "wang.fang": "B", "zhao.lei": None}
+    assert sessions.revalidate(now.get) == {"wang.fang", "zhao.lei"}
+    assert sessions.user(kept) == sessions.user(also_kept) == "li.ming"
+    assert sessions.user(changed) is None and sessions.user(gone) is None
