@@ -32,7 +32,7 @@ import time
 from typing import Callable
 from urllib.parse import urlencode
 
-from anyio import to_thread
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -65,7 +65,7 @@ class HubGate:
 
     def __init__(self, crm=None, prefix: str | None = None, *, hub_user: Callable[[str], str | None] | None = None,
                  environ=None):
-        from jupyterhub.services.auth import HubOAuth   # jupyterhub is the `hub` extra: only a hub server needs it
+        from jupyterhub.services.auth import HubOAuth, check_scopes   # the `hub` extra: only a hub server needs it
 
         env = os.environ if environ is None else environ
         missing = [name for name in _NEEDS if not env.get(name)]
@@ -73,6 +73,7 @@ class HubGate:
             raise HubSetupError("serve.hub.not_on_a_hub", names=", ".join(missing))
         self.prefix = _slashed(prefix or env["JUPYTERHUB_SERVICE_PREFIX"])
         self.hub_user = hub_user or crm.logins.hub_user
+        self._check_scopes = check_scopes
         self.auth = HubOAuth(
             api_token=env["JUPYTERHUB_API_TOKEN"], oauth_client_id=env["JUPYTERHUB_CLIENT_ID"],
             api_url=env["JUPYTERHUB_API_URL"], base_url=self.prefix, cache_max_age=TOKEN_CACHE_SECONDS,
@@ -186,17 +187,15 @@ class HubGate:
         return refusal if time.monotonic() - when < REFUSAL_SECONDS else None
 
     async def _crm_user(self, conn: HTTPConnection, model: dict | None, token: str) -> str | None:
-        from jupyterhub.services.auth import check_scopes
-
         if not model:
             return None          # an unknown or expired token: as if anonymous (log in again)
         name = model.get("name", "")
-        granted = check_scopes(self.auth.access_scopes, set(model.get("scopes", [])))
+        granted = self._check_scopes(self.auth.access_scopes, set(model.get("scopes", [])))
         if model.get("kind", "user") != "user" or not granted:
             self._refuse(conn, "forbidden", name, token)
             return None
         # The mapping reads the workspace: off the event loop, behind the database's lock.
-        username = await to_thread.run_sync(self.hub_user, name)
+        username = await run_in_threadpool(self.hub_user, name)
         if username is None:
             self._refuse(conn, "unlinked", name, token)
         return username
