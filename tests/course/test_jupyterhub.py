@@ -627,6 +627,12 @@ def test_a_member_sees_the_team_crm_in_chromium_through_the_hub(hub):
             page.click("input[type=submit], button[type=submit]")
             page.wait_for_url(f"{hub.url}{prefix}*")
             page.get_by_text("Star Tech").first.wait_for()          # li.ming's customer, drawn by the kernel
+            page.get_by_text("Li Ming (Account manager)").first.wait_for()
+            # The app's "Log out" ends the service's cookie and the hub's login: the CRM is closed again.
+            page.get_by_text("Log out").first.click()
+            page.wait_for_url(f"{hub.url}/hub/login*")
+            page.goto(hub.url + prefix)
+            page.wait_for_url(f"{hub.url}/hub/login*")
         finally:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "hub_team_crm.png"), full_page=True)
