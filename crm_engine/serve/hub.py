@@ -41,8 +41,8 @@ from ..errors import CRMError
 from ..i18n import LANGUAGES, translate
 from .gate import safe_next
 
-# Why the last `user()` call on a connection found nobody; read by `challenge()` for the same scope
-# (the middleware builds its Request over the same ASGI scope it asked about).
+# Why `user()` found no CRM user for a connection, for `challenge()` to say so: kept in the ASGI scope,
+# and for a few seconds by token, since a middleware may hand `challenge` a copy of the scope.
 REFUSAL = "crm_lab.hub_refusal"
 TOKEN_CACHE_SECONDS = 60     # a hub token's user and scopes are trusted this long (HubAuth's cache)
 REFUSAL_SECONDS = 10        # how long `challenge` may find the reason `user` refused a token for
@@ -117,7 +117,8 @@ class HubGate:
             status = 502 if kind == "hub_unreachable" else 403
             return _page(f"serve.hub.{kind}", status, name=name, hub=self.auth.hub_prefix)
         if not _wants_page(request):
-            return PlainTextResponse(translate("serve.hub.login_needed", "en").replace("`", ""), status_code=401)
+            text = "\n".join(translate("serve.hub.login_needed", lang) for lang in LANGUAGES)
+            return PlainTextResponse(text.replace("`", ""), status_code=401)
         return self._login(request)
 
     # -- the OAuth steps -------------------------------------------------------------------------------------

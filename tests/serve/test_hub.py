@@ -61,7 +61,9 @@ def test_an_anonymous_page_goes_to_the_hubs_login_with_a_state_this_browser_must
     assert query["state"] in cookie and f"Path={PREFIX}" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert gate.auth.get_next_url(query["state"]) == PREFIX + "opportunities?id=4"
     # An API call or a script gets 401, not a redirect it cannot follow.
-    assert gate.challenge(_request(PREFIX + "api/whoami", {"Accept": "application/json"})).status_code == 401
+    script = gate.challenge(_request(PREFIX + "api/whoami", {"Accept": "application/json"}))
+    assert script.status_code == 401 and "Log in through the hub" in script.body.decode()
+    assert "请通过 JupyterHub 登录" in script.body.decode()
     assert gate.challenge(_request(PREFIX, {"Authorization": "token x", "Accept": "text/html"})).status_code == 401
 
 
