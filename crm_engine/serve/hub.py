@@ -86,6 +86,7 @@ class HubGate:
         self.secure = env.get("JUPYTERHUB_PUBLIC_URL", "").startswith("https:")
         self.cookie = self.auth.cookie_name + "-crm-lab"
         self._refusals: dict[str, tuple[float, tuple[str, str]]] = {}   # token digest → (when, why refused)
+        self._seen: dict[str, str] = {}   # CRM username → the hub name it was reached by (for `revalidate`)
 
     # -- the Gate protocol ---------------------------------------------------------------------------------
     def routes(self) -> list:
@@ -199,7 +200,18 @@ class HubGate:
         username = await run_in_threadpool(self.hub_user, name)
         if username is None:
             self._refuse(conn, "unlinked", name, token)
+        else:
+            self._seen[username] = name
         return username
+
+    def revalidate(self) -> set[str]:
+        """After the administrator changed logins or users: the CRM users whose hub link ended (unlinked,
+        relinked to someone else, left the company). Every request is mapped afresh; this is for the
+        pages they still have open."""
+        gone = {username for username, name in list(self._seen.items()) if self.hub_user(name) != username}
+        for username in gone:
+            self._seen.pop(username, None)
+        return gone
 
     def _state_cookie(self, state: str) -> str:
         # One cookie per login under way (two tabs logging in at once do not overwrite each other's state).

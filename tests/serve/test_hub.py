@@ -92,3 +92,22 @@ def test_a_refusal_page_says_who_and_why_in_both_languages_and_escapes_the_name(
     assert page.status_code == 403 and 'data-refusal="serve.hub.unlinked"' in text
     assert "&lt;b&gt;s103&lt;/b&gt;" in text and "<b>s103" not in text
     assert "Ask your instructor" in text and "请让教师" in text and "<code>crm-lab logins link" in text
+
+
+def test_a_member_unlinked_or_relinked_loses_the_pages_still_open(monkeypatch):
+    links = {"s101": "li.ming", "s102": "wang.fang"}
+    gate = HubGate(None, hub_user=links.get, environ=HUB_ENV)
+    tokens = {"t101": {"name": "s101", "kind": "user", "scopes": ["access:services"]},
+              "t102": {"name": "s102", "kind": "user", "scopes": ["access:services"]}}
+
+    async def user_for_token(token, sync=True):
+        return tokens.get(token)
+    monkeypatch.setattr(gate.auth, "user_for_token", user_for_token)
+    import asyncio
+    for token, who in (("t101", "li.ming"), ("t102", "wang.fang")):
+        assert asyncio.run(gate.user(_request(PREFIX, {"Authorization": f"token {token}"}))) == who
+    assert gate.revalidate() == set()
+    del links["s101"]                      # the instructor unlinked s101
+    links["s102"] = "zhao.lei"             # and gave s102 another CRM user
+    assert gate.revalidate() == {"li.ming", "wang.fang"}
+    assert asyncio.run(gate.user(_request(PREFIX, {"Authorization": "token t101"}))) is None
