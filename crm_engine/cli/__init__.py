@@ -15,6 +15,8 @@
     crm-lab scenario class vocational_school class.csv workspaces/
     crm-lab scenario advance workspaces/s001.duckdb 7
     crm-lab serve workspace/team.duckdb --port 8765   # the team's company, served to its members
+    crm-lab team new teams/t1.duckdb --members supervisor=alice,account_manager=bob --seed 7
+    crm-lab team grade teams/t1.duckdb --json
 
 Exit codes: 0 done; 1 refused (the engine's reason, in the workspace's language; an import that
 imported nothing); 2 a malformed command line (click's usage errors: a bad option value, a missing file).
@@ -28,5 +30,6 @@ from .scenario_commands import scenario  # noqa: E402
 from .course_commands import course  # noqa: E402
 from . import serve_commands  # noqa: F401, E402 - registers serve
 from .login_commands import logins  # noqa: E402 - also registers passwd
+from .team_commands import team  # noqa: E402, F401 - registers crm-lab team new / grade
 
-__all__ = ["main", "scenario", "course", "logins"]
+__all__ = ["main", "scenario", "course", "logins", "team"]
