@@ -39,6 +39,8 @@ from .gate import language_of
 log = logging.getLogger("crm_lab.serve")
 
 STATUS = {NotAllowed: 403, NotFound: 404, Conflict: 409}
+# A call or a query is a few hundred bytes; a body past this is not one, and is not read further.
+BODY_LIMIT = 1 << 20
 
 # What `api/call` may reach: area -> verbs. Data, not code: a verb missing here is a 404 whatever the
 # facade has (exports write files on the server, backups and user administration are the administrator's
@@ -148,6 +150,22 @@ def invoke(crm, area: str, verb: str, args: dict):
     return function(**args)
 
 
+TOO_BIG = object()
+
+
+async def posted(request: Request):
+    """The request's JSON body; None when it is not JSON, `TOO_BIG` past `BODY_LIMIT` bytes (the rest unread)."""
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > BODY_LIMIT:
+            return TOO_BIG
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
 def routes(crm, prefix: str = "/") -> list:
     def person(request: Request):
         # In the threadpool, like the verbs: loading the user reads the workspace, which waits for the
@@ -164,11 +182,10 @@ def routes(crm, prefix: str = "/") -> list:
                              "language": me.language})
 
     async def sql(request: Request):
-        try:
-            body = await request.json()
-            query = body["query"] if isinstance(body, dict) else None
-        except (ValueError, KeyError):
-            query = None
+        body = await posted(request)
+        if body is TOO_BIG:
+            return say(request, "serve_api.too_big", 413, limit=BODY_LIMIT // 1024)
+        query = body.get("query") if isinstance(body, dict) else None
         if not isinstance(query, str):
             return say(request, "serve.api_bad_body", 400, field="query")
 
@@ -181,10 +198,9 @@ def routes(crm, prefix: str = "/") -> list:
         return await run_in_threadpool(run)
 
     async def call(request: Request):
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
+        body = await posted(request)
+        if body is TOO_BIG:
+            return say(request, "serve_api.too_big", 413, limit=BODY_LIMIT // 1024)
         if not isinstance(body, dict):
             return say(request, "serve.api_bad_body", 400, field="area, verb, args")
         area, verb, args = body.get("area"), body.get("verb"), body.get("args", {})

@@ -194,6 +194,10 @@ def test_unknown_arguments_and_malformed_bodies_are_a_400(served):
                  {"area": "opportunities", "verb": "list", "args": [1]}):
         assert rep.post("/api/call", json=body).status_code == 400, body
     assert rep.post("/api/call", content=b"{not json", headers={"content-type": "application/json"}).status_code == 400
+    for path, field in (("/api/call", "area"), ("/api/sql", "query")):
+        huge = rep.post(path, json={field: "x" * (2 << 20)})
+        assert huge.status_code == 413 and "KB" in huge.json()["error"]
+    assert rep.post("/api/sql", json={"query": 7}).status_code == 400
     assert snapshot(crm) == before
 
 
