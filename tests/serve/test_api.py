@@ -3,7 +3,6 @@ scopes, arguments of the wrong type — each refused call leaves the workspace a
 
 In-process: Starlette's TestClient against `server.make_app(crm)` (the real guard, gate and routes).
 """
-import os
 
 import pytest
 from starlette.testclient import TestClient
@@ -22,22 +21,8 @@ def password(username: str) -> str:
 
 
 @pytest.fixture
-def served(crm, monkeypatch):
+def served(crm):
     """The fixture company served in-process; `login(username)` gives a client logged in as that person."""
-    import solara.server.settings
-    import solara.settings
-    # make_app configures Solara (assets.configure): undone after the test, as tests/serve/test_assets.py
-    # expects of every other test (setenv first: monkeypatch then remembers a variable that was absent).
-    for name in ("SOLARA_ASSETS_PROXY", "SOLARA_ASSETS_PROXY_CACHE_DIR", "SOLARA_ASSETS_CDN",
-                 "SOLARA_TELEMETRY_MIXPANEL_ENABLE", "SOLARA_MODE", "SOLARA_THEME_SHOW_BANNER"):
-        monkeypatch.setenv(name, os.environ.get(name, ""))
-        if not os.environ[name]:
-            monkeypatch.delenv(name)
-    for owner, name in ((solara.settings.assets, "proxy"), (solara.settings.assets, "cdn"),
-                        (solara.server.settings.assets, "proxy_cache_dir"),
-                        (solara.server.settings.telemetry, "mixpanel_enable"), (solara.server.settings.main, "mode"),
-                        (solara.server.settings.theme, "show_banner")):
-        monkeypatch.setattr(owner, name, getattr(owner, name))
     for username in PEOPLE:
         crm.logins.set_password(username, password(username))
     client = TestClient(server.make_app(crm))
