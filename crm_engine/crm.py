@@ -427,16 +427,21 @@ class CRM:
     @contextmanager
     def transaction(self):
         """`with crm.transaction(): …` — the verbs called inside (and `audit_event`) commit together or
-        not at all; errors come back in this session's language. A read-only workspace refuses it."""
+        not at all; errors come back in this session's language. A read-only workspace refuses it.
+        Once committed it is announced like an action (`on_change`: "transaction"), so a scenario's
+        day — the simulation's verbs run inside one — redraws every open view, everyone's."""
         s = self._s
         try:
             if s.db.read_only:
                 raise NotAllowed("workspace.read_only")
+            outermost = not s.db.in_transaction
             with s.db.transaction():
                 yield self
         except CRMError as error:
             error.language = error.language or s.language
             raise
+        if outermost:
+            s.signal.changed("transaction")
 
     @contextmanager
     def reading(self):
