@@ -96,7 +96,9 @@ class PasswordGate:
 
     def challenge(self, request: Request) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"{self.prefix}login?next={quote(target, safe='/')}", status_code=303)
+        wanted = request.query_params.get("lang")     # `/opportunities?lang=zh_CN`: the form in Chinese too
+        lang = f"lang={wanted}&" if wanted in i18n.LANGUAGE_NAMES else ""
+        return RedirectResponse(f"{self.prefix}login?{lang}next={quote(target, safe='/')}", status_code=303)
 
     # -- logging in -------------------------------------------------------------------
     async def attempt(self, conn: HTTPConnection, username: str, password: str) -> tuple[str | None, str | None, float]:
@@ -131,6 +133,8 @@ class PasswordGate:
                                 status_code=status, headers=headers)
         response = RedirectResponse(target, status_code=303)
         self._set_cookie(response, self.sessions.open(who))
+        # The app opens in the language the person logged in with (`page.Page` reads this cookie).
+        response.set_cookie("crm_lab_lang", language, samesite="lax", path=self.prefix, secure=self.secure_cookie)
         return response
 
     async def api_login(self, request: Request) -> Response:
