@@ -199,6 +199,12 @@ def test_an_assignment_and_the_reps_answer_reach_the_other_persons_open_views_wi
     boss = login(team, SUPERVISOR, "/opportunities")
     rep = login(team, REP, "/opportunities")
     name = facts["target_name"]
+    # the served page: the company as its title, header → menu → module (the module once), no banner
+    assert boss.title() == "Star Computer Distribution Co."
+    header, menu = boss.locator(".crm-today").bounding_box(), boss.locator(".crm-menu").bounding_box()
+    lists = boss.locator(".crm-kit-list")
+    assert lists.count() == 1 and header["y"] < menu["y"] < lists.first.bounding_box()["y"]
+    assert "runs on Solara" not in boss.locator("body").inner_text()
     search(rep, name)                                     # the rep's list: not his (yet)
     rep.locator(".crm-kit-list .crm-empty").filter(visible=True).first.wait_for()
 
@@ -224,6 +230,9 @@ def test_an_assignment_and_the_reps_answer_reach_the_other_persons_open_views_wi
     returned = time.perf_counter()
     seen_within(boss, boss.locator(".crm-record", has_text="37 %"), returned, clicked,
                 "rep sets the stage → supervisor's open record")
+    rep.go_back()                                         # the browser's back button: the list again
+    rep.locator("tr.crm-row", has_text=name).first.wait_for()
+    assert rep.url.endswith("/opportunities") and rep.locator(".crm-record").count() == 0
     shot(boss, "supervisor_after_rep")
     shot(rep, "rep_after_assignment")
     boss.context.close()
@@ -283,6 +292,7 @@ def test_a_rep_cannot_reach_another_reps_records_or_another_persons_page(team):
     assert outcome["opened"] is False and outcome["frames"] == 0, outcome
     # …while the supervisor's own page still works (the refusal was the binding, not a broken server)
     boss.locator(".crm-app").wait_for()
+    assert get(team, f"/jupyter/api/kernels/{kernel}", cookie_of(rep))[0] == 403      # nor over HTTP
 
     # the cookie is the person: the supervisor's cookie says the supervisor; a forged one says nobody
     status, body, _ = get(team, "/api/whoami", cookie_of(boss))
