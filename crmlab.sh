@@ -53,6 +53,14 @@ setup() {
     echo "$stamp $mode" > "$VENV/.setup-stamp"
 }
 
+page_assets() {
+    # The team server's page assets (Solara's app bundle, require.js, Font Awesome), fetched once by pinned
+    # version and checksum into the venv, so `crm-lab serve` never needs the network (README). Without them
+    # only the team server refuses to start (saying so); JupyterLab and the notebooks do not need them.
+    "$VENV/bin/python" -m crm_engine.serve.assets \
+        || echo "The team server's page assets are missing; run $VENV/bin/python -m crm_engine.serve.assets when online." >&2
+}
+
 browser_deps() {
     # The real-browser tests drive Debian's Chromium (never a downloaded browser) and need
     # CJK fonts to render 简体中文. Installed with apt where we are root; otherwise those
@@ -88,6 +96,7 @@ hub_deps() {
 case "${1:-}" in
     start)
         setup start
+        page_assets
         "$VENV/bin/crm-lab" demo workspace/demo.duckdb --if-missing
         # Serve the whole course (notebooks, theory, instructor folders) and open the landing notebook.
         # The exporter setting: *Export as HTML* draws the plotly figures offline (crm_engine/ui/chart_export.py).
@@ -97,6 +106,7 @@ case "${1:-}" in
         ;;
     test)
         setup test
+        page_assets
         browser_deps
         hub_deps
         set +e

@@ -14,9 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from functools import cached_property
-
 from contextlib import contextmanager
+from functools import cached_property
 
 from . import i18n, validate
 from .atomic import building, clear_leftovers
@@ -49,7 +48,7 @@ from .sales.leads import Leads  # also registers the leads' time-driven rule wit
 from .sales.opportunities import Opportunities
 from .sales.targets import Targets
 from .session import Session, load_user
-from .system.admin import Admin
+from .system import Admin, Logins
 from .tables import Tables
 from .turns import ENV_WAIT
 from .transfer import EXPORTABLE, FIELDS, Exports, Imports, neutralised
@@ -125,11 +124,10 @@ class CRM:
              keep_open: bool = True, language: str | None = None, wait: float | None = None) -> "CRM":
         """Open an existing workspace, upgrading an older schema (read-write only).
 
-        `keep_open=False` holds the file only while an action runs, so another
-        process (nbgrader Validate, a second notebook) can open it in between.
-        While another process holds the file, every open of it (this one, and each
-        action's with `keep_open=False`) waits up to `wait` seconds for its turn —
-        default `$CRM_LAB_WAIT`, else 5 — before it raises `WorkspaceLocked`.
+        `keep_open=False` holds the file only while an action runs, so another process (nbgrader
+        Validate, a second notebook) can open it in between. While another process holds the file,
+        every open of it (this one, and each action's with `keep_open=False`) waits up to `wait`
+        seconds for its turn — default `$CRM_LAB_WAIT`, else 5 — before it raises `WorkspaceLocked`.
         """
         path = os.fspath(path)
         if not os.path.exists(path):
@@ -161,10 +159,8 @@ class CRM:
                 for key, value in settings.items():
                     db.execute("INSERT INTO settings VALUES (?, ?)", [key, value])
                 db.execute("INSERT INTO teams VALUES (1, ?, NULL)", [i18n.t("team.root", language)])
-                db.execute(
-                    "INSERT INTO users VALUES (1, ?, ?, 'admin', 1, NULL, NULL, true, ?)",
-                    [ADMIN_USERNAME, i18n.t("role.admin", language), today],
-                )
+                db.execute("INSERT INTO users VALUES (1, ?, ?, 'admin', 1, NULL, NULL, true, ?)",
+                           [ADMIN_USERNAME, i18n.t("role.admin", language), today])
         except BaseException:
             db.close()
             if db.path and os.path.exists(db.path):
@@ -173,8 +169,7 @@ class CRM:
         return cls(Session(db, load_user(db, ADMIN_USERNAME), language))
 
     def as_user(self, who: str | int, *, own_language: str | None = None) -> "CRM":
-        """The same workspace as another user (username or id), sharing this handle's language — unless
-        `own_language`: then it keeps one of its own (a person's page of a served workspace)."""
+        """The same workspace as another user (username or id); `own_language`: not sharing this handle's (a served page)."""
         try:
             language, shared = (validate.language(own_language), None) if own_language else (self._s.language, self._s.shared)
             return CRM(Session(self._s.db, load_user(self._s.db, who), language, shared))
@@ -271,6 +266,11 @@ class CRM:
     def admin(self):
         """System settings: users, teams, sharing policy, settings, backups (A1, A2, A5)."""
         return Admin(self._s)
+
+    @cached_property
+    def logins(self):
+        """Passwords and JupyterHub links: how each person logs in to `crm-lab serve` (administrator only)."""
+        return Logins(self._s)
 
     @cached_property
     def dictionary(self):
@@ -510,8 +510,7 @@ class CRM:
 
     @staticmethod
     def spreadsheet_safe(frame):
-        """`frame` with every text that a spreadsheet would run as a formula neutralised (`=…`, `+…` …) —
-        for writing rows read from an outside file (an import's rejected rows) back out."""
+        """`frame` with every text a spreadsheet would run as a formula neutralised (an import's rejected rows, written out)."""
         return neutralised(frame)
 
     @staticmethod

@@ -23,5 +23,17 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+# A migration whose file carries this line adds only tables that code reading a workspace copes
+# without (010_logins: no logins yet): a read-only open of a workspace that lacks only such migrations
+# goes ahead without them (a regrade of a workspace handed out earlier), where it would otherwise have
+# to ask for an upgrade it may not write.
+SKIPPABLE = "-- read-only opens may skip this migration"
+
+
+def skippable(sql: str) -> bool:
+    """Whether a read-only open may go ahead without migration `sql` (see SKIPPABLE)."""
+    return any(line.strip() == SKIPPABLE for line in sql.splitlines())
+
+
 def latest_version() -> int:
     return migrations()[-1][0]

@@ -6,6 +6,7 @@
     ca.grade("a1_opportunity", root=…)          # collect + autograde + generate_feedback (+ release_feedback)
     board = ca.dashboard("a1_opportunity", root=…)
     board.grades, board.criteria, board.mistakes, board.outcomes   # DataFrames (charts: the instructor notebook)
+    teams = ca.team_dashboard(root=…)           # the team assignment: each team's grade, each member's contribution
 
 nbgrader itself is run as a subprocess (`python -m nbgrader …`) from the course root, so the
 course's nbgrader_config.py applies exactly as it does on the command line; the environment's
@@ -30,7 +31,7 @@ import pandas as pd
 
 from ..crm import ADMIN_USERNAME, CRM
 from ..errors import CRMError, WorkspaceError
-from . import batch
+from . import batch, team
 from .grading import IDENTITY, regrade
 from .nbgrader_steps import course_root, environment, known_assignment, nbgrader  # noqa: F401 - part of this module's API
 from .rubrics import rubric
@@ -427,3 +428,50 @@ def _cross_check(student: str, regraded: pd.DataFrame, scores: pd.DataFrame) -> 
     row["mismatch"] = bool(differ)
     row["disagrees"] = ", ".join(differ)
     return row
+
+
+# -- the team assignment (T4): graded from each team's shared workspace, not through nbgrader -------------------
+TEAMS_FOLDER = "teams"   # <course root>/teams/<team>.duckdb: where `crm-lab team new` puts a class's teams
+
+
+@dataclass
+class TeamDashboard:
+    """Every team at a glance: its grade per criterion, and each member's grade and contribution."""
+
+    grades: pd.DataFrame      # team: workspace, score, points, flagged, a column per criterion, problem
+    members: pd.DataFrame     # (team, username): name, role, score, points, own part, actions per category, share
+
+    def summary(self) -> str:
+        """A plain-text version for the terminal."""
+        parts = [f"{team.ASSIGNMENT}: {len(self.grades)} team(s)"]
+        if len(self.grades):
+            parts += ["", self.grades.to_string(), "", self.members.to_string(index=False)]
+        return "\n".join(parts)
+
+
+def team_dashboard(paths=None, *, root=None, language: str | None = None) -> TeamDashboard:
+    """Each team's grade and every member's contribution (read from the audit trail), for the team
+    workspaces `paths` — by default every `<course root>/teams/*.duckdb`. Read-only; a workspace that
+    cannot be graded (not a team's, held by a running server) is listed with the reason."""
+    if paths is None:
+        paths = sorted((course_root(root) / TEAMS_FOLDER).glob("*.duckdb"))
+    grades, members = [], []
+    for path in map(pathlib.Path, paths):
+        try:
+            with CRM.open(path, read_only=True, language=language) as crm:
+                graded = team.grade(crm, language=language)
+        except CRMError as error:
+            grades.append({"team": path.stem, "workspace": str(path), "problem": str(error)})
+            continue
+        name = graded.team or path.stem
+        grades.append({"team": name, "workspace": str(path), "score": graded.score, "points": graded.points,
+                       "flagged": graded.flagged,
+                       **{r.criterion: r.score for r in graded.criteria.itertuples()}, "problem": ""})
+        counts = graded.contributions.drop(columns=["name", "role"]).set_index("username")
+        for row in graded.members.itertuples():
+            members.append({"team": name, "username": row.username, "name": row.name, "role": row.role,
+                            "score": row.score, "points": row.points, "own": row.own,
+                            **{c: int(counts.at[row.username, c]) for c in (*team.SHOWN_ORDER, "total")},
+                            "share": float(counts.at[row.username, "share"])})
+    board = pd.DataFrame(grades)
+    return TeamDashboard(board.set_index("team") if len(board) else board, pd.DataFrame(members))

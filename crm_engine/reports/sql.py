@@ -9,8 +9,9 @@ The policy (docs/data-model.md, "Who may use `crm.sql`"):
    scopes, so a query may read a table only if the sharing policy gives the acting
    user's role read scope `all` on every kind of record in it (`TABLES` below); anything
    else is `NotAllowed`, naming the table and the scope.
-3. **Never private office records.** Files, address books, notices and messages are
-   private to their owners (F2–F5): no one reads them through `crm.sql`.
+3. **Never private office records, never logins.** Files, address books, notices and messages are
+   private to their owners (F2–F5); `passwords` and `hub_users` are the engine's own (`SECRET_TABLES`):
+   no one reads them through `crm.sql`, the administrator included.
 4. **Nothing outside the workspace.** Only the workspace's own tables, DuckDB's catalogue
    of names and types (`information_schema`, `duckdb_columns()` …; not the parts that show
    how many rows a table holds: `duckdb_tables()`, `pg_class`, sequences) and the row makers
@@ -50,6 +51,7 @@ from .. import access, validate
 from ..errors import CRMError, InvalidInput, NotAllowed, WorkspaceLocked
 from ..i18n import Term
 from ..session import Session
+from ..tables import SECRET_TABLES
 from .sql_guard import CATALOG_SCHEMAS, COUNTING, TABLE_FUNCTIONS, Parsed, check_plan
 
 # Company reference data every user already reads through the areas' screens.
@@ -105,6 +107,8 @@ def _statement(s: Session, text: str) -> dict:
 def check_access(s: Session, table: str) -> None:
     """NotAllowed unless the acting user may read every row of workspace table `table`."""
     role = s.user.role
+    if table in SECRET_TABLES:
+        raise NotAllowed("sql.secret", table=table)
     if table in PRIVATE:
         raise NotAllowed("sql.private", table=table)
     if table in REFERENCE or role == "admin":

@@ -26,35 +26,9 @@ from starlette.responses import PlainTextResponse
 
 from .. import i18n
 from .gate import language_of
+from .sessions import Bindings
 
 KERNEL_PATH = re.compile(r"jupyter/api/kernels/([^/]+)")
-
-
-class Bindings:
-    """Solara kernel id → CRM username, for the pages open now."""
-
-    def __init__(self):
-        self._users: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def bind(self, kernel_id: str, username: str) -> bool:
-        """Bind `kernel_id` to `username`; False when it already belongs to someone else."""
-        with self._lock:
-            owner = self._users.setdefault(kernel_id, username)
-            return owner == username
-
-    def user(self, kernel_id: str) -> str | None:
-        with self._lock:
-            return self._users.get(kernel_id)
-
-    def drop(self, kernel_id: str) -> None:
-        with self._lock:
-            self._users.pop(kernel_id, None)
-
-    def drop_user(self, username: str) -> None:
-        with self._lock:
-            for kernel_id in [k for k, u in self._users.items() if u == username]:
-                del self._users[kernel_id]
 
 
 class Guard:
@@ -116,6 +90,27 @@ async def _refuse_websocket(send, code: int) -> None:
     await send({"type": "websocket.close", "code": code})
 
 
+def _cut_off(what: str, gate, bindings) -> None:
+    """After the administrator changed a login or a user (a new password, a user who left, a hub link
+    removed): end the sessions the gate no longer vouches for, and close those people's open pages —
+    a page's websocket outlives the cookie that opened it."""
+    if not what.startswith(("logins.", "admin.")):
+        return
+    gone = gate.revalidate()
+    kernels = [kernel_id for username in gone for kernel_id in bindings.drop_user(username)]
+    if kernels:
+        # Not on this thread: it may be serving one of those pages' own click.
+        threading.Thread(target=_close_pages, args=(kernels,), daemon=True).start()
+
+
+def _close_pages(kernel_ids) -> None:
+    from solara.server import kernel_context
+    for kernel_id in kernel_ids:
+        context = kernel_context.contexts.get(kernel_id)
+        if context is not None:
+            context.close()
+
+
 def build(crm, gate, *, prefix: str = "/", api_routes=()):
     """The ASGI app serving `crm`'s workspace (`crm`: the server's administrator handle)."""
     from . import assets
@@ -124,8 +119,12 @@ def build(crm, gate, *, prefix: str = "/", api_routes=()):
     page.serve(crm, prefix)
     import solara.server.starlette as solara_server   # after configure(): Solara reads its settings at import
     from solara.server import app as solara_apps
-    # What `solara run crm_engine.serve.page` would set up: the one app this server shows.
-    solara_apps.apps["__default__"] = solara_apps.AppScript(f"{page.__name__}:Page")
+    # What `solara run crm_engine.serve.page` would set up: the one app this server shows (once per
+    # process: Solara's app object watches its module for changes and refuses a second watcher).
+    name = f"{page.__name__}:Page"
+    if getattr(solara_apps.apps.get("__default__"), "fullname", None) != name:
+        solara_apps.apps["__default__"] = solara_apps.AppScript(name)
 
     own = Starlette(routes=[*gate.routes(), *api_routes])
-    return Guard(solara_server.app, gate, own, page.BINDINGS, prefix)
+    crm.on_change(lambda what: _cut_off(what, gate, page.BINDINGS))
+    return Guard(assets.only_local(solara_server.app), gate, own, page.BINDINGS, prefix)

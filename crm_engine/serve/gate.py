@@ -6,6 +6,7 @@ OAuth, `PasswordGate` below with the CRM users' own passwords):
     gate.routes()            the gate's own pages (login form, logout, OAuth callback …), open to anyone
     await gate.user(conn)    the CRM username behind this request or handshake, or None
     gate.challenge(request)  what an anonymous page request gets (here: the login form's address)
+    gate.revalidate()        after the administrator changed logins or users: who must be logged out now
 
 `PasswordGate`: the administrator sets each user's password (`crm-lab passwd`, `crm.logins`; only a
 KDF digest is stored). A login opens a session (`sessions.Sessions`) held in an HttpOnly cookie;
@@ -132,7 +133,7 @@ class PasswordGate:
             return HTMLResponse(self.form(language, target, username=username, message=message),
                                 status_code=status, headers=headers)
         response = RedirectResponse(target, status_code=303)
-        self._set_cookie(response, self.sessions.open(who))
+        self._set_cookie(response, await self.open_session(who))
         # The app opens in the language the person logged in with (`page.Page` reads this cookie).
         response.set_cookie("crm_lab_lang", language, samesite="lax", path=self.prefix, secure=self.secure_cookie)
         return response
@@ -150,7 +151,16 @@ class PasswordGate:
             headers = {"Retry-After": str(int(wait) + 1)} if status == 429 else None
             return JSONResponse({"error": i18n.translate(problem, language, seconds=int(wait) + 1)},
                                 status_code=status, headers=headers)
-        return JSONResponse({"token": self.sessions.open(who), "username": who})
+        return JSONResponse({"token": await self.open_session(who), "username": who})
+
+    async def open_session(self, username: str) -> str:
+        return self.sessions.open(username, await run_in_threadpool(self.crm.logins.stamp, username))
+
+    def revalidate(self) -> set[str]:
+        """After the administrator changed logins or users: end the sessions of everyone whose password
+        changed or who can no longer log in; returns the users left with no session (their open pages
+        are closed by the app)."""
+        return self.sessions.revalidate(self.crm.logins.stamp)
 
     async def logout(self, request: Request) -> Response:
         self.sessions.close(request.cookies.get(COOKIE))

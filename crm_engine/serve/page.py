@@ -18,7 +18,7 @@ import solara
 import solara.server.kernel_context as kernel_context
 
 from .. import i18n
-from .app import Bindings
+from .sessions import Bindings
 
 BINDINGS = Bindings()
 _SERVED: dict = {}     # "crm": the server's administrator handle, "prefix": the URL prefix
@@ -28,10 +28,9 @@ def serve(crm, prefix: str = "/") -> None:
     """Make `Page` serve `crm`'s workspace (called once by `app.build`)."""
     from solara.server import settings
     _SERVED.update(crm=crm, prefix=prefix)
-    # Solara's own page chrome: the company's name as the tab's title while the app loads, and no
-    # "This website runs on Solara" banner over the app's menu (read per page request).
+    # Solara's own page chrome (read per page request; assets.configure() took the banner away): the
+    # company's name as the tab's title while the app loads, a loader without Solara's name on it.
     settings.theme.title = crm.admin.settings()["company"]
-    settings.theme.show_banner = False
     settings.theme.loader = "plain"
 
 

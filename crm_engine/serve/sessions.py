@@ -6,6 +6,8 @@ here is ever written to the workspace. Both take a `now` function so tests move 
 - `Sessions`: a random token (`secrets.token_urlsafe`, 256 bits) per login, held in an HttpOnly
   cookie. A session ends after `idle` seconds without a request, after `lifetime` seconds whatever
   happens, at logout, and when the administrator changes that user's password (`close_user`).
+- `Bindings`: which person each open page (a Solara kernel) belongs to, fixed by the handshake that
+  opened it (`app.Guard`).
 - `Throttle`: failed logins counted per user name and per client address in a sliding window. Past
   the limit, that name (or address) is refused for `lockout` seconds *without checking the password*,
   so a guesser learns nothing while locked out. A success clears the name's count, not the address's
@@ -25,6 +27,7 @@ class Login:
     username: str
     started: float
     seen: float
+    stamp: str | None = None      # how the user logged in then (`crm.logins.stamp`): a change ends the session
 
 
 class Sessions:
@@ -33,13 +36,13 @@ class Sessions:
         self._logins: dict[str, Login] = {}
         self._lock = threading.Lock()
 
-    def open(self, username: str) -> str:
+    def open(self, username: str, stamp: str | None = None) -> str:
         """A new session for `username`; returns its token (a new one every login: no fixation)."""
         token = secrets.token_urlsafe(32)
         with self._lock:
             now = self.now()
             self._prune(now)
-            self._logins[token] = Login(username, now, now)
+            self._logins[token] = Login(username, now, now, stamp)
         return token
 
     def user(self, token: str | None) -> str | None:
@@ -66,6 +69,20 @@ class Sessions:
         with self._lock:
             for token in [t for t, login in self._logins.items() if login.username == username]:
                 del self._logins[token]
+
+    def revalidate(self, stamp_now) -> set[str]:
+        """End every session whose user's stamp is no longer the one it began with (`stamp_now(username)`:
+        None when the user can no longer log in); returns the users left with no session at all."""
+        with self._lock:
+            users = {login.username for login in self._logins.values()}
+        current = {username: stamp_now(username) for username in users}   # outside the lock: reads the workspace
+        with self._lock:
+            for token, login in list(self._logins.items()):
+                if login.username in current and (current[login.username] is None
+                                                  or current[login.username] != login.stamp):
+                    del self._logins[token]
+            left = {login.username for login in self._logins.values()}
+        return users - left
 
     def count(self) -> int:
         with self._lock:
@@ -113,3 +130,33 @@ class Throttle:
     def succeeded(self, key) -> None:
         with self._lock:
             self._failures.pop(key, None)
+
+
+class Bindings:
+    """Solara kernel id → CRM username, for the pages open now."""
+
+    def __init__(self):
+        self._users: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def bind(self, kernel_id: str, username: str) -> bool:
+        """Bind `kernel_id` to `username`; False when it already belongs to someone else."""
+        with self._lock:
+            owner = self._users.setdefault(kernel_id, username)
+            return owner == username
+
+    def user(self, kernel_id: str) -> str | None:
+        with self._lock:
+            return self._users.get(kernel_id)
+
+    def drop(self, kernel_id: str) -> None:
+        with self._lock:
+            self._users.pop(kernel_id, None)
+
+    def drop_user(self, username: str) -> list[str]:
+        """Forget every page of `username`; returns their kernel ids (to close them)."""
+        with self._lock:
+            kernels = [k for k, u in self._users.items() if u == username]
+            for kernel_id in kernels:
+                del self._users[kernel_id]
+        return kernels

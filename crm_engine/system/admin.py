@@ -12,6 +12,8 @@ from ..db import create_file
 from ..migrations import latest_version
 from ..errors import Conflict, CRMError, InvalidInput, NotAllowed, NotFound, WorkspaceError, WorkspaceLocked
 from ..session import USER_COLUMNS, Area, User, action, load_user, query
+from ..tables import SECRET_TABLES
+from .logins import keep_for_same_users
 
 class Admin(Area):
     """Only the administrator changes the org, the policy and the settings."""
@@ -196,7 +198,12 @@ class Admin(Area):
             with building(path) as temporary:
                 create_file(temporary, s.db.scalar("SELECT count(*) FROM customers"))
                 with self._attached(temporary, read_only=False), s.db.transaction():
-                    s.db.execute(f"COPY FROM DATABASE {source} TO crm_backup")
+                    # Every table's rows but the logins' (tables.SECRET_TABLES): a backup is data that
+                    # may be restored elsewhere; password digests and hub links stay with the workspace.
+                    s.db.execute(f"COPY FROM DATABASE {source} TO crm_backup (SCHEMA)")
+                    for table in _tables(s.db, "current_database()"):
+                        s.db.execute(f"INSERT INTO crm_backup.main.{_ident(table)} "
+                                     f"SELECT * FROM {source}.main.{_ident(table)}")
         except CRMError as error:
             error.language = error.language or s.language
             raise
@@ -243,14 +250,18 @@ class Admin(Area):
             raise WorkspaceError("workspace.not_crm", workspace=path)
         if int(meta["schema_version"]) != latest_version():
             raise WorkspaceError("backup.version", version=meta["schema_version"], supported=latest_version())
-        tables = [r[0] for r in db.rows(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND table_name <> 'crm_meta' ORDER BY table_name")]
-        for table in tables:
+        # The logins are the workspace's, not the backup's (a backup holds none): they stay, except
+        # those of a user id that is someone else after the restore (reported in the audit row).
+        usernames = dict(db.rows("SELECT id, username FROM users"))
+        for table in _tables(db, "current_database()"):
+            if table == "crm_meta":
+                continue
             db.execute(f"DELETE FROM main.{_ident(table)}")
             db.execute(f"INSERT INTO main.{_ident(table)} SELECT * FROM crm_backup.main.{_ident(table)}")
         db.forget()
-        self._s.audit("restore", "workspace", None, note=os.path.basename(path))
+        dropped = keep_for_same_users(self._s, usernames)
+        self._s.audit("restore", "workspace", None, after={"logins_dropped": dropped} if dropped else None,
+                      note=os.path.basename(path))
 
     @contextmanager
     def _attached(self, path: str, *, read_only: bool):
@@ -262,6 +273,13 @@ class Admin(Area):
                 yield
             finally:
                 db._run(con, "DETACH crm_backup")
+
+
+def _tables(db, database: str) -> list[str]:
+    """The tables of `database` (an SQL expression) that backups and restores copy: all but the logins."""
+    return [r[0] for r in db.rows(
+        f"SELECT table_name FROM duckdb_tables() WHERE database_name = {database} AND schema_name = 'main' "
+        "ORDER BY table_name") if r[0] not in SECRET_TABLES]
 
 
 def _quote(text: str) -> str:

@@ -22,6 +22,10 @@ from . import kit
 USER_COLUMNS = [kit.Column("username", "field.username"), kit.Column("name", "field.name"),
                 kit.Column("role", "field.role"), kit.Column("team", "field.team", priority=2),
                 kit.Column("email", "field.email", priority=3)]
+LOGIN_COLUMNS = [kit.Column("username", "field.username"), kit.Column("name", "field.name"),
+                 kit.Column("role", "field.role", priority=2), kit.Column("has_password", "ui.logins.has_password"),
+                 kit.Column("password_set_on", "ui.logins.password_set_on", kind="date", priority=3),
+                 kit.Column("hub_name", "field.hub_name", priority=2)]
 ENTRY_COLUMNS = [kit.Column("code", "field.code"), kit.Column("name_en", "field.name_en"),
                  kit.Column("name_zh", "field.name_zh"), kit.Column("sort_order", "field.sort_order", priority=2),
                  kit.Column("value", "field.value", priority=3), kit.Column("active", "ui.col.active")]
@@ -73,6 +77,42 @@ def Users(crm):
     with solara.Column(gap="6px") as box:
         kit.ActionBar(crm, [action], ref="users-actions")
         kit.StaticTable(crm, shown, USER_COLUMNS, "users")
+    return box
+
+
+@solara.component
+def Logins(crm):
+    """How each person logs in to the served workspace (`crm-lab serve`): set or clear a password,
+    link a JupyterHub user. The administrator's alone (the engine refuses anyone else)."""
+    version, language = kit.use_workspace(crm)
+    logins = solara.use_memo(lambda: crm.logins.list(), dependencies=[version, language])
+    people = tuple((f"{r.name} ({r.username})", r.username) for r in logins.itertuples() if r.active)
+    shown = logins[logins["active"]].assign(
+        role=logins["role"].map(lambda r: crm.t(f"role.{r}")),
+        has_password=logins["has_password"].map(lambda yes: tick(crm, yes)))
+
+    def set_password(v):
+        crm.logins.set_password(v.get("username") or "", v.get("password") or "")
+        return crm.t("ui.logins.password_set", user=v.get("username"))
+
+    def clear_password(v):
+        crm.logins.clear_password(v.get("username") or "")
+        return crm.t("ui.logins.password_cleared", user=v.get("username"))
+
+    def link(v):
+        crm.logins.link_hub(v.get("hub_name") or "", v.get("username") or "")
+        return crm.t("ui.logins.linked", hub=v.get("hub_name"), user=v.get("username"))
+
+    who = kit.Field("username", "select", options=people)
+    actions = [kit.Action("set_password", crm.t("ui.logins.set_password"), set_password,
+                          fields=(who, kit.Field("password", "password"))),
+               kit.Action("clear_password", crm.t("ui.logins.clear_password"), clear_password, color="warning",
+                          fields=(who,)),
+               kit.Action("link_hub", crm.t("ui.logins.link_hub"), link, color="secondary",
+                          fields=(kit.Field("hub_name"), who))]
+    with solara.Column(gap="6px") as box:
+        kit.ActionBar(crm, actions, ref="logins-actions")
+        kit.StaticTable(crm, shown, LOGIN_COLUMNS, "logins")
     return box
 
 
@@ -215,11 +255,12 @@ def Products(crm):
 @solara.component
 def AdminScreen(crm):
     kit.use_workspace(crm)
+    logins = [(crm.t("ui.logins.title"), lambda: Logins(crm))] if crm.user.role == "admin" else []
     return kit.Tabs([(crm.t("ui.users"), lambda: Users(crm)),
                      (crm.t("ui.cust.policy_tab"), lambda: Policy(crm)),
                      (crm.t("ui.dict.title"), lambda: Dictionary(crm)),
                      (crm.t("ui.product.title"), lambda: Products(crm)),
-                     (crm.t("ui.backup"), lambda: Backup(crm))], ref="admin-tabs")
+                     (crm.t("ui.backup"), lambda: Backup(crm)), *logins], ref="admin-tabs")
 
 
 def summary_html(crm) -> str:

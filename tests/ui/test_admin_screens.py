@@ -139,3 +139,38 @@ def test_users_policy_and_backup(crm, tmp_path):
     click(view.rc, "backup-actions-confirm")
     kind, text = message(view.rc, "backup-actions-message")
     assert kind == "success" and (tmp_path / "copy.duckdb").exists()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_administrator_sets_passwords_and_hub_links_on_the_logins_tab(crm, language):
+    crm.set_language(language)
+    view = AdminModule(crm)
+    tab(view, 5)
+    click(view.rc, "logins-actions-set_password")
+    password_box = view.rc.find(meta_ref="field-password").widget
+    assert password_box.type == "password"                     # typed blind, like any password field
+    fill(view, "username", "li.ming")
+    fill(view, "password", "short")
+    before = crm.logins.list()
+    click(view.rc, "logins-actions-confirm")
+    kind, text = message(view.rc, "logins-actions-message")
+    assert kind == "error" and (is_chinese(text) if language == "zh_CN" else "8" in text)
+    assert crm.logins.list().equals(before) and crm.logins.verify("li.ming", "short") is None
+    fill(view, "password", "a long enough password")
+    click(view.rc, "logins-actions-confirm")
+    assert message(view.rc, "logins-actions-message") == ("success", crm.t("ui.logins.password_set", user="li.ming"))
+    assert crm.logins.verify("li.ming", "a long enough password") == "li.ming"
+    assert "a long enough password" not in text_of(view.rc.find(meta_ref="logins").widget)
+    click(view.rc, "logins-actions-link_hub")
+    fill(view, "hub_name", "s101")
+    fill(view, "username", "wang.fang")
+    click(view.rc, "logins-actions-confirm")
+    assert crm.logins.hub_user("s101") == "wang.fang"
+    assert "s101" in text_of(view.rc.find(meta_ref="logins").widget)
+
+
+def test_only_the_administrator_has_the_logins_tab(crm):
+    assert crm.t("ui.logins.title") in text_of(AdminModule(crm).rc.find(meta_ref="admin-tabs").widget)
+    director = AdminModule(crm.as_user("dong.li"))
+    labels = text_of(director.rc.find(meta_ref="admin-tabs").widget)
+    assert crm.t("ui.logins.title") not in labels

@@ -42,8 +42,9 @@ def Input(crm, spec: Field, value, on_value, error: str | None = None):
         return rv.Textarea(v_model=value or "", on_v_model=on_value, rows=2, auto_grow=True, **common
                            ).meta(ref=f"field-{spec.name}")
     placeholder = spec.placeholder or ("YYYY-MM-DD" if spec.kind == "date" else "")
+    hidden = {"type": "password", "autocomplete": "new-password"} if spec.kind == "password" else {}
     return rv.TextField(v_model="" if value is None else str(value), on_v_model=on_value, placeholder=placeholder,
-                        **common).meta(ref=f"field-{spec.name}")
+                        **hidden, **common).meta(ref=f"field-{spec.name}")
 
 
 @solara.component
