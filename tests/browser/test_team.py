@@ -30,7 +30,7 @@ import pytest
 from crm_engine import i18n
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_screens import codes, raw_words
-from tests.conftest import free_port
+from tests.conftest import free_port, need
 
 pytestmark = pytest.mark.slow
 ROOT = pathlib.Path(__file__).parents[2]
@@ -53,7 +53,11 @@ def team(tmp_path_factory, browser):
     """A fresh demo company served on 127.0.0.1, every user with a password; yields the URL and the facts
     the tests need (read before the server opens the file: it is then the only process with it open)."""
     from crm_engine import CRM
+    from crm_engine.serve import assets
 
+    gone = assets.missing()
+    need(f"the team server's page assets are not fetched ({', '.join(a.label for a in gone)}): fetch them "
+         "with `python -m crm_engine.serve.assets` (./crmlab.sh start does)" if gone else None)
     folder = tmp_path_factory.mktemp("team")
     path = folder / "demo.duckdb"
     cli("demo", path)
