@@ -8,11 +8,14 @@ import sys
 import pytest
 
 BENCH = pathlib.Path(__file__).parents[1] / "bench"
+# Benchmarks that load Solara's server (every `solara.reactive` becomes per page in that process) or
+# serve pages: each runs in a process of its own, like the browser ones.
+OWN_PROCESS = {"bench_live.py", "bench_team.py"}
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in BENCH.glob("bench_*.py")))
 def test_benchmark_runs_quick(script, capsys):
-    if "browser" in script:
+    if "browser" in script or script in OWN_PROCESS:
         # Its own process: Playwright's sync API refuses to start where an event loop already runs (the
         # browser tests' session, Solara's), and a browser bench should not share the test process anyway.
         run = subprocess.run([sys.executable, str(BENCH / script), "--quick"], cwd=BENCH.parent,

@@ -98,6 +98,12 @@ def _reports(crm):
     return ReportsModule(crm)
 
 
+@module("team")
+def _team(crm):
+    from .team import TeamModule
+    return TeamModule(crm)
+
+
 @module("office")
 def _office(crm):
     from .office import OfficeModule

@@ -28,6 +28,7 @@ SCREENS = {
     "orders_to_cash": ["li.ming", "cai.wu"],
     "reports": ["dong.li"],
     "office": ["li.ming"],
+    "team": ["admin", "li.ming"],
     "admin": ["admin"],
 }
 # the screens that open with a list of records whose rows open the record

@@ -40,5 +40,7 @@ second, second_rc = page("page-2", "admin")
 before = shown(second, second_rc)
 with first:
     crm.as_user("zhang.wei").customers.add("Bluebird Trading", owner="li.ming")
+    right_after = shown(first, first_rc)     # the page that clicked: redrawn before the click returns
+assert kit.settle(), "the other pages' redraws did not finish"
 after = shown(second, second_rc)
-print(json.dumps({"before": before, "after": after}))
+print(json.dumps({"before": before, "after": after, "clicked": right_after}))

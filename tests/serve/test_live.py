@@ -20,4 +20,4 @@ def test_a_change_on_one_page_redraws_another_persons_page():
     done = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     shown = json.loads(done.stdout.strip().splitlines()[-1])
-    assert shown == {"before": "1 customers", "after": "2 customers"}
+    assert shown == {"before": "1 customers", "after": "2 customers", "clicked": "2 customers"}

@@ -17,11 +17,11 @@ from .menu import Menu
 from .messages import Feedback, Message, attempt, failure
 from .record import Action, ActionBar, Facts, PathBar, RecordPage, Tabs, path_states, use_record_heard
 from .show import KitView, mount, plain
-from .store import follow, use_workspace, workspace_counter
+from .store import follow, settle, use_workspace, workspace_counter
 
 __all__ = ["Action", "ActionBar", "Board", "BoardColumn", "Card", "Chip", "ChipRow", "Chips", "Column", "Facts",
            "Feedback", "Field", "FormFields", "Input", "KitView", "Labels", "Menu", "Message", "PathBar", "RecordList",
            "RecordPage", "StateFilter",
            "STATE_COLORS", "StaticTable", "rows_html", "Tabs", "attempt", "blank", "cap", "date", "failure", "is_blank", "money", "mount",
-           "path_states", "percent", "plain", "table_html", "text_or_none", "use_workspace", "workspace_counter",
+           "path_states", "percent", "plain", "settle", "table_html", "text_or_none", "use_workspace", "workspace_counter",
            "follow", "use_record_heard"]

@@ -9,6 +9,9 @@ The counter is one value for the whole process (`Shared`), not Solara's default 
 value: when the workspace is served (`crm-lab serve`), every person's page has its own Solara
 session, and a change made by one must redraw the views of all (each redraw runs inside its own
 session's context: Solara's `ValueBase.fire` enters the context every listener subscribed from).
+The page whose click made the change redraws at once, on its own thread; every other page redraws
+on one background thread (`_Elsewhere`), newest change only — so a click never waits for the
+redraw of ten other people's pages (bench/bench_live.py).
 
 Changes made by a notebook cell's code are batched to the end of that cell: a loop of 1,000
 `crm.opportunities.add(…)` under open views redraws them once, not 1,000 times. A click (a widget
@@ -16,12 +19,16 @@ message, outside any cell) redraws at once.
 """
 from __future__ import annotations
 
+import logging
+import sys
 import threading
+import time
 import weakref
 
 import solara
 from solara.toestand import ValueBase
 
+log = logging.getLogger("crm_lab.ui")
 _COUNTERS: "weakref.WeakKeyDictionary[object, solara.Reactive[int]]" = weakref.WeakKeyDictionary()
 
 
@@ -51,6 +58,91 @@ class Shared(ValueBase):
             old, self._value = self._value, value
         if old != value:
             self.fire(value, old)
+
+    def fire(self, new, old) -> None:
+        """Redraw this thread's page now and every other page on the background thread."""
+        if not _served():
+            return super().fire(new, old)     # a notebook: one kernel, every view redraws now
+        scope = self._get_scope_key()
+        contexts = {context for _, context in (*self.listeners.get(scope, ()), *self.listeners2.get(scope, ()))}
+        here = _page_here()
+        for context in contexts:
+            if getattr(context, "kernel_context", None) in (here, None):
+                self._fire_in(context, new, old)
+            else:
+                _ELSEWHERE.submit(("counter", id(self), id(context)), context,
+                                  lambda c=context: self._fire_in(c, self._value, old))
+
+    def _fire_in(self, context, new, old) -> None:
+        scope = self._get_scope_key()
+        with context:
+            for listener, owner in tuple(self.listeners.get(scope, ())):
+                if owner == context:
+                    listener(new)
+            for listener2, owner in tuple(self.listeners2.get(scope, ())):
+                if owner == context:
+                    listener2(new, old)
+
+
+def _served() -> bool:
+    """Whether this process serves pages (`crm-lab serve`: Solara's server is loaded)."""
+    return "solara.server.starlette" in sys.modules
+
+
+def _page_here():
+    """The served page (Solara kernel context) this thread works for now, or None (a notebook, a script)."""
+    pages = sys.modules.get("solara.server.kernel_context")
+    if pages is None or not pages.has_current_context():
+        return None
+    return pages.get_current_context()
+
+
+class _Elsewhere:
+    """One background thread redrawing other pages: per key only the newest job runs (ten changes in a
+    row redraw a page once), each inside its page's context."""
+
+    def __init__(self):
+        self._jobs: dict = {}
+        self._wake = threading.Condition()
+        self._thread = None
+        self._busy = False
+
+    def submit(self, key, context, job) -> None:
+        with self._wake:
+            self._jobs[key] = (context, job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="crm-lab-redraw", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._jobs:
+                    self._wake.wait()
+                key = next(iter(self._jobs))
+                _context, job = self._jobs.pop(key)
+                self._busy = True
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - a closed page or a screen's bug must not stop the others
+                log.exception("redrawing a page after a change failed")
+            finally:
+                with self._wake:
+                    self._busy = False
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until every submitted redraw ran (tests, benchmarks); False if still busy at `timeout`."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._wake:
+                if not self._jobs and not self._busy:
+                    return True
+            time.sleep(0.005)
+        return False
+
+
+_ELSEWHERE = _Elsewhere()
 
 
 class _Cells:
@@ -111,11 +203,27 @@ def follow(crm, redraw) -> "callable":
     running cell, at once after a click); returns the function that stops it. For ipywidgets views
     that are not kit components (the app's header)."""
     _CELLS.watch()
-    key = object()
-    return crm.on_change(lambda _what: _CELLS.changed(key, redraw))
+    key, page = object(), _page_here()
+
+    def changed(_what):
+        if page is None or page is _page_here():
+            _CELLS.changed(key, redraw)
+        else:                          # another person's page (crm-lab serve): on the background thread
+            _ELSEWHERE.submit(key, page, lambda: _in_page(page, redraw))
+    return crm.on_change(changed)
+
+
+def _in_page(page, redraw) -> None:
+    with page:
+        redraw()
 
 
 def use_workspace(crm) -> tuple[int, str]:
     """In a component: (change count, language) of the workspace; the component redraws when either
     changes. Use both as the dependencies of the `use_memo` that reads the engine."""
     return workspace_counter(crm).value, crm.language
+
+
+def settle(timeout: float = 10.0) -> bool:
+    """Wait until every other page's redraw after the last changes ran (tests, benchmarks)."""
+    return _ELSEWHERE.settle(timeout)
