@@ -283,6 +283,11 @@ def test_a_rep_cannot_reach_another_reps_records_or_another_persons_page(team):
     assert rep.url.endswith(f"/opportunities/{facts['theirs']}")           # the address stays
     shot(rep, "rep_refused_record")
 
+    # nor through the members' API: crm.sql reads whole tables only where every row is the rep's
+    status, body = post_json(team, "/api/sql", {"query": f"SELECT * FROM opportunities WHERE id = {facts['theirs']}"},
+                             cookie_of(rep))
+    assert status == 403 and json.loads(body)["kind"] == "NotAllowed" and facts["theirs_name"] not in body
+
     # a handshake to the supervisor's page (its kernel), from the rep's browser with the rep's cookie
     kernel = next(re.search(r"kernels/([^/]+)/", url)[1] for url in boss.sockets if "kernels/" in url)
     outcome = rep.evaluate("""url => new Promise(done => {
