@@ -68,8 +68,15 @@ def _person_handle(username: str, language: str):
 
 @solara.component
 def Layout(children=[]):  # noqa: B006 - Solara's layout signature
-    """The page holds the CRM app only: its own header and menu, no Solara app bar or drawer."""
-    return solara.Column(children=children, gap="0px", style={"padding": "8px 12px"})
+    """The page holds the CRM app only: its own header and menu, no Solara app bar or drawer. It is as wide
+    as the window, never wider: Vuetify's layout rows grew to the widest table's natural width, and the
+    whole page scrolled sideways in a narrow window; now the lists fit as they fit a notebook pane."""
+    with solara.Column(gap="0px", style={"padding": "8px 12px", "min-width": "0", "width": "100%",
+                                         "overflow-x": "auto"}) as page:
+        solara.Style(".v-application > .v-layout, .v-layout > .v-application__wrap { min-width: 0; }")
+        for child in children:
+            solara.display(child)
+    return page
 
 
 @solara.component

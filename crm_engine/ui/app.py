@@ -275,7 +275,8 @@ class App(widgets.VBox):
         if not self.switch_user:
             who = crm.t("ui.label_value", label=crm.t("ui.logged_in_as"),
                         value=f"{crm.user.name} ({crm.t('role.' + crm.user.role)})")
-            out = (f" <a class='crm-logout' href='{html.escape(self.logout_url)}'>{html.escape(crm.t('serve.log_out'))}</a>"
+            out = (f" <a class='crm-logout' style='margin:0 .6em;color:#1565c0;text-decoration:underline' "
+                   f"href='{html.escape(self.logout_url)}'>{html.escape(crm.t('serve.log_out'))}</a>"
                    if self.logout_url else "")
             self.who.value = f"<span class='crm-who'>{html.escape(who)}</span>{out}"
         self.advance.description = crm.t("ui.advance_clock")

@@ -209,6 +209,10 @@ def test_an_assignment_and_the_reps_answer_reach_the_other_persons_open_views_wi
     lists = boss.locator(".crm-kit-list")
     assert lists.count() == 1 and header["y"] < menu["y"] < lists.first.bounding_box()["y"]
     assert "runs on Solara" not in boss.locator("body").inner_text()
+    boss.set_viewport_size({"width": 760, "height": 1000})     # a narrow window: nothing scrolls sideways
+    boss.wait_for_timeout(500)
+    assert boss.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    boss.set_viewport_size({"width": 1400, "height": 1000})
     search(rep, name)                                     # the rep's list: not his (yet)
     rep.locator(".crm-kit-list .crm-empty").filter(visible=True).first.wait_for()
 
