@@ -82,3 +82,41 @@ c.JupyterHub.services += [{
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/lab", "PATH": f"{VENV / 'bin'}:/usr/local/bin:/usr/bin:/bin",
                     "CRM_LAB_COURSE_ROOT": f"/home/{GRADER}/{COURSE}"},
 }]
+
+# -- a team's shared company: one CRM server per team workspace (docs/jupyterhub.md) ----------------------
+# `crm-lab serve WORKSPACE --hub` runs as a managed service: the hub starts it, the proxy sends
+# /services/<name>/ to it, and the hub's OAuth tells it who is asking (crm_engine/serve/hub.py). One line
+# per team in the file $CRM_LAB_TEAMS: service name, workspace, port, then the hub users of the team, e.g.
+#     crm-team-1  /home/grader-crm-lab/teams/team-1.crm  8701  s101 s102 s103
+# Each member must also be linked to a CRM user of that workspace: `crm-lab logins link WORKSPACE HUB_NAME USERNAME`.
+TEAMS = pathlib.Path(os.environ.get("CRM_LAB_TEAMS", "/srv/crm-lab/teams.txt"))
+
+
+def team_workspaces(path: pathlib.Path) -> list[tuple[str, str, int, list[str]]]:
+    """(service name, workspace path, port, members) per team line of the teams file (# comments skipped)."""
+    if not path.exists():
+        return []
+    teams = []
+    for line in path.read_text("utf-8").splitlines():
+        fields = line.split("#")[0].split()
+        if fields:
+            name, workspace, port, *members = fields
+            teams.append((name, workspace, int(port), members))
+    return teams
+
+
+TEAM_WORKSPACES = team_workspaces(TEAMS)
+for name, workspace, port, members in TEAM_WORKSPACES:
+    c.JupyterHub.services.append({
+        "name": name,
+        "url": f"http://127.0.0.1:{port}",
+        "command": [str(VENV / "bin" / "python"), "-m", "crm_engine.cli", "serve", workspace,
+                    "--hub", "--port", str(port)],
+        "user": GRADER,                 # the account owning the team workspaces, never root
+        "cwd": f"/home/{GRADER}",
+        "oauth_no_confirm": True,       # part of the hub: members go straight in, no "Authorize access" page
+        "environment": {"PATH": f"{VENV / 'bin'}:/usr/local/bin:/usr/bin:/bin"},
+    })
+    # Only the team (and the hub's admins, whose role has every service) may reach its CRM.
+    c.JupyterHub.load_roles.append({"name": f"{name}-members", "users": members,
+                                    "scopes": [f"access:services!service={name}"]})

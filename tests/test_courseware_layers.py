@@ -11,7 +11,8 @@ from crm_engine import CRM, NotAllowed
 from crm_engine.scenario.simulation import Simulation
 
 ENGINE = pathlib.Path(__file__).parents[1] / "crm_engine"
-COURSEWARE = ("crm_engine.scenario", "crm_engine.course", "crm_engine.cli", "crm_engine.theory", "crm_engine.ui")
+COURSEWARE = ("crm_engine.scenario", "crm_engine.course", "crm_engine.cli", "crm_engine.theory", "crm_engine.ui",
+              "crm_engine.serve")
 # What the courseware may import below the facade: the facade and the public core names.
 PUBLIC = {"crm_engine", "crm_engine.crm", "crm_engine.errors", "crm_engine.i18n", "crm_engine.validate",
           "crm_engine.access", "crm_engine.names", "crm_engine.clock", "crm_engine.moved", "crm_engine.courseware"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ..serve.server import run
 from .base import friendly, main
 
 
@@ -19,5 +20,4 @@ def serve(path, host, port, hub):
     This process is the workspace's only writer while it runs. Set each user's password first
     (`crm-lab passwd PATH USERNAME`), or run it as a hub service (`--hub`, docs/team.md).
     """
-    from ..serve.server import run
     run(path, host=host, port=port, hub=hub, say=click.echo)

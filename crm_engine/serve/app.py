@@ -24,8 +24,6 @@ from starlette.applications import Starlette
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse
 
-from .. import i18n
-from .gate import language_of
 from .sessions import Bindings
 
 KERNEL_PATH = re.compile(r"jupyter/api/kernels/([^/]+)")
@@ -61,12 +59,8 @@ class Guard:
             scope["crm_lab_user"] = user
             return await self.solara(scope, receive, send)
         if user is None:
-            request = Request(scope, receive)
-            if scope["path"].startswith(f"{self.prefix}api/"):
-                message = i18n.translate("serve.api_login_needed", language_of(conn))
-                response = PlainTextResponse(message, status_code=401)
-            else:
-                response = self.gate.challenge(request)
+            # The original scope: a gate may have noted there why it refused (`user` saw the same one).
+            response = self.gate.challenge(Request(own_scope, receive))
             return await response(scope, receive, send)
         match = KERNEL_PATH.search(scope["path"])
         if match and self.bindings.user(match[1]) not in (None, user):

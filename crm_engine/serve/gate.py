@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import i18n
@@ -96,6 +96,9 @@ class PasswordGate:
         return self.sessions.user(bearer(conn) or conn.cookies.get(COOKIE))
 
     def challenge(self, request: Request) -> Response:
+        if request.url.path.startswith(f"{self.prefix}api/"):     # a script: say how to log in
+            message = i18n.translate("serve.api_login_needed", language_of(request, self.crm.language))
+            return PlainTextResponse(message, status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         wanted = request.query_params.get("lang")     # `/opportunities?lang=zh_CN`: the form in Chinese too
         lang = f"lang={wanted}&" if wanted in i18n.LANGUAGE_NAMES else ""

@@ -44,7 +44,8 @@ def run(path, *, host: str = "127.0.0.1", port: int = 8765, hub: bool = False, s
         app = make_app(crm, hub=hub)
         if not hub and crm.logins.list()["has_password"].sum() == 0:
             say(crm.t("serve.no_passwords", workspace=os.fspath(path)))
-        say(crm.t("serve.serving", url=f"http://{host}:{port}/", workspace=os.fspath(path)))
+        where = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/") if hub else "/"
+        say(crm.t("serve.serving", url=f"http://{host}:{port}{where}", workspace=os.fspath(path)))
         # One worker process: the workspace has one writer. Solara handles each page in a thread.
         uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")
     finally:

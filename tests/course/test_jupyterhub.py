@@ -17,6 +17,8 @@ cannot have:
 Everything else — the single-user command and environment, `default_url`, the culler's role, the
 `formgrade-crm-lab` group and role, the `server` role that lets a server ask the hub for its owner's
 services, the service's OAuth — is the example's, and the checks below fail if it is wrong.
+The team's CRM (`crm-lab serve WORKSPACE --hub`, one managed service per line of the example's teams file)
+runs from the example's command too, over a team workspace made before the hub starts.
 Students and instructors log in through the hub's REST API with their password and use the API token
 it gives them, as a script or JupyterLab's token page would; the instructor also logs in through the
 login form, as in a browser.
@@ -45,6 +47,8 @@ pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "a1_opportunity"
 STUDENT, OTHER_STUDENT, INSTRUCTOR = "s101", "s102", "teacher"
+UNLINKED = "s103"                      # in the team, not linked to a CRM user of its workspace
+TEAM = "crm-team-1"                    # the team's CRM server, a managed service
 USER_PASSWORD = "crm-lab-student-pw"
 ADMIN_PASSWORD = "crm-lab-instructor-password-for-the-test"   # SharedPasswordAuthenticator wants ≥ 32
 TEST_TOKEN = uuid.uuid4().hex
@@ -106,6 +110,14 @@ grading["cwd"] = {grader_home!r}
 grading["command"] = grading["command"] + ["--allow-root"]
 grading["environment"] = dict(grading["environment"], HOME={grader_home!r}, JUPYTER_CONFIG_PATH={etc!r},
                               CRM_LAB_COURSE_ROOT={course_root!r})
+
+# The team's CRM server (docs/jupyterhub.md, "A team's shared company"): no grading account either.
+for team in c.JupyterHub.services:
+    if team["name"] == {team!r}:
+        del team["user"]
+        team["cwd"] = {grader_home!r}
+        team["environment"] = dict(team["environment"], HOME={grader_home!r}, **{team_env!r})
+        team["command"] = {team_command!r} or team["command"]
 
 # The test's own handle on the hub: start and stop servers, read what the config created.
 c.JupyterHub.services.append({{"name": "crm-lab-test", "api_token": {token!r}}})
@@ -196,6 +208,27 @@ def _make_course(hub: Hub) -> tuple[pathlib.Path, pathlib.Path]:
     return root, exchange
 
 
+TEAM_USER = "li.ming"   # the CRM user (an account manager of the test company) the student is linked to
+
+
+def _make_team_workspace(hub: Hub) -> None:
+    """The team's workspace, its member linked to a CRM user, before the hub starts its server (the
+    server is then the file's only writer)."""
+    from crm_engine.crm import CRM
+    from tests.conftest import TODAY, build_company
+
+    hub.team_workspace.parent.mkdir(parents=True)
+    with CRM.create(hub.team_workspace, today=TODAY) as crm:
+        build_company(crm)
+        crm.logins.link_hub(STUDENT, TEAM_USER)
+
+
+def _team_server(hub: Hub) -> tuple[list | None, dict]:
+    """The team service's command (None: the example's `crm-lab serve WORKSPACE --hub --port N`) and
+    extra environment (this checkout's crm_engine first, as for the test itself)."""
+    return None, {"PYTHONPATH": str(REPO)}
+
+
 def _write_setup(hub: Hub, course_root: pathlib.Path, exchange: pathlib.Path) -> pathlib.Path:
     hub.state.mkdir()
     # /etc/jupyter/nbgrader_config.py of docs/jupyterhub.md: the course and the exchange, for every account.
@@ -212,13 +245,20 @@ def _write_setup(hub: Hub, course_root: pathlib.Path, exchange: pathlib.Path) ->
         (hub.homes / name / ".jupyter" / "nbgrader_config.py").write_text(
             f"c = get_config()\nc.CourseDirectory.student_id = {name!r}\n", "utf-8")
     roster = hub.base / "students.txt"
-    roster.write_text(f"# the class list\n{STUDENT}\n{OTHER_STUDENT}  # second student\n", "utf-8")
+    roster.write_text(f"# the class list\n{STUDENT}\n{OTHER_STUDENT}  # second student\n{UNLINKED}\n", "utf-8")
+    hub.team_port = free_port()
+    hub.teams = hub.base / "teams.txt"
+    hub.team_workspace = hub.grader_home / "teams" / "team-1.duckdb"
+    _make_team_workspace(hub)
+    hub.teams.write_text(f"# the teams\n{TEAM} {hub.team_workspace} {hub.team_port} {STUDENT} {UNLINKED}\n", "utf-8")
+    team_command, team_env = _team_server(hub)
     config = hub.base / "jupyterhub_test_config.py"
     config.write_text(TEST_CONFIG.format(
         shipped=str(REPO / "jupyterhub_config.py"), user_password=USER_PASSWORD, admin_password=ADMIN_PASSWORD,
         homes=str(hub.homes), etc=str(hub.etc), hub_port=free_port(), state=str(hub.state), proxy=_proxy(),
         proxy_api_port=free_port(), course=COURSE_ID, grader_home=str(hub.grader_home),
-        course_root=str(course_root), token=TEST_TOKEN), "utf-8")
+        course_root=str(course_root), token=TEST_TOKEN, team=TEAM, team_command=team_command,
+        team_env=team_env), "utf-8")
     return roster
 
 
@@ -234,7 +274,8 @@ def hub(tmp_path_factory):
     roster = _write_setup(hub, course_root, exchange)
     env = dict(os.environ, CRM_LAB_VENV=str(VENV), CRM_LAB_ROSTER=str(roster), CRM_LAB_INSTRUCTORS=INSTRUCTOR,
                CRM_LAB_HUB_URL=hub.url, CRM_LAB_GRADER_URL=f"http://127.0.0.1:{free_port()}",
-               CRM_LAB_COURSE_ID=COURSE_ID, CRM_LAB_LANGUAGE="zh_CN", CRM_LAB_CULL_IDLE="1")
+               CRM_LAB_COURSE_ID=COURSE_ID, CRM_LAB_LANGUAGE="zh_CN", CRM_LAB_CULL_IDLE="1",
+               CRM_LAB_TEAMS=str(hub.teams))
     log = open(hub.log, "w")
     hub.process = subprocess.Popen([str(VENV / "bin" / "jupyterhub"), "-f", str(base / "jupyterhub_test_config.py")],
                                    cwd=hub.state, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -455,3 +496,147 @@ def _execute(hub: Hub, user: str, kernel: str, token: str, code: str) -> dict:
     assert error is None, re.sub(r"\x1b\[[0-9;]*m", "", error)
     line = next(line for line in "".join(out).splitlines() if line.startswith("RESULT "))
     return json.loads(line[len("RESULT "):])
+
+
+def _browser_login(hub: Hub, name: str, password: str, next_url: str):
+    """A browser session: the hub's login form with `next`, every redirect followed with its cookies."""
+    import requests
+
+    browser = requests.Session()
+    browser.headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"    # as a browser navigates
+    form = browser.get(f"{hub.url}/hub/login", timeout=30)
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)
+    page = browser.post(f"{hub.url}/hub/login", params={"next": next_url}, timeout=60,
+                        data={"username": name, "password": password, "_xsrf": xsrf})
+    return browser, page
+
+
+def test_a_team_member_reaches_the_team_crm_through_the_hub_and_no_one_else_does(hub):
+    import websocket
+
+    prefix = f"/services/{TEAM}/"
+    hub.wait("the team's CRM server", lambda: hub.request("GET", prefix, allow_redirects=False, timeout=5).status_code
+             in (302, 401), timeout=60)
+    # Anonymous: the CRM server sends a browser to the hub's OAuth, an API call gets 401.
+    first = hub.request("GET", prefix, headers={"Accept": "text/html"}, allow_redirects=False)
+    assert first.status_code == 302, first.headers
+    assert first.headers["Location"].startswith("/hub/api/oauth2/authorize?"), first.headers
+    assert "state=" in first.headers["Location"] and "code_challenge=" in first.headers["Location"]
+    assert hub.request("GET", prefix + "api/whoami").status_code == 401
+    # A member logs in to the hub and lands on the team's CRM as the CRM user they are linked to.
+    browser, page = _browser_login(hub, STUDENT, USER_PASSWORD, prefix)
+    assert page.status_code == 200 and page.url == hub.url + prefix, (page.url, page.status_code, page.text[:500])
+    token_cookie = next(c for c in browser.cookies if c.name.startswith(f"service-{TEAM}"))
+    assert token_cookie.path == prefix and token_cookie.has_nonstandard_attr("HttpOnly"), token_cookie
+    assert not [c for c in browser.cookies if "-state-" in c.name]          # the login's state cookie is spent
+    assert browser.get(f"{hub.url}{prefix}api/whoami", timeout=30).json()["username"] == TEAM_USER
+    # Solara's page asks for everything under the service's prefix: its files and the kernel's websocket.
+    static = re.findall(r'(?:src|href)="(/[^"]*static/[^"]+)"', page.text)
+    assert static and all(url.startswith(prefix) for url in static), static
+    assert browser.get(hub.url + static[0], timeout=30).status_code == 200, static[0]
+    assert f'"{prefix}jupyter"' in page.text or f"'{prefix}jupyter'" in page.text or f"{prefix}jupyter" in page.text
+    # A member's notebook on the hub calls the API with the hub token ($JUPYTERHUB_API_TOKEN there).
+    assert hub.json("GET", prefix + "api/whoami", hub.tokens[STUDENT])["username"] == TEAM_USER
+    # From a notebook on the member's own server: the server's $JUPYTERHUB_API_TOKEN (the `server` role
+    # inherits its owner's rights, the team's access scope among them).
+    user = f"/user/{STUDENT}"
+    session = hub.request("POST", f"{user}/api/sessions", hub.tokens[STUDENT], json={
+        "path": "team-check", "name": "team-check", "type": "console", "kernel": {"name": "python3"}})
+    assert session.status_code == 201, session.text
+    try:
+        from_notebook = _execute(hub, user, session.json()["kernel"]["id"], hub.tokens[STUDENT], (
+            "import os, urllib.request\n"
+            f"ask = urllib.request.Request('{hub.url}{prefix}api/whoami', headers={{'Authorization': "
+            "'token ' + os.environ['JUPYTERHUB_API_TOKEN']})\n"
+            "print('RESULT', urllib.request.urlopen(ask).read().decode())\n"))
+    finally:
+        hub.request("DELETE", f"{user}/api/sessions/{session.json()['id']}", hub.tokens[STUDENT])
+    assert from_notebook["username"] == TEAM_USER, from_notebook
+    # The kernel's websocket: refused without the login cookie, through the hub's proxy.
+    kernel = f"ws://127.0.0.1:{hub.port}{prefix}jupyter/api/kernels/{uuid.uuid4()}/channels?session_id=x"
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(kernel, timeout=30)
+    assert refused.value.status_code == 403
+    # With the member's cookies the same URL opens a Solara kernel that answers (the prefix reaches Solara's routes).
+    cookies = "; ".join(f"{c.name}={c.value}" for c in browser.cookies if prefix.startswith(c.path.rstrip("/") + "/"))
+    ws = websocket.create_connection(kernel, cookie=cookies, timeout=60)
+    try:
+        assert ws.getstatus() == 101
+        ws.send(json.dumps({"header": {"msg_id": "k1", "msg_type": "kernel_info_request", "session": "x",
+                                       "username": STUDENT, "version": "5.3"},
+                            "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell", "buffers": []}))
+        seen = []
+        while "kernel_info_reply" not in seen:     # each recv waits at most the connection's 60 s timeout
+            message = ws.recv()
+            seen.append(json.loads(message)["header"]["msg_type"] if isinstance(message, str) else "(binary)")
+            assert len(seen) < 50, seen
+    finally:
+        ws.close()
+    # Logged in to the hub, granted the service, but linked to no CRM user: a page that says so, in both languages.
+    _, unlinked = _browser_login(hub, UNLINKED, USER_PASSWORD, prefix)
+    assert unlinked.status_code == 403 and 'data-refusal="serve.hub.unlinked"' in unlinked.text, unlinked.text[:500]
+    assert UNLINKED in unlinked.text and "Ask your instructor" in unlinked.text and "请让教师" in unlinked.text
+    # Not in the team: the hub itself refuses the OAuth authorisation, and the CRM refuses the hub token.
+    _, other = _browser_login(hub, OTHER_STUDENT, USER_PASSWORD, prefix)
+    assert other.status_code == 403 and not other.url.startswith(hub.url + prefix + "oauth_callback"), other.url
+    other_token = hub.login(OTHER_STUDENT, USER_PASSWORD).json()["token"]
+    assert hub.request("GET", prefix + "api/whoami", other_token).status_code in (401, 403)   # the guard's API answer
+    denied = hub.request("GET", prefix, other_token)
+    assert denied.status_code == 403 and 'data-refusal="serve.hub.forbidden"' in denied.text, denied.text[:300]
+    # A forged callback (a code and state this browser never started) is refused.
+    forged = hub.request("GET", prefix + "oauth_callback", params={"code": "x", "state": "y"})
+    assert forged.status_code == 403 and "serve.hub.state_mismatch" in forged.text
+
+
+def test_a_member_sees_the_team_crm_in_chromium_through_the_hub(hub):
+    """The same path in a real browser: the hub's login form, the OAuth redirects, then Solara's page under
+    the service's prefix — its files, the local page assets and the kernel's websocket — drawing the CRM
+    as the member's CRM user. Every request stays on the hub's address and none fails."""
+    from tests.browser.conftest import ARTIFACTS, CHROMIUM, FLAGS, _require_chromium
+
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    prefix = f"/services/{TEAM}/"
+    hub.wait("the team's CRM server", lambda: hub.request("GET", prefix, allow_redirects=False, timeout=5).status_code
+             in (302, 401), timeout=60)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        traffic = {"left": [], "failed": []}
+
+        def route(handle):
+            if handle.request.url.startswith(hub.url + "/"):
+                handle.continue_()
+            else:                                  # as on a machine without network
+                traffic["left"].append(handle.request.url)
+                handle.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.on("requestfailed", lambda request: traffic["failed"].append(request.url))
+        page.on("response", lambda response: response.status >= 400 and traffic["failed"].append(
+            f"{response.status} {response.url}"))
+        sockets = []
+        page.on("websocket", lambda socket: sockets.append(socket.url))
+        try:
+            page.goto(f"{hub.url}/hub/login?next={prefix}")
+            page.fill("input[name=username]", STUDENT)
+            page.fill("input[name=password]", USER_PASSWORD)
+            page.click("input[type=submit], button[type=submit]")
+            page.wait_for_url(f"{hub.url}{prefix}*")
+            page.get_by_text("Star Tech").first.wait_for()          # li.ming's customer, drawn by the kernel
+            page.get_by_text("Li Ming (Account manager)").first.wait_for()
+            # The app's "Log out" ends the service's cookie and the hub's login: the CRM is closed again.
+            page.get_by_text("Log out").first.click()
+            page.wait_for_url(f"{hub.url}/hub/login*")
+            page.goto(hub.url + prefix)
+            page.wait_for_url(f"{hub.url}/hub/login*")
+        finally:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "hub_team_crm.png"), full_page=True)
+            context.close()
+            chromium.close()
+    assert traffic["left"] == [] and traffic["failed"] == [], traffic
+    assert [url for url in sockets if url.startswith(f"ws://127.0.0.1:{hub.port}{prefix}jupyter/api/kernels/")], sockets

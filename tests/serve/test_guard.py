@@ -25,6 +25,8 @@ class StubGate:
         return conn.cookies.get("who")
 
     def challenge(self, request):
+        if request.url.path.startswith("/api/"):
+            return PlainTextResponse("log in at api/login first", status_code=401)
         return RedirectResponse("/login?next=" + request.url.path, status_code=303)
 
 
