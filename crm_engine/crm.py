@@ -426,9 +426,9 @@ class CRM:
     # area objects above and these few doors, never through the session behind the facade.
     @contextmanager
     def transaction(self):
-        """`with crm.transaction(): …` — the verbs called inside (and `audit_event`) commit together or
-        not at all; errors come back in this session's language. A read-only workspace refuses it."""
-        s = self._s
+        """`with crm.transaction(): …` — the verbs called inside (and `audit_event`) commit together, announced once
+        (`on_change`: "transaction"), or not at all; errors come back in this session's language. Read-only refuses it."""
+        s, outermost = self._s, not self._s.db.in_transaction
         try:
             if s.db.read_only:
                 raise NotAllowed("workspace.read_only")
@@ -437,11 +437,12 @@ class CRM:
         except CRMError as error:
             error.language = error.language or s.language
             raise
+        if outermost:  # committed: every open view redraws, everyone's (a scenario's day runs in one)
+            s.signal.changed("transaction")
 
     @contextmanager
     def reading(self):
-        """`with crm.reading(): …` — several reads on one consistent view of the workspace (the file is
-        held open meanwhile); errors come back in this session's language."""
+        """`with crm.reading(): …` — reads on one consistent view (the file held open); errors in this session's language."""
         s = self._s
         try:
             with s.db.reading():
@@ -489,8 +490,7 @@ class CRM:
 
     @property
     def keep_open(self) -> bool:
-        """Whether the file stays open between actions (`open(keep_open=…)`); set it to False to let
-        other processes in between actions from now on."""
+        """Whether the file stays open between actions (`open(keep_open=…)`); False lets other processes in from now on."""
         return self._s.db.keep_open
 
     @keep_open.setter

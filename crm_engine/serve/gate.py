@@ -100,7 +100,9 @@ class PasswordGate:
             message = i18n.translate("serve.api_login_needed", language_of(request, self.crm.language))
             return PlainTextResponse(message, status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"{self.prefix}login?next={quote(target, safe='/')}", status_code=303)
+        wanted = request.query_params.get("lang")     # `/opportunities?lang=zh_CN`: the form in Chinese too
+        lang = f"lang={wanted}&" if wanted in i18n.LANGUAGE_NAMES else ""
+        return RedirectResponse(f"{self.prefix}login?{lang}next={quote(target, safe='/')}", status_code=303)
 
     # -- logging in -------------------------------------------------------------------
     async def attempt(self, conn: HTTPConnection, username: str, password: str) -> tuple[str | None, str | None, float]:
@@ -135,6 +137,8 @@ class PasswordGate:
                                 status_code=status, headers=headers)
         response = RedirectResponse(target, status_code=303)
         self._set_cookie(response, await self.open_session(who))
+        # The app opens in the language the person logged in with (`page.Page` reads this cookie).
+        response.set_cookie("crm_lab_lang", language, samesite="lax", path=self.prefix, secure=self.secure_cookie)
         return response
 
     async def api_login(self, request: Request) -> Response:

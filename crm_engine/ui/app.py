@@ -3,6 +3,7 @@
     from crm_engine.ui import show
     show(crm)                  # the whole app, with the menu
     show(crm, "customers")     # one module on its own, e.g. beside an assignment's instructions
+    show(crm, "opportunities", record=12)   # …opened at one record (`RECORD_MODULES`)
 
 Switching user or language rebuilds the open module, so what is shown always
 follows the acting user's role and data scope. The menu is the kit's `Menu` (Vuetify chips that
@@ -14,6 +15,7 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
+import traitlets
 
 from .. import i18n
 from ..errors import CRMError
@@ -23,6 +25,9 @@ from .notifications import Notifications
 
 # module name → the view factory; modules of other areas register here as they land.
 MODULES: dict[str, callable] = {}
+# the modules whose view opens a record by its id: factory(crm, record=id, on_record=callback), where
+# `on_record(id | None)` hears which record the person opens or closes (a served page's address follows it)
+RECORD_MODULES = ("opportunities", "leads", "customers", "service")
 
 
 def module(name: str):
@@ -40,15 +45,15 @@ def _theory(crm):
 
 
 @module("opportunities")
-def _opportunities(crm):
+def _opportunities(crm, record=None, on_record=None):
     from .opportunities import OpportunitiesModule
-    return OpportunitiesModule(crm)
+    return OpportunitiesModule(crm, record=record, on_record=on_record)
 
 
 @module("leads")
-def _leads(crm):
+def _leads(crm, record=None, on_record=None):
     from .leads import LeadsModule
-    return LeadsModule(crm)
+    return LeadsModule(crm, record=record, on_record=on_record)
 
 
 @module("campaigns")
@@ -58,9 +63,9 @@ def _campaigns(crm):
 
 
 @module("customers")
-def _customers(crm):
+def _customers(crm, record=None, on_record=None):
     from .customers import CustomersModule
-    return CustomersModule(crm)
+    return CustomersModule(crm, record=record, on_record=on_record)
 
 
 @module("churn")
@@ -70,9 +75,9 @@ def _churn(crm):
 
 
 @module("service")
-def _service(crm):
+def _service(crm, record=None, on_record=None):
     from .service import ServiceModule
-    return ServiceModule(crm)
+    return ServiceModule(crm, record=record, on_record=on_record)
 
 
 @module("call_center")
@@ -111,21 +116,29 @@ def _admin(crm):
     return AdminModule(crm)
 
 
-def show(crm, name: str | None = None):
-    """The app (no `name`) or one module's view, ready to display in a cell."""
+def show(crm, name: str | None = None, *, record: int | None = None, on_record=None):
+    """The app (no `name`) or one module's view, ready to display in a cell; `record`: open that
+    record first (a module of `RECORD_MODULES`; one the user may not see shows the engine's refusal)."""
     if name is None:
-        return App(crm)
+        return App(crm, record=record)
     if name not in MODULES:
         raise ValueError(f"unknown module {name!r}; choose one of {', '.join(MODULES)}")
+    if name in RECORD_MODULES:
+        return MODULES[name](crm, record=record, on_record=on_record)
     return MODULES[name](crm)
 
 
 class App(widgets.VBox):
     """Header (company, scenario date, who, language, clock, what is waiting) + menu + the open module."""
 
-    def __init__(self, crm, module: str = "customers", *, switch_user: bool = True, logout_url: str | None = None):
-        """`switch_user=False`: the person is who they logged in as (a served workspace, `crm-lab serve`):
-        no user menu, their name and a log-out link instead."""
+    # the id of the record open in the module (None: its list); a served page's address follows it
+    record = traitlets.Int(None, allow_none=True)
+
+    def __init__(self, crm, module: str = "customers", *, record: int | None = None, switch_user: bool = True,
+                 logout_url: str | None = None):
+        """`record`: open that record of `module` first (`RECORD_MODULES`). `switch_user=False`: the person
+        is who they logged in as (a served workspace, `crm-lab serve`): no user menu, their name and a
+        log-out link instead."""
         self.crm = crm
         self._workspace = crm  # the session the app was opened with; users are switched from it
         self.switch_user, self.logout_url = switch_user, logout_url
@@ -144,6 +157,7 @@ class App(widgets.VBox):
         self.menu = kit.Menu()
         self.body = widgets.VBox()
         self._relabelling = False
+        self._wanted = record      # the record the next `_open` opens (then forgotten)
         self.notifications = Notifications(crm, on_open=self.open_module)
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         super().__init__([widgets.HBox([self.title], layout=wrap),
@@ -261,7 +275,8 @@ class App(widgets.VBox):
         if not self.switch_user:
             who = crm.t("ui.label_value", label=crm.t("ui.logged_in_as"),
                         value=f"{crm.user.name} ({crm.t('role.' + crm.user.role)})")
-            out = (f" <a class='crm-logout' href='{html.escape(self.logout_url)}'>{html.escape(crm.t('serve.log_out'))}</a>"
+            out = (f" <a class='crm-logout' style='margin:0 .6em;color:#1565c0;text-decoration:underline' "
+                   f"href='{html.escape(self.logout_url)}'>{html.escape(crm.t('serve.log_out'))}</a>"
                    if self.logout_url else "")
             self.who.value = f"<span class='crm-who'>{html.escape(who)}</span>{out}"
         self.advance.description = crm.t("ui.advance_clock")
@@ -277,8 +292,28 @@ class App(widgets.VBox):
         for old in self.body.children:  # a kit view stays subscribed to the workspace until closed
             if hasattr(old, "rc"):
                 old.close()
-        self.body.children = [show(self.crm, self.menu.value)]
+        name, wanted, self._wanted = self.menu.value, self._wanted, None
+        if name in RECORD_MODULES:
+            self.record = wanted
+            self.body.children = [show(self.crm, name, record=wanted, on_record=self._record_opened)]
+        else:
+            self.record = None
+            self.body.children = [show(self.crm, name)]
         self.status.value = status if keep_status else ""
+
+    def _record_opened(self, record_id: int | None) -> None:
+        self.record = record_id
+
+    def open_record(self, name: str, record_id: int) -> None:
+        """Open module `name` at the record `record_id` (a deep link, `/<module>/<id>` when served). A
+        record the user may not see shows the engine's own refusal in its place, never its data."""
+        if name not in RECORD_MODULES:
+            return self.open_module(name)
+        self._wanted = int(record_id)
+        if self.menu.value == name:
+            self._open()
+        else:
+            self.menu.value = name      # the menu's observer opens it
 
     def open_module(self, name: str, focus: str | None = None) -> None:
         """Open a module (e.g. from a notification) and let it show what `focus` names first."""

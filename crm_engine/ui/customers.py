@@ -104,10 +104,12 @@ def Handover(crm):
 
 
 @solara.component
-def CustomersScreen(crm):
-    """The module: tabs list (→ record), new customer, hand-over (superiors), classification."""
+def CustomersScreen(crm, record: int | None = None, on_record=None):
+    """The module: tabs list (→ record), new customer, hand-over (superiors), classification. `record`:
+    the one open first (a deep link); `on_record(id | None)` hears each record opened or closed."""
     kit.use_workspace(crm)
-    open_id, set_open_id = solara.use_state(None)
+    open_id, set_open_id = solara.use_state(record)
+    kit.use_record_heard(open_id, on_record)
     tab, set_tab = solara.use_state(0)
 
     def open_record(record_id):
@@ -146,6 +148,6 @@ def summary_html(crm) -> str:
 class CustomersModule(kit.KitView):
     """`show(crm, "customers")`: the screen as one widget, with a readable text fallback."""
 
-    def __init__(self, crm):
+    def __init__(self, crm, record: int | None = None, on_record=None):
         self.crm = crm
-        super().__init__(CustomersScreen(crm), fallback=lambda: summary_html(crm))
+        super().__init__(CustomersScreen(crm, record, on_record), fallback=lambda: summary_html(crm))

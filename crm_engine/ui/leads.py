@@ -266,10 +266,12 @@ def LeadRecord(crm, lead_id: int, on_close=None):
 
 
 @solara.component
-def LeadsScreen(crm):
-    """The module: tabs my leads (→ record), the public pool (→ record), a new lead."""
+def LeadsScreen(crm, record: int | None = None, on_record=None):
+    """The module: tabs my leads (→ record), the public pool (→ record), a new lead. `record`: the one
+    open first (a deep link); `on_record(id | None)` hears each record opened or closed."""
     kit.use_workspace(crm)
-    open_id, set_open_id = solara.use_state(None)
+    open_id, set_open_id = solara.use_state(record)
+    kit.use_record_heard(open_id, on_record)
     tab, set_tab = solara.use_state(0)
 
     def open_record(record_id):
@@ -308,7 +310,7 @@ def summary_html(crm) -> str:
 class LeadsModule(kit.KitView):
     """`show(crm, "leads")`: the screen as one widget, with a readable text fallback."""
 
-    def __init__(self, crm):
+    def __init__(self, crm, record: int | None = None, on_record=None):
         self.crm = crm
-        super().__init__(LeadsScreen(crm), fallback=lambda: summary_html(crm))
+        super().__init__(LeadsScreen(crm, record, on_record), fallback=lambda: summary_html(crm))
         self.add_class("crm-as-" + "".join(ch if ch.isalnum() else "_" for ch in crm.user.username))

@@ -208,10 +208,12 @@ def TargetsTab(crm):
 
 
 @solara.component
-def OpportunitiesScreen(crm):
-    """The module: tabs list (→ record), new, board, one-week rule (superiors), targets."""
+def OpportunitiesScreen(crm, record: int | None = None, on_record=None):
+    """The module: tabs list (→ record), new, board, one-week rule (superiors), targets. `record`: the
+    one open first (a deep link); `on_record(id | None)` hears each record opened or closed."""
     kit.use_workspace(crm)
-    open_id, set_open_id = solara.use_state(None)
+    open_id, set_open_id = solara.use_state(record)
+    kit.use_record_heard(open_id, on_record)
     tab, set_tab = solara.use_state(0)
 
     def opener():
@@ -262,7 +264,7 @@ def summary_html(crm) -> str:
 class OpportunitiesModule(kit.KitView):
     """`show(crm, "opportunities")`: the screen as one widget, with a readable text fallback."""
 
-    def __init__(self, crm):
+    def __init__(self, crm, record: int | None = None, on_record=None):
         self.crm = crm
-        super().__init__(OpportunitiesScreen(crm), fallback=lambda: summary_html(crm))
+        super().__init__(OpportunitiesScreen(crm, record, on_record), fallback=lambda: summary_html(crm))
         self.add_class("crm-as-" + "".join(ch if ch.isalnum() else "_" for ch in crm.user.username))

@@ -269,10 +269,12 @@ def ArchiveSearch(crm):
 
 
 @solara.component
-def ServiceScreen(crm, state: solara.Reactive, mine: solara.Reactive):
-    """Tabs: tickets (list → record), new ticket, archive search."""
+def ServiceScreen(crm, state: solara.Reactive, mine: solara.Reactive, record: int | None = None, on_record=None):
+    """Tabs: tickets (list → record), new ticket, archive search. `record`: the ticket open first (a deep
+    link); `on_record(id | None)` hears each ticket opened or closed."""
     kit.use_workspace(crm)
-    open_id, set_open_id = solara.use_state(None)
+    open_id, set_open_id = solara.use_state(record)
+    kit.use_record_heard(open_id, on_record)
     tab, set_tab = solara.use_state(0)
 
     def open_record(record_id):
@@ -303,10 +305,11 @@ def summary_html(crm) -> str:
 class ServiceModule(kit.KitView):
     """`show(crm, "service")`: the screen as one widget, with a readable text fallback."""
 
-    def __init__(self, crm):
+    def __init__(self, crm, record: int | None = None, on_record=None):
         self.crm = crm
         self.state_filter, self.mine_filter = solara.reactive(None), solara.reactive(False)
-        super().__init__(ServiceScreen(crm, self.state_filter, self.mine_filter), fallback=lambda: summary_html(crm))
+        super().__init__(ServiceScreen(crm, self.state_filter, self.mine_filter, record, on_record),
+                         fallback=lambda: summary_html(crm))
 
     def show_waiting(self, _what: str) -> None:
         """Opened from "tickets waiting for me": mine to handle, or else new ones to assign."""

@@ -75,3 +75,22 @@ def test_two_opens_of_one_file_share_the_change_signal(tmp_path):
     first.admin.add_user("li.ming", "Li Ming", role="account_manager", team=1)
     assert seen == ["admin.add_user"] and second.version == first.version
     first.close()
+
+
+def test_a_committed_transaction_is_announced_once_and_a_rolled_back_one_not_at_all():
+    # The scenario's clock (crm.simulation.advance) runs its day inside `crm.transaction()`: unannounced,
+    # every other person's open views kept yesterday's date (issue #23, found in the browser test).
+    crm = company()
+    rep = crm.as_user("li.ming")
+    seen = []
+    crm.on_change(seen.append)
+    with rep.transaction():
+        rep.opportunities.add("Lakeside Hotel", "Notebooks", expected_amount=1000, probability=10)
+        rep.opportunities.add("Harbour Inn", "Servers", expected_amount=2000, probability=10)
+    assert seen == ["transaction"]
+    seen.clear()
+    with pytest.raises(CRMError):
+        with rep.transaction():
+            rep.opportunities.add("Hilltop Cafe", "Tablets", expected_amount=500, probability=10)
+            rep.clock.advance(1)                                       # refused: nothing commits
+    assert seen == []

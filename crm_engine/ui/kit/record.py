@@ -188,3 +188,12 @@ def RecordPage(crm, title: str, subtitle: str = "", path=None, actions=(), tabs=
         if tabs:
             Tabs(list(tabs), ref=f"{ref}-tabs")
     return card
+
+
+def use_record_heard(open_id, on_record=None) -> None:
+    """In a module's screen: tell `on_record(open_id)` whenever the open record changes (None: back to the
+    list), so whoever holds the screen — a served page's address — can follow it."""
+    def tell():
+        if on_record is not None:
+            on_record(open_id)
+    solara.use_effect(tell, [open_id])
