@@ -88,7 +88,7 @@ def _cut_off(what: str, gate, bindings) -> None:
     """After the administrator changed a login or a user (a new password, a user who left, a hub link
     removed): end the sessions the gate no longer vouches for, and close those people's open pages —
     a page's websocket outlives the cookie that opened it."""
-    if not what.startswith(("logins.", "admin.")):
+    if not what.startswith(("logins.", "admin.", "transaction")):   # a transaction announces only itself
         return
     gone = gate.revalidate()
     kernels = [kernel_id for username in gone for kernel_id in bindings.drop_user(username)]
