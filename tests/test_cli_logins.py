@@ -54,7 +54,7 @@ def test_logins_link_list_unlink_clear(workspace):
     runner = CliRunner()
     assert runner.invoke(main, ["passwd", workspace, "li.ming", "--stdin"], input=f"{SECRET}\n").exit_code == 0
     linked = runner.invoke(main, ["logins", "link", workspace, "jupyter-wang", "wang.fang"])
-    assert linked.exit_code == 0 and "jupyter-wang logs in as wang.fang" in linked.output
+    assert linked.exit_code == 0 and "jupyter-wang now logs in as wang.fang" in linked.output
     again = runner.invoke(main, ["logins", "link", workspace, "jupyter-wang", "li.ming"])
     assert again.exit_code == 1 and "already linked to 'wang.fang'" in again.output
 

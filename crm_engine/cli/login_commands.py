@@ -36,9 +36,14 @@ def passwd(path, username, from_stdin):
         again = click.prompt("Again", hide_input=True, show_default=False)
         if password != again:
             raise click.ClickException("The two passwords differ; nothing was changed.")
+    _change(path, lambda crm: crm.logins.set_password(username, password), "cli.logins.password_set", user=username)
+
+
+def _change(path, change, done: str, **params) -> None:
+    """Open the workspace, make one change as its administrator, say so in its language."""
     with CRM.open(path) as crm:
-        crm.logins.set_password(username, password)
-    click.echo(f"Password set for {username}.")
+        change(crm)
+        click.echo(crm.t(done, **params))
 
 
 @main.group()
@@ -65,9 +70,7 @@ def list_(path):
 @friendly
 def link(path, hub_name, username):
     """Let the JupyterHub user HUB_NAME in as the CRM user USERNAME."""
-    with CRM.open(path) as crm:
-        crm.logins.link_hub(hub_name, username)
-    click.echo(f"Hub user {hub_name} logs in as {username}.")
+    _change(path, lambda crm: crm.logins.link_hub(hub_name, username), "ui.logins.linked", hub=hub_name, user=username)
 
 
 @logins.command()
@@ -76,9 +79,7 @@ def link(path, hub_name, username):
 @friendly
 def unlink(path, hub_name):
     """Remove the link of the JupyterHub user HUB_NAME."""
-    with CRM.open(path) as crm:
-        crm.logins.unlink_hub(hub_name)
-    click.echo(f"Hub user {hub_name} is no longer linked.")
+    _change(path, lambda crm: crm.logins.unlink_hub(hub_name), "cli.logins.unlinked", hub=hub_name)
 
 
 @logins.command()
@@ -87,6 +88,4 @@ def unlink(path, hub_name):
 @friendly
 def clear(path, username):
     """Remove USERNAME's password: they can no longer log in to a standalone server."""
-    with CRM.open(path) as crm:
-        crm.logins.clear_password(username)
-    click.echo(f"Password cleared for {username}.")
+    _change(path, lambda crm: crm.logins.clear_password(username), "ui.logins.password_cleared", user=username)

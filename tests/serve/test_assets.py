@@ -222,17 +222,7 @@ def test_configure_points_solara_at_the_cache_with_no_way_to_the_network(cache, 
         for file in asset.files:
             (asset.folder(cache) / file).parent.mkdir(parents=True, exist_ok=True)
             (asset.folder(cache) / file).write_text("")
-    for name in ("SOLARA_ASSETS_PROXY", "SOLARA_ASSETS_PROXY_CACHE_DIR", "SOLARA_ASSETS_CDN",
-                 "SOLARA_TELEMETRY_MIXPANEL_ENABLE", "SOLARA_MODE", "SOLARA_THEME_SHOW_BANNER"):
-        # setenv first: it remembers the variable's state before the test (delenv of an absent one does
-        # not), so what configure() sets is undone afterwards
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
-    for owner, name in ((solara.settings.assets, "proxy"), (solara.settings.assets, "cdn"),
-                        (solara.server.settings.assets, "proxy_cache_dir"),
-                        (solara.server.settings.telemetry, "mixpanel_enable"), (solara.server.settings.main, "mode"),
-                        (solara.server.settings.theme, "show_banner")):
-        monkeypatch.setattr(owner, name, getattr(owner, name))
+    # tests/serve/conftest.py undoes what configure() sets, after this test (the next test checks it)
     assert configure(cache) == cache
     assert os.environ["SOLARA_ASSETS_PROXY"] == "true" and os.environ["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(cache)
     assert os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
