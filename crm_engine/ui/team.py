@@ -22,15 +22,20 @@ from . import kit
 INSTRUCTORS = ("admin", "director")
 CRITERIA_COLUMNS = [kit.Column("title", "team.column.criterion"), kit.Column("marks", "team.column.score"),
                     kit.Column("feedback", "team.column.feedback", width=60)]
-MEMBER_COLUMNS = [kit.Column("who", "team.column.name"), kit.Column("role", "team.column.role"),
+MEMBER_COLUMNS = [kit.Column("who", "field.name"), kit.Column("role", "field.role"),
                   kit.Column("marks", "team.column.score"), kit.Column("feedback", "team.column.feedback", width=60)]
 
 
 def contribution_columns():
-    return [kit.Column("name", "team.column.name"), kit.Column("role", "team.column.role", priority=2),
-            *[kit.Column(c, f"team.category.{c}", priority=2) for c in team.SHOWN_ORDER],
-            kit.Column("total", "team.column.total"), kit.Column("share", "team.column.share", kind="percent"),
-            kit.Column("last", "team.column.last", kind="date", priority=3)]
+    return [kit.Column("name", "field.name"), kit.Column("role", "field.role", priority=2),
+            *[kit.Column(c, f"ui.team.col.{c}", priority=2) for c in team.SHOWN_ORDER],
+            kit.Column("total", "ui.team.col.total"), kit.Column("share", "ui.team.col.share", kind="percent"),
+            kit.Column("last", "ui.team.col.last", kind="date", priority=3)]
+
+
+def contribution_rows(crm, frame):
+    """The contributions as the list shows them: roles by name, shares in per cent."""
+    return frame.assign(role=frame["role"].map(lambda code: crm.t(f"role.{code}")), share=frame["share"] * 100)
 
 
 def read(crm, language: str):
@@ -79,8 +84,7 @@ def TeamScreen(crm):
             kit.StaticTable(crm, members, MEMBER_COLUMNS, "team-members")
         if contributions is not None:
             solara.Text(crm.t("team.contributions_heading"), style={"font-weight": "600"})
-            kit.StaticTable(crm, contributions.assign(role=contributions["role"].map(role)),
-                            contribution_columns(), "team-contributions")
+            kit.StaticTable(crm, contribution_rows(crm, contributions), contribution_columns(), "team-contributions")
     return box
 
 
@@ -98,4 +102,4 @@ def fallback_html(crm) -> str:
         return f"<p>{html.escape(refusal)}</p>"
     if graded is not None:
         return f"<pre>{html.escape(graded.text())}</pre>"
-    return kit.table_html(crm, contributions, contribution_columns())
+    return kit.table_html(crm, contribution_rows(crm, contributions), contribution_columns())
