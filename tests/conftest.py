@@ -107,3 +107,17 @@ def workspace_file(tmp_path):
     with CRM.create(path, today=TODAY) as crm:
         build_company(crm)
     return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian Chromium for the whole session, for the browser tests and the hub test alike: Playwright's
+    sync API runs one instance per thread (a second `sync_playwright()` refuses to start inside the first's
+    event loop)."""
+    from tests.browser.conftest import CHROMIUM, FLAGS, _require_chromium
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield chromium
+        chromium.close()

@@ -187,7 +187,7 @@ def routes(crm, prefix: str = "/") -> list:
             return say(request, "serve_api.too_big", 413, limit=BODY_LIMIT // 1024)
         query = body.get("query") if isinstance(body, dict) else None
         if not isinstance(query, str):
-            return say(request, "serve.api_bad_body", 400, field="query")
+            return say(request, "serve.api_bad_body", 400, names="query")
 
         def run():
             me = person(request)
@@ -202,11 +202,11 @@ def routes(crm, prefix: str = "/") -> list:
         if body is TOO_BIG:
             return say(request, "serve_api.too_big", 413, limit=BODY_LIMIT // 1024)
         if not isinstance(body, dict):
-            return say(request, "serve.api_bad_body", 400, field="area, verb, args")
+            return say(request, "serve.api_bad_body", 400, names="area, verb, args")
         area, verb, args = body.get("area"), body.get("verb"), body.get("args", {})
         for field, value, kind in (("area", area, str), ("verb", verb, str), ("args", args, dict)):
             if not isinstance(value, kind):
-                return say(request, "serve.api_bad_body", 400, field=field)
+                return say(request, "serve.api_bad_body", 400, names=field)
         return await run_in_threadpool(respond, request, area, verb, args)
 
     def respond(request: Request, area: str, verb: str, args: dict) -> JSONResponse:

@@ -79,14 +79,7 @@ def lab(tmp_path_factory):
         server.kill()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
+# `browser` (one Chromium for the whole session) is in tests/conftest.py: the hub test uses it too.
 
 
 @pytest.fixture

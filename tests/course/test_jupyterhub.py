@@ -588,55 +588,49 @@ def test_a_team_member_reaches_the_team_crm_through_the_hub_and_no_one_else_does
     assert forged.status_code == 403 and "serve.hub.state_mismatch" in forged.text
 
 
-def test_a_member_sees_the_team_crm_in_chromium_through_the_hub(hub):
+def test_a_member_sees_the_team_crm_in_chromium_through_the_hub(hub, browser):
     """The same path in a real browser: the hub's login form, the OAuth redirects, then Solara's page under
     the service's prefix — its files, the local page assets and the kernel's websocket — drawing the CRM
     as the member's CRM user. Every request stays on the hub's address and none fails."""
-    from tests.browser.conftest import ARTIFACTS, CHROMIUM, FLAGS, _require_chromium
-
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
+    from tests.browser.conftest import ARTIFACTS
 
     prefix = f"/services/{TEAM}/"
     hub.wait("the team's CRM server", lambda: hub.request("GET", prefix, allow_redirects=False, timeout=5).status_code
              in (302, 401), timeout=60)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        traffic = {"left": [], "failed": []}
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    traffic = {"left": [], "failed": []}
 
-        def route(handle):
-            if handle.request.url.startswith(hub.url + "/"):
-                handle.continue_()
-            else:                                  # as on a machine without network
-                traffic["left"].append(handle.request.url)
-                handle.abort()
+    def route(handle):
+        if handle.request.url.startswith(hub.url + "/"):
+            handle.continue_()
+        else:                                  # as on a machine without network
+            traffic["left"].append(handle.request.url)
+            handle.abort()
 
-        context.route("**/*", route)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        page.on("requestfailed", lambda request: traffic["failed"].append(request.url))
-        page.on("response", lambda response: response.status >= 400 and traffic["failed"].append(
-            f"{response.status} {response.url}"))
-        sockets = []
-        page.on("websocket", lambda socket: sockets.append(socket.url))
-        try:
-            page.goto(f"{hub.url}/hub/login?next={prefix}")
-            page.fill("input[name=username]", STUDENT)
-            page.fill("input[name=password]", USER_PASSWORD)
-            page.click("input[type=submit], button[type=submit]")
-            page.wait_for_url(f"{hub.url}{prefix}*")
-            page.get_by_text("Star Tech").first.wait_for()          # li.ming's customer, drawn by the kernel
-            page.get_by_text("Li Ming (Account manager)").first.wait_for()
-            # The app's "Log out" ends the service's cookie and the hub's login: the CRM is closed again.
-            page.get_by_text("Log out").first.click()
-            page.wait_for_url(f"{hub.url}/hub/login*")
-            page.goto(hub.url + prefix)
-            page.wait_for_url(f"{hub.url}/hub/login*")
-        finally:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "hub_team_crm.png"), full_page=True)
-            context.close()
-            chromium.close()
+    context.route("**/*", route)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.on("requestfailed", lambda request: traffic["failed"].append(request.url))
+    page.on("response", lambda response: response.status >= 400 and traffic["failed"].append(
+        f"{response.status} {response.url}"))
+    sockets = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    try:
+        page.goto(f"{hub.url}/hub/login?next={prefix}")
+        page.fill("input[name=username]", STUDENT)
+        page.fill("input[name=password]", USER_PASSWORD)
+        page.click("input[type=submit], button[type=submit]")
+        page.wait_for_url(f"{hub.url}{prefix}*")
+        page.get_by_text("Star Tech").first.wait_for()          # li.ming's customer, drawn by the kernel
+        page.get_by_text("Li Ming (Account manager)").first.wait_for()
+        # The app's "Log out" ends the service's cookie and the hub's login: the CRM is closed again.
+        page.get_by_text("Log out").first.click()
+        page.wait_for_url(f"{hub.url}/hub/login*")
+        page.goto(hub.url + prefix)
+        page.wait_for_url(f"{hub.url}/hub/login*")
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "hub_team_crm.png"), full_page=True)
+        context.close()
     assert traffic["left"] == [] and traffic["failed"] == [], traffic
     assert [url for url in sockets if url.startswith(f"ws://127.0.0.1:{hub.port}{prefix}jupyter/api/kernels/")], sockets

@@ -46,7 +46,9 @@ def list_verbs(crm):
         if area_name.startswith("_") or not isinstance(attribute, functools.cached_property):
             continue
         area = getattr(crm, area_name)
-        if not isinstance(area, Area) or area_name == "reports":
+        # logins: how people log in to a served workspace (T4) — the demo serves no one, and only the
+        # administrator may read it
+        if not isinstance(area, Area) or area_name in ("reports", "logins"):
             continue
         for name, verb in inspect.getmembers(area, inspect.ismethod):
             if name.startswith("_") or isinstance(verb.__self__, type) or not (name == "list" or hasattr(area, f"{name}_count")):

@@ -25,3 +25,12 @@ def solara_configuration_undone(monkeypatch):
                         (solara.server.settings.telemetry, "mixpanel_enable"), (solara.server.settings.main, "mode"),
                         (solara.server.settings.theme, "show_banner")):
         monkeypatch.setattr(owner, name, getattr(owner, name))
+
+
+def run_async(coroutine):
+    """`asyncio.run(coroutine)` on a thread of its own: in the whole suite the browser tests' Playwright
+    keeps an event loop running on the main thread, where `asyncio.run` refuses to start."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

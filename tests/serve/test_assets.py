@@ -5,7 +5,6 @@ the test, named by `npm_config_registry`): no network.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 import hashlib
@@ -18,6 +17,8 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.serve.conftest import run_async
 
 from crm_engine.errors import CRMError
 from crm_engine.serve import assets
@@ -279,7 +280,7 @@ def call(app, path: str) -> tuple[int, bytes]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app({"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""},
+    run_async(app({"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""},
                     receive, send))
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 

@@ -9,6 +9,8 @@ import signal
 
 import pytest
 
+from tests.serve.conftest import run_async
+
 from crm_engine import CRM
 from tests.conftest import free_port
 from tests.serve.load_check import agreement, audit_top, engine_invariants, marked
@@ -40,7 +42,7 @@ def test_a_server_killed_under_load_leaves_every_action_whole_or_absent(tmp_path
         server = start_server(path, port)
         wait_ready(server, url)
         members = [Member(person, Served(url, person.username), 100 + trial, team) for person in team]
-        asyncio.run(work_then_kill(members, server, after))
+        run_async(work_then_kill(members, server, after))
         assert server.wait(timeout=30) == -signal.SIGKILL
         log = [action for member in members for action in member.log]
         assert any(action.status is None for action in log), "nothing was in flight when the server died"
@@ -57,7 +59,7 @@ def test_a_server_killed_under_load_leaves_every_action_whole_or_absent(tmp_path
         try:
             wait_ready(restarted, url)
             again = [Member(person, Served(url, person.username), 200 + trial, team) for person in team[:2]]
-            asyncio.run(run_team(again, 1.5, think=0.1))
+            run_async(run_team(again, 1.5, think=0.1))
             assert all(a.status is not None and a.status < 500 for m in again for a in m.log)
         finally:
             stop_server(restarted)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.serve.conftest import run_async
 from click.testing import CliRunner
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -103,11 +105,10 @@ def test_a_member_unlinked_or_relinked_loses_the_pages_still_open(monkeypatch):
     async def user_for_token(token, sync=True):
         return tokens.get(token)
     monkeypatch.setattr(gate.auth, "user_for_token", user_for_token)
-    import asyncio
     for token, who in (("t101", "li.ming"), ("t102", "wang.fang")):
-        assert asyncio.run(gate.user(_request(PREFIX, {"Authorization": f"token {token}"}))) == who
+        assert run_async(gate.user(_request(PREFIX, {"Authorization": f"token {token}"}))) == who
     assert gate.revalidate() == set()
     del links["s101"]                      # the instructor unlinked s101
     links["s102"] = "zhao.lei"             # and gave s102 another CRM user
     assert gate.revalidate() == {"li.ming", "wang.fang"}
-    assert asyncio.run(gate.user(_request(PREFIX, {"Authorization": "token t101"}))) is None
+    assert run_async(gate.user(_request(PREFIX, {"Authorization": "token t101"}))) is None

@@ -4,10 +4,11 @@ its member, one transaction each; nothing in it that no member sent; every recor
 
 (bench/bench_team.py runs the same team longer and prints the latencies.)
 """
-import asyncio
 import dataclasses
 
 import pytest
+
+from tests.serve.conftest import run_async
 
 from crm_engine import CRM
 from tests.conftest import free_port
@@ -24,7 +25,7 @@ def test_the_check_finds_a_lost_a_doubled_and_an_unsent_action(crm):
             Person("sun.li", "service_staff", 1), Person("dong.li", "director", 1)]
     baseline = int(crm.sql("SELECT max(id) AS top FROM audit")["top"][0])
     members = [Member(person, Direct(crm, person.username), 5, team) for person in team]
-    asyncio.run(run_team(members, 2.0, think=0))
+    run_async(run_team(members, 2.0, think=0))
     log = [action for member in members for action in member.log]
     found = agreement(crm, baseline, log)
     assert (found["lost"], found["duplicated"], found["unsent"]) == ([], [], [])
@@ -52,7 +53,7 @@ def test_a_team_of_ten_at_once_loses_and_doubles_nothing(tmp_path):
     try:
         wait_ready(server, url)
         members = [Member(person, Served(url, person.username), 23, team) for person in team]
-        asyncio.run(run_team(members, 8, think=0.1))
+        run_async(run_team(members, 8, think=0.1))
     finally:
         stop_server(server)
     assert server.returncode == 0, server.stderr.read()[-2000:]
