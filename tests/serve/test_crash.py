@@ -40,10 +40,15 @@ def test_a_server_killed_under_load_leaves_every_action_whole_or_absent(tmp_path
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
         server = start_server(path, port)
-        wait_ready(server, url)
-        members = [Member(person, Served(url, person.username), 100 + trial, team) for person in team]
-        run_async(work_then_kill(members, server, after))
-        assert server.wait(timeout=30) == -signal.SIGKILL
+        try:
+            wait_ready(server, url)
+            members = [Member(person, Served(url, person.username), 100 + trial, team) for person in team]
+            run_async(work_then_kill(members, server, after))
+            assert server.wait(timeout=30) == -signal.SIGKILL
+        finally:
+            if server.poll() is None:   # the test failed before the kill: leave no server behind
+                server.kill()
+                server.wait()
         log = [action for member in members for action in member.log]
         assert any(action.status is None for action in log), "nothing was in flight when the server died"
         # Opened read-write, as the restarted server does: DuckDB replays its log of committed actions.
