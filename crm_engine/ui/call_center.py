@@ -15,7 +15,6 @@ import html
 import solara
 from solara.alias import rv
 
-from ..errors import CRMError
 from . import kit
 from .service import customers
 
@@ -107,22 +106,9 @@ def conversions(crm, call, data) -> list:
 @solara.component
 def CallRecord(crm, call_id: int, on_close=None):
     """One call: details, the customers it matches, and the ways to close it."""
-    version, language = kit.use_workspace(crm)
-
-    def load():
-        try:
-            with crm.holding():
-                return read(crm, call_id), None
-        except CRMError as error:
-            return None, kit.failure(crm, error)
-
-    data, problem = solara.use_memo(load, dependencies=[version, language, call_id, crm.user.id])
+    data, problem = kit.use_record(crm, read, call_id)
     if data is None:
-        with solara.Column() as box:
-            kit.Feedback(problem, ref="record-message")
-            if on_close is not None:
-                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
-        return box
+        return kit.RecordRefused(crm, problem, on_close)
     call = data["call"]
     tabs = [(crm.t("ui.kit.details"), lambda: kit.Facts(crm, details(crm, call, data))),
             (crm.t("ui.care.matches"), lambda: kit.StaticTable(crm, data["matches"], MATCH_COLUMNS, "matches"))]

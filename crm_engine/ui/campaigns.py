@@ -16,7 +16,6 @@ import html
 
 import solara
 
-from ..errors import CRMError
 from ..statemachine import machine
 from . import kit
 from .leads import LeadRecord
@@ -178,22 +177,9 @@ def CampaignLeads(crm, campaign_id: int):
 @solara.component
 def CampaignRecord(crm, campaign_id: int, on_close=None):
     """The record page of one campaign; it redraws after any change in the workspace."""
-    version, language = kit.use_workspace(crm)
-
-    def load():
-        try:
-            with crm.holding():
-                return read(crm, campaign_id), None
-        except CRMError as error:
-            return None, kit.failure(crm, error)
-
-    data, problem = solara.use_memo(load, dependencies=[version, language, campaign_id, crm.user.id])
+    data, problem = kit.use_record(crm, read, campaign_id)
     if data is None:
-        with solara.Column() as box:
-            kit.Feedback(problem, ref="record-message")
-            if on_close is not None:
-                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
-        return box
+        return kit.RecordRefused(crm, problem, on_close)
     campaign, figures = data["campaign"], data["figures"]
     tabs = [(crm.t("ui.kit.details"), lambda: kit.Facts(crm, details(crm, campaign, figures))),
             (crm.t("ui.uisales.campaign_leads"), lambda: CampaignLeads(crm, campaign.id)),

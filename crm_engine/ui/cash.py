@@ -15,10 +15,9 @@ from __future__ import annotations
 import html
 
 import solara
-from solara.alias import rv
 
 from . import kit
-from .cash_contract import ContractRecord, customers, lines_from_text, machine_of
+from .cash_contract import ContractRecord, customers, lines_from_text
 from .cash_goods import ReturnsTab, ShipmentsTab
 from .cash_payments import ExpensesTab, PaymentsTab
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import solara
 from solara.alias import rv
 
-from ..errors import CRMError
 from ..statemachine import machine
 from . import kit
 
@@ -170,22 +169,9 @@ def actions(crm, data) -> list:
 @solara.component
 def ContractRecord(crm, contract_id: int, on_close=None):
     """The record page of one contract; it redraws after any change in the workspace."""
-    version, language = kit.use_workspace(crm)
-
-    def load():
-        try:
-            with crm.holding():
-                return read(crm, contract_id), None
-        except CRMError as error:
-            return None, kit.failure(crm, error)
-
-    data, problem = solara.use_memo(load, dependencies=[version, language, contract_id, crm.user.id])
+    data, problem = kit.use_record(crm, read, contract_id)
     if data is None:
-        with solara.Column() as box:
-            kit.Feedback(problem, ref="record-message")
-            if on_close is not None:
-                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
-        return box
+        return kit.RecordRefused(crm, problem, on_close)
     c = data["contract"]
     customer = data["customer"]["customer_name"].iloc[0] if len(data["customer"]) else ""
     tabs = [(crm.t("ui.kit.details"), lambda: kit.Facts(crm, details(crm, data))),

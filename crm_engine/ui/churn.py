@@ -16,7 +16,7 @@ import html
 import solara
 from solara.alias import rv
 
-from ..errors import CRMError, InvalidInput
+from ..errors import InvalidInput
 from ..statemachine import machine
 from . import kit
 
@@ -103,22 +103,9 @@ def answers(crm, warning, why: dict) -> list:
 @solara.component
 def WarningRecord(crm, warning_id: int, on_close=None):
     """One churn warning: path, suspend / confirm with the engine's reasons, details, measures, history."""
-    version, language = kit.use_workspace(crm)
-
-    def load():
-        try:
-            with crm.holding():
-                return read(crm, warning_id), None
-        except CRMError as error:
-            return None, kit.failure(crm, error)
-
-    data, problem = solara.use_memo(load, dependencies=[version, language, warning_id, crm.user.id])
+    data, problem = kit.use_record(crm, read, warning_id)
     if data is None:
-        with solara.Column() as box:
-            kit.Feedback(problem, ref="record-message")
-            if on_close is not None:
-                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
-        return box
+        return kit.RecordRefused(crm, problem, on_close)
     warning = data["warning"]
     tabs = [(crm.t("ui.kit.details"), lambda: kit.Facts(crm, details(crm, warning))),
             (crm.t("field.measures"), lambda: kit.StaticTable(crm, data["measures"], MEASURE_COLUMNS, "measures")),

@@ -245,22 +245,9 @@ def Related(crm, data):
 @solara.component
 def CustomerRecord(crm, customer_id: int, on_close=None):
     """The record page of one customer; it redraws after any change in the workspace."""
-    version, language = kit.use_workspace(crm)
-
-    def load():
-        try:
-            with crm.holding():
-                return read(crm, customer_id), None
-        except CRMError as error:
-            return None, kit.failure(crm, error)
-
-    data, problem = solara.use_memo(load, dependencies=[version, language, customer_id, crm.user.id])
+    data, problem = kit.use_record(crm, read, customer_id)
     if data is None:
-        with solara.Column() as box:
-            kit.Feedback(problem, ref="record-message")
-            if on_close is not None:
-                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
-        return box
+        return kit.RecordRefused(crm, problem, on_close)
     view, labels = data["view"], kit.Labels.of(crm)
     c = view.customer
     summary = crm.t("ui.order_summary", count=len(view.orders), total=kit.money(view.total_ordered),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 
 import solara
-from solara.alias import rv
 
 from ..errors import InvalidInput
 from . import kit

@@ -238,22 +238,9 @@ def lead_actions(crm, lead, why) -> list:
 @solara.component
 def LeadRecord(crm, lead_id: int, on_close=None):
     """The record page of one lead; it redraws after any change in the workspace."""
-    version, language = kit.use_workspace(crm)
-
-    def load():
-        try:
-            with crm.holding():
-                return read(crm, lead_id), None
-        except CRMError as error:
-            return None, kit.failure(crm, error)
-
-    data, problem = solara.use_memo(load, dependencies=[version, language, lead_id, crm.user.id])
+    data, problem = kit.use_record(crm, read, lead_id)
     if data is None:
-        with solara.Column() as box:
-            kit.Feedback(problem, ref="record-message")
-            if on_close is not None:
-                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
-        return box
+        return kit.RecordRefused(crm, problem, on_close)
     lead = data["lead"]
     tabs = [(crm.t("ui.kit.details"), lambda: kit.Facts(crm, details(crm, lead))),
             (crm.t("ui.leads.followups"), lambda: kit.StaticTable(crm, data["followups"], FOLLOWUP_COLUMNS,

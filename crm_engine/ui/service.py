@@ -129,22 +129,9 @@ def related(crm, ticket) -> list:
 @solara.component
 def TicketRecord(crm, ticket_id: int, on_close=None):
     """One ticket: path, the steps with the engine's reasons, details, rounds, history, related."""
-    version, language = kit.use_workspace(crm)
-
-    def load():
-        try:
-            with crm.holding():
-                return read(crm, ticket_id), None
-        except CRMError as error:
-            return None, kit.failure(crm, error)
-
-    data, problem = solara.use_memo(load, dependencies=[version, language, ticket_id, crm.user.id])
+    data, problem = kit.use_record(crm, read, ticket_id)
     if data is None:
-        with solara.Column() as box:
-            kit.Feedback(problem, ref="record-message")
-            if on_close is not None:
-                solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
-        return box
+        return kit.RecordRefused(crm, problem, on_close)
     ticket = data["ticket"]
     tabs = [(crm.t("ui.kit.details"), lambda: kit.Facts(crm, details(crm, ticket))),
             (crm.t("ui.col.attempts"), lambda: kit.StaticTable(crm, data["steps"], STEP_COLUMNS, "steps")),

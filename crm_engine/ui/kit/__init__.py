@@ -15,7 +15,8 @@ from .form import Field, FormFields, Input, text_or_none
 from .listview import STATE_COLORS, Column, RecordList, StaticTable, rows_html, table_html
 from .menu import Menu
 from .messages import Feedback, Message, attempt, failure
-from .record import Action, ActionBar, Facts, PathBar, RecordPage, Tabs, path_states, use_record_heard
+from .record import (Action, ActionBar, Facts, PathBar, RecordPage, RecordRefused, Tabs, path_states, use_record,
+                     use_record_heard)
 from .show import KitView, mount, plain
 from .store import follow, settle, use_workspace, workspace_counter
 
@@ -24,4 +25,4 @@ __all__ = ["Action", "ActionBar", "Board", "BoardColumn", "Card", "Chip", "ChipR
            "RecordPage", "StateFilter",
            "STATE_COLORS", "StaticTable", "rows_html", "Tabs", "attempt", "blank", "cap", "date", "failure", "is_blank", "money", "mount",
            "path_states", "percent", "plain", "settle", "table_html", "text_or_none", "use_workspace", "workspace_counter",
-           "follow", "use_record_heard"]
+           "follow", "use_record_heard", "use_record", "RecordRefused"]

@@ -20,9 +20,11 @@ from typing import Callable
 import solara
 from solara.alias import rv
 
+from ...errors import CRMError
 from . import fmt
 from .form import FormFields
-from .messages import Feedback, Message, attempt
+from .messages import Feedback, Message, attempt, failure
+from .store import use_workspace
 
 PATH_CSS = """
 .crm-path { display: flex; flex-wrap: wrap; gap: 2px; margin: 6px 0; }
@@ -188,6 +190,32 @@ def RecordPage(crm, title: str, subtitle: str = "", path=None, actions=(), tabs=
         if tabs:
             Tabs(list(tabs), ref=f"{ref}-tabs")
     return card
+
+
+def use_record(crm, read, record_id):
+    """In a record page: (data, None) from `read(crm, record_id)` — one open of the workspace, read again
+    after any change, by anyone — or (None, the kit's message) when the engine refuses (not found, not
+    the person's to see). Show the refusal with `RecordRefused`."""
+    version, language = use_workspace(crm)
+
+    def load():
+        try:
+            with crm.holding():
+                return read(crm, record_id), None
+        except CRMError as error:
+            return None, failure(crm, error)
+
+    return solara.use_memo(load, dependencies=[version, language, record_id, crm.user.id])
+
+
+@solara.component
+def RecordRefused(crm, problem, on_close=None):
+    """What a record page shows in place of a record the engine refused: the reason, and the way back."""
+    with solara.Column() as box:
+        Feedback(problem, ref="record-message")
+        if on_close is not None:
+            solara.Button(crm.t("ui.kit.back_to_list"), text=True, on_click=on_close).meta(ref="record-close")
+    return box
 
 
 def use_record_heard(open_id, on_record=None) -> None:
