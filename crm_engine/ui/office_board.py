@@ -10,7 +10,7 @@ from __future__ import annotations
 import solara
 from solara.alias import rv
 
-from ..errors import CRMError, InvalidInput
+from ..errors import InvalidInput
 from . import kit
 
 UNREAD = "●"
@@ -68,15 +68,7 @@ def opener(crm, read, set_open_id, set_message):
 
 @solara.component
 def NoticeRecord(crm, notice_id: int, on_close=None):
-    version, language = kit.use_workspace(crm)
-
-    def load():
-        try:
-            return crm.notices.get(notice_id), None
-        except CRMError as error:
-            return None, kit.failure(crm, error)
-
-    notice, problem = solara.use_memo(load, dependencies=[version, language, notice_id, crm.user.id])
+    notice, problem = kit.use_record(crm, lambda crm, record_id: crm.notices.get(record_id), notice_id)
     if notice is None:
         return kit.Feedback(problem, ref="notice-message")
 
@@ -164,15 +156,7 @@ def NoticesTab(crm, unread_only: solara.Reactive):
 
 @solara.component
 def MessageRecord(crm, message_id: int, on_close=None):
-    version, language = kit.use_workspace(crm)
-
-    def load():
-        try:
-            return crm.messages.get(message_id), None
-        except CRMError as error:
-            return None, kit.failure(crm, error)
-
-    message, problem = solara.use_memo(load, dependencies=[version, language, message_id, crm.user.id])
+    message, problem = kit.use_record(crm, lambda crm, record_id: crm.messages.get(record_id), message_id)
     if message is None:
         return kit.Feedback(problem, ref="message-message")
     facts = [("ui.col.sender_name", kit.Labels.of(crm).user(message.sender_id)),
